@@ -1,0 +1,176 @@
+/**
+ * The reference backend: plain loops over the arena, in float32 or float64.
+ * It is the definition every other backend is tested against, so it favours
+ * obviously-correct code over speed (float64 accumulators throughout).
+ */
+import { Arena, type FloatArray } from '../../arena.js';
+import type { Backend, DType } from '../../backend.js';
+import { NONE, type ActCode, type BinaryCode, type ReduceCode, type UnaryCode } from '../../kernels.js';
+import { activate, activationGradFromOutput, binaryOp, unaryOp } from './scalar-ops.js';
+
+export function createJsBackend(dtype: DType = 'float32', initialElements?: number): Backend {
+  const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
+  const arena = new Arena({
+    base: 0,
+    resize(elements: number): FloatArray {
+      const next = new Ctor(elements);
+      if (arena !== undefined) next.set(arena.data.subarray(0, Math.min(elements, arena.data.length)));
+      return next;
+    },
+  }, initialElements);
+  const d = (): FloatArray => arena.data;
+
+  return {
+    name: 'js',
+    dtype,
+    detail: `reference loops, ${dtype}`,
+    arena,
+
+    gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      const x = d();
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) {
+            const av = transA ? x[a + p * lda + i]! : x[a + i * lda + p]!;
+            const bv = transB ? x[b + j * ldb + p]! : x[b + p * ldb + j]!;
+            s += av * bv;
+          }
+          const ci = c + i * ldc + j;
+          x[ci] = beta === 0 ? alpha * s : alpha * s + beta * x[ci]!;
+        }
+      }
+    },
+
+    biasAct(rows, cols, xo, bias, act, y) {
+      const x = d();
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const v = x[xo + i * cols + j]! + (bias === NONE ? 0 : x[bias + j]!);
+          x[y + i * cols + j] = activate(act, v);
+        }
+      }
+    },
+
+    actBackward(act, n, y, dy, dx) {
+      const x = d();
+      for (let i = 0; i < n; i++) x[dx + i] = x[dy + i]! * activationGradFromOutput(act, x[y + i]!);
+    },
+
+    colSum(rows, cols, xo, out, beta) {
+      const x = d();
+      for (let j = 0; j < cols; j++) {
+        let s = 0;
+        for (let i = 0; i < rows; i++) s += x[xo + i * cols + j]!;
+        x[out + j] = beta === 0 ? s : beta * x[out + j]! + s;
+      }
+    },
+
+    dynamicForward(batch, out, inp, xo, ldx, w, ldw, g, ldg, c, ldc, act, y, ldy) {
+      const x = d();
+      for (let b = 0; b < batch; b++) {
+        for (let o = 0; o < out; o++) {
+          let s = 0;
+          for (let i = 0; i < inp; i++) s += x[w + b * ldw + o * inp + i]! * x[xo + b * ldx + i]!;
+          const v = (1 + x[g + b * ldg + o]!) * s + x[c + b * ldc + o]!;
+          x[y + b * ldy + o] = activate(act, v);
+        }
+      }
+    },
+
+    dynamicBackward(batch, out, inp, xo, ldx, w, ldw, g, ldg, dy, lddy, dx, lddx, dw, lddw, dg, lddg, dc, lddc) {
+      const x = d();
+      for (let b = 0; b < batch; b++) {
+        if (dx !== NONE) for (let i = 0; i < inp; i++) x[dx + b * lddx + i] = 0;
+        for (let o = 0; o < out; o++) {
+          const dyv = x[dy + b * lddy + o]!;
+          const scaled = (1 + x[g + b * ldg + o]!) * dyv;
+          let u = 0;
+          for (let i = 0; i < inp; i++) {
+            const wv = x[w + b * ldw + o * inp + i]!;
+            const xv = x[xo + b * ldx + i]!;
+            u += wv * xv;
+            if (dw !== NONE) x[dw + b * lddw + o * inp + i] = scaled * xv;
+            if (dx !== NONE) x[dx + b * lddx + i] = x[dx + b * lddx + i]! + scaled * wv;
+          }
+          if (dg !== NONE) x[dg + b * lddg + o] = dyv * u;
+          if (dc !== NONE) x[dc + b * lddc + o] = dyv;
+        }
+      }
+    },
+
+    adam(n, p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
+      const x = d();
+      const bc1 = 1 - Math.pow(beta1, step);
+      const bc2 = 1 - Math.pow(beta2, step);
+      for (let i = 0; i < n; i++) {
+        let grad = x[g + i]!;
+        if (weightDecay !== 0) {
+          if (decoupled) x[p + i] = x[p + i]! * (1 - lr * weightDecay);
+          else grad += weightDecay * x[p + i]!;
+        }
+        const mi = beta1 * x[m + i]! + (1 - beta1) * grad;
+        const vi = beta2 * x[v + i]! + (1 - beta2) * grad * grad;
+        x[m + i] = mi;
+        x[v + i] = vi;
+        x[p + i] = x[p + i]! - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+      }
+    },
+
+    polyak(n, target, source, tau) {
+      const x = d();
+      for (let i = 0; i < n; i++) x[target + i] = (1 - tau) * x[target + i]! + tau * x[source + i]!;
+    },
+
+    unary(op: UnaryCode, n, xo, y) {
+      const x = d();
+      for (let i = 0; i < n; i++) x[y + i] = unaryOp(op, x[xo + i]!);
+    },
+
+    binary(op: BinaryCode, rows, cols, a, aRs, aCs, b, bRs, bCs, y) {
+      const x = d();
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          x[y + i * cols + j] = binaryOp(op, x[a + i * aRs + j * aCs]!, x[b + i * bRs + j * bCs]!);
+        }
+      }
+    },
+
+    clamp(n, xo, lo, hi, y) {
+      const x = d();
+      for (let i = 0; i < n; i++) x[y + i] = Math.min(Math.max(x[xo + i]!, lo), hi);
+    },
+
+    axpby(n, alpha, xo, beta, y) {
+      const x = d();
+      for (let i = 0; i < n; i++) x[y + i] = beta === 0 ? alpha * x[xo + i]! : alpha * x[xo + i]! + beta * x[y + i]!;
+    },
+
+    reduce(op: ReduceCode, outer, len, inner, xo, y) {
+      const x = d();
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          let acc = op === 2 ? -Infinity : 0;
+          for (let k = 0; k < len; k++) {
+            const v = x[xo + (o * len + k) * inner + i]!;
+            acc = op === 2 ? (v > acc || Number.isNaN(v) ? v : acc) : acc + v;
+          }
+          x[y + o * inner + i] = op === 1 ? acc / len : acc;
+        }
+      }
+    },
+
+    fill(n, y, value) {
+      d().fill(value, y, y + n);
+    },
+
+    sumSquares(n, xo) {
+      const x = d();
+      let s = 0;
+      for (let i = 0; i < n; i++) s += x[xo + i]! * x[xo + i]!;
+      return s;
+    },
+  } satisfies Backend as Backend;
+}
+
+export type { ActCode };
