@@ -10,12 +10,13 @@ import { activate, activationGradFromOutput, binaryOp, unaryOp } from './scalar-
 
 export function createJsBackend(dtype: DType = 'float32', initialElements?: number): Backend {
   const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
+  let current: FloatArray = new Ctor(0);
   const arena = new Arena({
     base: 0,
     resize(elements: number): FloatArray {
       const next = new Ctor(elements);
-      if (arena !== undefined) next.set(arena.data.subarray(0, Math.min(elements, arena.data.length)));
-      return next;
+      next.set(current.subarray(0, Math.min(elements, current.length)));
+      return (current = next);
     },
   }, initialElements);
   const d = (): FloatArray => arena.data;
