@@ -168,10 +168,17 @@ export class Engine {
     if (!createGraph) this.recordingDepth++;
     const touched = this.touched;
     touched.length = 0;
+    const end = this.tape.findLastIndex((e) => e.out === output);
+    // Mark what lies on a path from the requested inputs, so rules skip gradients nobody asked for
+    // (e.g. the critic's weight gradients during the actor update).
+    for (const x of inputs) x.needsGrad = true;
+    for (let i = 0; i <= end; i++) {
+      const { node, out } = this.tape[i]!;
+      out.needsGrad = out.needsGrad || node.inputs.some((x) => x.needsGrad);
+    }
     try {
       output.pendingGrad = seed;
       touched.push(output);
-      const end = this.tape.findLastIndex((e) => e.out === output);
       for (let i = end; i >= 0; i--) {
         const { node, out } = this.tape[i]!;
         const dy = out.pendingGrad;
@@ -179,7 +186,7 @@ export class Engine {
         const gs = node.backward(dy);
         for (let k = 0; k < node.inputs.length; k++) {
           const x = node.inputs[k]!, g = gs[k];
-          if (g === null || g === undefined || !x.requiresGrad) continue;
+          if (g === null || g === undefined || !x.needsGrad) continue;
           if (x.pendingGrad === null) {
             x.pendingGrad = g;
             touched.push(x);
@@ -200,6 +207,8 @@ export class Engine {
       if (!createGraph) this.recordingDepth--;
       for (const t of touched) t.pendingGrad = null;
       touched.length = 0;
+      for (const x of inputs) x.needsGrad = false;
+      for (let i = 0; i <= end; i++) this.tape[i]!.out.needsGrad = false;
     }
   }
 

@@ -22,6 +22,8 @@ export class Tensor {
   node: TapeNode | null = null;
   /** Accumulated gradient of a persistent leaf (parameters), filled by Engine.backward. */
   grad: Tensor | null = null;
+  /** True during Engine.grad for tensors on a path to a requested input: rules skip the others' gradients. */
+  needsGrad = false;
   /** Scratch slot used by Engine.grad to accumulate this tensor's gradient during one backward pass. */
   pendingGrad: Tensor | null = null;
 

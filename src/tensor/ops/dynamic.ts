@@ -30,8 +30,8 @@ export function dynamicLinear(x: Tensor, h: Tensor, out: number, act: ActCode): 
     const dz = activationGrad(y, dy, act);
     if (e.recording) return dynamicLinearGradComposite(x, h, dz, inp, out);
     // First order: one fused kernel writes dx and every slot of dh.
-    const dx = x.requiresGrad ? e.empty(x.shape) : null;
-    const dh = h.requiresGrad ? e.empty(h.shape) : null;
+    const dx = x.needsGrad ? e.empty(x.shape) : null;
+    const dh = h.needsGrad ? e.empty(h.shape) : null;
     be.dynamicBackward(batch, out, inp, x.offset, inp, h.offset, width, h.offset + gAt, width, dz.offset, out,
       dx === null ? NONE : dx.offset, inp,
       dh === null ? NONE : dh.offset, width, dh === null ? NONE : dh.offset + gAt, width, dh === null ? NONE : dh.offset + cAt, width);
@@ -48,8 +48,8 @@ function dynamicLinearGradComposite(x: Tensor, h: Tensor, dz: Tensor, inp: numbe
   const w = reshape(slice(h, 1, 0, out * inp), [batch, out, inp]);
   const gain = addScalar(slice(h, 1, out * inp + out, out * inp + 2 * out), 1);
   const s = mul(gain, dz); // (1 + g) ⊙ dz
-  const dx = x.requiresGrad ? sum(mul(w, reshape(s, [batch, out, 1])), 1) : null;
-  if (!h.requiresGrad) return [dx, null];
+  const dx = x.needsGrad ? sum(mul(w, reshape(s, [batch, out, 1])), 1) : null;
+  if (!h.needsGrad) return [dx, null];
   const x3 = reshape(x, [batch, 1, inp]);
   const dw = reshape(mul(reshape(s, [batch, out, 1]), x3), [batch, out * inp]);
   const u = sum(mul(w, x3), 2); // W·x

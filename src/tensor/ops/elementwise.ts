@@ -50,21 +50,21 @@ export function add(a: Tensor, b: Tensor): Tensor {
 }
 
 export function sub(a: Tensor, b: Tensor): Tensor {
-  return a.engine.record(binaryRaw(Binary.sub, a, b, 'sub'), 'sub', [a, b], (dy) => [sumTo(dy, a.shape), b.requiresGrad ? sumTo(neg(dy), b.shape) : null]);
+  return a.engine.record(binaryRaw(Binary.sub, a, b, 'sub'), 'sub', [a, b], (dy) => [sumTo(dy, a.shape), b.needsGrad ? sumTo(neg(dy), b.shape) : null]);
 }
 
 export function mul(a: Tensor, b: Tensor): Tensor {
   return a.engine.record(binaryRaw(Binary.mul, a, b, 'mul'), 'mul', [a, b], (dy) => [
-    a.requiresGrad ? sumTo(mul(dy, b), a.shape) : null,
-    b.requiresGrad ? sumTo(mul(dy, a), b.shape) : null,
+    a.needsGrad ? sumTo(mul(dy, b), a.shape) : null,
+    b.needsGrad ? sumTo(mul(dy, a), b.shape) : null,
   ]);
 }
 
 export function div(a: Tensor, b: Tensor): Tensor {
   const y = binaryRaw(Binary.div, a, b, 'div');
   return a.engine.record(y, 'div', [a, b], (dy) => [
-    a.requiresGrad ? sumTo(div(dy, b), a.shape) : null,
-    b.requiresGrad ? sumTo(neg(div(mul(dy, y), b)), b.shape) : null,
+    a.needsGrad ? sumTo(div(dy, b), a.shape) : null,
+    b.needsGrad ? sumTo(neg(div(mul(dy, y), b)), b.shape) : null,
   ]);
 }
 
@@ -73,7 +73,7 @@ export function maximum(a: Tensor, b: Tensor): Tensor {
   const y = binaryRaw(Binary.max, a, b, 'maximum');
   return a.engine.record(y, 'maximum', [a, b], (dy) => {
     const takeA = geMask(a, b);
-    return [a.requiresGrad ? sumTo(mul(dy, takeA), a.shape) : null, b.requiresGrad ? sumTo(mul(dy, oneMinus(takeA)), b.shape) : null];
+    return [a.needsGrad ? sumTo(mul(dy, takeA), a.shape) : null, b.needsGrad ? sumTo(mul(dy, oneMinus(takeA)), b.shape) : null];
   });
 }
 
@@ -82,7 +82,7 @@ export function minimum(a: Tensor, b: Tensor): Tensor {
   const y = binaryRaw(Binary.min, a, b, 'minimum');
   return a.engine.record(y, 'minimum', [a, b], (dy) => {
     const takeA = geMask(b, a);
-    return [a.requiresGrad ? sumTo(mul(dy, takeA), a.shape) : null, b.requiresGrad ? sumTo(mul(dy, oneMinus(takeA)), b.shape) : null];
+    return [a.needsGrad ? sumTo(mul(dy, takeA), a.shape) : null, b.needsGrad ? sumTo(mul(dy, oneMinus(takeA)), b.shape) : null];
   });
 }
 
@@ -91,7 +91,7 @@ export function squaredDifference(a: Tensor, b: Tensor): Tensor {
   const y = binaryRaw(Binary.sqdiff, a, b, 'squaredDifference');
   return a.engine.record(y, 'squaredDifference', [a, b], (dy) => {
     const d2 = scale(sub(a, b), 2);
-    return [a.requiresGrad ? sumTo(mul(dy, d2), a.shape) : null, b.requiresGrad ? sumTo(neg(mul(dy, d2)), b.shape) : null];
+    return [a.needsGrad ? sumTo(mul(dy, d2), a.shape) : null, b.needsGrad ? sumTo(neg(mul(dy, d2)), b.shape) : null];
   });
 }
 
@@ -184,11 +184,11 @@ export function activationGrad(y: Tensor, dy: Tensor, act: ActCode): Tensor {
   e.backend.actBackward(act, y.size, y.offset, dy.offset, dx.offset);
   return e.record(dx, 'activationGrad', [y, dy], (g) => {
     let dY: Tensor | null = null;
-    if (y.requiresGrad && act !== Act.relu) {
+    if (y.needsGrad && act !== Act.relu) {
       const curvature = act === Act.tanh ? scale(y, -2) : act === Act.sigmoid ? affine(y, -2, 1) : oneMinus(geMask(y, e.constant(0), true));
       dY = mul(mul(g, dy), curvature);
     }
-    return [dY, dy.requiresGrad ? activationGrad(y, g, act) : null];
+    return [dY, dy.needsGrad ? activationGrad(y, g, act) : null];
   });
 }
 

@@ -19,8 +19,8 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   const y = e.empty([m, n]);
   e.backend.gemm(transA, transB, m, n, k, 1, a.offset, ac, b.offset, bc, 0, y.offset, n);
   return e.record(y, 'matmul', [a, b], (dy) => [
-    !a.requiresGrad ? null : transA ? matmul(b, dy, transB, true) : matmul(dy, b, false, !transB),
-    !b.requiresGrad ? null : transB ? matmul(dy, a, true, transA) : matmul(a, dy, !transA, false),
+    !a.needsGrad ? null : transA ? matmul(b, dy, transB, true) : matmul(dy, b, false, !transB),
+    !b.needsGrad ? null : transB ? matmul(dy, a, true, transA) : matmul(a, dy, !transA, false),
   ]);
 }
 
@@ -41,9 +41,9 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, act: ActCode = Ac
   return e.record(y, 'linear', inputs, (dy) => {
     const dz = activationGrad(y, dy, act);
     return [
-      x.requiresGrad ? matmul(dz, w, false, true) : null,
-      w.requiresGrad ? matmul(x, dz, true, false) : null,
-      b !== null && b.requiresGrad ? sum(dz, 0) : null,
+      x.needsGrad ? matmul(dz, w, false, true) : null,
+      w.needsGrad ? matmul(x, dz, true, false) : null,
+      b !== null && b.needsGrad ? sum(dz, 0) : null,
     ];
   });
 }

@@ -76,7 +76,7 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   return e.record(y, 'concat', xs, (dy) => {
     let s = 0;
     return xs.map((t) => {
-      const part = t.requiresGrad ? slice(dy, a, s, s + t.shape[a]!) : null;
+      const part = t.needsGrad ? slice(dy, a, s, s + t.shape[a]!) : null;
       s += t.shape[a]!;
       return part;
     });
