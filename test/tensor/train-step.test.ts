@@ -7,30 +7,9 @@ import assert from 'node:assert/strict';
 import { createBackend } from '../../src/tensor/backends/index.js';
 import { hyperCriticStep, mlpCriticStep, type TrainStep } from '../../bench/core/workloads.js';
 import { availableBackends } from '../helpers/backends.js';
+import { countTypedArrayAllocations } from '../helpers/alloc.js';
 
 const WORKLOADS = { mlp: mlpCriticStep, hyper: hyperCriticStep } as const;
-
-/** Count typed arrays and ArrayBuffers created while fn runs (constructors and views). */
-function countTypedArrayAllocations(fn: () => void): number {
-  let count = 0;
-  const g = globalThis as Record<string, unknown>;
-  const names = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array', 'ArrayBuffer', 'SharedArrayBuffer'];
-  const saved = names.map((n) => g[n]);
-  type Proto = { subarray: (...a: unknown[]) => unknown };
-  const protos = [Float32Array.prototype, Float64Array.prototype] as unknown as Proto[];
-  const savedSub = protos.map((p) => p.subarray);
-  try {
-    for (const n of names) {
-      g[n] = new Proxy(g[n] as object, { construct(target, args, newTarget) { count++; return Reflect.construct(target as never, args, newTarget); } });
-    }
-    protos.forEach((p, i) => { p.subarray = function (this: unknown, ...a: unknown[]) { count++; return savedSub[i]!.apply(this, a); }; });
-    fn();
-  } finally {
-    names.forEach((n, i) => { g[n] = saved[i]; });
-    protos.forEach((p, i) => { p.subarray = savedSub[i]!; });
-  }
-  return count;
-}
 
 function firstLosses(w: TrainStep, steps: number): number[] {
   const out: number[] = [];
