@@ -1,0 +1,54 @@
+// hyperrl native kernels: the table every ISA variant fills in.
+// Op codes are part of the ABI and must match src/tensor/kernels.ts.
+#pragma once
+#include <stdint.h>
+
+namespace hyperrl {
+
+enum Act { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_TANH = 2, ACT_ELU = 3, ACT_SIGMOID = 4 };
+enum Unary {
+  UN_NEG = 0, UN_EXP = 1, UN_LOG = 2, UN_TANH = 3, UN_RELU = 4, UN_ELU = 5, UN_SIGMOID = 6,
+  UN_SOFTPLUS = 7, UN_SQUARE = 8, UN_SQRT = 9, UN_ABS = 10
+};
+enum Binary { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3, BIN_MAX = 4, BIN_MIN = 5, BIN_SQDIFF = 6 };
+enum Reduce { RED_SUM = 0, RED_MEAN = 1, RED_MAX = 2 };
+
+typedef int64_t idx_t;
+
+// Pointers are already resolved from arena offsets; an absent optional operand is nullptr.
+struct Kernels {
+  const char* name;
+  void (*gemm)(int transA, int transB, idx_t m, idx_t n, idx_t k, float alpha,
+               const float* a, idx_t lda, const float* b, idx_t ldb, float beta, float* c, idx_t ldc);
+  void (*biasAct)(idx_t rows, idx_t cols, const float* x, const float* bias, int act, float* y);
+  void (*actBackward)(int act, idx_t n, const float* y, const float* dy, float* dx);
+  void (*colSum)(idx_t rows, idx_t cols, const float* x, float* out, float beta);
+  void (*dynamicForward)(idx_t batch, idx_t out, idx_t inp, const float* x, idx_t ldx, const float* w, idx_t ldw,
+                         const float* g, idx_t ldg, const float* c, idx_t ldc, int act, float* y, idx_t ldy);
+  void (*dynamicBackward)(idx_t batch, idx_t out, idx_t inp, const float* x, idx_t ldx, const float* w, idx_t ldw,
+                          const float* g, idx_t ldg, const float* dy, idx_t lddy, float* dx, idx_t lddx,
+                          float* dw, idx_t lddw, float* dg, idx_t lddg, float* dc, idx_t lddc);
+  void (*adam)(idx_t n, float* p, const float* g, float* m, float* v, double lr, double beta1, double beta2,
+               double eps, double weightDecay, int decoupled, double step);
+  void (*polyak)(idx_t n, float* target, const float* source, float tau);
+  void (*unary)(int op, idx_t n, const float* x, float* y);
+  void (*binary)(int op, idx_t rows, idx_t cols, const float* a, idx_t aRs, idx_t aCs,
+                 const float* b, idx_t bRs, idx_t bCs, float* y);
+  void (*clamp)(idx_t n, const float* x, float lo, float hi, float* y);
+  void (*axpby)(idx_t n, float alpha, const float* x, float beta, float* y);
+  void (*reduce)(int op, idx_t outer, idx_t len, idx_t inner, const float* x, float* y);
+  void (*fill)(idx_t n, float* y, float value);
+  double (*sumSquares)(idx_t n, const float* x);
+  // Single-core fp32 FMA throughput of this variant, GFLOP/s, measured for about `ms` milliseconds.
+  double (*fmaPeak)(double ms);
+};
+
+// Each returns nullptr when the variant was not compiled for this target architecture.
+const Kernels* kernels_avx512();
+const Kernels* kernels_avx2();
+const Kernels* kernels_generic();
+
+// Monotonic clock in seconds (defined in binding.cc, compiled without ISA flags).
+double now_seconds();
+
+}  // namespace hyperrl

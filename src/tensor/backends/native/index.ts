@@ -1,0 +1,224 @@
+/**
+ * The native backend: a C++ N-API addon (native/, built by `npm install` into
+ * build/Release/hyperrl_native.node) with packed, register-blocked SGEMM and
+ * vectorised kernels in AVX-512, AVX2+FMA and generic variants, the best one
+ * picked at load time.
+ *
+ * The arena is one ArrayBuffer owned here (64-byte aligned when the addon can
+ * allocate it); the addon keeps its data pointer, and every kernel call passes
+ * only numbers, in the order of the Backend methods.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Arena, type FloatArray } from '../../arena.js';
+import type { Backend } from '../../backend.js';
+
+export type NativeIsa = 'avx512' | 'avx2' | 'generic';
+
+/** The addon's exports (native/binding.cc). Offsets are float32 element indices into the arena. */
+interface Addon {
+  setArena(buffer: ArrayBuffer): void;
+  allocArena(bytes: number): ArrayBuffer;
+  isa(): NativeIsa;
+  setIsa(name: string): NativeIsa;
+  isas(): NativeIsa[];
+  cpuFeatures(): string[];
+  fmaPeak(ms?: number, isa?: string): number;
+  gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
+    b: number, ldb: number, beta: number, c: number, ldc: number): void;
+  biasAct(rows: number, cols: number, x: number, bias: number, act: number, y: number): void;
+  actBackward(act: number, n: number, y: number, dy: number, dx: number): void;
+  colSum(rows: number, cols: number, x: number, out: number, beta: number): void;
+  dynamicForward(batch: number, out: number, inp: number, x: number, ldx: number, w: number, ldw: number,
+    g: number, ldg: number, c: number, ldc: number, act: number, y: number, ldy: number): void;
+  dynamicBackward(batch: number, out: number, inp: number, x: number, ldx: number, w: number, ldw: number,
+    g: number, ldg: number, dy: number, lddy: number, dx: number, lddx: number, dw: number, lddw: number,
+    dg: number, lddg: number, dc: number, lddc: number): void;
+  adam(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, decoupled: number, step: number): void;
+  polyak(n: number, target: number, source: number, tau: number): void;
+  unary(op: number, n: number, x: number, y: number): void;
+  binary(op: number, rows: number, cols: number, a: number, aRs: number, aCs: number, b: number, bRs: number,
+    bCs: number, y: number): void;
+  clamp(n: number, x: number, lo: number, hi: number, y: number): void;
+  axpby(n: number, alpha: number, x: number, beta: number, y: number): void;
+  reduce(op: number, outer: number, len: number, inner: number, x: number, y: number): void;
+  fill(n: number, y: number, value: number): void;
+  sumSquares(n: number, x: number): number;
+}
+
+const ISA_LABEL: Record<NativeIsa, string> = {
+  avx512: 'AVX-512 (16-lane, 8×32 SGEMM tile)',
+  avx2: 'AVX2+FMA (8-lane, 6×16 SGEMM tile)',
+  generic: 'generic 128-bit vectors (4×8 SGEMM tile)',
+};
+
+/** The package root: the first directory above this file that holds a package.json (works from src/ and dist/src/). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('hyperrl: cannot locate the package root above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+let addon: Addon | undefined;
+
+function loadAddon(): Addon {
+  if (addon !== undefined) return addon;
+  const path = join(packageRoot(), 'build', 'Release', 'hyperrl_native.node');
+  if (!existsSync(path)) {
+    throw new Error(`hyperrl native backend is not built (${path} is missing); ` +
+      'reinstall with a C++ toolchain (g++/clang, make, python3) or use the wasm backend');
+  }
+  addon = createRequire(import.meta.url)(path) as Addon;
+  return addon;
+}
+
+/** Which arena the addon currently points at (several native backends may coexist). */
+let boundArena: object | null = null;
+
+export function createNativeBackend(initialElements?: number | { initialElements?: number }): Backend {
+  const n = loadAddon();
+  const initial = typeof initialElements === 'object' ? initialElements.initialElements : initialElements;
+  const self = {};
+  let buffer: ArrayBuffer | undefined;
+  let alignedAlloc = true;
+
+  const newBuffer = (bytes: number): ArrayBuffer => {
+    if (alignedAlloc) {
+      try {
+        return n.allocArena(bytes);
+      } catch {
+        alignedAlloc = false; // e.g. a runtime without external ArrayBuffers: plain (16-byte aligned) buffers work too
+      }
+    }
+    return new ArrayBuffer(bytes);
+  };
+
+  const bind = (): void => {
+    n.setArena(buffer!);
+    boundArena = self;
+  };
+
+  let current = new Float32Array(0);
+  const arena = new Arena({
+    base: 0,
+    resize(elements: number): FloatArray {
+      const next = newBuffer(elements * 4);
+      const view = new Float32Array(next);
+      view.set(current.subarray(0, Math.min(elements, current.length)));
+      buffer = next;
+      current = view;
+      bind();
+      return view;
+    },
+  }, initial);
+
+  return {
+    name: 'native',
+    dtype: 'float32',
+    get detail(): string {
+      const isa = n.isa();
+      return `C++ N-API addon, ${ISA_LABEL[isa] ?? isa}, single-threaded; variants here: ${n.isas().join(', ')}`;
+    },
+    arena,
+
+    gemm(transA, transB, m, nn, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      if (boundArena !== self) bind();
+      n.gemm(transA ? 1 : 0, transB ? 1 : 0, m, nn, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+    biasAct(rows, cols, x, bias, act, y) {
+      if (boundArena !== self) bind();
+      n.biasAct(rows, cols, x, bias, act, y);
+    },
+    actBackward(act, count, y, dy, dx) {
+      if (boundArena !== self) bind();
+      n.actBackward(act, count, y, dy, dx);
+    },
+    colSum(rows, cols, x, out, beta) {
+      if (boundArena !== self) bind();
+      n.colSum(rows, cols, x, out, beta);
+    },
+    dynamicForward(batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, act, y, ldy) {
+      if (boundArena !== self) bind();
+      n.dynamicForward(batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, act, y, ldy);
+    },
+    dynamicBackward(batch, out, inp, x, ldx, w, ldw, g, ldg, dy, lddy, dx, lddx, dw, lddw, dg, lddg, dc, lddc) {
+      if (boundArena !== self) bind();
+      n.dynamicBackward(batch, out, inp, x, ldx, w, ldw, g, ldg, dy, lddy, dx, lddx, dw, lddw, dg, lddg, dc, lddc);
+    },
+    adam(count, p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
+      if (boundArena !== self) bind();
+      n.adam(count, p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, step);
+    },
+    polyak(count, target, source, tau) {
+      if (boundArena !== self) bind();
+      n.polyak(count, target, source, tau);
+    },
+    unary(op, count, x, y) {
+      if (boundArena !== self) bind();
+      n.unary(op, count, x, y);
+    },
+    binary(op, rows, cols, a, aRs, aCs, b, bRs, bCs, y) {
+      if (boundArena !== self) bind();
+      n.binary(op, rows, cols, a, aRs, aCs, b, bRs, bCs, y);
+    },
+    clamp(count, x, lo, hi, y) {
+      if (boundArena !== self) bind();
+      n.clamp(count, x, lo, hi, y);
+    },
+    axpby(count, alpha, x, beta, y) {
+      if (boundArena !== self) bind();
+      n.axpby(count, alpha, x, beta, y);
+    },
+    reduce(op, outer, len, inner, x, y) {
+      if (boundArena !== self) bind();
+      n.reduce(op, outer, len, inner, x, y);
+    },
+    fill(count, y, value) {
+      if (boundArena !== self) bind();
+      n.fill(count, y, value);
+    },
+    sumSquares(count, x) {
+      if (boundArena !== self) bind();
+      return n.sumSquares(count, x);
+    },
+  } satisfies Backend as Backend;
+}
+
+export interface NativeInfo {
+  /** The addon loaded. */
+  available: boolean;
+  /** Active kernel variant, or null when unavailable. */
+  isa: NativeIsa | null;
+  /** Variants this CPU can run, best first. */
+  isas: NativeIsa[];
+  /** CPU features the addon detected (avx512f, avx2, fma, ...). */
+  features: string[];
+  /** Why the addon is unavailable. */
+  error?: string;
+}
+
+export function nativeInfo(): NativeInfo {
+  try {
+    const n = loadAddon();
+    return { available: true, isa: n.isa(), isas: n.isas(), features: n.cpuFeatures() };
+  } catch (e) {
+    return { available: false, isa: null, isas: [], features: [], error: (e as Error).message };
+  }
+}
+
+/** Select the kernel variant for every native backend in this thread; throws if the CPU lacks it. */
+export function setNativeIsa(name: NativeIsa): NativeIsa {
+  return loadAddon().setIsa(name);
+}
+
+/** Measured single-core fp32 FMA peak (GFLOP/s) of the best variant, or of `isa`. */
+export function measureFmaPeak(ms = 200, isa?: NativeIsa): number {
+  return isa === undefined ? loadAddon().fmaPeak(ms) : loadAddon().fmaPeak(ms, isa);
+}
