@@ -111,6 +111,9 @@ export function relaxedSimdSupported(bytes: BufferSource): boolean {
   return WebAssembly.validate(bytes);
 }
 
+/** Compiled modules by file path: every backend gets its own instance (memory), compiled once. */
+const moduleCache = new Map<string, WebAssembly.Module>();
+
 /** Synchronous construction for Node: reads the .wasm files from disk. */
 export function createWasmBackend(opts: NodeWasmBackendOptions = {}): Backend {
   if (nodeFs === undefined) {
@@ -119,17 +122,27 @@ export function createWasmBackend(opts: NodeWasmBackendOptions = {}): Backend {
   const dir = opts.wasmDir ?? defaultWasmDir();
   const path = (f: string): string => (/[\\/]$/.test(dir) ? dir : dir + '/') + f;
   const relaxed = opts.relaxed ?? 'auto';
-  let bytes: Uint8Array | undefined;
+  let file = path(WASM_FILES.simd);
   if (relaxed !== false) {
-    const rb = nodeFs.existsSync(path(WASM_FILES.relaxed)) ? nodeFs.readFileSync(path(WASM_FILES.relaxed)) : undefined;
-    if (rb !== undefined && relaxedSimdSupported(rb)) bytes = rb;
-    else if (relaxed === true) {
-      throw new Error(`hyperrl wasm backend: relaxed SIMD requested but ${rb === undefined ? 'the module is missing' : 'this engine rejects it'}`);
+    const rf = path(WASM_FILES.relaxed);
+    if (moduleCache.has(rf)) file = rf;
+    else {
+      const rb = nodeFs.existsSync(rf) ? nodeFs.readFileSync(rf) : undefined;
+      if (rb !== undefined && relaxedSimdSupported(rb)) {
+        moduleCache.set(rf, new WebAssembly.Module(rb));
+        file = rf;
+      } else if (relaxed === true) {
+        throw new Error(`hyperrl wasm backend: relaxed SIMD requested but ${rb === undefined ? `${rf} is missing` : 'this engine rejects it'}`);
+      }
     }
   }
-  bytes ??= nodeFs.readFileSync(path(WASM_FILES.simd));
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-  return backendFromInstance(instance, opts);
+  let module = moduleCache.get(file);
+  if (module === undefined) {
+    if (!nodeFs.existsSync(file)) throw new Error(`hyperrl wasm backend: ${file} is missing; run \`npm run build\``);
+    module = new WebAssembly.Module(nodeFs.readFileSync(file));
+    moduleCache.set(file, module);
+  }
+  return backendFromInstance(new WebAssembly.Instance(module, {}), opts);
 }
 
 /** Asynchronous construction from bytes (browsers, or anywhere without fs). */
