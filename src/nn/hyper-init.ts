@@ -26,6 +26,8 @@
  * - biasHyperInit(f) (Beck et al.'s proposal): weight heads W = 0 and b = one
  *   draw of f; bias heads W = 0, b = 0. Every embedding generates the same,
  *   correctly initialised base layer with zero biases.
+ *   (Beck et al.'s code gives the critic-output bias head a U(−1, 1) bias, from
+ *   a fan-in computed on a (H, 1) tensor; that quirk is not reproduced.)
  * - weightAndBiasHyperInit(f): the "both" ablation, 0.5 × weightHyperInit's W and
  *   0.5 × biasHyperInit's b.
  * - hypeRl(σ_h): Sarafian et al.'s code: every head weight U(±σ_h), head biases 0;
