@@ -10,15 +10,18 @@ import { activate, activationGradFromOutput, binaryOp, unaryOp } from './scalar-
 
 export function createJsBackend(dtype: DType = 'float32', initialElements?: number): Backend {
   const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
+  let current: FloatArray = new Ctor(0);
   const arena = new Arena({
     base: 0,
     resize(elements: number): FloatArray {
       const next = new Ctor(elements);
-      if (arena !== undefined) next.set(arena.data.subarray(0, Math.min(elements, arena.data.length)));
-      return next;
+      next.set(current.subarray(0, Math.min(elements, current.length)));
+      return (current = next);
     },
   }, initialElements);
   const d = (): FloatArray => arena.data;
+  /** gemm's row accumulator, grown to the widest C seen (so steady-state calls allocate nothing). */
+  let acc = new Float64Array(0);
 
   return {
     name: 'js',
@@ -28,17 +31,25 @@ export function createJsBackend(dtype: DType = 'float32', initialElements?: numb
 
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
       const x = d();
+      if (acc.length < n) acc = new Float64Array(n);
+      const A = (i: number, p: number): number => (transA ? x[a + p * lda + i]! : x[a + i * lda + p]!);
       for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++) {
-          let s = 0;
-          for (let p = 0; p < k; p++) {
-            const av = transA ? x[a + p * lda + i]! : x[a + i * lda + p]!;
-            const bv = transB ? x[b + j * ldb + p]! : x[b + p * ldb + j]!;
-            s += av * bv;
+        // Row i of C accumulated in float64; loop order keeps B's rows (or, transposed, its columns) contiguous.
+        if (transB) {
+          for (let j = 0; j < n; j++) {
+            let s = 0;
+            for (let p = 0; p < k; p++) s += A(i, p) * x[b + j * ldb + p]!;
+            acc[j] = s;
           }
-          const ci = c + i * ldc + j;
-          x[ci] = beta === 0 ? alpha * s : alpha * s + beta * x[ci]!;
+        } else {
+          acc.fill(0, 0, n);
+          for (let p = 0; p < k; p++) {
+            const aip = A(i, p), row = b + p * ldb;
+            for (let j = 0; j < n; j++) acc[j] += aip * x[row + j]!;
+          }
         }
+        const ci = c + i * ldc;
+        for (let j = 0; j < n; j++) x[ci + j] = beta === 0 ? alpha * acc[j]! : alpha * acc[j]! + beta * x[ci + j]!;
       }
     },
 

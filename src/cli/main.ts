@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/** The `hyperrl` command. */
+import { infoLines } from './info.js';
+
+const USAGE = `usage: hyperrl <command> [options]
+
+commands:
+  info                     machine, CPU features and the compute backend in use
+  bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
+
+environment:
+  HYPERRL_BACKEND=native|wasm|js   force a compute backend (fails if it cannot load)`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'info':
+      for (const l of infoLines()) console.log(l);
+      return 0;
+    case 'bench': {
+      const [what, ...flags] = rest;
+      if (what !== 'core') {
+        console.error(`hyperrl bench: unknown benchmark '${what ?? ''}'; available: core`);
+        return 2;
+      }
+      const unknown = flags.filter((f) => f !== '--quick');
+      if (unknown.length) {
+        console.error(`hyperrl bench core: unknown option ${unknown.join(' ')}`);
+        return 2;
+      }
+      const { runCoreBench } = await import('../../bench/core/run.js');
+      await runCoreBench({ quick: flags.includes('--quick') });
+      return 0;
+    }
+    case undefined: case '-h': case '--help': case 'help':
+      console.log(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      console.error(`hyperrl: unknown command '${cmd}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
+  console.error(`hyperrl: ${(e as Error).message ?? String(e)}`);
+  process.exitCode = 1;
+});

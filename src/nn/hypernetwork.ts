@@ -1,0 +1,87 @@
+/**
+ * HyperNetwork (Sarafian et al. 2021): a primary network maps a meta input to an
+ * embedding z; one linear head per dynamic layer maps z to that layer's generated
+ * parameters [W (out×in) | c (out) | g (out)]; the dynamic network applies them,
+ * per sample, to a base input:  x ← act((1 + g) ⊙ (W x) + c).
+ */
+import type { Engine } from '../tensor/engine.js';
+import { Act, type ActName } from '../tensor/kernels.js';
+import { dynamicLinear, dynamicParamCount } from '../tensor/ops/dynamic.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Linear, type Layer } from './layers.js';
+import { Module } from './module.js';
+import type { ParamInit } from './init.js';
+import type { Rng } from './random.js';
+
+export interface DynamicLayerSpec {
+  inputSize: number;
+  outputSize: number;
+  act: ActName;
+  /** Initialisation of this layer's head (a Linear z → [W | c | g], weights stored zDim×width). */
+  headWeightInit: ParamInit;
+  headBiasInit: ParamInit;
+}
+
+export class HyperNetwork extends Module {
+  readonly heads: Linear[];
+
+  constructor(engine: Engine, readonly primary: Layer, readonly dynamicLayers: readonly DynamicLayerSpec[], rng: Rng) {
+    super(engine);
+    if (dynamicLayers.length === 0) throw new RangeError('HyperNetwork: at least one dynamic layer is needed');
+    dynamicLayers.forEach((l, i) => {
+      if (i > 0 && dynamicLayers[i - 1]!.outputSize !== l.inputSize) {
+        throw new RangeError(`HyperNetwork: dynamic layer ${i} expects ${l.inputSize} inputs but layer ${i - 1} gives ${dynamicLayers[i - 1]!.outputSize}`);
+      }
+    });
+    this.child('primary', primary);
+    this.heads = dynamicLayers.map((l, i) => this.child(`head${i}`, new Linear(engine, primary.outputSize, dynamicParamCount(l.inputSize, l.outputSize), rng, {
+      weightInit: l.headWeightInit, biasInit: l.headBiasInit,
+    })));
+  }
+
+  get metaSize(): number {
+    return this.primary.inputSize;
+  }
+
+  get baseSize(): number {
+    return this.dynamicLayers[0]!.inputSize;
+  }
+
+  get outputSize(): number {
+    return this.dynamicLayers[this.dynamicLayers.length - 1]!.outputSize;
+  }
+
+  /** The generated parameters of every dynamic layer for a batch of meta inputs: [B, width_l] each. */
+  generate(meta: Tensor): Tensor[] {
+    const z = this.primary.forward(meta);
+    return this.heads.map((h) => h.forward(z));
+  }
+
+  /** Run the dynamic network on base inputs with parameters from generate(). */
+  applyDynamic(base: Tensor, generated: readonly Tensor[]): Tensor {
+    let x = base;
+    this.dynamicLayers.forEach((l, i) => { x = dynamicLinear(x, generated[i]!, l.outputSize, Act[l.act]); });
+    return x;
+  }
+
+  forward(meta: Tensor, base: Tensor): Tensor {
+    return this.applyDynamic(base, this.generate(meta));
+  }
+
+  /**
+   * Output and gradient path through the dynamic network only: the primary network
+   * and heads run without recording, so back-propagation touches only the base input
+   * (HypeRL's actor-update trick: ∇ₐQ needs no gradient through z).
+   */
+  forwardDynamicOnly(meta: Tensor, base: Tensor): Tensor {
+    const generated = this.engine.noGrad(() => this.generate(meta));
+    return this.applyDynamic(base, generated);
+  }
+
+  flopsPerSample(): number {
+    let f = this.primary.flopsPerSample();
+    for (const h of this.heads) f += h.flopsPerSample();
+    for (const l of this.dynamicLayers) f += 2 * l.inputSize * l.outputSize;
+    return f;
+  }
+}

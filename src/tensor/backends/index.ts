@@ -1,0 +1,68 @@
+/**
+ * Backend selection: native if its addon loads, else WebAssembly, else the JS
+ * reference. HYPERRL_BACKEND=native|wasm|js forces one and fails loudly when the
+ * forced backend cannot load (a silent fallback would hide a broken build).
+ */
+import type { Backend, BackendName, DType } from '../backend.js';
+import { withValidation } from '../validate.js';
+import { createJsBackend } from './js/index.js';
+import { createNativeBackend } from './native/index.js';
+import { createWasmBackend } from './wasm/index.js';
+
+export const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'js'];
+
+export interface LoadOptions {
+  /** Initial arena size in elements (it grows on demand). */
+  initialElements?: number;
+  /** Only the js backend supports float64 (the gradient-check reference). */
+  dtype?: DType;
+  /** Skip argument validation (benchmarks of raw kernel overhead only). */
+  unchecked?: boolean;
+}
+
+/** Create a specific backend; throws an Error explaining why if it cannot load. */
+export function createBackend(name: BackendName, opts: LoadOptions = {}): Backend {
+  if (opts.dtype === 'float64' && name !== 'js') throw new Error(`backend '${name}' is float32 only; float64 is available on 'js'`);
+  let be: Backend;
+  switch (name) {
+    case 'native': be = createNativeBackend(opts.initialElements); break;
+    case 'wasm': be = createWasmBackend({ initialElements: opts.initialElements }); break;
+    case 'js': be = createJsBackend(opts.dtype ?? 'float32', opts.initialElements); break;
+    default: throw new Error(`unknown backend '${String(name)}'; expected one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  return opts.unchecked ? be : withValidation(be);
+}
+
+/** Why each backend did or did not load on this machine. */
+export function probeBackends(): Record<BackendName, string | true> {
+  const out = {} as Record<BackendName, string | true>;
+  for (const name of BACKEND_NAMES) {
+    try {
+      createBackend(name, { initialElements: 1024 });
+      out[name] = true;
+    } catch (e) {
+      out[name] = (e as Error).message;
+    }
+  }
+  return out;
+}
+
+/** The backend to use by default: HYPERRL_BACKEND if set, else the fastest that loads. */
+export function defaultBackend(opts: LoadOptions = {}): Backend {
+  const forced = process.env.HYPERRL_BACKEND;
+  if (forced !== undefined && forced !== '') {
+    if (!(BACKEND_NAMES as readonly string[]).includes(forced)) {
+      throw new Error(`HYPERRL_BACKEND='${forced}' is not a backend; expected one of ${BACKEND_NAMES.join(', ')}`);
+    }
+    return createBackend(forced as BackendName, opts);
+  }
+  const errors: string[] = [];
+  for (const name of BACKEND_NAMES) {
+    try {
+      return createBackend(name, opts);
+    } catch (e) {
+      errors.push(`${name}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`no backend could be loaded:\n${errors.join('\n')}`);
+}
