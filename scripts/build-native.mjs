@@ -61,18 +61,22 @@ const nodedir = findNodeDir();
 if (nodedir === null) giveUp(`Node headers not found next to ${process.execPath}`);
 
 const gyp = findNodeGyp() ?? { cmd: process.platform === 'win32' ? 'npx.cmd' : 'npx', args: ['--yes', 'node-gyp'] };
-const args = [...gyp.args, 'rebuild', '--release', `--nodedir=${nodedir}`, '--jobs=max'];
-const run = spawnSync(gyp.cmd, args, {
-  cwd: root,
-  encoding: 'utf8',
-  maxBuffer: 64 * 1024 * 1024,
-  timeout: 15 * 60 * 1000,
-  env: { ...process.env, npm_config_nodedir: nodedir },
-});
-const log = `$ ${gyp.cmd} ${args.join(' ')}\n${run.stdout ?? ''}${run.stderr ?? ''}${run.error ? `\n${run.error.stack}\n` : ''}`;
-
-if (run.error) giveUp(run.error.code === 'ENOENT' ? 'node-gyp not found' : `node-gyp did not run: ${run.error.message}`, log);
-if (run.status !== 0) giveUp(`node-gyp rebuild failed with ${run.status !== null ? `exit code ${run.status}` : run.signal}`, log);
+// configure + build rather than rebuild: `rebuild` deletes all of build/, where other build outputs live too.
+rmSync(addonPath, { force: true });
+let log = '';
+for (const step of [['configure'], ['build', '--jobs=max']]) {
+  const args = [...gyp.args, ...step, '--release', `--nodedir=${nodedir}`];
+  const run = spawnSync(gyp.cmd, args, {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 15 * 60 * 1000,
+    env: { ...process.env, npm_config_nodedir: nodedir },
+  });
+  log += `$ ${gyp.cmd} ${args.join(' ')}\n${run.stdout ?? ''}${run.stderr ?? ''}${run.error ? `\n${run.error.stack}\n` : ''}`;
+  if (run.error) giveUp(run.error.code === 'ENOENT' ? 'node-gyp not found' : `node-gyp did not run: ${run.error.message}`, log);
+  if (run.status !== 0) giveUp(`node-gyp ${step[0]} failed with ${run.status !== null ? `exit code ${run.status}` : run.signal}`, log);
+}
 if (!existsSync(addonPath)) giveUp('node-gyp produced no addon', log);
 
 // Load it once here, so a binary that cannot run never sits where the backend looks for it.
