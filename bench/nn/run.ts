@@ -30,8 +30,7 @@ function autodiffStep(e: Engine, params: Tensor[], forward: () => Tensor[], y: T
     const qs = forward();
     let loss = mean(squaredDifference(qs[0]!, y));
     for (let i = 1; i < qs.length; i++) loss = add(loss, mean(squaredDifference(qs[i]!, y)));
-    opt.zeroGrad();
-    e.backward(loss, params);
+    e.backward(loss, params, false);
     opt.step();
   });
 }
