@@ -4,6 +4,7 @@
  * engine lazily on first `make`).
  */
 import { registerClassicEnvs } from './classic/index.js';
+import { registerMujocoEnvs } from './mujoco/index.js';
 
 export * from './core.js';
 export * from './spaces.js';
@@ -11,5 +12,7 @@ export * from './rng.js';
 export * from './wrappers.js';
 export * from './registry.js';
 export { CartPoleEnv, MountainCarContinuousEnv, PendulumEnv } from './classic/index.js';
+export * from './mujoco/index.js';
 
 registerClassicEnvs();
+registerMujocoEnvs();
