@@ -4,7 +4,7 @@
  * recorded action, and compare observation, reward, flags, reward terms and state.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { make, MujocoEnv, TimeLimit } from '../../src/envs/index.js';
 import { close, firstMismatch, loadFixtures, type Fixture } from './fixtures.js';
 
@@ -15,19 +15,35 @@ import { close, firstMismatch, loadFixtures, type Fixture } from './fixtures.js'
  */
 const READS_PREVIOUS_STEP = new Set(['Ant-v5', 'Humanoid-v5']);
 
-async function checkFixtures(envId: string): Promise<void> {
+async function checkFixtures(envId: string, t: TestContext): Promise<void> {
   const fixtures = loadFixtures(envId);
   assert.ok(fixtures.length >= 2, `fixtures for ${envId}`);
   const env = (await make(envId)) as TimeLimit;
   const inner = env.unwrapped as MujocoEnv;
   try {
-    for (const fixture of fixtures) checkFixture(envId, env, inner, fixture);
+    const worst = { obs: 0, reward: 0, state: 0, steps: 0 };
+    for (const fixture of fixtures) checkFixture(envId, env, inner, fixture, worst);
+    assert.ok(worst.steps >= 40, `${envId}: only ${worst.steps} steps checked`);
+    t.diagnostic(`${worst.steps} steps; max |error| obs ${worst.obs.toExponential(1)}, reward ${worst.reward.toExponential(1)}, state ${worst.state.toExponential(1)}`);
   } finally {
     env.close();
   }
 }
 
-function checkFixture(envId: string, env: TimeLimit, inner: MujocoEnv, fixture: Fixture): void {
+interface Worst {
+  obs: number;
+  reward: number;
+  state: number;
+  steps: number;
+}
+
+function maxError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  return worst;
+}
+
+function checkFixture(envId: string, env: TimeLimit, inner: MujocoEnv, fixture: Fixture, worst: Worst): void {
   const reset = env.reset({ seed: fixture.seed });
   assert.equal(reset.obs.length, fixture.reset_obs.length, `${envId}: reset obs length`);
   assert.equal(inner.stateSize, fixture.init.state.length, `${envId}: state size`);
@@ -62,9 +78,13 @@ function checkFixture(envId: string, env: TimeLimit, inner: MujocoEnv, fixture: 
     inner.getState(state);
     const stateBad = firstMismatch(state, expected.state!);
     assert.equal(stateBad, -1, `${where}: state[${stateBad}] ${state[stateBad]} vs ${expected.state![stateBad]}`);
+    worst.obs = Math.max(worst.obs, maxError(result.obs, expected.obs));
+    worst.reward = Math.max(worst.reward, Math.abs(result.reward - expected.reward));
+    worst.state = Math.max(worst.state, maxError(state, expected.state!));
+    worst.steps++;
   });
 }
 
-for (const envId of ['HalfCheetah-v5']) {
-  test(`${envId} matches Gymnasium step by step`, () => checkFixtures(envId));
+for (const envId of ['HalfCheetah-v5', 'Hopper-v5', 'Walker2d-v5', 'Ant-v5', 'Humanoid-v5', 'Swimmer-v5', 'InvertedPendulum-v5', 'InvertedDoublePendulum-v5', 'Reacher-v5', 'Pusher-v5']) {
+  test(`${envId} matches Gymnasium step by step`, (t) => checkFixtures(envId, t));
 }
