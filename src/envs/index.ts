@@ -16,3 +16,4 @@ export * from './mujoco/index.js';
 
 registerClassicEnvs();
 registerMujocoEnvs();
+export * from './vector/index.js';
