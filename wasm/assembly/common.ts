@@ -86,9 +86,16 @@ const EXP_HI: f32 = 88.3;
 const EXP_OVERFLOW: f32 = 88.72283905206835;
 const EXP_LO: f32 = -87.3365447505531;
 
+/** 1.5·2^23: adding it rounds to an integer held in the low mantissa bits. */
+const ROUND_MAGIC: f32 = 12582912.0;
+
+// pmin/pmax (one minps/maxps each) instead of min/max (a NaN- and ±0-exact
+// sequence of ~8 instructions in V8); their operand order keeps a NaN x.
 @inline export function exp4(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
+  const magic = f32x4.splat(ROUND_MAGIC);
+  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504088896341)), magic);
+  const n = f32x4.sub(t, magic);
   let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
@@ -98,7 +105,8 @@ const EXP_LO: f32 = -87.3365447505531;
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // 2^n: the integer n sits in t's low bits; (bits + 127) << 23 keeps exactly n + 127.
+  const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
   let e = f32x4.mul(y, scale);
   e = v128.bitselect(f32x4.splat(Infinity), e, f32x4.gt(x, f32x4.splat(EXP_OVERFLOW)));
   return v128.andnot(e, f32x4.lt(x, f32x4.splat(EXP_LO)));

@@ -82,17 +82,33 @@ import {
   }
 }
 
+function forwardIdentity(batch: i32, out: i32, inp: i32, x: usize, ldx: usize, w: usize, ldw: usize, g: usize, ldg: usize, c: usize, ldc: usize, y: usize, ldy: usize): void {
+  forwardWith(ACT_IDENTITY, batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, y, ldy);
+}
+function forwardRelu(batch: i32, out: i32, inp: i32, x: usize, ldx: usize, w: usize, ldw: usize, g: usize, ldg: usize, c: usize, ldc: usize, y: usize, ldy: usize): void {
+  forwardWith(ACT_RELU, batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, y, ldy);
+}
+function forwardTanh(batch: i32, out: i32, inp: i32, x: usize, ldx: usize, w: usize, ldw: usize, g: usize, ldg: usize, c: usize, ldc: usize, y: usize, ldy: usize): void {
+  forwardWith(ACT_TANH, batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, y, ldy);
+}
+function forwardElu(batch: i32, out: i32, inp: i32, x: usize, ldx: usize, w: usize, ldw: usize, g: usize, ldg: usize, c: usize, ldc: usize, y: usize, ldy: usize): void {
+  forwardWith(ACT_ELU, batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, y, ldy);
+}
+function forwardSigmoid(batch: i32, out: i32, inp: i32, x: usize, ldx: usize, w: usize, ldw: usize, g: usize, ldg: usize, c: usize, ldc: usize, y: usize, ldy: usize): void {
+  forwardWith(ACT_SIGMOID, batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, y, ldy);
+}
+
 export function dynamicForward(batch: i32, out: i32, inp: i32,
   x: i32, ldx: i32, w: i32, ldw: i32, g: i32, ldg: i32,
   c: i32, ldc: i32, act: i32, y: i32, ldy: i32): void {
   const X = addr(x), W = addr(w), G = addr(g), Cp = addr(c), Y = addr(y);
   const sx = addr(ldx), sw = addr(ldw), sg = addr(ldg), sc = addr(ldc), sy = addr(ldy);
   switch (act) {
-    case ACT_RELU: forwardWith(ACT_RELU, batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
-    case ACT_TANH: forwardWith(ACT_TANH, batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
-    case ACT_ELU: forwardWith(ACT_ELU, batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
-    case ACT_SIGMOID: forwardWith(ACT_SIGMOID, batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
-    default: forwardWith(ACT_IDENTITY, batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
+    case ACT_RELU: forwardRelu(batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
+    case ACT_TANH: forwardTanh(batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
+    case ACT_ELU: forwardElu(batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
+    case ACT_SIGMOID: forwardSigmoid(batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
+    default: forwardIdentity(batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
   }
 }
 
