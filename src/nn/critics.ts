@@ -29,6 +29,8 @@ export interface Critic extends Module {
   forward(s: Tensor, a: Tensor): Tensor[];
   /** Q1(s, a) for the actor update: the cheapest graph that still gives ∇ₐQ1. */
   q1ForActor(s: Tensor, a: Tensor): Tensor;
+  /** Every Q(s, a) through the same cheapest path (SAC's min over the twin). */
+  qsForActor(s: Tensor, a: Tensor): Tensor[];
   describe(): CriticDescription;
 }
 
@@ -69,6 +71,10 @@ export class MlpCritic extends Module implements Critic {
 
   q1ForActor(s: Tensor, a: Tensor): Tensor {
     return this.qs[0]!.forward(concat([s, a], 1));
+  }
+
+  qsForActor(s: Tensor, a: Tensor): Tensor[] {
+    return this.forward(s, a);
   }
 
   describe(): CriticDescription {
@@ -151,8 +157,16 @@ export class HyperCritic extends Module implements Critic {
   }
 
   q1ForActor(s: Tensor, a: Tensor): Tensor {
-    // SA-Hyper: the state only generates weights, so ∇ₐQ needs the dynamic network alone.
-    return this.reverse ? this.qs[0]!.forward(a, s) : this.qs[0]!.forwardDynamicOnly(s, a);
+    return this.actorPath(this.qs[0]!, s, a);
+  }
+
+  qsForActor(s: Tensor, a: Tensor): Tensor[] {
+    return this.qs.map((q) => this.actorPath(q, s, a));
+  }
+
+  /** SA-Hyper: the state only generates weights, so ∇ₐQ needs the dynamic network alone. */
+  private actorPath(q: HyperNetwork, s: Tensor, a: Tensor): Tensor {
+    return this.reverse ? q.forward(a, s) : q.forwardDynamicOnly(s, a);
   }
 
   describe(): CriticDescription {
