@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 /** The `hyperrl` command. */
+import { ConfigError } from '../train/config.js';
 import { infoLines } from './info.js';
 
 const USAGE = `usage: hyperrl <command> [options]
 
 commands:
+  train [options]          train TD3/SAC with an MLP or hyper critic (hyperrl train --help)
+  eval runs/<run-id>       re-evaluate a run's checkpoint [--episodes 10]
+  envs                     list the registered environments
   info                     machine, CPU features and the compute backend in use
   bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
   bench nn [--quick]       autodiff vs raw-kernel steps and critic presets (bench/results/nn-<date>.json)
@@ -15,6 +19,15 @@ environment:
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
+    case 'train':
+      return (await import('./train.js')).trainCommand(rest);
+    case 'eval':
+      return (await import('./train.js')).evalCommand(rest);
+    case 'envs': {
+      const envs = await import('../envs/index.js');
+      for (const id of envs.registeredIds()) console.log(id);
+      return 0;
+    }
     case 'info':
       for (const l of infoLines()) console.log(l);
       return 0;
@@ -45,5 +58,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
   console.error(`hyperrl: ${(e as Error).message ?? String(e)}`);
-  process.exitCode = 1;
+  process.exitCode = e instanceof ConfigError ? 2 : 1;
 });

@@ -69,8 +69,8 @@ export async function saveCheckpoint(runDir: string, agent: OffPolicyAgent, repl
   rmSync(old, { recursive: true, force: true });
 }
 
-/** Restore agent and replay from the run's checkpoint; returns its meta. Errors name the file and the problem. */
-export async function loadCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer): Promise<CheckpointMeta> {
+/** Restore agent (and replay, unless null) from the run's checkpoint; returns its meta. Errors name the file and the problem. */
+export async function loadCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer | null): Promise<CheckpointMeta> {
   let dir = join(runDir, CURRENT);
   if (!existsSync(join(dir, 'meta.json'))) {
     const old = join(runDir, `${CURRENT}.old`);
@@ -107,6 +107,8 @@ export async function loadCheckpoint(runDir: string, agent: OffPolicyAgent, repl
     optimizer.loadState({ step: Number(optim.metadata[`${o}.step`]), m: names.map((n) => pick(`${o}.m.${n}`)), v: names.map((n) => pick(`${o}.v.${n}`)) });
   }
 
+  agent.rng.setState(meta.agentRng);
+  if (replay === null) return meta; // evaluation needs the networks only
   const rep = await readSafetensors(join(dir, 'replay.safetensors'));
   const t = (k: string): SafeTensor => {
     const x = rep.tensors[k];
@@ -118,6 +120,5 @@ export async function loadCheckpoint(runDir: string, agent: OffPolicyAgent, repl
     obs: t('obs').data as Float32Array, nextObs: t('nextObs').data as Float32Array, actions: t('actions').data as Float32Array,
     rewards: t('rewards').data as Float32Array, terminated: t('terminated').data as Uint8Array,
   });
-  agent.rng.setState(meta.agentRng);
   return meta;
 }
