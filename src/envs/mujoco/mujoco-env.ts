@@ -145,8 +145,9 @@ export abstract class MujocoEnv extends BaseEnv<BoxAction, Float64Array> {
     mj.mj_resetData(this.model, this.data);
     const v = this.views();
     this.sampleInitialState(v.qpos, v.qvel);
+    // Like Gymnasium, no mj_rnePostConstraint here: contact forces in the reset
+    // observation are those left by mj_resetData (zeros).
     mj.mj_forward(this.model, this.data);
-    if (this.usesContactForces) mj.mj_rnePostConstraint(this.model, this.data);
     this.warningCounts.fill(0);
     this.stepsSinceReset = 0;
     this.writeObservation(v);
