@@ -1,7 +1,7 @@
 /**
  * Environments with Gymnasium 1.x semantics. Importing this module registers
- * the built-in envs (classic control now; MuJoCo tasks load their WebAssembly
- * engine lazily on first `make`).
+ * the built-in envs: classic control, and the MuJoCo v5 tasks, whose
+ * WebAssembly engine loads lazily on the first `make` in each thread.
  */
 import { registerClassicEnvs } from './classic/index.js';
 import { registerMujocoEnvs } from './mujoco/index.js';
@@ -9,11 +9,12 @@ import { registerMujocoEnvs } from './mujoco/index.js';
 export * from './core.js';
 export * from './spaces.js';
 export * from './rng.js';
+export * from './options.js';
 export * from './wrappers.js';
 export * from './registry.js';
-export { CartPoleEnv, MountainCarContinuousEnv, PendulumEnv } from './classic/index.js';
+export * from './classic/index.js';
 export * from './mujoco/index.js';
+export * from './vector/index.js';
 
 registerClassicEnvs();
 registerMujocoEnvs();
-export * from './vector/index.js';

@@ -122,6 +122,49 @@ export class RescaleAction<O extends FloatArray = FloatArray> extends Wrapper<Bo
   }
 }
 
+/**
+ * Observations as float32 (MuJoCo tasks observe float64, Gymnasium's dtype, which
+ * the fidelity tests need; learners usually want float32). Writes into one
+ * preallocated Float32Array; vector envs built on it get float32 slabs.
+ */
+export class Float32Observation<A extends Action = Action> extends Wrapper<A, Float32Array> {
+  private readonly converted: Float32Array;
+  private readonly space: Box;
+  private readonly stepOut: StepResult<Float32Array>;
+  private readonly resetOut: ResetResult<Float32Array>;
+
+  constructor(env: Env<A, FloatArray>) {
+    super(env as unknown as Env<A, Float32Array>);
+    const inner = env.observationSpace;
+    this.converted = new Float32Array(inner.size);
+    this.space = new Box(inner.low, inner.high, inner.size, 'float32');
+    this.stepOut = { obs: this.converted, reward: 0, terminated: false, truncated: false, info: {} };
+    this.resetOut = { obs: this.converted, info: {} };
+  }
+
+  override get observationSpace(): Box {
+    return this.space;
+  }
+
+  override reset(args?: ResetArgs): ResetResult<Float32Array> {
+    const result = this.env.reset(args);
+    this.converted.set(result.obs);
+    this.resetOut.info = result.info;
+    return this.resetOut;
+  }
+
+  override step(action: A): StepResult<Float32Array> {
+    const result = this.env.step(action);
+    this.converted.set(result.obs);
+    const out = this.stepOut;
+    out.reward = result.reward;
+    out.terminated = result.terminated;
+    out.truncated = result.truncated;
+    out.info = result.info;
+    return out;
+  }
+}
+
 /** Running statistics of NormalizeObservation, saveable with checkpoints. */
 export interface RunningMeanStdState {
   mean: number[];

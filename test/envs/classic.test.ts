@@ -28,20 +28,25 @@ test('Pendulum-v1 reproduces the Gymnasium trajectories', () => replay('Pendulum
 
 test('MountainCarContinuous-v0 reproduces the Gymnasium trajectories', () => replay('MountainCarContinuous-v0'));
 
-test('reset observations match the recorded initial state', () => {
+test('reset samples the documented ranges and observes the state as Gymnasium does', () => {
   const pendulum = new PendulumEnv();
-  for (const fixture of loadFixtures('Pendulum-v1')) {
-    pendulum.reset({ seed: 0 });
-    pendulum.state.set(fixture.init.state);
-    const [th] = fixture.init.state as [number, number];
-    assert.equal(Math.fround(Math.cos(th)), fixture.reset_obs[0]);
-  }
   const car = new MountainCarContinuousEnv();
-  for (const fixture of loadFixtures('MountainCarContinuous-v0')) {
-    assert.equal(Math.fround(fixture.init.state[0]!), fixture.reset_obs[0]);
-    car.reset({ seed: fixture.seed });
-    assert.ok(car.obs[0]! >= -0.6 && car.obs[0]! <= -0.4 && car.obs[1] === 0);
+  for (let seed = 0; seed < 200; seed++) {
+    const { obs } = pendulum.reset({ seed });
+    const [th, thdot] = pendulum.state as unknown as [number, number];
+    assert.ok(Math.abs(th) <= Math.PI && Math.abs(thdot) <= 1);
+    assert.deepEqual([...obs], [Math.fround(Math.cos(th)), Math.fround(Math.sin(th)), Math.fround(thdot)]);
+    car.reset({ seed });
+    assert.ok(car.state[0]! >= -0.6 && car.state[0]! < -0.4 && car.state[1] === 0);
+    assert.deepEqual([...car.obs], [Math.fround(car.state[0]!), 0]);
   }
+  // The recordings' reset observations are the float32 images of their initial states.
+  for (const fixture of loadFixtures('MountainCarContinuous-v0')) assert.equal(Math.fround(fixture.init.state[0]!), fixture.reset_obs[0]);
+  for (const fixture of loadFixtures('Pendulum-v1')) assert.equal(Math.fround(fixture.init.state[1]!), fixture.reset_obs[2]);
+  // Reset options bound the initial state, as in Gymnasium.
+  pendulum.reset({ seed: 1, options: { x_init: 0.1, y_init: 0.2 } });
+  assert.ok(Math.abs(pendulum.state[0]!) <= 0.1 && Math.abs(pendulum.state[1]!) <= 0.2);
+  assert.throws(() => car.reset({ options: { low: 0, high: -1 } }), /MountainCarContinuous-v0: reset option low \(0\) must not exceed high \(-1\)/);
 });
 
 test('CartPole-v1 follows Gymnasium dynamics and rewards', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HalfCheetahEnv, InvertedDoublePendulumEnv, loadMujoco, make, makeSync, MujocoEnv, PusherEnv, ReacherEnv, TimeLimit } from '../../src/envs/index.js';
+import { Float32Observation, HalfCheetahEnv, SyncVectorEnv, InvertedDoublePendulumEnv, loadMujoco, make, makeSync, MujocoEnv, PusherEnv, ReacherEnv, TimeLimit } from '../../src/envs/index.js';
 import { loadFixtures } from './fixtures.js';
 
 await loadMujoco();
@@ -167,4 +167,18 @@ test('heap views are re-bound after the WebAssembly memory grows', () => {
   assert.ok(a.every(Number.isFinite) && a.some((x) => x !== 0));
   assert.deepEqual([...a], [...b]);
   for (const other of [env, twin, ...others]) other.close();
+});
+
+test('Float32Observation gives float32 observations and float32 vector slabs', async () => {
+  const plain = new HalfCheetahEnv();
+  const wrapped = new Float32Observation(new HalfCheetahEnv());
+  const a = plain.reset({ seed: 5 }).obs;
+  const b = wrapped.reset({ seed: 5 }).obs;
+  assert.ok(b instanceof Float32Array);
+  assert.deepEqual([...b], [...Float32Array.from(a)]);
+  assert.equal(wrapped.observationSpace.dtype, 'float32');
+  const vector = new SyncVectorEnv([wrapped, new Float32Observation(new HalfCheetahEnv())]);
+  assert.ok(vector.reset({ seed: 0 }).obs instanceof Float32Array);
+  await vector.close();
+  plain.close();
 });

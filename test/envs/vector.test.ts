@@ -24,7 +24,7 @@ function rollout(env: VectorEnv, steps: number, seed: number): number[] {
 
 test('AsyncVectorEnv is bit-identical to SyncVectorEnv (MuJoCo, 2 workers, 3 envs each)', async () => {
   const options = { maxEpisodeSteps: 20 };
-  const sync = await SyncVectorEnv.create('Hopper-v5', 6, options);
+  const sync = await SyncVectorEnv.create('Hopper-v5', 6, { envOptions: options });
   const async = await AsyncVectorEnv.create('Hopper-v5', 6, { workers: 2, envOptions: options });
   try {
     const a = rollout(sync, 60, 11);
@@ -33,6 +33,19 @@ test('AsyncVectorEnv is bit-identical to SyncVectorEnv (MuJoCo, 2 workers, 3 env
     assert.ok(a.every((x, i) => Object.is(x, b[i])), 'traces differ');
     // Episodes ended (terminations or the 20-step limit), so autoreset was exercised.
     assert.ok(a.some((x) => x === 1));
+  } finally {
+    await sync.close();
+    await async.close();
+  }
+});
+
+test('float32 observation slabs are identical too (Ant, contact forces)', async () => {
+  const options = { envOptions: { maxEpisodeSteps: 15 }, float32Observations: true };
+  const sync = await SyncVectorEnv.create('Ant-v5', 3, options);
+  const async = await AsyncVectorEnv.create('Ant-v5', 3, { ...options, workers: 2 });
+  try {
+    assert.ok(sync.reset({ seed: 1 }).obs instanceof Float32Array);
+    assert.deepEqual(rollout(sync, 40, 5), rollout(async, 40, 5));
   } finally {
     await sync.close();
     await async.close();
@@ -52,7 +65,7 @@ test('AsyncVectorEnv is bit-identical to SyncVectorEnv (CartPole, Discrete actio
 
 test('reset seeds env i with seed + i; autoreset happens on the step after an episode ends', async () => {
   await prepare('Pendulum-v1');
-  const vector = await SyncVectorEnv.create('Pendulum-v1', 3, { maxEpisodeSteps: 5 });
+  const vector = await SyncVectorEnv.create('Pendulum-v1', 3, { envOptions: { maxEpisodeSteps: 5 } });
   const { obs } = vector.reset({ seed: 100 });
   for (let i = 0; i < 3; i++) {
     const single = makeSync('Pendulum-v1');

@@ -3,13 +3,13 @@
  * Euler integration in float64; observations are float32.
  */
 import { BaseEnv } from '../core.js';
+import { resolveOptions } from '../options.js';
 import { Box, Discrete } from '../spaces.js';
 import { numberOption } from './pendulum.js';
 
-export interface CartPoleOptions {
-  /** Reward 0 per step and −1 on failure instead of +1 per step (default false). */
-  sutton_barto_reward?: boolean;
-}
+const DEFAULTS = { sutton_barto_reward: false };
+/** `sutton_barto_reward`: reward 0 per step and −1 on failure instead of +1 per step (default false). */
+export type CartPoleOptions = Partial<typeof DEFAULTS>;
 
 const GRAVITY = 9.8;
 const MASS_CART = 1;
@@ -36,7 +36,7 @@ export class CartPoleEnv extends BaseEnv<number, Float32Array> {
 
   constructor(options: CartPoleOptions = {}) {
     super('CartPole-v1', new Float32Array(4));
-    this.suttonBartoReward = options.sutton_barto_reward ?? false;
+    this.suttonBartoReward = resolveOptions(this.id, DEFAULTS, options).sutton_barto_reward;
   }
 
   /** Options `low`/`high` (defaults ±0.05) bound the uniform initial state. */

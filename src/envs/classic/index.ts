@@ -4,6 +4,9 @@ import { MountainCarContinuousEnv } from './mountain-car-continuous.js';
 import { PendulumEnv } from './pendulum.js';
 
 export { CartPoleEnv, MountainCarContinuousEnv, PendulumEnv };
+export type { CartPoleOptions } from './cartpole.js';
+export type { MountainCarContinuousOptions } from './mountain-car-continuous.js';
+export type { PendulumOptions } from './pendulum.js';
 
 /** Registers the classic-control envs with Gymnasium's episode limits. */
 export function registerClassicEnvs(): void {

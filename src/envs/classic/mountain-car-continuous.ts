@@ -8,13 +8,13 @@
  * tracks that per value to reproduce Gymnasium's trajectories exactly.
  */
 import { BaseEnv, checkBoxAction, type BoxAction } from '../core.js';
+import { resolveOptions } from '../options.js';
 import { Box } from '../spaces.js';
 import { numberOption } from './pendulum.js';
 
-export interface MountainCarContinuousOptions {
-  /** Minimum velocity at the goal for the episode to end (default 0). */
-  goal_velocity?: number;
-}
+const DEFAULTS = { goal_velocity: 0 };
+/** `goal_velocity`: minimum velocity at the goal for the episode to end (default 0). */
+export type MountainCarContinuousOptions = Partial<typeof DEFAULTS>;
 
 const MIN_POSITION = -1.2;
 const MAX_POSITION = 0.6;
@@ -35,7 +35,7 @@ export class MountainCarContinuousEnv extends BaseEnv<BoxAction, Float32Array> {
 
   constructor(options: MountainCarContinuousOptions = {}) {
     super('MountainCarContinuous-v0', new Float32Array(2));
-    this.goalVelocity = options.goal_velocity ?? 0;
+    this.goalVelocity = resolveOptions(this.id, DEFAULTS, options).goal_velocity;
   }
 
   /** Options `low`/`high` (defaults −0.6/−0.4) bound the uniform initial position. */

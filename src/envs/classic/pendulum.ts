@@ -6,12 +6,12 @@
  * float64. The `Math.fround` calls below reproduce those roundings.
  */
 import { BaseEnv, checkBoxAction, type BoxAction } from '../core.js';
+import { resolveOptions } from '../options.js';
 import { Box } from '../spaces.js';
 
-export interface PendulumOptions {
-  /** Gravity (default 10). */
-  g?: number;
-}
+const DEFAULTS = { g: 10 };
+/** `g`: gravity (default 10). */
+export type PendulumOptions = Partial<typeof DEFAULTS>;
 
 const MAX_SPEED = 8;
 const MAX_TORQUE = 2;
@@ -28,7 +28,7 @@ export class PendulumEnv extends BaseEnv<BoxAction, Float32Array> {
 
   constructor(options: PendulumOptions = {}) {
     super('Pendulum-v1', new Float32Array(3));
-    this.g = options.g ?? 10;
+    this.g = resolveOptions(this.id, DEFAULTS, options).g;
   }
 
   /** Options `x_init` (default π) and `y_init` (default 1) bound the uniform initial angle and angular velocity. */

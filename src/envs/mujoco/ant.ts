@@ -7,7 +7,7 @@
  */
 import type { BoxAction } from '../core.js';
 import { bodyId, MujocoEnv, type DataViews } from './mujoco-env.js';
-import { resolveOptions } from './options.js';
+import { resolveOptions } from '../options.js';
 
 const DEFAULTS = {
   frame_skip: 5,

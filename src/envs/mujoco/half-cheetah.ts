@@ -1,7 +1,7 @@
 /** HalfCheetah-v5: run forward; reward = forward velocity − control cost; never terminates. */
 import type { BoxAction } from '../core.js';
 import { MujocoEnv, type DataViews } from './mujoco-env.js';
-import { resolveOptions } from './options.js';
+import { resolveOptions } from '../options.js';
 
 const DEFAULTS = {
   frame_skip: 5,

@@ -6,7 +6,7 @@
  */
 import type { BoxAction } from '../core.js';
 import { MujocoEnv, type DataViews } from './mujoco-env.js';
-import { resolveOptions } from './options.js';
+import { resolveOptions } from '../options.js';
 
 const PENDULUM_DEFAULTS = { frame_skip: 2, reset_noise_scale: 0.01 };
 export type InvertedPendulumOptions = Partial<typeof PENDULUM_DEFAULTS>;

@@ -32,8 +32,12 @@ export interface DataViews {
 
 const VIEW_NAMES = ['qpos', 'qvel', 'qacc', 'ctrl', 'xpos', 'xipos', 'site_xpos', 'cinert', 'cvel', 'cfrc_ext', 'qfrc_actuator', 'qfrc_constraint', 'ten_length', 'ten_velocity'] as const;
 
-/** How often (in steps) non-fatal MuJoCo warnings are polled; reading them costs ~7 µs, a step ~20–100 µs. */
-const WARNING_POLL_INTERVAL = 100;
+/**
+ * How often (in steps) non-fatal MuJoCo warnings are polled. Reading MuJoCo's warning
+ * counters through embind costs ~7 µs and ~7 KB of short-lived JS handles, against
+ * ~20–100 µs per step, so it is amortised over many steps.
+ */
+const WARNING_POLL_INTERVAL = 1000;
 
 export interface SetStateOptions {
   /**
@@ -141,8 +145,9 @@ export abstract class MujocoEnv extends BaseEnv<BoxAction, Float64Array> {
     mj.mj_resetData(this.model, this.data);
     const v = this.views();
     this.sampleInitialState(v.qpos, v.qvel);
+    // Like Gymnasium, no mj_rnePostConstraint here: contact forces in the reset
+    // observation are those left by mj_resetData (zeros).
     mj.mj_forward(this.model, this.data);
-    if (this.usesContactForces) mj.mj_rnePostConstraint(this.model, this.data);
     this.warningCounts.fill(0);
     this.stepsSinceReset = 0;
     this.writeObservation(v);

@@ -7,7 +7,7 @@
  */
 import type { BoxAction } from '../core.js';
 import { bodyId, distance3, MujocoEnv, type DataViews } from './mujoco-env.js';
-import { resolveOptions } from './options.js';
+import { resolveOptions } from '../options.js';
 
 const REACHER_DEFAULTS = { frame_skip: 2, reward_dist_weight: 1, reward_control_weight: 1 };
 export type ReacherOptions = Partial<typeof REACHER_DEFAULTS>;

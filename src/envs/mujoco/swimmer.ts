@@ -2,7 +2,7 @@
 import type { BoxAction } from '../core.js';
 import { writePositionsAndVelocities } from './half-cheetah.js';
 import { MujocoEnv, type DataViews } from './mujoco-env.js';
-import { resolveOptions } from './options.js';
+import { resolveOptions } from '../options.js';
 
 const DEFAULTS = {
   frame_skip: 4,

@@ -13,11 +13,9 @@ import { Worker } from 'node:worker_threads';
 import { Box, Discrete } from '../spaces.js';
 import type { FloatArray } from '../spaces.js';
 import { COMMAND, Command, CONTROL_STRIDE, DONE, readText, SEQUENCE, STATUS, Status, TEXT_BYTES, writeText, type SharedSlabs, type WorkerReady, type WorkerSetup } from './protocol.js';
-import type { VectorEnv, VectorResetResult, VectorStepResult } from './vector-env.js';
+import type { VectorEnv, VectorEnvOptions, VectorResetResult, VectorStepResult } from './vector-env.js';
 
-export interface AsyncVectorEnvOptions {
-  /** Options passed to `make` in each worker (env keyword options, `maxEpisodeSteps`). */
-  envOptions?: Record<string, unknown>;
+export interface AsyncVectorEnvOptions extends VectorEnvOptions {
   /** Worker threads (default: min(numEnvs, available cores)). */
   workers?: number;
   /** A module URL each worker imports first, e.g. one that registers custom envs. */
@@ -55,7 +53,7 @@ export class AsyncVectorEnv implements VectorEnv {
     for (let w = 0; w < workerCount; w++) {
       const setup: WorkerSetup = {
         envId,
-        options: options.envOptions ?? {},
+        members: { envOptions: options.envOptions ?? {}, float32Observations: options.float32Observations ?? false },
         first: Math.floor((w * numEnvs) / workerCount),
         end: Math.floor(((w + 1) * numEnvs) / workerCount),
         setupModule,

@@ -7,6 +7,8 @@
  * worker runs the command on its envs, writes STATUS, then sets DONE to the
  * sequence number and notifies.
  */
+import type { VectorEnvOptions } from './vector-env.js';
+
 export const CONTROL_STRIDE = 16;
 export const SEQUENCE = 0;
 export const COMMAND = 1;
@@ -33,7 +35,7 @@ export const TEXT_BYTES = 8192;
 /** Sent by the main thread when starting a worker (workerData). */
 export interface WorkerSetup {
   envId: string;
-  options: Record<string, unknown>;
+  members: VectorEnvOptions;
   /** Indices [first, end) of the envs this worker owns. */
   first: number;
   end: number;

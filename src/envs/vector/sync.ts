@@ -1,9 +1,10 @@
 /** SyncVectorEnv: the envs stepped one after another in this thread. */
 import type { Env } from '../core.js';
 import { prepare, makeSync, type MakeOptions } from '../registry.js';
+import { Float32Observation } from '../wrappers.js';
 import { Box, type Discrete } from '../spaces.js';
 import { describeFailure, EnvSlot, type Slabs } from './slots.js';
-import type { VectorEnv, VectorResetResult, VectorStepResult } from './vector-env.js';
+import type { VectorEnv, VectorEnvOptions, VectorResetResult, VectorStepResult } from './vector-env.js';
 
 export class SyncVectorEnv implements VectorEnv {
   readonly numEnvs: number;
@@ -15,9 +16,9 @@ export class SyncVectorEnv implements VectorEnv {
   private readonly stepResult: VectorStepResult;
 
   /** `numEnvs` envs from the registry (with `make`'s time limits). */
-  static async create(id: string, numEnvs: number, options: MakeOptions = {}): Promise<SyncVectorEnv> {
+  static async create(id: string, numEnvs: number, options: VectorEnvOptions = {}): Promise<SyncVectorEnv> {
     await prepare(id);
-    return new SyncVectorEnv(Array.from({ length: numEnvs }, () => makeSync(id, options)));
+    return new SyncVectorEnv(Array.from({ length: numEnvs }, () => makeVectorMember(id, options)));
   }
 
   constructor(private readonly envs: Env[]) {
@@ -70,4 +71,10 @@ export class SyncVectorEnv implements VectorEnv {
   async close(): Promise<void> {
     for (const env of this.envs) env.close();
   }
+}
+
+/** One member env of a vector env built from the registry. */
+export function makeVectorMember(id: string, options: VectorEnvOptions): Env {
+  const env = makeSync(id, (options.envOptions ?? {}) as MakeOptions);
+  return options.float32Observations ? new Float32Observation(env) : env;
 }

@@ -28,3 +28,11 @@ export interface VectorEnv {
   step(actions: ArrayLike<number>): VectorStepResult;
   close(): Promise<void>;
 }
+
+/** How vector envs build their members from the registry. */
+export interface VectorEnvOptions {
+  /** Options for `make` (env keyword options, `maxEpisodeSteps`). */
+  envOptions?: Record<string, unknown>;
+  /** Wrap each env in Float32Observation (float32 observation slab). */
+  float32Observations?: boolean;
+}

@@ -4,10 +4,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Env } from '../core.js';
-import { makeSync, prepare } from '../index.js';
+import { prepare } from '../index.js';
 import { Box, Discrete } from '../spaces.js';
 import { COMMAND, Command, CONTROL_STRIDE, DONE, readText, SEQUENCE, STATUS, Status, TEXT_BYTES, writeText, type SharedSlabs, type WorkerReady, type WorkerSetup } from './protocol.js';
 import { describeFailure, EnvSlot } from './slots.js';
+import { makeVectorMember } from './sync.js';
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
@@ -15,7 +16,7 @@ const port = parentPort!;
 if (setup.setupModule !== undefined) await import(setup.setupModule);
 await prepare(setup.envId);
 const envs: Env[] = [];
-for (let i = setup.first; i < setup.end; i++) envs.push(makeSync(setup.envId, setup.options));
+for (let i = setup.first; i < setup.end; i++) envs.push(makeVectorMember(setup.envId, setup.members));
 const first = envs[0]!;
 const action = first.actionSpace;
 const ready: WorkerReady = {

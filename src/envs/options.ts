@@ -1,5 +1,5 @@
 /**
- * Gymnasium v5 keyword options (snake_case names, as in Gymnasium) checked
+ * Env keyword options (Gymnasium's snake_case names, e.g. the v5 MuJoCo options) checked
  * against each env's defaults: unknown keys and wrong types are errors that
  * name the env.
  */
