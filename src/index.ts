@@ -1,2 +1,3 @@
 export * from './tensor/index.js';
 export * from './nn/index.js';
+export * from './core/random.js';

@@ -11,7 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { AsyncVectorEnv, Box, loadMujoco, make, mujoco, MujocoEnv, Rng, SyncVectorEnv, type Env, type VectorEnv } from '../../src/envs/index.js';
+import { AsyncVectorEnv, Box, loadMujoco, make, mujoco, MujocoEnv, SyncVectorEnv, type Env, type VectorEnv } from '../../src/envs/index.js';
+import { Xoshiro128Rng } from '../../src/core/random.js';
 
 const MUJOCO_TASKS = ['HalfCheetah-v5', 'Hopper-v5', 'Walker2d-v5', 'Ant-v5', 'Humanoid-v5', 'Swimmer-v5', 'InvertedPendulum-v5', 'InvertedDoublePendulum-v5', 'Reacher-v5', 'Pusher-v5'];
 const CLASSIC_TASKS = ['Pendulum-v1', 'MountainCarContinuous-v0', 'CartPole-v1'];
@@ -57,7 +58,7 @@ function compare(variants: Record<string, () => number>): Record<string, number>
 }
 
 function actionPool(space: Box, seed: number): Float32Array[] {
-  const rng = new Rng(seed);
+  const rng = new Xoshiro128Rng(seed);
   return Array.from({ length: ACTION_POOL }, () => space.sample(rng, new Float32Array(space.size)) as Float32Array);
 }
 
@@ -73,7 +74,7 @@ function apiStepper(env: Env, actions: Float32Array[] | number[]): (n: number) =
 }
 
 function vectorStepper(env: VectorEnv, actionSize: number, seed: number): (n: number) => void {
-  const rng = new Rng(seed);
+  const rng = new Xoshiro128Rng(seed);
   const batches = Array.from({ length: 64 }, () => Float64Array.from({ length: env.numEnvs * actionSize }, () => rng.uniform(-1, 1)));
   let i = 0;
   return (n) => {

@@ -17,7 +17,7 @@ import { HyperNetwork } from '../../src/nn/hypernetwork.js';
 import { hypeRlHeadInit } from '../../src/nn/hyper-init.js';
 import { MLP } from '../../src/nn/layers.js';
 import { Adam } from '../../src/nn/optim.js';
-import { Xoshiro128Rng } from '../../src/nn/random.js';
+import { Xoshiro128Rng } from '../../src/core/random.js';
 import { secondsPerCall } from '../lib/timing.js';
 import { hyperCriticStep, mlpCriticStep } from '../core/workloads.js';
 

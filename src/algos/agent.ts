@@ -4,7 +4,7 @@
  */
 import type { Module } from '../nn/module.js';
 import type { Adam } from '../nn/optim.js';
-import type { Xoshiro128Rng } from '../nn/random.js';
+import type { Xoshiro128Rng } from '../core/random.js';
 import type { ReplayBuffer } from '../replay/replay-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { mean, squaredDifference } from '../tensor/ops/elementwise.js';

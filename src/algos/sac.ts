@@ -10,7 +10,7 @@ import { HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../
 import { tanhGaussianSample } from '../nn/distributions.js';
 import { Module } from '../nn/module.js';
 import { Adam } from '../nn/optim.js';
-import { Xoshiro128Rng } from '../nn/random.js';
+import { Xoshiro128Rng } from '../core/random.js';
 import type { ReplayBuffer, ReplaySample } from '../replay/replay-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { add, addScalar, exp, mean, minimum, mul, neg, scale, stopGradient, sub, tanh } from '../tensor/ops/elementwise.js';

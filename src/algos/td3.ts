@@ -7,7 +7,7 @@ import { ActionScaler, DeterministicActor } from '../nn/actors.js';
 import { HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../nn/critics.js';
 import type { Module } from '../nn/module.js';
 import { Adam } from '../nn/optim.js';
-import { Xoshiro128Rng } from '../nn/random.js';
+import { Xoshiro128Rng } from '../core/random.js';
 import type { ReplayBuffer, ReplaySample } from '../replay/replay-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { add, clamp, maximum, mean, minimum, mul, neg, scale } from '../tensor/ops/elementwise.js';

@@ -6,7 +6,7 @@
  * object is reused, so both are valid until the next `step`/`reset` of that env.
  * Copy what you keep (`obs.slice()`).
  */
-import { Rng } from './rng.js';
+import { Xoshiro128Rng } from '../core/random.js';
 import type { Box, Discrete, FloatArray } from './spaces.js';
 
 export type Info = Record<string, unknown>;
@@ -52,7 +52,7 @@ export abstract class BaseEnv<A extends Action, O extends FloatArray> implements
   abstract readonly observationSpace: Box;
   abstract readonly actionSpace: Box | Discrete;
   /** The env's generator; seeded by `reset({ seed })`. */
-  readonly rng = new Rng();
+  readonly rng = new Xoshiro128Rng();
   protected readonly stepResult: StepResult<O>;
   protected readonly resetResult: ResetResult<O>;
   private needsReset = true;

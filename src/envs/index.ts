@@ -8,7 +8,6 @@ import { registerMujocoEnvs } from './mujoco/index.js';
 
 export * from './core.js';
 export * from './spaces.js';
-export * from './rng.js';
 export * from './options.js';
 export * from './wrappers.js';
 export * from './registry.js';

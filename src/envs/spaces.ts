@@ -1,7 +1,7 @@
 /**
  * Action and observation spaces (Gymnasium's Box and Discrete).
  */
-import type { Rng } from './rng.js';
+import type { Xoshiro128Rng } from '../core/random.js';
 
 export type FloatArray = Float32Array | Float64Array;
 export type FloatDtype = 'float32' | 'float64';
@@ -9,7 +9,7 @@ export type FloatDtype = 'float32' | 'float64';
 export interface Space<T> {
   /** Flat length of one element (Box: number of components; Discrete: 1). */
   readonly size: number;
-  sample(rng: Rng, out?: T): T;
+  sample(rng: Xoshiro128Rng, out?: T): T;
   contains(x: unknown): boolean;
 }
 
@@ -47,15 +47,15 @@ export class Box implements Space<FloatArray> {
    * Gymnasium's Box.sample: uniform on bounded coordinates, exponential tails on
    * half-bounded ones, standard normal on unbounded ones.
    */
-  sample(rng: Rng, out: FloatArray = this.create()): FloatArray {
+  sample(rng: Xoshiro128Rng, out: FloatArray = this.create()): FloatArray {
     for (let i = 0; i < this.size; i++) {
       const lo = this.low[i]!;
       const hi = this.high[i]!;
       const loFinite = Number.isFinite(lo);
       const hiFinite = Number.isFinite(hi);
       if (loFinite && hiFinite) out[i] = rng.uniform(lo, hi);
-      else if (loFinite) out[i] = lo - Math.log(1 - rng.uniform01());
-      else if (hiFinite) out[i] = hi + Math.log(1 - rng.uniform01());
+      else if (loFinite) out[i] = lo - Math.log(1 - rng.uniform());
+      else if (hiFinite) out[i] = hi + Math.log(1 - rng.uniform());
       else out[i] = rng.normal();
     }
     return out;
@@ -85,7 +85,7 @@ export class Discrete implements Space<number> {
     if (!Number.isInteger(start)) throw new RangeError(`Discrete: start must be an integer, got ${start}`);
   }
 
-  sample(rng: Rng): number {
+  sample(rng: Xoshiro128Rng): number {
     return this.start + rng.integer(this.n);
   }
 

@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { MLP } from './layers.js';
 import { Module } from './module.js';
 import type { ParamInit } from './init.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
 export class ActionScaler {
   readonly scale: Tensor;

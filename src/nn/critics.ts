@@ -11,7 +11,7 @@ import { hypeRlHeadInit } from './hyper-init.js';
 import { HyperNetwork } from './hypernetwork.js';
 import { Linear, MLP, ResBlock, Sequential, type Layer } from './layers.js';
 import { Module } from './module.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
 export interface CriticDescription {
   kind: string;

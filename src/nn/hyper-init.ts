@@ -39,7 +39,7 @@
  * for hypernetworks" (ICLR 2020); HypeRL's code (keynans/HypeRL).
  */
 import { fillUniform, type FloatArray, type LayerShape, type ParamInit } from './init.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
 /** The parameters of one head: W is d_l×P row-major ('in-out'), b has P entries. */
 export interface HeadParams {

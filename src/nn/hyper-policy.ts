@@ -16,7 +16,7 @@ import { HyperNetwork } from './hypernetwork.js';
 import { gainFor, normc } from './init.js';
 import { MLP } from './layers.js';
 import { Module } from './module.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
 export type PolicyDistribution = 'gaussian' | 'tanh-gaussian';
 

@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Linear, type Layer } from './layers.js';
 import { Module } from './module.js';
 import { allocateHead, type HeadScheme, type HeadSpec } from './hyper-init.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
 export interface DynamicLayerSpec {
   inputSize: number;

@@ -16,7 +16,7 @@
  * the `Rng` it is handed. The formulas follow PyTorch's `torch.nn.init`
  * (fan_in = number of inputs, fan_out = number of outputs of the layer).
  */
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
 export type FloatArray = Float32Array | Float64Array;
 export type WeightLayout = 'in-out' | 'out-in';

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OffPolicyAgent } from '../algos/agent.js';
-import type { RngState } from '../nn/random.js';
+import type { RngState } from '../core/random.js';
 import { readSafetensors, writeSafetensorsAtomic, type SafeTensor } from '../nn/safetensors.js';
 import type { ReplayBuffer } from '../replay/replay-buffer.js';
 

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AsyncVectorEnv, makeSync, prepare, Rng, SyncVectorEnv, type Box, type VectorEnv } from '../../src/envs/index.js';
+import { AsyncVectorEnv, makeSync, prepare, SyncVectorEnv, type Box, type VectorEnv } from '../../src/envs/index.js';
+import { Xoshiro128Rng } from '../../src/core/random.js';
 
 const FAULTY = new URL('./faulty-envs.js', import.meta.url);
 
 /** Runs `steps` seeded random steps and returns every observation, reward and flag produced. */
 function rollout(env: VectorEnv, steps: number, seed: number): number[] {
-  const rng = new Rng(seed);
+  const rng = new Xoshiro128Rng(seed);
   const trace: number[] = [...env.reset({ seed }).obs];
   const space = env.singleActionSpace;
   const size = 'low' in space ? space.size : 1;

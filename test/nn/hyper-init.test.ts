@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Xoshiro128Rng, type Rng } from '../../src/nn/random.js';
+import { Xoshiro128Rng, type Rng } from '../../src/core/random.js';
 import { gainFor, kaimingUniform, normc, orthogonal, weightIndex, type LayerShape } from '../../src/nn/init.js';
 import {
   allocateHead, biasHyperInit, generatedCount, hyperfanInHeadInit, hypeRlHeadInit, naiveHeadInit, weightAndBiasHyperInit,

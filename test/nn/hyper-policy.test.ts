@@ -8,7 +8,7 @@ import { repeatRows } from '../helpers/tensors.js';
 import { HyperPolicy } from '../../src/nn/hyper-policy.js';
 import { hypeRlHeadInit } from '../../src/nn/hyper-init.js';
 import { gaussianLogProb, tanhGaussianSample } from '../../src/nn/distributions.js';
-import { Xoshiro128Rng } from '../../src/nn/random.js';
+import { Xoshiro128Rng } from '../../src/core/random.js';
 import { makeRng } from '../helpers/rng.js';
 
 const e64 = (): Engine => new Engine(createBackend('js', { dtype: 'float64' }));

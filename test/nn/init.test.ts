@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Xoshiro128Rng } from '../../src/nn/random.js';
+import { Xoshiro128Rng } from '../../src/core/random.js';
 import {
   HYPE_RL_HEAD_SIGMA, constantInit, gainFor, hypeRlPrimaryWeight, kaimingNormal, kaimingUniform, normc, orthogonal,
   pytorchLinearBias, pytorchLinearWeight, uniformInit, weightIndex, xavierNormal, xavierUniform, zerosInit,

@@ -9,7 +9,7 @@ import { createBackend } from '../../src/tensor/backends/index.js';
 import { HyperCritic } from '../../src/nn/critics.js';
 import { Adam } from '../../src/nn/optim.js';
 import { loadOptimizer, loadParameters, saveOptimizer, saveParameters } from '../../src/nn/persist.js';
-import { Xoshiro128Rng } from '../../src/nn/random.js';
+import { Xoshiro128Rng } from '../../src/core/random.js';
 
 it('round-trips a hyper critic\'s parameters and Adam moments, and names a truncated file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hyperrl-persist-'));
