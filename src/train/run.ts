@@ -63,6 +63,8 @@ export interface TrainResult {
   steps: number;
   seconds: number;
   finalEval: EvalResult;
+  /** Seconds spent after learning starts, split by activity (evaluation excluded). */
+  learningPhase: { steps: number; seconds: number; envSeconds: number; actSeconds: number; updateSeconds: number };
 }
 
 /** Per-episode env seed: a 32-bit mix of the run seed and the episode index. */
@@ -135,6 +137,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const obs = new Float64Array(obsDim), action = new Float64Array(actionSpace.size);
   let needsReset = true, episodeReturn = 0, episodeLength = 0, lastReturn: number | null = null;
   let checkpointDue = false, lastUpdate: UpdateMetrics = {};
+  const phase = { steps: 0, seconds: 0, envSeconds: 0, actSeconds: 0, updateSeconds: 0 };
   const t0 = performance.now();
   let spsStep = step, spsTime = t0, sps = 0;
   const checkpoint = (): Promise<void> => saveCheckpoint(runDir, agent, replay, {
@@ -148,19 +151,30 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         obs.set(env.reset({ seed: episodeSeed(rc.seed, episode) }).obs);
         needsReset = false;
       }
+      const learning = step >= rc.learningStarts;
+      const tAct = performance.now();
       if (step < rc.randomSteps) {
         for (let i = 0; i < action.length; i++) action[i] = actionSpace.low[i]! + (actionSpace.high[i]! - actionSpace.low[i]!) * agent.rng.uniform();
       } else {
         agent.act(obs, true, action);
       }
+      const tEnv = performance.now();
       const r = env.step(action);
       replay.add(obs, action, r.reward, r.obs, r.terminated);
       obs.set(r.obs);
       episodeReturn += r.reward;
       episodeLength++;
       step++;
-
+      const tUpdate = performance.now();
       if (step > rc.learningStarts) lastUpdate = agent.update(replay, updates++);
+      if (learning) {
+        const tEnd = performance.now();
+        phase.steps++;
+        phase.actSeconds += (tEnv - tAct) / 1000;
+        phase.envSeconds += (tUpdate - tEnv) / 1000;
+        phase.updateSeconds += (tEnd - tUpdate) / 1000;
+        phase.seconds += (tEnd - tAct) / 1000;
+      }
       if (step % rc.logEvery === 0) {
         const now = performance.now();
         sps = ((step - spsStep) * 1000) / (now - spsTime);
@@ -186,7 +200,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (stopping) {
           progress.done();
           progress.log(`stopped at step ${step}; resume with: hyperrl train --resume ${runDir}`);
-          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval() };
+          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase };
         }
       }
       progress.update({ step, total: rc.totalSteps, stepsPerSecond: sps, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
@@ -194,7 +208,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const finalEval = step % rc.evalEvery === 0 && lastEval !== null ? lastEval : runEval();
     await checkpoint();
     progress.done();
-    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval };
+    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase };
   } finally {
     process.off('SIGINT', onSigint);
     env.close();
