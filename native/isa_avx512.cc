@@ -21,6 +21,7 @@ namespace {
 
 #define HR_ISA_NAME "avx512"
 #define HR_HAVE_AVX 1
+#define HR_AVX512_PERMUTES 1
 
 typedef __m512 vf;
 typedef __mmask16 vm;

@@ -118,7 +118,7 @@ function checkAll(be: Backend, ref: Backend): void {
     const res = runBoth(be, ref, inp, (b, o) => b.colSum(rows, cols, o.x!, o.out!, beta));
     close(`colSum ${rows}x${cols} ${beta}`, res.got.out!, res.want.out!, () => (rows + 2) * U * (rows + 1));
   }
-  for (const [batch, out, inp] of [[256, 64, 6], [256, 1, 64], [1, 1, 1], [7, 33, 17], [3, 5, 100], [9, 16, 16], [4, 20, 9], [5, 3, 31]] as const) {
+  for (const [batch, out, inp] of [[256, 64, 6], [256, 1, 64], [1, 1, 1], [7, 33, 17], [3, 5, 100], [9, 16, 16], [4, 20, 9], [5, 3, 31], [3, 17, 2], [5, 33, 7], [2, 40, 8], [6, 15, 3], [3, 19, 5], [4, 9, 4], [2, 70, 1], [3, 16, 6], [2, 48, 6]] as const) {
     for (const act of [0, 1, 2, 4] as const) {
       for (const pad of [0, 5]) {
         const ldx = inp + pad, ldw = out * inp + pad, ldg = out + pad;
