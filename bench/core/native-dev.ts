@@ -302,7 +302,7 @@ for (const isa of info.isas) {
     benchGemm(be, [
       [false, false, 256, 256, 256], [false, false, 256, 17, 256], [false, false, 256, 256, 1024], [false, false, 256, 1024, 1536],
       [true, false, 256, 256, 256], [false, true, 256, 256, 256], [true, false, 17, 256, 256], [false, true, 256, 256, 17],
-      [false, false, 256, 256, 1], [true, false, 256, 256, 1], [false, false, 256, 64, 6], [false, true, 256, 1, 256],
+      [false, false, 256, 256, 1], [true, false, 256, 256, 1], [false, false, 256, 64, 6], [false, false, 256, 256, 6], [true, false, 256, 256, 6], [false, true, 256, 256, 23], [false, true, 256, 1, 256],
       [false, false, 256, 256, 600], [false, false, 64, 64, 64], [false, false, 32, 32, 32],
     ], peak);
   }
