@@ -195,7 +195,13 @@ napi_value SetArena(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-void free_aligned(napi_env, void* data, void*) { free(data); }
+void free_aligned(napi_env env, void* data, void* hint) {
+  free(data);
+  // Tell V8 the memory is gone (it was told about it at allocation, so that it
+  // collects dropped arenas promptly after a grow).
+  int64_t ignored;
+  napi_adjust_external_memory(env, -(int64_t)(uintptr_t)hint, &ignored);
+}
 
 // allocArena(bytes): a zeroed ArrayBuffer whose data is 64-byte aligned (so arena blocks are cache-line aligned).
 napi_value AllocArena(napi_env env, napi_callback_info info) {
@@ -210,7 +216,7 @@ napi_value AllocArena(napi_env env, napi_callback_info info) {
   if (p == nullptr) { napi_throw_error(env, nullptr, "allocArena: out of memory"); return nullptr; }
   memset(p, 0, bytes);
   napi_value ab;
-  if (napi_create_external_arraybuffer(env, p, (size_t)d, free_aligned, nullptr, &ab) != napi_ok) {
+  if (napi_create_external_arraybuffer(env, p, (size_t)d, free_aligned, (void*)(uintptr_t)bytes, &ab) != napi_ok) {
     free(p);
     // Leave any pending exception in place; the JS side falls back to a plain ArrayBuffer.
     bool pending = false;
@@ -218,6 +224,8 @@ napi_value AllocArena(napi_env env, napi_callback_info info) {
     if (!pending) napi_throw_error(env, nullptr, "allocArena: external ArrayBuffers are not supported");
     return nullptr;
   }
+  int64_t ignored;
+  napi_adjust_external_memory(env, (int64_t)bytes, &ignored);
   return ab;
 }
 

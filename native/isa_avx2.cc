@@ -46,6 +46,8 @@ static inline vm vle(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
 static inline vm visnan(vf a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
 static inline vm vmor(vm a, vm b) { return _mm256_or_ps(a, b); }
 static inline vf vsel(vm m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
+// Shift the bit pattern left by 23 (integer view): builds exponent fields.
+static inline vf vshl23(vf a) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 23)); }
 static inline float vhsum(vf a) {
   __m128 q = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
   q = _mm_add_ps(q, _mm_movehl_ps(q, q));

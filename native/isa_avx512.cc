@@ -21,6 +21,7 @@ namespace {
 
 #define HR_ISA_NAME "avx512"
 #define HR_HAVE_AVX 1
+#define HR_AVX512_PERMUTES 1
 
 typedef __m512 vf;
 typedef __mmask16 vm;
@@ -51,6 +52,8 @@ static inline vm vle(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); 
 static inline vm visnan(vf a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
 static inline vm vmor(vm a, vm b) { return (vm)(a | b); }
 static inline vf vsel(vm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
+// Shift the bit pattern left by 23 (integer view): builds exponent fields.
+static inline vf vshl23(vf a) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), 23)); }
 static inline float vhsum(vf a) {
   __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
   __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));

@@ -36,6 +36,8 @@ static inline vm visnan(vf a) { return a != a; }
 static inline vm vmor(vm a, vm b) { return a | b; }
 static inline vf vsel(vm m, vf a, vf b) { return m ? a : b; }
 static inline vf vrelu(vf a) { return vsel(vgt(a, vzero()), a, vzero()); }
+// Shift the bit pattern left by 23 (integer view): builds exponent fields.
+static inline vf vshl23(vf a) { vi b; memcpy(&b, &a, sizeof b); b = b << 23; memcpy(&a, &b, sizeof a); return a; }
 static inline float vhsum(vf a) { return (a[0] + a[2]) + (a[1] + a[3]); }
 
 static double vsumsq(const float* x, idx_t n) {

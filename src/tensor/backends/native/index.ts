@@ -50,9 +50,9 @@ interface Addon {
 }
 
 const ISA_LABEL: Record<NativeIsa, string> = {
-  avx512: 'AVX-512 (16-lane, 8×32 SGEMM tile)',
-  avx2: 'AVX2+FMA (8-lane, 6×16 SGEMM tile)',
-  generic: 'generic 128-bit vectors (4×8 SGEMM tile)',
+  avx512: 'AVX-512 kernels, 8×32 SGEMM tile',
+  avx2: 'AVX2+FMA kernels, 6×16 SGEMM tile',
+  generic: 'generic 128-bit vector kernels, 4×8 SGEMM tile',
 };
 
 /** The package root: the first directory above this file that holds a package.json (works from src/ and dist/src/). */
@@ -124,7 +124,7 @@ export function createNativeBackend(initialElements?: number | { initialElements
     dtype: 'float32',
     get detail(): string {
       const isa = n.isa();
-      return `C++ N-API addon, ${ISA_LABEL[isa] ?? isa}, single-threaded; variants here: ${n.isas().join(', ')}`;
+      return `${isa}: ${ISA_LABEL[isa] ?? 'C++ kernels'}, 1 thread`;
     },
     arena,
 
