@@ -82,32 +82,25 @@ static double vsumsq(const float* x, idx_t n) {
 // Register tile of the SGEMM micro-kernel: MR rows × NV vectors (NR = NV·VL columns).
 enum { GEMM_MR = HR_AVX512_MR, GEMM_NV = HR_AVX512_NV, GEMM_KC = HR_AVX512_KC, GEMM_MC = HR_AVX512_MC, GEMM_NC = HR_AVX512_NC };
 
-static double fma_peak(double ms) {
-  // 24 independent accumulator chains: FMA latency 4 × 2 pipes needs ≥ 8.
+// fma_block(iters): iters × 24 independent 16-lane FMAs (FMA latency 4 × 2 pipes needs ≥ 8 chains); returns flops.
+static double fma_block(long iters) {
   __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
   // Distinct start values so the compiler cannot merge the chains.
   __m512 c0 = _mm512_set1_ps(1.00f), c1 = _mm512_set1_ps(1.01f), c2 = _mm512_set1_ps(1.02f), c3 = _mm512_set1_ps(1.03f), c4 = _mm512_set1_ps(1.04f), c5 = _mm512_set1_ps(1.05f), c6 = _mm512_set1_ps(1.06f), c7 = _mm512_set1_ps(1.07f), c8 = _mm512_set1_ps(1.08f), c9 = _mm512_set1_ps(1.09f), c10 = _mm512_set1_ps(1.10f), c11 = _mm512_set1_ps(1.11f);
   __m512 d0 = _mm512_set1_ps(1.12f), d1 = _mm512_set1_ps(1.13f), d2 = _mm512_set1_ps(1.14f), d3 = _mm512_set1_ps(1.15f), d4 = _mm512_set1_ps(1.16f), d5 = _mm512_set1_ps(1.17f), d6 = _mm512_set1_ps(1.18f), d7 = _mm512_set1_ps(1.19f), d8 = _mm512_set1_ps(1.20f), d9 = _mm512_set1_ps(1.21f), d10 = _mm512_set1_ps(1.22f), d11 = _mm512_set1_ps(1.23f);
-  const int inner = 1024;
-  double t0 = now_seconds(), t = t0, end = t0 + ms * 1e-3;
-  double iters = 0;
-  do {
-    for (int r = 0; r < inner; ++r) {
-      __asm__ volatile("" : "+v"(m), "+v"(a));
+  for (long r = 0; r < iters; ++r) {
+    __asm__ volatile("" : "+v"(m), "+v"(a));
 #define F(x) x = _mm512_fmadd_ps(x, m, a)
-      F(c0); F(c1); F(c2); F(c3); F(c4); F(c5); F(c6); F(c7); F(c8); F(c9); F(c10); F(c11);
-      F(d0); F(d1); F(d2); F(d3); F(d4); F(d5); F(d6); F(d7); F(d8); F(d9); F(d10); F(d11);
+    F(c0); F(c1); F(c2); F(c3); F(c4); F(c5); F(c6); F(c7); F(c8); F(c9); F(c10); F(c11);
+    F(d0); F(d1); F(d2); F(d3); F(d4); F(d5); F(d6); F(d7); F(d8); F(d9); F(d10); F(d11);
 #undef F
-    }
-    iters += inner;
-    t = now_seconds();
-  } while (t < end);
+  }
   __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(c0, c1), _mm512_add_ps(c2, c3)), _mm512_add_ps(_mm512_add_ps(c4, c5), _mm512_add_ps(c6, c7)));
   s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(c8, c9), _mm512_add_ps(c10, c11)), _mm512_add_ps(_mm512_add_ps(d0, d1), _mm512_add_ps(d2, d3))));
   s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(d4, d5), _mm512_add_ps(d6, d7)), _mm512_add_ps(_mm512_add_ps(d8, d9), _mm512_add_ps(d10, d11))));
   volatile float sink = vhsum(s);
   (void)sink;
-  return iters * 24.0 * 16.0 * 2.0 / (t - t0) / 1e9;
+  return (double)iters * 24.0 * 16.0 * 2.0;
 }
 
 #include "kernels_impl.inc"

@@ -1,1 +1,2 @@
 export * from './tensor/index.js';
+export * from './nn/index.js';

@@ -236,9 +236,51 @@ function benchGemm(be: Backend, shapes: [boolean, boolean, number, number, numbe
   }
 }
 
+function timeUs(fn: () => void): number {
+  for (let i = 0; i < 20; i++) fn();
+  const samples: number[] = [];
+  for (let s = 0; s < 21; s++) {
+    const reps = 50;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < reps; i++) fn();
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e3 / reps);
+  }
+  return median(samples);
+}
+
+/** Per-kernel times (µs, median) at the training-step workloads' sizes. */
+function benchKernels(be: Backend): void {
+  const B = 256, H = 256, n = 70657;
+  const big = be.arena.alloc(4 * n), x = be.arena.alloc(B * 600), y = be.arena.alloc(B * 600), z = be.arena.alloc(B * 600), bias = be.arena.alloc(600);
+  const d = be.arena.data;
+  for (let i = 0; i < 4 * n; i++) d[big + i] = Math.sin(i) * 0.1;
+  for (let i = 0; i < B * 600; i++) { d[x + i] = Math.sin(i); d[y + i] = Math.cos(i); d[z + i] = Math.sin(2 * i); }
+  const v = big + 3 * n;
+  for (let i = 0; i < n; i++) d[v + i] = Math.abs(d[v + i]!);
+  const rows: [string, () => void][] = [
+    ['biasAct relu 256x256', () => be.biasAct(B, H, x, bias, 1, x)],
+    ['biasAct tanh 256x256', () => be.biasAct(B, H, x, bias, 2, y)],
+    ['actBackward relu 65536', () => be.actBackward(1, B * H, x, y, y)],
+    ['colSum 256x256', () => be.colSum(B, H, x, bias, 0)],
+    ['colSum 256x578', () => be.colSum(B, 578, x, bias, 0)],
+    ['adam 70657', () => be.adam(n, big, big + n, big + 2 * n, v, 3e-4, 0.9, 0.999, 1e-8, 0, false, 10)],
+    ['polyak 70657', () => be.polyak(n, big, big + n, 0.005)],
+    ['axpby 70657', () => be.axpby(n, 0.5, big, 0.5, big + n)],
+    ['sumSquares 70657', () => be.sumSquares(n, big)],
+    ['binary add 256x256', () => be.binary(0, B, H, x, H, 1, y, H, 1, z)],
+    ['dynFwd 256,64,6 relu', () => be.dynamicForward(B, 64, 6, y, 6, x, 578, x + 448, 578, x + 384, 578, 1, z, 64)],
+    ['dynFwd 256,1,64', () => be.dynamicForward(B, 1, 64, z, 64, x + 512, 578, x + 577, 578, x + 576, 578, 0, y, 1)],
+    ['dynBwd 256,1,64 all', () => be.dynamicBackward(B, 1, 64, z, 64, x + 512, 578, x + 577, 578, y, 1, z + B * 64, 64, y + 512, 578, y + 577, 578, y + 576, 578)],
+    ['dynBwd 256,64,6 no dx', () => be.dynamicBackward(B, 64, 6, y, 6, x, 578, x + 448, 578, z, 64, NONE, 0, y, 578, y + 448, 578, y + 384, 578)],
+    ['gemm 8x8x8 (call overhead)', () => be.gemm(false, false, 8, 8, 8, 1, x, 8, y, 8, 0, z, 8)],
+    ['fill 1 (call overhead)', () => be.fill(1, z, 0)],
+  ];
+  for (const [name, fn] of rows) console.log(`  ${name.padEnd(28)} ${timeUs(fn).toFixed(2).padStart(8)} µs`);
+}
+
 const args = process.argv.slice(2);
-const doCheck = args.includes('--check') || !args.includes('--bench');
-const doBench = args.includes('--bench') || !args.includes('--check');
+const doCheck = args.includes('--check') || (!args.includes('--bench') && !args.includes('--kernels'));
+const doBench = args.includes('--bench') || (!args.includes('--check') && !args.includes('--kernels'));
 const only = args.includes('--isa') ? (args[args.indexOf('--isa') + 1] as NativeIsa) : undefined;
 const info = nativeInfo();
 console.log('native:', JSON.stringify(info));
@@ -254,12 +296,14 @@ for (const isa of info.isas) {
     checkAll(be, ref);
     console.log(`  checks: ${checks} run, ${failures - before} failed (${Date.now() - t0} ms)`);
   }
+  if (args.includes('--kernels')) benchKernels(be);
   if (doBench) {
     const peak = median([measureFmaPeak(100, isa), measureFmaPeak(100, isa), measureFmaPeak(100, isa)]);
     benchGemm(be, [
       [false, false, 256, 256, 256], [false, false, 256, 17, 256], [false, false, 256, 256, 1024], [false, false, 256, 1024, 1536],
       [true, false, 256, 256, 256], [false, true, 256, 256, 256], [true, false, 17, 256, 256], [false, true, 256, 256, 17],
-      [false, false, 256, 256, 1], [false, false, 256, 64, 6],
+      [false, false, 256, 256, 1], [true, false, 256, 256, 1], [false, false, 256, 64, 6], [false, true, 256, 1, 256],
+      [false, false, 256, 256, 600], [false, false, 64, 64, 64], [false, false, 32, 32, 32],
     ], peak);
   }
 }

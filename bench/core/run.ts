@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Backend, BackendName } from '../../src/tensor/backend.js';
 import { BACKEND_NAMES, createBackend, probeBackends } from '../../src/tensor/backends/index.js';
-import { measureFmaPeak, nativeInfo, setNativeIsa } from '../../src/tensor/backends/native/index.js';
+import { measureFmaPeak, nativeInfo, setNativeIsa, type NativeIsa } from '../../src/tensor/backends/native/index.js';
 import { secondsPerCall } from '../lib/timing.js';
 import { hyperCriticStep, mlpCriticStep } from './workloads.js';
 
@@ -53,7 +53,7 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
   log(`single-core fp32 FMA peak: ${peak === null ? 'n/a (native backend not built)' : `${peak.toFixed(1)} GFLOP/s`}`);
 
   const gemm: GemmRow[] = [];
-  const variants = (name: BackendName): string[] => (name === 'native' && native ? (quick ? [native.isa] : native.available) : ['']);
+  const variants = (name: BackendName): (NativeIsa | '')[] => (name === 'native' && native?.isa ? (quick ? [native.isa] : native.isas) : ['']);
   for (const name of backends) {
     for (const variant of variants(name)) {
       if (variant) setNativeIsa(variant);
@@ -68,7 +68,7 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
         log(`sgemm ${name.padEnd(6)} ${row.variant.padEnd(22)} ${row.shape.padEnd(13)} ${gf.toFixed(1).padStart(7)} GFLOP/s ${peak ? `${(100 * gf / peak).toFixed(0).padStart(4)}% of peak` : ''}`);
       }
     }
-    if (name === 'native' && native) setNativeIsa(native.isa);
+    if (name === 'native' && native?.isa) setNativeIsa(native.isa);
   }
 
   const steps: StepRow[] = [];

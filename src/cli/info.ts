@@ -23,7 +23,7 @@ export function infoLines(): string[] {
   ];
   if (probe.native === true) {
     const n = nativeInfo();
-    lines.push(`cpu features: ${n.features.join(' ')}`, `native ISA variants here: ${n.available.join(', ')} (active: ${n.isa})`);
+    lines.push(`cpu features: ${n.features.join(' ')}`, `native ISA variants here: ${n.isas.join(', ')} (active: ${n.isa})`);
   } else {
     lines.push(`cpu features: ${cpuinfoFeatures().join(' ') || 'unknown'}`);
   }

@@ -7,6 +7,7 @@ const USAGE = `usage: hyperrl <command> [options]
 commands:
   info                     machine, CPU features and the compute backend in use
   bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
+  bench nn [--quick]       autodiff vs raw-kernel steps and critic presets (bench/results/nn-<date>.json)
 
 environment:
   HYPERRL_BACKEND=native|wasm|js   force a compute backend (fails if it cannot load)`;
@@ -19,17 +20,18 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'bench': {
       const [what, ...flags] = rest;
-      if (what !== 'core') {
-        console.error(`hyperrl bench: unknown benchmark '${what ?? ''}'; available: core`);
-        return 2;
-      }
       const unknown = flags.filter((f) => f !== '--quick');
       if (unknown.length) {
-        console.error(`hyperrl bench core: unknown option ${unknown.join(' ')}`);
+        console.error(`hyperrl bench: unknown option ${unknown.join(' ')}`);
         return 2;
       }
-      const { runCoreBench } = await import('../../bench/core/run.js');
-      await runCoreBench({ quick: flags.includes('--quick') });
+      const quick = flags.includes('--quick');
+      if (what === 'core') await (await import('../../bench/core/run.js')).runCoreBench({ quick });
+      else if (what === 'nn') await (await import('../../bench/nn/run.js')).runNnBench({ quick });
+      else {
+        console.error(`hyperrl bench: unknown benchmark '${what ?? ''}'; available: core, nn`);
+        return 2;
+      }
       return 0;
     }
     case undefined: case '-h': case '--help': case 'help':

@@ -6,7 +6,8 @@
 import type { Engine } from '../tensor/engine.js';
 import { concat } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { hypeRlPrimaryWeight, pytorchLinearBias, uniform, zeros, type HypeRlPrimaryRule, type ParamInit } from './init.js';
+import { HYPE_RL_HEAD_SIGMA, hypeRlPrimaryWeight, pytorchLinearBias, type HypeRlPrimaryRule, type ParamInit } from './init.js';
+import { hypeRlHeadInit } from './hyper-init.js';
 import { HyperNetwork } from './hypernetwork.js';
 import { Linear, MLP, ResBlock, Sequential, type Layer } from './layers.js';
 import { Module } from './module.js';
@@ -96,8 +97,7 @@ const PRESETS: Record<HyperCriticPreset, { widths: number[]; resBlocks: number; 
   compact: { widths: [256], resBlocks: 1, dynamicHidden: 64 },
 };
 
-/** HypeRL's head init: U(±σ) weights, zero biases; σ = 0.05 (hidden) and 0.008 (output) at z = 1024. */
-const HEAD_SIGMA = { hidden: 0.05, output: 0.008 } as const;
+/** HypeRL's head σ_h (0.05 hidden, 0.008 output) are for this embedding width. */
 const PAPER_Z = 1024;
 
 function primaryNetwork(engine: Engine, inputDim: number, widths: readonly number[], resBlocks: number, rule: HypeRlPrimaryRule, rng: Rng): Layer {
@@ -138,8 +138,8 @@ export class HyperCritic extends Module implements Critic {
       engine,
       primaryNetwork(engine, metaDim, widths, resBlocks, opts.initRule ?? 'td3', rng),
       [
-        { inputSize: baseDim, outputSize: dynamicHidden, act: 'relu', headWeightInit: uniform(HEAD_SIGMA.hidden * sigmaScale), headBiasInit: zeros },
-        { inputSize: dynamicHidden, outputSize: 1, act: 'identity', headWeightInit: uniform(HEAD_SIGMA.output * sigmaScale), headBiasInit: zeros },
+        { inputSize: baseDim, outputSize: dynamicHidden, act: 'relu', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.firstDynamicLayer * sigmaScale) },
+        { inputSize: dynamicHidden, outputSize: 1, act: 'identity', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.outputLayer * sigmaScale) },
       ],
       rng,
     )));

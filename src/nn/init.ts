@@ -81,12 +81,12 @@ function expectBiases(name: string, target: FloatArray, layer: LayerShape): void
 // --- elementwise constants and uniforms ------------------------------------
 
 /** Every entry = value (any target length). */
-export const constant = (value: number): ParamInit => (target) => { target.fill(value); };
+export const constantInit = (value: number): ParamInit => (target) => { target.fill(value); };
 
-export const zeros: ParamInit = constant(0);
+export const zerosInit: ParamInit = constantInit(0);
 
 /** U(−bound, +bound) (any target length). */
-export const uniform = (bound: number): ParamInit => (target, _layer, rng) => fillUniform(target, -bound, bound, rng);
+export const uniformInit = (bound: number): ParamInit => (target, _layer, rng) => fillUniform(target, -bound, bound, rng);
 
 // --- PyTorch defaults ------------------------------------------------------
 
