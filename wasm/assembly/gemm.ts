@@ -25,10 +25,13 @@ import {
 
 /** Store one C row segment of 8: alpha·acc (+ beta·C unless beta = 0). */
 @inline function storeRow(p: usize, x0: v128, x1: v128, va: v128, vb: v128, mode: i32): void {
-  if (mode == 0) {
+  if (mode == STORE_ACC) {
+    v128.store(p, x0);
+    v128.store(p, x1, 16);
+  } else if (mode == STORE_SCALED) {
     v128.store(p, f32x4.mul(va, x0));
     v128.store(p, f32x4.mul(va, x1), 16);
-  } else if (mode == 1) {
+  } else if (mode == STORE_ADD) {
     v128.store(p, fma(va, x0, v128.load(p)));
     v128.store(p, fma(va, x1, v128.load(p, 16)), 16);
   } else {
@@ -36,6 +39,12 @@ import {
     v128.store(p, fma(va, x1, f32x4.mul(vb, v128.load(p, 16))), 16);
   }
 }
+
+// Write-back modes of a full tile.
+const STORE_ACC = 0;    // C = acc           (alpha = 1, beta = 0)
+const STORE_SCALED = 1; // C = alpha·acc     (beta = 0)
+const STORE_ADD = 2;    // C += alpha·acc    (beta = 1)
+const STORE_AXPBY = 3;  // C = alpha·acc + beta·C
 
 /**
  * C tile (mr×nr ≤ 4×8) at byte address c, row stride ldc bytes:
@@ -68,7 +77,7 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize,
   }
   const va = f32x4.splat(alpha);
   const vb = f32x4.splat(beta);
-  const mode = beta == 0 ? 0 : beta == 1 ? 1 : 2;
+  const mode = beta == 0 ? (alpha == 1 ? STORE_ACC : STORE_SCALED) : beta == 1 ? STORE_ADD : STORE_AXPBY;
   if (mr == MR && nr == NR) {
     storeRow(c, c00, c01, va, vb, mode);
     storeRow(c + ldc, c10, c11, va, vb, mode);
@@ -88,7 +97,7 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize,
   for (let i = 0; i < mr; i++) {
     const row = c + <usize>i * ldc;
     const t = TILE + (<usize>i << 5);
-    if (mode == 0) {
+    if (beta == 0) {
       for (let j = 0; j < nr; j++) f32.store(row + (<usize>j << 2), f32.load(t + (<usize>j << 2)));
     } else {
       for (let j = 0; j < nr; j++) {
