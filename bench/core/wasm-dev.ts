@@ -339,7 +339,9 @@ function median(xs: number[]): number {
 
 /** Seconds per call over `reps` timed batches of ~`batchMs` each: [median, best]. */
 function timeIt(fn: () => void, reps: number, batchMs: number): [number, number] {
-  for (let i = 0; i < 3; i++) fn();
+  // Warm up long enough for V8 to tier every kernel up from Liftoff to TurboFan.
+  const warm = performance.now();
+  do fn(); while (performance.now() - warm < 100);
   let calls = 1;
   for (;;) {
     const t0 = performance.now();
