@@ -3,7 +3,8 @@
  */
 import type { Xoshiro128Rng } from '../core/random.js';
 
-export type FloatArray = Float32Array | Float64Array;
+import type { FloatArray } from '../core/types.js';
+export type { FloatArray };
 export type FloatDtype = 'float32' | 'float64';
 
 export interface Space<T> {

@@ -18,7 +18,8 @@
  */
 import type { Rng } from '../core/random.js';
 
-export type FloatArray = Float32Array | Float64Array;
+import type { FloatArray } from '../core/types.js';
+export type { FloatArray };
 export type WeightLayout = 'in-out' | 'out-in';
 
 export interface LayerShape {
