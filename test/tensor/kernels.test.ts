@@ -134,9 +134,10 @@ const ref = reference();
 
 /** Every backend that loads, and every native ISA variant this CPU can run (one binary carries them all). */
 const native = nativeInfo();
-const targets: { label: string; make: () => Backend; isa: NativeIsa | null }[] = availableBackends().flatMap(({ name, make }) => (name === 'native' && native.isa !== null
+type Target = { label: string; make: () => Backend; isa: NativeIsa | null };
+const targets = availableBackends().flatMap(({ name, make }): Target[] => (name === 'native' && native.isa !== null
   ? native.isas.map((isa) => ({ label: `native (${isa})`, make, isa }))
-  : [{ label: name as string, make, isa: null }]));
+  : [{ label: name, make, isa: null }]));
 
 for (const { label, make, isa } of targets) {
   describe(`${label} backend`, () => {
