@@ -5,12 +5,11 @@
  * ratios (fraction of peak, speed-up over the JS reference) are comparable even on
  * a noisy shared machine. Writes bench/results/core-<date>.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import type { Backend, BackendName } from '../../src/tensor/backend.js';
 import { BACKEND_NAMES, createBackend, probeBackends } from '../../src/tensor/backends/index.js';
 import { measureFmaPeak, nativeInfo, setNativeIsa, type NativeIsa } from '../../src/tensor/backends/native/index.js';
+import { writeBenchResult } from '../lib/results.js';
 import { secondsPerCall } from '../lib/timing.js';
 import { hyperCriticStep, mlpCriticStep } from './workloads.js';
 
@@ -113,10 +112,7 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
     machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, features: native?.features ?? null, nativeIsa: native?.isa ?? null },
     peakGflops: peak, gemm, steps, checks,
   };
-  const dir = opts.outDir ?? join(process.cwd(), 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `core-${result.date.slice(0, 10)}${quick ? '-quick' : ''}.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  const file = writeBenchResult('core', result, opts.outDir);
   log(`\nwrote ${file}`);
   return result;
 }

@@ -9,7 +9,7 @@
  * Rounds alternate between the variants being compared; the median round counts.
  * Writes bench/results/envs-<date>.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeBenchResult } from '../lib/results.js';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { AsyncVectorEnv, Box, loadMujoco, make, mujoco, MujocoEnv, SyncVectorEnv, type Env, type VectorEnv } from '../../src/envs/index.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
@@ -149,7 +149,6 @@ async function main(): Promise<void> {
   console.log(`AsyncVectorEnv 1 worker × 16     ${vector.async1x16}   (${(vector.async1x16! / vector.sync16!).toFixed(3)} × Sync)`);
   console.log(`AsyncVectorEnv 2 workers × 16    ${vector.async2x16}   (${scaling.toFixed(3)} × 1 worker)`);
 
-  const date = new Date().toISOString().slice(0, 10);
   const report = {
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, loadAverageAtEnd: loadavg() },
@@ -159,11 +158,7 @@ async function main(): Promise<void> {
     tasks: results,
     vector: { task: 'HalfCheetah-v5', envsPerWorker: perWorker, syncStepsPerSecond: vector.sync16, async1WorkerStepsPerSecond: vector.async1x16, async2WorkersStepsPerSecond: vector.async2x16, twoWorkersOverOne: Number(scaling.toFixed(4)) },
   };
-  const dir = new URL('../../../bench/results/', import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  const file = new URL(`envs-${date}.json`, dir);
-  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-  console.log(`\nwritten ${file.pathname}`);
+  console.log(`\nwritten ${writeBenchResult('envs', { ...report, quick }, new URL('../../../bench/results/', import.meta.url).pathname)}`);
 }
 
 await main();

@@ -4,9 +4,7 @@
  * from raw kernels (bench/core/workloads) in the same run, plus the critic presets.
  * Writes bench/results/nn-<date>.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import type { BackendName } from '../../src/tensor/backend.js';
 import { createBackend, probeBackends } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
@@ -18,6 +16,7 @@ import { hypeRlHeadInit } from '../../src/nn/hyper-init.js';
 import { MLP } from '../../src/nn/layers.js';
 import { Adam } from '../../src/nn/optim.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
+import { writeBenchResult } from '../lib/results.js';
 import { secondsPerCall } from '../lib/timing.js';
 import { hyperCriticStep, mlpCriticStep } from '../core/workloads.js';
 
@@ -90,10 +89,7 @@ export async function runNnBench(opts: NnBenchOptions = {}): Promise<Record<stri
   if (!quick) critic('twin HyperCritic paper (HypeRL)', 100, (e) => new HyperCritic(e, new Xoshiro128Rng(2), { stateDim: 17, actionDim: 6, preset: 'paper' }), mlp100);
 
   const result = { benchmark: 'nn', date: new Date().toISOString(), quick, backend: name, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rows };
-  const dir = opts.outDir ?? join(process.cwd(), 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `nn-${result.date.slice(0, 10)}${quick ? '-quick' : ''}.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  const file = writeBenchResult('nn', result, opts.outDir);
   log(`\nwrote ${file}`);
   return result;
 }

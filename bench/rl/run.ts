@@ -8,12 +8,13 @@
  * Writes bench/results/rl-<date>.json.
  */
 import '../../src/envs/index.js';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplayBuffer } from '../../src/replay/replay-buffer.js';
 import { createBackend, defaultBackend } from '../../src/tensor/backends/index.js';
 import { resolveTrainConfig, train } from '../../src/train/run.js';
+import { writeBenchResult } from '../lib/results.js';
 import { secondsPerCall } from '../lib/timing.js';
 import { mlpCriticStep } from '../core/workloads.js';
 
@@ -66,10 +67,7 @@ export async function runRlBench(opts: { quick?: boolean; log?: (l: string) => v
   ReplayBuffer.prototype.sampleInto = sampleInto;
 
   const result = { benchmark: 'rl', date: new Date().toISOString(), quick, backend, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rawMlpStepMs: rawMlpMs, pendulum, halfCheetah: cheetah };
-  const dir = join(process.cwd(), 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `rl-${result.date.slice(0, 10)}${quick ? '-quick' : ''}.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  const file = writeBenchResult('rl', result);
   log(`wrote ${file}`);
   return result;
 }

@@ -2,13 +2,16 @@
  * What the off-policy training loop needs from an algorithm (TD3, SAC): acting,
  * one gradient update from the replay buffer, and its state for checkpoints.
  */
+import { HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../nn/critics.js';
+import type { HypeRlPrimaryRule } from '../nn/init.js';
 import type { Module } from '../nn/module.js';
 import type { Adam } from '../nn/optim.js';
 import type { Xoshiro128Rng } from '../core/random.js';
-import type { ReplayBuffer } from '../replay/replay-buffer.js';
+import type { ReplayBuffer, ReplaySample } from '../replay/replay-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { mean, squaredDifference } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
 
 /** Losses and statistics of one update, under CleanRL's metric names. */
 export type UpdateMetrics = Record<string, number>;
@@ -46,4 +49,49 @@ export function observationTensor(engine: Engine, obs: ArrayLike<number>, dim: n
     d[t.offset + i] = v;
   }
   return t;
+}
+
+/** The env's dimensions and action bounds, as an agent needs them. */
+export interface AgentSpec {
+  obsDim: number;
+  actionLow: readonly number[];
+  actionHigh: readonly number[];
+}
+
+/** Fields TD3 and SAC share: the critic choice, network sizes, batch, discount and target rate. */
+export interface OffPolicyConfig {
+  critic: 'mlp' | 'hyper';
+  hyperPreset: HyperCriticPreset;
+  actorHidden: number[];
+  criticHidden: number[];
+  batchSize: number;
+  gamma: number;
+  tau: number;
+}
+
+export const OFF_POLICY_SCHEMA: Schema<OffPolicyConfig> = {
+  critic: { default: 'mlp', doc: 'critic architecture: concatenation MLP or hypernetwork', choices: ['mlp', 'hyper'] },
+  hyperPreset: { default: 'compact', doc: 'HyperCritic preset (paper = HypeRL\'s 8.5M-parameter critic)', choices: ['compact', 'paper'] },
+  actorHidden: { default: [256, 256], doc: 'actor hidden widths', check: positiveInts },
+  criticHidden: { default: [256, 256], doc: 'MLP critic hidden widths', check: positiveInts },
+  batchSize: { default: 256, doc: 'replay batch size', check: positiveInt },
+  gamma: { default: 0.99, doc: 'discount factor', check: unitInterval },
+  tau: { default: 0.005, doc: 'target-network Polyak rate', check: unitInterval },
+};
+
+/** A twin critic of the configured kind (HypeRL's primary-weight init rule differs between TD3 and SAC). */
+export function makeCritic(engine: Engine, rng: Xoshiro128Rng, spec: AgentSpec, config: OffPolicyConfig, initRule: HypeRlPrimaryRule): Critic {
+  const dims = { stateDim: spec.obsDim, actionDim: spec.actionLow.length };
+  return config.critic === 'hyper'
+    ? new HyperCritic(engine, rng, { ...dims, preset: config.hyperPreset, initRule })
+    : new MlpCritic(engine, rng, { ...dims, hidden: config.criticHidden });
+}
+
+/** Persistent batch tensors the replay buffer samples into. */
+export function replayBatch(engine: Engine, batch: number, spec: AgentSpec): ReplaySample {
+  const a = spec.actionLow.length;
+  return {
+    obs: engine.persistent([batch, spec.obsDim]), actions: engine.persistent([batch, a]), rewards: engine.persistent([batch, 1]),
+    nextObs: engine.persistent([batch, spec.obsDim]), notDone: engine.persistent([batch, 1]),
+  };
 }

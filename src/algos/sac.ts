@@ -6,7 +6,7 @@
  * passed the raw pre-tanh mean to the env: a bug we do not reproduce).
  */
 import { ActionScaler, GaussianActor } from '../nn/actors.js';
-import { HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../nn/critics.js';
+import type { Critic } from '../nn/critics.js';
 import { tanhGaussianSample } from '../nn/distributions.js';
 import { Module } from '../nn/module.js';
 import { Adam } from '../nn/optim.js';
@@ -16,18 +16,10 @@ import type { Engine } from '../tensor/engine.js';
 import { add, addScalar, exp, mean, minimum, mul, neg, scale, stopGradient, sub, tanh } from '../tensor/ops/elementwise.js';
 import { randomNormal } from '../tensor/ops/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { positive, positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
-import { checkFinite, mse, observationTensor, type OffPolicyAgent, type UpdateMetrics } from './agent.js';
-import type { AgentSpec } from './td3.js';
+import { positive, positiveInt, type Schema } from '../train/config.js';
+import { checkFinite, makeCritic, mse, observationTensor, OFF_POLICY_SCHEMA, replayBatch, type AgentSpec, type OffPolicyAgent, type OffPolicyConfig, type UpdateMetrics } from './agent.js';
 
-export interface SacConfig {
-  critic: 'mlp' | 'hyper';
-  hyperPreset: HyperCriticPreset;
-  actorHidden: number[];
-  criticHidden: number[];
-  batchSize: number;
-  gamma: number;
-  tau: number;
+export interface SacConfig extends OffPolicyConfig {
   policyLr: number;
   qLr: number;
   hyperQLr: number;
@@ -39,13 +31,7 @@ export interface SacConfig {
 
 /** Defaults are CleanRL's sac_continuous_action.py. */
 export const SAC_SCHEMA: Schema<SacConfig> = {
-  critic: { default: 'mlp', doc: 'critic architecture: concatenation MLP or hypernetwork', choices: ['mlp', 'hyper'] },
-  hyperPreset: { default: 'compact', doc: 'HyperCritic preset (paper = HypeRL\'s 8.5M-parameter critic)', choices: ['compact', 'paper'] },
-  actorHidden: { default: [256, 256], doc: 'actor hidden widths', check: positiveInts },
-  criticHidden: { default: [256, 256], doc: 'MLP critic hidden widths', check: positiveInts },
-  batchSize: { default: 256, doc: 'replay batch size', check: positiveInt },
-  gamma: { default: 0.99, doc: 'discount factor', check: unitInterval },
-  tau: { default: 0.005, doc: 'target-network Polyak rate', check: unitInterval },
+  ...OFF_POLICY_SCHEMA,
   policyLr: { default: 3e-4, doc: 'actor Adam learning rate', check: positive },
   qLr: { default: 1e-3, doc: 'MLP critic (and temperature) Adam learning rate', check: positive },
   hyperQLr: { default: 1e-3, doc: 'hyper critic Adam learning rate (HypeRL: 5e-5)', check: positive },
@@ -83,23 +69,16 @@ export class Sac implements OffPolicyAgent {
     this.rng = new Xoshiro128Rng(seed);
     this.actionDim = spec.actionLow.length;
     this.targetEntropy = -this.actionDim;
-    const makeCritic = (): Critic => (config.critic === 'hyper'
-      ? new HyperCritic(e, this.rng, { stateDim: spec.obsDim, actionDim: this.actionDim, preset: config.hyperPreset, initRule: 'sac' })
-      : new MlpCritic(e, this.rng, { stateDim: spec.obsDim, actionDim: this.actionDim, hidden: config.criticHidden }));
     this.actor = new GaussianActor(e, this.rng, { obsDim: spec.obsDim, actionDim: this.actionDim, hidden: config.actorHidden });
-    this.critic = makeCritic();
-    this.criticTarget = makeCritic();
+    this.critic = makeCritic(e, this.rng, spec, config, 'sac');
+    this.criticTarget = makeCritic(e, this.rng, spec, config, 'sac');
     this.criticTarget.copyFrom(this.critic);
     this.logAlpha = new LogAlpha(e, config.alpha);
     this.actorOpt = new Adam(e, this.actor.parameters(), { lr: config.policyLr });
     this.criticOpt = new Adam(e, this.critic.parameters(), { lr: config.critic === 'hyper' ? config.hyperQLr : config.qLr });
     this.alphaOpt = new Adam(e, this.logAlpha.parameters(), { lr: config.qLr });
     this.scaler = new ActionScaler(e, spec.actionLow, spec.actionHigh);
-    const B = config.batchSize;
-    this.batch = {
-      obs: e.persistent([B, spec.obsDim]), actions: e.persistent([B, this.actionDim]), rewards: e.persistent([B, 1]),
-      nextObs: e.persistent([B, spec.obsDim]), notDone: e.persistent([B, 1]),
-    };
+    this.batch = replayBatch(e, config.batchSize, spec);
   }
 
   private alpha(): Tensor {

@@ -4,7 +4,7 @@
  * Bootstrapping uses `terminated` only: a time-limit truncation still bootstraps.
  */
 import { ActionScaler, DeterministicActor } from '../nn/actors.js';
-import { HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../nn/critics.js';
+import type { Critic } from '../nn/critics.js';
 import type { Module } from '../nn/module.js';
 import { Adam } from '../nn/optim.js';
 import { Xoshiro128Rng } from '../core/random.js';
@@ -12,17 +12,10 @@ import type { ReplayBuffer, ReplaySample } from '../replay/replay-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { add, clamp, maximum, mean, minimum, mul, neg, scale } from '../tensor/ops/elementwise.js';
 import { randomNormal } from '../tensor/ops/random.js';
-import { nonNegative, positive, positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
-import { checkFinite, mse, observationTensor, type OffPolicyAgent, type UpdateMetrics } from './agent.js';
+import { nonNegative, positive, positiveInt, type Schema } from '../train/config.js';
+import { checkFinite, makeCritic, mse, observationTensor, OFF_POLICY_SCHEMA, replayBatch, type AgentSpec, type OffPolicyAgent, type OffPolicyConfig, type UpdateMetrics } from './agent.js';
 
-export interface Td3Config {
-  critic: 'mlp' | 'hyper';
-  hyperPreset: HyperCriticPreset;
-  actorHidden: number[];
-  criticHidden: number[];
-  batchSize: number;
-  gamma: number;
-  tau: number;
+export interface Td3Config extends OffPolicyConfig {
   actorLr: number;
   criticLr: number;
   hyperCriticLr: number;
@@ -34,13 +27,7 @@ export interface Td3Config {
 
 /** Defaults are CleanRL's td3_continuous_action.py. */
 export const TD3_SCHEMA: Schema<Td3Config> = {
-  critic: { default: 'mlp', doc: 'critic architecture: concatenation MLP or hypernetwork', choices: ['mlp', 'hyper'] },
-  hyperPreset: { default: 'compact', doc: 'HyperCritic preset (paper = HypeRL\'s 8.5M-parameter critic)', choices: ['compact', 'paper'] },
-  actorHidden: { default: [256, 256], doc: 'actor hidden widths', check: positiveInts },
-  criticHidden: { default: [256, 256], doc: 'MLP critic hidden widths', check: positiveInts },
-  batchSize: { default: 256, doc: 'replay batch size', check: positiveInt },
-  gamma: { default: 0.99, doc: 'discount factor', check: unitInterval },
-  tau: { default: 0.005, doc: 'target-network Polyak rate', check: unitInterval },
+  ...OFF_POLICY_SCHEMA,
   actorLr: { default: 3e-4, doc: 'actor Adam learning rate', check: positive },
   criticLr: { default: 3e-4, doc: 'MLP critic Adam learning rate', check: positive },
   hyperCriticLr: { default: 3e-4, doc: 'hyper critic Adam learning rate (HypeRL: 5e-5)', check: positive },
@@ -49,12 +36,6 @@ export const TD3_SCHEMA: Schema<Td3Config> = {
   explorationNoise: { default: 0.1, doc: 'exploration noise std (× action scale)', check: nonNegative },
   policyDelay: { default: 2, doc: 'critic updates per actor and target update', check: positiveInt },
 };
-
-export interface AgentSpec {
-  obsDim: number;
-  actionLow: readonly number[];
-  actionHigh: readonly number[];
-}
 
 export class Td3 implements OffPolicyAgent {
   readonly rng: Xoshiro128Rng;
@@ -74,23 +55,16 @@ export class Td3 implements OffPolicyAgent {
     this.actionDim = spec.actionLow.length;
     const dims = { obsDim: spec.obsDim, actionDim: this.actionDim };
     const makeActor = (): DeterministicActor => new DeterministicActor(e, this.rng, { ...dims, hidden: config.actorHidden });
-    const makeCritic = (): Critic => (config.critic === 'hyper'
-      ? new HyperCritic(e, this.rng, { stateDim: spec.obsDim, actionDim: this.actionDim, preset: config.hyperPreset, initRule: 'td3' })
-      : new MlpCritic(e, this.rng, { stateDim: spec.obsDim, actionDim: this.actionDim, hidden: config.criticHidden }));
     this.actor = makeActor();
     this.actorTarget = makeActor();
     this.actorTarget.copyFrom(this.actor);
-    this.critic = makeCritic();
-    this.criticTarget = makeCritic();
+    this.critic = makeCritic(e, this.rng, spec, config, 'td3');
+    this.criticTarget = makeCritic(e, this.rng, spec, config, 'td3');
     this.criticTarget.copyFrom(this.critic);
     this.actorOpt = new Adam(e, this.actor.parameters(), { lr: config.actorLr });
     this.criticOpt = new Adam(e, this.critic.parameters(), { lr: config.critic === 'hyper' ? config.hyperCriticLr : config.criticLr });
     this.scaler = new ActionScaler(e, spec.actionLow, spec.actionHigh);
-    const B = config.batchSize;
-    this.batch = {
-      obs: e.persistent([B, spec.obsDim]), actions: e.persistent([B, this.actionDim]), rewards: e.persistent([B, 1]),
-      nextObs: e.persistent([B, spec.obsDim]), notDone: e.persistent([B, 1]),
-    };
+    this.batch = replayBatch(e, config.batchSize, spec);
   }
 
   act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void {

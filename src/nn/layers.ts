@@ -57,69 +57,6 @@ export class Linear extends Module implements Layer {
   }
 }
 
-export interface MlpOptions {
-  hiddenAct?: ActName;
-  outputAct?: ActName;
-  weightInit?: ParamInit;
-  biasInit?: ParamInit;
-  /** Init for the last layer only (e.g. small output weights). */
-  outputWeightInit?: ParamInit;
-}
-
-/** sizes[0] → sizes[1] → … → sizes[n−1], hiddenAct between layers, outputAct at the end. */
-export class MLP extends Module implements Layer {
-  readonly layers: Linear[];
-  readonly inputSize: number;
-  readonly outputSize: number;
-
-  constructor(engine: Engine, readonly sizes: readonly number[], rng: Rng, opts: MlpOptions = {}) {
-    super(engine);
-    if (sizes.length < 2) throw new RangeError(`MLP: need at least input and output sizes, got [${sizes.join(', ')}]`);
-    this.inputSize = sizes[0]!;
-    this.outputSize = sizes[sizes.length - 1]!;
-    const last = sizes.length - 2;
-    this.layers = sizes.slice(0, -1).map((inp, l) => this.child(String(l), new Linear(engine, inp, sizes[l + 1]!, rng, {
-      act: l === last ? opts.outputAct ?? 'identity' : opts.hiddenAct ?? 'relu',
-      weightInit: l === last ? opts.outputWeightInit ?? opts.weightInit : opts.weightInit,
-      biasInit: opts.biasInit,
-    })));
-  }
-
-  forward(x: Tensor): Tensor {
-    let h = x;
-    for (const l of this.layers) h = l.forward(h);
-    return h;
-  }
-
-  flopsPerSample(): number {
-    return this.layers.reduce((s, l) => s + l.flopsPerSample(), 0);
-  }
-}
-
-/** Pre-activation residual block (HypeRL): x + Linear_b(ReLU(Linear_a(ReLU(x)))). */
-export class ResBlock extends Module implements Layer {
-  readonly a: Linear;
-  readonly b: Linear;
-
-  constructor(engine: Engine, readonly inputSize: number, rng: Rng, opts: Pick<LinearOptions, 'weightInit' | 'biasInit'> = {}) {
-    super(engine);
-    this.a = this.child('a', new Linear(engine, inputSize, inputSize, rng, { ...opts, act: 'relu' }));
-    this.b = this.child('b', new Linear(engine, inputSize, inputSize, rng, opts));
-  }
-
-  get outputSize(): number {
-    return this.inputSize;
-  }
-
-  forward(x: Tensor): Tensor {
-    return add(x, this.b.forward(this.a.forward(activation(x, Act.relu))));
-  }
-
-  flopsPerSample(): number {
-    return this.a.flopsPerSample() + this.b.flopsPerSample();
-  }
-}
-
 /** Layers applied in order. */
 export class Sequential extends Module implements Layer {
   readonly inputSize: number;
@@ -146,5 +83,53 @@ export class Sequential extends Module implements Layer {
 
   flopsPerSample(): number {
     return this.layers.reduce((s, l) => s + l.flopsPerSample(), 0);
+  }
+}
+
+export interface MlpOptions {
+  hiddenAct?: ActName;
+  outputAct?: ActName;
+  weightInit?: ParamInit;
+  biasInit?: ParamInit;
+  /** Init for the last layer only (e.g. small output weights). */
+  outputWeightInit?: ParamInit;
+}
+
+/** sizes[0] → sizes[1] → … → sizes[n−1], hiddenAct between layers, outputAct at the end. */
+export class MLP extends Sequential {
+  declare readonly layers: readonly Linear[];
+
+  constructor(engine: Engine, readonly sizes: readonly number[], rng: Rng, opts: MlpOptions = {}) {
+    if (sizes.length < 2) throw new RangeError(`MLP: need at least input and output sizes, got [${sizes.join(', ')}]`);
+    const last = sizes.length - 2;
+    super(engine, sizes.slice(0, -1).map((inp, l) => new Linear(engine, inp, sizes[l + 1]!, rng, {
+      act: l === last ? opts.outputAct ?? 'identity' : opts.hiddenAct ?? 'relu',
+      weightInit: l === last ? opts.outputWeightInit ?? opts.weightInit : opts.weightInit,
+      biasInit: opts.biasInit,
+    })));
+  }
+}
+
+/** Pre-activation residual block (HypeRL): x + Linear_b(ReLU(Linear_a(ReLU(x)))). */
+export class ResBlock extends Module implements Layer {
+  readonly a: Linear;
+  readonly b: Linear;
+
+  constructor(engine: Engine, readonly inputSize: number, rng: Rng, opts: Pick<LinearOptions, 'weightInit' | 'biasInit'> = {}) {
+    super(engine);
+    this.a = this.child('a', new Linear(engine, inputSize, inputSize, rng, { ...opts, act: 'relu' }));
+    this.b = this.child('b', new Linear(engine, inputSize, inputSize, rng, opts));
+  }
+
+  get outputSize(): number {
+    return this.inputSize;
+  }
+
+  forward(x: Tensor): Tensor {
+    return add(x, this.b.forward(this.a.forward(activation(x, Act.relu))));
+  }
+
+  flopsPerSample(): number {
+    return this.a.flopsPerSample() + this.b.flopsPerSample();
   }
 }
