@@ -8,7 +8,9 @@ import { cpus } from 'node:os';
 import type { BackendName } from '../../src/tensor/backend.js';
 import { createBackend, probeBackends } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { add, mean, squaredDifference } from '../../src/tensor/ops/elementwise.js';
+import { add, mean, neg, squaredDifference } from '../../src/tensor/ops/elementwise.js';
+import { gaussianLogProb } from '../../src/nn/distributions.js';
+import { HyperPolicy } from '../../src/nn/hyper-policy.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { HyperCritic, MlpCritic, type Critic } from '../../src/nn/critics.js';
 import { HyperNetwork } from '../../src/nn/hypernetwork.js';
@@ -87,6 +89,20 @@ export async function runNnBench(opts: NnBenchOptions = {}): Promise<Record<stri
   critic('twin HyperCritic compact', 256, (e) => new HyperCritic(e, new Xoshiro128Rng(2), { stateDim: 17, actionDim: 6, preset: 'compact' }), mlpMs);
   const mlp100 = critic('twin MLP critic 256-256 (17+6)', 100, (e) => new MlpCritic(e, new Xoshiro128Rng(2), { stateDim: 17, actionDim: 6 }), null);
   if (!quick) critic('twin HyperCritic paper (HypeRL)', 100, (e) => new HyperCritic(e, new Xoshiro128Rng(2), { stateDim: 17, actionDim: 6, preset: 'paper' }), mlp100);
+
+  // 3. HyperPolicy: 16 tasks × 16 states, weights generated once per task, Gaussian log-likelihood step.
+  {
+    const e = new Engine(createBackend(name));
+    const policy = new HyperPolicy(e, new Xoshiro128Rng(3), { contextDim: 5, stateDim: 17, actionDim: 6, hidden: [256, 256], embedding: [64] });
+    const fill = (n: number, k: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(k * i + 1));
+    const contexts = e.persistent([16, 5], fill(80, 0.3)), states = e.persistent([256, 17], fill(256 * 17, 0.7)), actions = e.persistent([256, 6], fill(256 * 6, 0.2));
+    const opt = new Adam(e, policy.parameters(), { lr: 3e-4 });
+    time('HyperPolicy 5 → 64 | 17-256-256-6, 16 tasks × 16', 256, () => e.scope(() => {
+      const { mean: mu, logStd } = policy.forward(contexts, states);
+      e.backward(neg(mean(gaussianLogProb(mu, logStd, actions))), policy.parameters(), false);
+      opt.step();
+    }), undefined, policy.parameterCount());
+  }
 
   const result = { benchmark: 'nn', date: new Date().toISOString(), quick, backend: name, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rows };
   const file = writeBenchResult('nn', result, opts.outDir);
