@@ -50,3 +50,25 @@ it('resumes a killed run bit-identically to an uninterrupted one', async () => {
   }
   assert.equal(metrics(dir), metrics(runDirIn(straight)));
 });
+
+it('writes a checkpoint at the end of the episode on SIGINT, and `hyperrl eval` re-evaluates it', async () => {
+  const runs = tempRuns('sigint');
+  const child = spawn(process.execPath, [CLI, ...ARGS.filter((a) => a !== '--quiet'), '--total-steps', '100000', '--runs-dir', runs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (/step 1000: eval/.test(out)) { clearInterval(poll); child.kill('SIGINT'); resolve(); }
+    }, 20);
+  });
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  assert.equal(code, 0, out);
+  const dir = runDirIn(runs);
+  const step = checkpointStep(dir);
+  assert.ok(step >= 1000 && step % 200 === 0, `checkpoint at step ${step} should be an episode end after the interrupt`);
+  assert.match(out, new RegExp(`stopped at step ${step}; resume with: hyperrl train --resume`));
+  const ev = spawnSync(process.execPath, [CLI, 'eval', dir, '--episodes', '2'], { encoding: 'utf8' });
+  assert.equal(ev.status, 0, ev.stderr);
+  assert.match(ev.stdout, new RegExp(`at step ${step}: return -?\\d+\\.\\d ± \\d+\\.\\d over 2 episodes`));
+});
