@@ -141,6 +141,14 @@ describe('engine', () => {
     });
   });
 
+  it('where selects, so an infinite value in the branch not taken does not leak', () => {
+    const e = engine64();
+    e.scope(() => {
+      const y = T.where(e.tensor([1, 0]), e.tensor([2, 3]), T.div(e.tensor([1, 1]), e.tensor([0, 5])));
+      assert.deepEqual(y.toArray(), [2, 0.2]);
+    });
+  });
+
   it('names a shape mismatch', () => {
     const e = engine64();
     e.scope(() => {

@@ -228,17 +228,21 @@ export function clamp(x: Tensor, lo: number, hi: number): Tensor {
   });
 }
 
-/** cond ? a : b elementwise (cond is a 0/1 mask of the output shape; a and b broadcast). */
+/**
+ * cond ? a : b elementwise (cond is a 0/1 mask of the output shape; a and b broadcast).
+ * Selects rather than blends, so an Inf or NaN in the branch not taken does not leak.
+ */
 export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
-  const keep = mul(a, cond);
-  return add(keep, mul(b, oneMinus(cond)));
+  const e = cond.engine;
+  const ab = broadcastTo(a, cond.shape), bb = broadcastTo(b, cond.shape);
+  const y = e.empty(cond.shape);
+  const d = e.backend.arena.data;
+  for (let i = 0; i < y.size; i++) d[y.offset + i] = d[cond.offset + i] !== 0 ? d[ab.offset + i]! : d[bb.offset + i]!;
+  return e.record(y, 'where', [ab, bb], (dy) => [ab.needsGrad ? mul(dy, cond) : null, bb.needsGrad ? mul(dy, oneMinus(cond)) : null]);
 }
 
 /** The same values with no gradient history (targets, frozen features). */
-export function stopGradient(x: Tensor): Tensor {
-  const y = x.engine.view(x, x.shape);
-  return y;
-}
+export const stopGradient = (x: Tensor): Tensor => x.engine.view(x, x.shape);
 
 // ---- reductions -----------------------------------------------------------------
 
