@@ -26,7 +26,6 @@ static inline __m256i tailmask(idx_t n) {
 static inline vf vzero() { return _mm256_setzero_ps(); }
 static inline vf vset1(float x) { return _mm256_set1_ps(x); }
 static inline vf vload(const float* p) { return _mm256_loadu_ps(p); }
-static inline vf vloada(const float* p) { return _mm256_load_ps(p); }
 static inline void vstore(float* p, vf v) { _mm256_storeu_ps(p, v); }
 static inline vf vloadn(const float* p, idx_t n) { return _mm256_maskload_ps(p, tailmask(n)); }
 static inline void vstoren(float* p, vf v, idx_t n) { _mm256_maskstore_ps(p, tailmask(n), v); }

@@ -6,7 +6,11 @@
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
 #else
 #pragma GCC push_options
+#if __GNUC__ >= 9
 #pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,f16c,bmi,bmi2,prefer-vector-width=512")
+#else
+#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,f16c,bmi,bmi2")
+#endif
 #endif
 #include <immintrin.h>
 
@@ -31,7 +35,6 @@ static inline __mmask16 tailmask(idx_t n) { return (__mmask16)((1u << n) - 1u); 
 static inline vf vzero() { return _mm512_setzero_ps(); }
 static inline vf vset1(float x) { return _mm512_set1_ps(x); }
 static inline vf vload(const float* p) { return _mm512_loadu_ps(p); }
-static inline vf vloada(const float* p) { return _mm512_load_ps(p); }
 static inline void vstore(float* p, vf v) { _mm512_storeu_ps(p, v); }
 static inline vf vloadn(const float* p, idx_t n) { return _mm512_maskz_loadu_ps(tailmask(n), p); }
 static inline void vstoren(float* p, vf v, idx_t n) { _mm512_mask_storeu_ps(p, tailmask(n), v); }

@@ -16,7 +16,6 @@ typedef vi vm;
 static inline vf vzero() { vf z = {0, 0, 0, 0}; return z; }
 static inline vf vset1(float x) { vf r = {x, x, x, x}; return r; }
 static inline vf vload(const float* p) { vf r; memcpy(&r, p, sizeof r); return r; }
-static inline vf vloada(const float* p) { return *(const vf*)p; }
 static inline void vstore(float* p, vf v) { memcpy(p, &v, sizeof v); }
 static inline vf vloadn(const float* p, idx_t n) { vf r = vzero(); for (idx_t i = 0; i < n; ++i) r[i] = p[i]; return r; }
 static inline void vstoren(float* p, vf v, idx_t n) { for (idx_t i = 0; i < n; ++i) p[i] = v[i]; }
