@@ -57,6 +57,14 @@ static inline vm vmor(vm a, vm b) { return (vm)(a | b); }
 static inline vf vsel(vm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
 // Shift the bit pattern left by 23 (integer view): builds exponent fields.
 static inline vf vshl23(vf a) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), 23)); }
+// Biased exponent field (as a float) and the mantissa scaled to [1, 2), for x ≥ 0.
+static inline vf vexpfield(vf a) {
+  return _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(_mm512_castps_si512(a), 23), _mm512_set1_epi32(0xff)));
+}
+static inline vf vmant12(vf a) {
+  return _mm512_castsi512_ps(_mm512_or_si512(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(0x7fffff)),
+                                             _mm512_set1_epi32(0x3f800000)));
+}
 static inline float vhsum(vf a) {
   __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
   __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));

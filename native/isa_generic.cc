@@ -37,6 +37,19 @@ static inline vf vsel(vm m, vf a, vf b) { return m ? a : b; }
 static inline vf vrelu(vf a) { return vsel(vgt(a, vzero()), a, vzero()); }
 // Shift the bit pattern left by 23 (integer view): builds exponent fields.
 static inline vf vshl23(vf a) { vi b; memcpy(&b, &a, sizeof b); b = b << 23; memcpy(&a, &b, sizeof a); return a; }
+// Biased exponent field (as a float) and the mantissa scaled to [1, 2), for x ≥ 0.
+static inline vf vexpfield(vf a) {
+  vi b;
+  memcpy(&b, &a, sizeof b);
+  return __builtin_convertvector((b >> 23) & 0xff, vf);
+}
+static inline vf vmant12(vf a) {
+  vi b;
+  memcpy(&b, &a, sizeof b);
+  b = (b & 0x7fffff) | 0x3f800000;
+  memcpy(&a, &b, sizeof a);
+  return a;
+}
 static inline float vhsum(vf a) { return (a[0] + a[2]) + (a[1] + a[3]); }
 
 static double vsumsq(const float* x, idx_t n) {
