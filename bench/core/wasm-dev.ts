@@ -59,7 +59,7 @@ class Harness {
     let bad = -1;
     for (let i = 0; i < n; i++) {
       const w = this.be.arena.data[p.w + i]!;
-      const r = this.ref.arena.data[p.r + i]!;
+      const r = Math.fround(this.ref.arena.data[p.r + i]!); // the float32 result (overflow → ±Infinity)
       if (Number.isNaN(r) || Number.isNaN(w)) {
         if (Number.isNaN(r) !== Number.isNaN(w)) { bad = i; worst = Infinity; }
         continue;
@@ -87,6 +87,7 @@ function checkGemm(h: Harness): void {
     [1, 1, 1], [1, 17, 3], [3, 1, 5], [1, 64, 256], [256, 64, 1], [2, 3, 4], [4, 8, 8], [5, 9, 7],
     [17, 31, 33], [33, 17, 31], [31, 33, 17], [8, 256, 16], [100, 300, 70], [97, 513, 9],
     [130, 20, 2100], [7, 1, 2050], [64, 64, 64],
+    [3, 100, 37], [2, 33, 70], [50, 37, 3], [64, 300, 2], [3, 5, 3], [1, 1000, 1], [4, 7, 3], [3, 7, 4],
   ];
   const scalars: [number, number][] = [[1, 0], [0.5, 1], [-2, 0.3], [1, 1]];
   let s = 0;
@@ -136,7 +137,7 @@ function checkActivations(h: Harness): void {
           for (let i = 0; i < rows * cols; i++) h.be.arena.data[y.w + i] = h.ref.arena.data[y.r + i]!;
           h.be.actBackward(act, rows * cols, y.w, dy.w, dx.w);
           h.ref.actBackward(act, rows * cols, y.r, dy.r, dx.r);
-          h.expect(`actBackward(act=${act} n=${rows * cols})`, dx, rows * cols, 2e-6, 1e-7);
+          h.expect(`actBackward(act=${act} n=${rows * cols})`, dx, rows * cols, 2e-6, 5e-7);
           h.free(x, dy);
           if (!alias) h.free(y, dx);
           if (bias) h.free(bias);
@@ -206,7 +207,7 @@ function checkAdam(h: Harness): void {
         h.ref.adam(n, p.r, g.r, m.r, v.r, 3e-4, 0.9, 0.999, 1e-8, wd, decoupled, step);
         const tag = `n=${n} wd=${wd} dec=${decoupled} step=${step}`;
         h.expect(`adam.p(${tag})`, p, n, 1e-6, 1e-7);
-        h.expect(`adam.m(${tag})`, m, n, 1e-6, 1e-9);
+        h.expect(`adam.m(${tag})`, m, n, 1e-6, 1e-8);
         h.expect(`adam.v(${tag})`, v, n, 1e-6, 1e-12);
         h.free(p, g, m, v);
       }
@@ -336,24 +337,26 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Median seconds per call: `reps` timed batches of calls, each batch ~`batchMs`. */
-function timeIt(fn: () => void, reps: number, batchMs: number): number {
-  for (let i = 0; i < 3; i++) fn();
+/** Seconds per call over `reps` timed batches of ~`batchMs` each: [median, best]. */
+function timeIt(fn: () => void, reps: number, batchMs: number): [number, number] {
+  // Warm up long enough for V8 to tier every kernel up from Liftoff to TurboFan.
+  const warm = performance.now();
+  do fn(); while (performance.now() - warm < 100);
   let calls = 1;
   for (;;) {
     const t0 = performance.now();
     for (let i = 0; i < calls; i++) fn();
-    if (performance.now() - t0 > batchMs / 4) break;
-    calls *= 2;
+    const ms = performance.now() - t0;
+    if (ms >= batchMs) break;
+    calls = ms < batchMs / 16 ? calls * 8 : Math.ceil((calls * batchMs) / Math.max(ms, 1e-3));
   }
-  calls = Math.max(1, Math.round(calls * 4 / 1));
   const times: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
     for (let i = 0; i < calls; i++) fn();
     times.push((performance.now() - t0) / 1000 / calls);
   }
-  return median(times);
+  return [median(times), Math.min(...times)];
 }
 
 function benchGemm(be: Backend, quick: boolean): void {
@@ -368,8 +371,10 @@ function benchGemm(be: Backend, quick: boolean): void {
     ['dW 17x256x256 (tA)', true, false, 17, 256, 256],
     ['dW 1024x256x1536 (tA)', true, false, 1024, 256, 1536],
     ['dx 256x1536x1024 (tB)', false, true, 256, 1536, 1024],
-    ['1x256x256', false, false, 1, 256, 256],
-    ['256x256x1', false, false, 256, 256, 1],
+    ['hyper head 256x256x578', false, false, 256, 256, 578],
+    ['1x256x256 (batch-1 actor)', false, false, 1, 256, 256],
+    ['256x256x1 (critic output)', false, false, 256, 256, 1],
+    ['256x1x256 (tB, its dx)', false, true, 256, 1, 256],
   ];
   for (const [label, tA, tB, m, k, n] of shapes) {
     const a = be.arena.alloc(m * k), b = be.arena.alloc(k * n), c = be.arena.alloc(m * n);
@@ -377,8 +382,9 @@ function benchGemm(be: Backend, quick: boolean): void {
     for (let i = 0; i < m * k; i++) d[a + i] = Math.random() - 0.5;
     for (let i = 0; i < k * n; i++) d[b + i] = Math.random() - 0.5;
     const lda = tA ? m : k, ldb = tB ? k : n;
-    const t = timeIt(() => be.gemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, c, n), quick ? 5 : 11, quick ? 40 : 100);
-    console.log(`  gemm ${label.padEnd(24)} ${(2 * m * n * k / t / 1e9).toFixed(1).padStart(6)} GFLOP/s  (${(t * 1e6).toFixed(1)} µs)`);
+    const [t, best] = timeIt(() => be.gemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, c, n), quick ? 5 : 11, quick ? 40 : 100);
+    const gf = (s: number): string => (2 * m * n * k / s / 1e9).toFixed(1).padStart(6);
+    console.log(`  gemm ${label.padEnd(24)} median ${gf(t)} GFLOP/s, best ${gf(best)}  (${(t * 1e6).toFixed(1)} µs)`);
     be.arena.free(a, m * k); be.arena.free(b, k * n); be.arena.free(c, m * n);
   }
 }
@@ -392,7 +398,7 @@ function benchOthers(be: Backend, quick: boolean): void {
   for (let i = 0; i < B * 64 * 6; i++) d[w + i] = Math.random() - 0.5;
   for (let i = 0; i < B * 64; i++) { d[g + i] = 0.1; d[c + i] = 0.1; }
   for (let i = 0; i < B * 6; i++) d[x + i] = Math.random();
-  const us = (t: number): string => `${(t * 1e6).toFixed(1)} µs`;
+  const us = ([t, best]: [number, number]): string => `${(t * 1e6).toFixed(1)} µs (best ${(best * 1e6).toFixed(1)})`;
   console.log(`  dynamicForward 256x64x6 relu   ${us(timeIt(() => be.dynamicForward(B, 64, 6, x, 6, w, 384, g, 64, c, 64, Act.relu, y, 64), reps, ms))}`);
   console.log(`  dynamicBackward 256x64x6 all   ${us(timeIt(() => be.dynamicBackward(B, 64, 6, x, 6, w, 384, g, 64, y, 64, dx, 6, dw, 384, dg, 64, dc, 64), reps, ms))}`);
   console.log(`  dynamicForward 256x1x64        ${us(timeIt(() => be.dynamicForward(B, 1, 64, y, 64, w, 64, g, 1, c, 1, Act.identity, dg, 1), reps, ms))}`);

@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 /** The `hyperrl` command. */
+import { ConfigError } from '../train/config.js';
 import { infoLines } from './info.js';
 
 const USAGE = `usage: hyperrl <command> [options]
 
 commands:
+  train [options]          train TD3/SAC with an MLP or hyper critic (hyperrl train --help)
+  eval runs/<run-id>       re-evaluate a run's checkpoint [--episodes 10]
+  envs                     list the registered environments
   info                     machine, CPU features and the compute backend in use
   bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
+  bench nn [--quick]       autodiff vs raw-kernel steps and critic presets (bench/results/nn-<date>.json)
 
 environment:
   HYPERRL_BACKEND=native|wasm|js   force a compute backend (fails if it cannot load)`;
@@ -14,22 +19,32 @@ environment:
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
+    case 'train':
+      return (await import('./train.js')).trainCommand(rest);
+    case 'eval':
+      return (await import('./train.js')).evalCommand(rest);
+    case 'envs': {
+      const envs = await import('../envs/index.js');
+      for (const id of envs.registeredIds()) console.log(id);
+      return 0;
+    }
     case 'info':
       for (const l of infoLines()) console.log(l);
       return 0;
     case 'bench': {
       const [what, ...flags] = rest;
-      if (what !== 'core') {
-        console.error(`hyperrl bench: unknown benchmark '${what ?? ''}'; available: core`);
-        return 2;
-      }
       const unknown = flags.filter((f) => f !== '--quick');
       if (unknown.length) {
-        console.error(`hyperrl bench core: unknown option ${unknown.join(' ')}`);
+        console.error(`hyperrl bench: unknown option ${unknown.join(' ')}`);
         return 2;
       }
-      const { runCoreBench } = await import('../../bench/core/run.js');
-      await runCoreBench({ quick: flags.includes('--quick') });
+      const quick = flags.includes('--quick');
+      if (what === 'core') await (await import('../../bench/core/run.js')).runCoreBench({ quick });
+      else if (what === 'nn') await (await import('../../bench/nn/run.js')).runNnBench({ quick });
+      else {
+        console.error(`hyperrl bench: unknown benchmark '${what ?? ''}'; available: core, nn`);
+        return 2;
+      }
       return 0;
     }
     case undefined: case '-h': case '--help': case 'help':
@@ -43,5 +58,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
   console.error(`hyperrl: ${(e as Error).message ?? String(e)}`);
-  process.exitCode = 1;
+  process.exitCode = e instanceof ConfigError ? 2 : 1;
 });

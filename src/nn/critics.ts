@@ -6,11 +6,12 @@
 import type { Engine } from '../tensor/engine.js';
 import { concat } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { hypeRlPrimaryWeight, pytorchLinearBias, uniform, zeros, type HypeRlPrimaryRule, type ParamInit } from './init.js';
+import { HYPE_RL_HEAD_SIGMA, hypeRlPrimaryWeight, pytorchLinearBias, type HypeRlPrimaryRule, type ParamInit } from './init.js';
+import { hypeRlHeadInit } from './hyper-init.js';
 import { HyperNetwork } from './hypernetwork.js';
 import { Linear, MLP, ResBlock, Sequential, type Layer } from './layers.js';
 import { Module } from './module.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
 export interface CriticDescription {
   kind: string;
@@ -28,6 +29,8 @@ export interface Critic extends Module {
   forward(s: Tensor, a: Tensor): Tensor[];
   /** Q1(s, a) for the actor update: the cheapest graph that still gives ∇ₐQ1. */
   q1ForActor(s: Tensor, a: Tensor): Tensor;
+  /** Every Q(s, a) through the same cheapest path (SAC's min over the twin). */
+  qsForActor(s: Tensor, a: Tensor): Tensor[];
   describe(): CriticDescription;
 }
 
@@ -70,6 +73,10 @@ export class MlpCritic extends Module implements Critic {
     return this.qs[0]!.forward(concat([s, a], 1));
   }
 
+  qsForActor(s: Tensor, a: Tensor): Tensor[] {
+    return this.forward(s, a);
+  }
+
   describe(): CriticDescription {
     const q = this.qs[0]!;
     return { kind: `mlp ${q.sizes.join('-')}${this.qs.length > 1 ? ' twin' : ''}`, parametersPerQ: q.parameterCount(), parameters: this.parameterCount(), flopsPerSamplePerQ: q.flopsPerSample() };
@@ -96,8 +103,7 @@ const PRESETS: Record<HyperCriticPreset, { widths: number[]; resBlocks: number; 
   compact: { widths: [256], resBlocks: 1, dynamicHidden: 64 },
 };
 
-/** HypeRL's head init: U(±σ) weights, zero biases; σ = 0.05 (hidden) and 0.008 (output) at z = 1024. */
-const HEAD_SIGMA = { hidden: 0.05, output: 0.008 } as const;
+/** HypeRL's head σ_h (0.05 hidden, 0.008 output) are for this embedding width. */
 const PAPER_Z = 1024;
 
 function primaryNetwork(engine: Engine, inputDim: number, widths: readonly number[], resBlocks: number, rule: HypeRlPrimaryRule, rng: Rng): Layer {
@@ -138,8 +144,8 @@ export class HyperCritic extends Module implements Critic {
       engine,
       primaryNetwork(engine, metaDim, widths, resBlocks, opts.initRule ?? 'td3', rng),
       [
-        { inputSize: baseDim, outputSize: dynamicHidden, act: 'relu', headWeightInit: uniform(HEAD_SIGMA.hidden * sigmaScale), headBiasInit: zeros },
-        { inputSize: dynamicHidden, outputSize: 1, act: 'identity', headWeightInit: uniform(HEAD_SIGMA.output * sigmaScale), headBiasInit: zeros },
+        { inputSize: baseDim, outputSize: dynamicHidden, act: 'relu', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.firstDynamicLayer * sigmaScale) },
+        { inputSize: dynamicHidden, outputSize: 1, act: 'identity', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.outputLayer * sigmaScale) },
       ],
       rng,
     )));
@@ -151,8 +157,16 @@ export class HyperCritic extends Module implements Critic {
   }
 
   q1ForActor(s: Tensor, a: Tensor): Tensor {
-    // SA-Hyper: the state only generates weights, so ∇ₐQ needs the dynamic network alone.
-    return this.reverse ? this.qs[0]!.forward(a, s) : this.qs[0]!.forwardDynamicOnly(s, a);
+    return this.actorPath(this.qs[0]!, s, a);
+  }
+
+  qsForActor(s: Tensor, a: Tensor): Tensor[] {
+    return this.qs.map((q) => this.actorPath(q, s, a));
+  }
+
+  /** SA-Hyper: the state only generates weights, so ∇ₐQ needs the dynamic network alone. */
+  private actorPath(q: HyperNetwork, s: Tensor, a: Tensor): Tensor {
+    return this.reverse ? q.forward(a, s) : q.forwardDynamicOnly(s, a);
   }
 
   describe(): CriticDescription {

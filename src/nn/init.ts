@@ -16,9 +16,10 @@
  * the `Rng` it is handed. The formulas follow PyTorch's `torch.nn.init`
  * (fan_in = number of inputs, fan_out = number of outputs of the layer).
  */
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
-export type FloatArray = Float32Array | Float64Array;
+import type { FloatArray } from '../core/types.js';
+export type { FloatArray };
 export type WeightLayout = 'in-out' | 'out-in';
 
 export interface LayerShape {
@@ -81,12 +82,12 @@ function expectBiases(name: string, target: FloatArray, layer: LayerShape): void
 // --- elementwise constants and uniforms ------------------------------------
 
 /** Every entry = value (any target length). */
-export const constant = (value: number): ParamInit => (target) => { target.fill(value); };
+export const constantInit = (value: number): ParamInit => (target) => { target.fill(value); };
 
-export const zeros: ParamInit = constant(0);
+export const zerosInit: ParamInit = constantInit(0);
 
 /** U(−bound, +bound) (any target length). */
-export const uniform = (bound: number): ParamInit => (target, _layer, rng) => fillUniform(target, -bound, bound, rng);
+export const uniformInit = (bound: number): ParamInit => (target, _layer, rng) => fillUniform(target, -bound, bound, rng);
 
 // --- PyTorch defaults ------------------------------------------------------
 

@@ -6,7 +6,7 @@ import { linear } from '../tensor/ops/matmul.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { pytorchLinearBias, pytorchLinearWeight, type LayerShape, type ParamInit } from './init.js';
 import { Module } from './module.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
 /** Anything that maps a batch [B, in] to [B, out] and can say what it costs. */
 export interface Layer extends Module {

@@ -58,8 +58,8 @@ export abstract class Module {
   }
 
   /** Parameter values by name (copies), e.g. for safetensors. */
-  stateDict(): Record<string, { shape: number[]; data: Float32Array }> {
-    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  stateDict(): Record<string, { shape: number[]; data: Float32Array<ArrayBuffer> }> {
+    const out: Record<string, { shape: number[]; data: Float32Array<ArrayBuffer> }> = {};
     for (const [n, p] of this.namedParameters()) out[n] = { shape: [...p.shape], data: Float32Array.from(this.engine.backend.arena.view(p.offset, p.size)) };
     return out;
   }

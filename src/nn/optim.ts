@@ -48,8 +48,8 @@ export class Adam {
   }
 
   /** Optimiser state for checkpoints: moments by parameter index, and the step count. */
-  state(): { step: number; m: Float32Array[]; v: Float32Array[] } {
-    const read = (t: Tensor): Float32Array => Float32Array.from(this.engine.backend.arena.view(t.offset, t.size));
+  state(): { step: number; m: Float32Array<ArrayBuffer>[]; v: Float32Array<ArrayBuffer>[] } {
+    const read = (t: Tensor): Float32Array<ArrayBuffer> => Float32Array.from(this.engine.backend.arena.view(t.offset, t.size));
     return { step: this.stepCount, m: this.m.map(read), v: this.v.map(read) };
   }
 

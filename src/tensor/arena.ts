@@ -7,7 +7,8 @@
  * list and nothing grows. Growth re-allocates the storage (copying it) and re-binds
  * `data`; never keep a `data` view across an allocation.
  */
-export type FloatArray = Float32Array | Float64Array;
+import type { FloatArray } from '../core/types.js';
+export type { FloatArray };
 
 /** Backend-specific storage: returns a view of at least `elements` elements, contents preserved. */
 export interface ArenaStorage {

@@ -212,13 +212,17 @@ export class Engine {
     }
   }
 
-  /** Accumulate d(loss)/d(param) into each parameter's persistent `.grad` (PyTorch's backward()). */
-  backward(loss: Tensor, params: readonly Tensor[]): void {
+  /**
+   * Write d(loss)/d(param) into each parameter's persistent `.grad`: added to what is
+   * there (PyTorch's backward()), or, with accumulate = false, replacing it, which
+   * saves the separate zeroing pass when each step computes its gradients once.
+   */
+  backward(loss: Tensor, params: readonly Tensor[], accumulate = true): void {
     const gs = this.grad(loss, params, { allowUnused: true });
     for (let i = 0; i < params.length; i++) {
       const p = params[i]!;
       if (p.grad === null) throw new Error(`backward: parameter ${p} has no .grad buffer (create it with a Module or engine.parameter())`);
-      this.backend.axpby(p.size, 1, gs[i]!.offset, 1, p.grad.offset);
+      this.backend.axpby(p.size, 1, gs[i]!.offset, accumulate ? 1 : 0, p.grad.offset);
     }
   }
 

@@ -9,3 +9,4 @@ export * from './ops/elementwise.js';
 export { matmul, linear } from './ops/matmul.js';
 export { reshape, slice, concat, gatherRows } from './ops/shape.js';
 export { dynamicLinear, dynamicParamCount } from './ops/dynamic.js';
+export { randomNormal, type NormalSource } from './ops/random.js';

@@ -5,7 +5,7 @@ import { Engine } from '../../src/tensor/engine.js';
 import { createBackend } from '../../src/tensor/backends/index.js';
 import { sum } from '../../src/tensor/ops/elementwise.js';
 import { HyperCritic, MlpCritic } from '../../src/nn/critics.js';
-import { Xoshiro128Rng } from '../../src/nn/random.js';
+import { Xoshiro128Rng } from '../../src/core/random.js';
 import { availableBackends, U32 } from '../helpers/backends.js';
 import { makeRng } from '../helpers/rng.js';
 

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Xoshiro128Rng } from '../../src/nn/random.js';
+import { Xoshiro128Rng } from '../../src/core/random.js';
 import {
-  HYPE_RL_HEAD_SIGMA, constant, gainFor, hypeRlPrimaryWeight, kaimingNormal, kaimingUniform, normc, orthogonal,
-  pytorchLinearBias, pytorchLinearWeight, uniform, weightIndex, xavierNormal, xavierUniform, zeros,
+  HYPE_RL_HEAD_SIGMA, constantInit, gainFor, hypeRlPrimaryWeight, kaimingNormal, kaimingUniform, normc, orthogonal,
+  pytorchLinearBias, pytorchLinearWeight, uniformInit, weightIndex, xavierNormal, xavierUniform, zerosInit,
   type LayerShape, type ParamInit, type WeightLayout,
 } from '../../src/nn/init.js';
 import { assertNormal, assertUniform } from '../helpers/moments.js';
@@ -49,10 +49,10 @@ describe('elementwise initialisers', () => {
     assertNormal('kaimingNormal fanOut', draw(kaimingNormal(1, 'fanOut'), WIDE), 1 / Math.sqrt(1000));
   });
 
-  it('uniform(a), constant(v) and zeros fill any target', () => {
-    assertUniform('uniform', draw(uniform(0.3), WIDE, 3, 40_000), 0.3);
-    assert.ok(draw(constant(0.25), WIDE, 1, 7).every((v) => v === 0.25));
-    assert.ok(draw(zeros, WIDE, 1, 7).every((v) => v === 0));
+  it('uniformInit(a), constantInit(v) and zerosInit fill any target', () => {
+    assertUniform('uniform', draw(uniformInit(0.3), WIDE, 3, 40_000), 0.3);
+    assert.ok(draw(constantInit(0.25), WIDE, 1, 7).every((v) => v === 0.25));
+    assert.ok(draw(zerosInit, WIDE, 1, 7).every((v) => v === 0));
   });
 
   it("HypeRL's primary weights are U(±1/(2√fan_in)) (TD3 rule) or U(±1/√(2·fan_in)) (SAC rule)", () => {

@@ -7,7 +7,7 @@ import { add, mean, squaredDifference } from '../../src/tensor/ops/elementwise.j
 import { HyperCritic, MlpCritic, type Critic } from '../../src/nn/critics.js';
 import { MLP } from '../../src/nn/layers.js';
 import { Adam, clipGradNorm } from '../../src/nn/optim.js';
-import { Xoshiro128Rng } from '../../src/nn/random.js';
+import { Xoshiro128Rng } from '../../src/core/random.js';
 import { countTypedArrayAllocations } from '../helpers/alloc.js';
 import { availableBackends } from '../helpers/backends.js';
 

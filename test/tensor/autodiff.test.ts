@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { Act } from '../../src/tensor/kernels.js';
 import * as T from '../../src/tensor/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { checkGradient, checkHessianVector, engine64, type InputSpec } from '../helpers/gradcheck.js';
+import { checkGradient, checkHessianVector, engine64, inputValues, type InputSpec } from '../helpers/gradcheck.js';
+import { Engine } from '../../src/tensor/engine.js';
+import { createBackend } from '../../src/tensor/backends/index.js';
+import { U32, availableBackends } from '../helpers/backends.js';
 
 const pos = (shape: number[]): InputSpec => ({ shape, lo: 0.5, hi: 2 });
 const any = (shape: number[]): InputSpec => ({ shape });
@@ -67,6 +70,34 @@ describe('first derivatives match central differences (float64)', () => {
 
 describe('Hessian-vector products match differences of gradients (float64)', () => {
   for (const [name, f, specs] of CASES) it(name, () => checkHessianVector(name, f, specs));
+});
+
+/** Values and input gradients of Σ f(inputs) on an engine. */
+function valueAndGrads(e: Engine, f: (...xs: Tensor[]) => Tensor, specs: InputSpec[]): number[][] {
+  const values = inputValues(specs, 1);
+  return e.scope(() => {
+    const xs = specs.map((sp, i) => { const t = e.tensor(values[i]!, sp.shape); t.requiresGrad = true; return t; });
+    const y = f(...xs);
+    return [y.toArray(), ...e.grad(T.sum(y), xs).map((g) => g.toArray())];
+  });
+}
+
+describe('float32 backends agree with the float64 reference in value and gradient', () => {
+  for (const { name } of availableBackends()) {
+    it(name, () => {
+      for (const [label, f, specs] of CASES) {
+        const want = valueAndGrads(engine64(), f, specs);
+        const got = valueAndGrads(new Engine(createBackend(name)), f, specs);
+        // A few chained ops over at most n inputs: float32 error ≲ (n + depth)·u relative to the largest magnitude involved.
+        const n = specs.reduce((s, sp) => s + sp.shape.reduce((p, d) => p * d, 1), 0);
+        want.forEach((w, k) => {
+          const scale = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+          w.forEach((v, i) => assert.ok(Math.abs(got[k]![i]! - v) <= 16 * (n + 8) * U32 * (scale + Math.abs(v)) + 1e-30,
+            `${label} on ${name}: ${k === 0 ? 'value' : `∂/∂input${k - 1}`}[${i}] ${got[k]![i]} vs ${v}`));
+        });
+      }
+    });
+  }
 });
 
 describe('engine', () => {

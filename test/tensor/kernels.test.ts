@@ -4,11 +4,12 @@
  * product, a few u for an elementwise op), so a kernel that is wrong by more than
  * rounding fails, and a correct one cannot.
  */
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../src/tensor/backend.js';
 import { Act, Binary, NONE, Reduce, Unary, type ActCode, type BinaryName, type UnaryName } from '../../src/tensor/kernels.js';
 import { U32, assertClose, availableBackends, randomArray, reference, runBoth } from '../helpers/backends.js';
+import { nativeInfo, setNativeIsa, type NativeIsa } from '../../src/tensor/backends/native/index.js';
 import { makeRng } from '../helpers/rng.js';
 
 const ACTS: ActCode[] = [Act.identity, Act.relu, Act.tanh, Act.elu, Act.sigmoid];
@@ -131,9 +132,20 @@ function binaryTol(op: BinaryName, a: number, b: number, y: number): number {
 
 const ref = reference();
 
-for (const { name, make } of availableBackends()) {
-  describe(`${name} backend`, () => {
+/** Every backend that loads, and every native ISA variant this CPU can run (one binary carries them all). */
+const native = nativeInfo();
+type Target = { label: string; make: () => Backend; isa: NativeIsa | null };
+const targets = availableBackends().flatMap(({ name, make }): Target[] => (name === 'native' && native.isa !== null
+  ? native.isas.map((isa) => ({ label: `native (${isa})`, make, isa }))
+  : [{ label: name, make, isa: null }]));
+
+for (const { label, make, isa } of targets) {
+  describe(`${label} backend`, () => {
     const be = make();
+    if (isa !== null) {
+      before(() => { setNativeIsa(isa); });
+      after(() => { setNativeIsa(native.isa!); });
+    }
 
     it('computes gemm for all transposes, alpha/beta and awkward sizes within the float32 dot-product bound', () => {
       gemmCases().forEach((gc, i) => checkGemm(be, ref, gc, 1000 + i));

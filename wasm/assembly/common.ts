@@ -75,20 +75,74 @@ export const HEAP: usize = align64(TILE + TILE_BYTES);
   else if (n == 1) v128.store32_lane(p, v, 0);
 }
 
+// ---- dot products (the inp tail is masked, see dynamic.ts) ----
+
+/** Σ_i W[row, i]·x[i] for 4 consecutive rows starting at w (row stride rb bytes). */
+@inline export function dot4(w: usize, rb: usize, x: usize, inp: i32, i4: i32, tail: v128): v128 {
+  let r0 = f32x4.splat(0), r1 = f32x4.splat(0), r2 = f32x4.splat(0), r3 = f32x4.splat(0);
+  const w1 = w + rb, w2 = w1 + rb, w3 = w2 + rb;
+  let i = 0;
+  for (; i < i4; i += 4) {
+    const o = <usize>i << 2;
+    const xv = v128.load(x + o);
+    r0 = f32x4.add(r0, f32x4.mul(v128.load(w + o), xv));
+    r1 = f32x4.add(r1, f32x4.mul(v128.load(w1 + o), xv));
+    r2 = f32x4.add(r2, f32x4.mul(v128.load(w2 + o), xv));
+    r3 = f32x4.add(r3, f32x4.mul(v128.load(w3 + o), xv));
+  }
+  if (i < inp) {
+    const o = <usize>i << 2;
+    const xv = v128.and(v128.load(x + o), tail);
+    r0 = f32x4.add(r0, f32x4.mul(v128.and(v128.load(w + o), tail), xv));
+    r1 = f32x4.add(r1, f32x4.mul(v128.and(v128.load(w1 + o), tail), xv));
+    r2 = f32x4.add(r2, f32x4.mul(v128.and(v128.load(w2 + o), tail), xv));
+    r3 = f32x4.add(r3, f32x4.mul(v128.and(v128.load(w3 + o), tail), xv));
+  }
+  return hsum4(r0, r1, r2, r3);
+}
+
+/** Σ_i W[i]·x[i] for one row. */
+@inline export function dot1(w: usize, x: usize, inp: i32, i4: i32, tail: v128): f32 {
+  let r0 = f32x4.splat(0), r1 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= i4; i += 8) {
+    const o = <usize>i << 2;
+    r0 = f32x4.add(r0, f32x4.mul(v128.load(w + o), v128.load(x + o)));
+    r1 = f32x4.add(r1, f32x4.mul(v128.load(w + o, 16), v128.load(x + o, 16)));
+  }
+  for (; i < i4; i += 4) {
+    const o = <usize>i << 2;
+    r0 = f32x4.add(r0, f32x4.mul(v128.load(w + o), v128.load(x + o)));
+  }
+  if (i < inp) {
+    const o = <usize>i << 2;
+    r1 = f32x4.add(r1, f32x4.mul(v128.and(v128.load(w + o), tail), v128.and(v128.load(x + o), tail)));
+  }
+  return hsum(f32x4.add(r0, r1));
+}
+
 // ---- f32x4 math ----
 // exp: Cody–Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial
 // (Cephes expf coefficients), scaled by 2^n through the exponent bits.
 
 // Clamp so that n stays within [-126, 127] (a normal 2^n); above EXP_OVERFLOW the
-// result is +inf, below EXP_LO it flushes to 0 (the reference would give a
-// denormal there: absolute error < 1.2e-38).
+// result is +inf, below EXP_LO it is 0 (the exact value is < 1.7e-38). EXP_LO is
+// chosen so that no intermediate is denormal: denormal results cost a microcode
+// assist per instruction on x86 (tanh of |x| > 44 ran 4× slower with -87.34).
 const EXP_HI: f32 = 88.3;
 const EXP_OVERFLOW: f32 = 88.72283905206835;
-const EXP_LO: f32 = -87.3365447505531;
+const EXP_LO: f32 = -87.0;
 
+/** 1.5·2^23: adding it rounds to an integer held in the low mantissa bits. */
+const ROUND_MAGIC: f32 = 12582912.0;
+
+// pmin/pmax (one minps/maxps each) instead of min/max (a NaN- and ±0-exact
+// sequence of ~8 instructions in V8); their operand order keeps a NaN x.
 @inline export function exp4(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
+  const magic = f32x4.splat(ROUND_MAGIC);
+  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504088896341)), magic);
+  const n = f32x4.sub(t, magic);
   let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
@@ -98,7 +152,8 @@ const EXP_LO: f32 = -87.3365447505531;
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // 2^n: the integer n sits in t's low bits; (bits + 127) << 23 keeps exactly n + 127.
+  const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
   let e = f32x4.mul(y, scale);
   e = v128.bitselect(f32x4.splat(Infinity), e, f32x4.gt(x, f32x4.splat(EXP_OVERFLOW)));
   return v128.andnot(e, f32x4.lt(x, f32x4.splat(EXP_LO)));

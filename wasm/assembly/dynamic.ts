@@ -7,52 +7,8 @@
 // floats read past a row (never past the arena's slack) cannot inject NaN.
 import {
   ACT_ELU, ACT_IDENTITY, ACT_RELU, ACT_SIGMOID, ACT_TANH, NONE,
-  act4, addr, hsum, hsum4, laneMask, storePartial,
+  act4, addr, dot1, dot4, laneMask, storePartial,
 } from './common';
-
-/** Σ_i W[row, i]·x[i] for 4 consecutive rows starting at w (row stride rb bytes). */
-@inline function dot4(w: usize, rb: usize, x: usize, inp: i32, i4: i32, tail: v128): v128 {
-  let r0 = f32x4.splat(0), r1 = f32x4.splat(0), r2 = f32x4.splat(0), r3 = f32x4.splat(0);
-  const w1 = w + rb, w2 = w1 + rb, w3 = w2 + rb;
-  let i = 0;
-  for (; i < i4; i += 4) {
-    const o = <usize>i << 2;
-    const xv = v128.load(x + o);
-    r0 = f32x4.add(r0, f32x4.mul(v128.load(w + o), xv));
-    r1 = f32x4.add(r1, f32x4.mul(v128.load(w1 + o), xv));
-    r2 = f32x4.add(r2, f32x4.mul(v128.load(w2 + o), xv));
-    r3 = f32x4.add(r3, f32x4.mul(v128.load(w3 + o), xv));
-  }
-  if (i < inp) {
-    const o = <usize>i << 2;
-    const xv = v128.and(v128.load(x + o), tail);
-    r0 = f32x4.add(r0, f32x4.mul(v128.and(v128.load(w + o), tail), xv));
-    r1 = f32x4.add(r1, f32x4.mul(v128.and(v128.load(w1 + o), tail), xv));
-    r2 = f32x4.add(r2, f32x4.mul(v128.and(v128.load(w2 + o), tail), xv));
-    r3 = f32x4.add(r3, f32x4.mul(v128.and(v128.load(w3 + o), tail), xv));
-  }
-  return hsum4(r0, r1, r2, r3);
-}
-
-/** Σ_i W[i]·x[i] for one row. */
-@inline function dot1(w: usize, x: usize, inp: i32, i4: i32, tail: v128): f32 {
-  let r0 = f32x4.splat(0), r1 = f32x4.splat(0);
-  let i = 0;
-  for (; i + 8 <= i4; i += 8) {
-    const o = <usize>i << 2;
-    r0 = f32x4.add(r0, f32x4.mul(v128.load(w + o), v128.load(x + o)));
-    r1 = f32x4.add(r1, f32x4.mul(v128.load(w + o, 16), v128.load(x + o, 16)));
-  }
-  for (; i < i4; i += 4) {
-    const o = <usize>i << 2;
-    r0 = f32x4.add(r0, f32x4.mul(v128.load(w + o), v128.load(x + o)));
-  }
-  if (i < inp) {
-    const o = <usize>i << 2;
-    r1 = f32x4.add(r1, f32x4.mul(v128.and(v128.load(w + o), tail), v128.and(v128.load(x + o), tail)));
-  }
-  return hsum(f32x4.add(r0, r1));
-}
 
 @inline function forwardWith(act: i32, batch: i32, out: i32, inp: i32,
   x: usize, ldx: usize, w: usize, ldw: usize, g: usize, ldg: usize,
@@ -82,17 +38,33 @@ import {
   }
 }
 
+function forwardIdentity(batch: i32, out: i32, inp: i32, x: usize, ldx: usize, w: usize, ldw: usize, g: usize, ldg: usize, c: usize, ldc: usize, y: usize, ldy: usize): void {
+  forwardWith(ACT_IDENTITY, batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, y, ldy);
+}
+function forwardRelu(batch: i32, out: i32, inp: i32, x: usize, ldx: usize, w: usize, ldw: usize, g: usize, ldg: usize, c: usize, ldc: usize, y: usize, ldy: usize): void {
+  forwardWith(ACT_RELU, batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, y, ldy);
+}
+function forwardTanh(batch: i32, out: i32, inp: i32, x: usize, ldx: usize, w: usize, ldw: usize, g: usize, ldg: usize, c: usize, ldc: usize, y: usize, ldy: usize): void {
+  forwardWith(ACT_TANH, batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, y, ldy);
+}
+function forwardElu(batch: i32, out: i32, inp: i32, x: usize, ldx: usize, w: usize, ldw: usize, g: usize, ldg: usize, c: usize, ldc: usize, y: usize, ldy: usize): void {
+  forwardWith(ACT_ELU, batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, y, ldy);
+}
+function forwardSigmoid(batch: i32, out: i32, inp: i32, x: usize, ldx: usize, w: usize, ldw: usize, g: usize, ldg: usize, c: usize, ldc: usize, y: usize, ldy: usize): void {
+  forwardWith(ACT_SIGMOID, batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, y, ldy);
+}
+
 export function dynamicForward(batch: i32, out: i32, inp: i32,
   x: i32, ldx: i32, w: i32, ldw: i32, g: i32, ldg: i32,
   c: i32, ldc: i32, act: i32, y: i32, ldy: i32): void {
   const X = addr(x), W = addr(w), G = addr(g), Cp = addr(c), Y = addr(y);
   const sx = addr(ldx), sw = addr(ldw), sg = addr(ldg), sc = addr(ldc), sy = addr(ldy);
   switch (act) {
-    case ACT_RELU: forwardWith(ACT_RELU, batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
-    case ACT_TANH: forwardWith(ACT_TANH, batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
-    case ACT_ELU: forwardWith(ACT_ELU, batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
-    case ACT_SIGMOID: forwardWith(ACT_SIGMOID, batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
-    default: forwardWith(ACT_IDENTITY, batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
+    case ACT_RELU: forwardRelu(batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
+    case ACT_TANH: forwardTanh(batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
+    case ACT_ELU: forwardElu(batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
+    case ACT_SIGMOID: forwardSigmoid(batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
+    default: forwardIdentity(batch, out, inp, X, sx, W, sw, G, sg, Cp, sc, Y, sy); break;
   }
 }
 

@@ -41,14 +41,22 @@ import {
   }
 }
 
+// One specialised function per activation: inlining the loop at five call sites of
+// one switch lets binaryen fold them back into one loop with a runtime act test.
+function biasActIdentity(rows: i32, cols: i32, x: usize, bias: i32, y: usize): void { biasActWith(ACT_IDENTITY, rows, cols, x, bias, y); }
+function biasActRelu(rows: i32, cols: i32, x: usize, bias: i32, y: usize): void { biasActWith(ACT_RELU, rows, cols, x, bias, y); }
+function biasActTanh(rows: i32, cols: i32, x: usize, bias: i32, y: usize): void { biasActWith(ACT_TANH, rows, cols, x, bias, y); }
+function biasActElu(rows: i32, cols: i32, x: usize, bias: i32, y: usize): void { biasActWith(ACT_ELU, rows, cols, x, bias, y); }
+function biasActSigmoid(rows: i32, cols: i32, x: usize, bias: i32, y: usize): void { biasActWith(ACT_SIGMOID, rows, cols, x, bias, y); }
+
 export function biasAct(rows: i32, cols: i32, x: i32, bias: i32, act: i32, y: i32): void {
   const xp = addr(x), yp = addr(y);
   switch (act) {
-    case ACT_RELU: biasActWith(ACT_RELU, rows, cols, xp, bias, yp); break;
-    case ACT_TANH: biasActWith(ACT_TANH, rows, cols, xp, bias, yp); break;
-    case ACT_ELU: biasActWith(ACT_ELU, rows, cols, xp, bias, yp); break;
-    case ACT_SIGMOID: biasActWith(ACT_SIGMOID, rows, cols, xp, bias, yp); break;
-    default: biasActWith(ACT_IDENTITY, rows, cols, xp, bias, yp); break;
+    case ACT_RELU: biasActRelu(rows, cols, xp, bias, yp); break;
+    case ACT_TANH: biasActTanh(rows, cols, xp, bias, yp); break;
+    case ACT_ELU: biasActElu(rows, cols, xp, bias, yp); break;
+    case ACT_SIGMOID: biasActSigmoid(rows, cols, xp, bias, yp); break;
+    default: biasActIdentity(rows, cols, xp, bias, yp); break;
   }
 }
 
@@ -67,14 +75,20 @@ export function biasAct(rows: i32, cols: i32, x: i32, bias: i32, act: i32, y: i3
   }
 }
 
+function actBackwardIdentity(n: i32, y: usize, dy: usize, dx: usize): void { actBackwardWith(ACT_IDENTITY, n, y, dy, dx); }
+function actBackwardRelu(n: i32, y: usize, dy: usize, dx: usize): void { actBackwardWith(ACT_RELU, n, y, dy, dx); }
+function actBackwardTanh(n: i32, y: usize, dy: usize, dx: usize): void { actBackwardWith(ACT_TANH, n, y, dy, dx); }
+function actBackwardElu(n: i32, y: usize, dy: usize, dx: usize): void { actBackwardWith(ACT_ELU, n, y, dy, dx); }
+function actBackwardSigmoid(n: i32, y: usize, dy: usize, dx: usize): void { actBackwardWith(ACT_SIGMOID, n, y, dy, dx); }
+
 export function actBackward(act: i32, n: i32, y: i32, dy: i32, dx: i32): void {
   const yp = addr(y), dyp = addr(dy), dxp = addr(dx);
   switch (act) {
-    case ACT_RELU: actBackwardWith(ACT_RELU, n, yp, dyp, dxp); break;
-    case ACT_TANH: actBackwardWith(ACT_TANH, n, yp, dyp, dxp); break;
-    case ACT_ELU: actBackwardWith(ACT_ELU, n, yp, dyp, dxp); break;
-    case ACT_SIGMOID: actBackwardWith(ACT_SIGMOID, n, yp, dyp, dxp); break;
-    default: actBackwardWith(ACT_IDENTITY, n, yp, dyp, dxp); break;
+    case ACT_RELU: actBackwardRelu(n, yp, dyp, dxp); break;
+    case ACT_TANH: actBackwardTanh(n, yp, dyp, dxp); break;
+    case ACT_ELU: actBackwardElu(n, yp, dyp, dxp); break;
+    case ACT_SIGMOID: actBackwardSigmoid(n, yp, dyp, dxp); break;
+    default: actBackwardIdentity(n, yp, dyp, dxp); break;
   }
 }
 
@@ -205,17 +219,18 @@ export function axpby(n: i32, alpha: f64, x: i32, beta: f64, y: i32): void {
   }
 }
 
+/** pmax(x, lo) = x < lo ? lo : x and pmin(v, hi) = hi < v ? hi : v: a NaN x passes through, as in the reference. */
 export function clamp(n: i32, x: i32, lo: f64, hi: f64, y: i32): void {
   const xp = addr(x), yp = addr(y);
   const vl = f32x4.splat(<f32>lo), vh = f32x4.splat(<f32>hi);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(yp + o, f32x4.min(f32x4.max(v128.load(xp + o), vl), vh));
+    v128.store(yp + o, f32x4.pmin(f32x4.pmax(v128.load(xp + o), vl), vh));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    f32.store(yp + o, f32x4.extract_lane(f32x4.min(f32x4.max(f32x4.splat(f32.load(xp + o)), vl), vh), 0));
+    f32.store(yp + o, f32x4.extract_lane(f32x4.pmin(f32x4.pmax(f32x4.splat(f32.load(xp + o)), vl), vh), 0));
   }
 }
 
@@ -292,34 +307,46 @@ const U_NEG = 0, U_EXP = 1, U_LOG = 2, U_TANH = 3, U_RELU = 4, U_ELU = 5, U_SIGM
   return max(v, <f32>0) + Mathf.log1p(Mathf.exp(-Mathf.abs(v)));
 }
 
+function unaryNeg(n: i32, x: usize, y: usize): void { unaryWith(U_NEG, n, x, y); }
+function unaryExp(n: i32, x: usize, y: usize): void { unaryWith(U_EXP, n, x, y); }
+function unaryTanh(n: i32, x: usize, y: usize): void { unaryWith(U_TANH, n, x, y); }
+function unaryRelu(n: i32, x: usize, y: usize): void { unaryWith(U_RELU, n, x, y); }
+function unaryElu(n: i32, x: usize, y: usize): void { unaryWith(U_ELU, n, x, y); }
+function unarySigmoid(n: i32, x: usize, y: usize): void { unaryWith(U_SIGMOID, n, x, y); }
+function unarySquare(n: i32, x: usize, y: usize): void { unaryWith(U_SQUARE, n, x, y); }
+function unarySqrt(n: i32, x: usize, y: usize): void { unaryWith(U_SQRT, n, x, y); }
+function unaryAbs(n: i32, x: usize, y: usize): void { unaryWith(U_ABS, n, x, y); }
+
+function unaryLog(n: i32, x: usize, y: usize): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    f32.store(y + o, Mathf.log(f32.load(x + o)));
+  }
+}
+
+function unarySoftplus(n: i32, x: usize, y: usize): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = f32.load(x + o);
+    // NaN must stay NaN.
+    f32.store(y + o, v != v ? v : softplus1(v));
+  }
+}
+
 export function unary(op: i32, n: i32, x: i32, y: i32): void {
   const xp = addr(x), yp = addr(y);
   switch (op) {
-    case U_NEG: unaryWith(U_NEG, n, xp, yp); break;
-    case U_EXP: unaryWith(U_EXP, n, xp, yp); break;
-    case U_TANH: unaryWith(U_TANH, n, xp, yp); break;
-    case U_RELU: unaryWith(U_RELU, n, xp, yp); break;
-    case U_ELU: unaryWith(U_ELU, n, xp, yp); break;
-    case U_SIGMOID: unaryWith(U_SIGMOID, n, xp, yp); break;
-    case U_SQUARE: unaryWith(U_SQUARE, n, xp, yp); break;
-    case U_SQRT: unaryWith(U_SQRT, n, xp, yp); break;
-    case U_ABS: unaryWith(U_ABS, n, xp, yp); break;
-    case U_LOG: {
-      for (let i = 0; i < n; i++) {
-        const o = <usize>i << 2;
-        f32.store(yp + o, Mathf.log(f32.load(xp + o)));
-      }
-      break;
-    }
-    case U_SOFTPLUS: {
-      for (let i = 0; i < n; i++) {
-        const o = <usize>i << 2;
-        const v = f32.load(xp + o);
-        // NaN must stay NaN (max() would drop it).
-        f32.store(yp + o, v != v ? v : softplus1(v));
-      }
-      break;
-    }
+    case U_NEG: unaryNeg(n, xp, yp); break;
+    case U_EXP: unaryExp(n, xp, yp); break;
+    case U_LOG: unaryLog(n, xp, yp); break;
+    case U_TANH: unaryTanh(n, xp, yp); break;
+    case U_RELU: unaryRelu(n, xp, yp); break;
+    case U_ELU: unaryElu(n, xp, yp); break;
+    case U_SIGMOID: unarySigmoid(n, xp, yp); break;
+    case U_SOFTPLUS: unarySoftplus(n, xp, yp); break;
+    case U_SQUARE: unarySquare(n, xp, yp); break;
+    case U_SQRT: unarySqrt(n, xp, yp); break;
+    case U_ABS: unaryAbs(n, xp, yp); break;
     default: unreachable();
   }
 }
@@ -389,17 +416,25 @@ const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_MAX = 4, B_MIN = 5, B_SQDIFF
   }
 }
 
+function binaryAdd(rows: i32, cols: i32, a: usize, aRs: i32, aCs: i32, b: usize, bRs: i32, bCs: i32, y: usize): void { binaryWith(B_ADD, rows, cols, a, aRs, aCs, b, bRs, bCs, y); }
+function binarySub(rows: i32, cols: i32, a: usize, aRs: i32, aCs: i32, b: usize, bRs: i32, bCs: i32, y: usize): void { binaryWith(B_SUB, rows, cols, a, aRs, aCs, b, bRs, bCs, y); }
+function binaryMul(rows: i32, cols: i32, a: usize, aRs: i32, aCs: i32, b: usize, bRs: i32, bCs: i32, y: usize): void { binaryWith(B_MUL, rows, cols, a, aRs, aCs, b, bRs, bCs, y); }
+function binaryDiv(rows: i32, cols: i32, a: usize, aRs: i32, aCs: i32, b: usize, bRs: i32, bCs: i32, y: usize): void { binaryWith(B_DIV, rows, cols, a, aRs, aCs, b, bRs, bCs, y); }
+function binaryMax(rows: i32, cols: i32, a: usize, aRs: i32, aCs: i32, b: usize, bRs: i32, bCs: i32, y: usize): void { binaryWith(B_MAX, rows, cols, a, aRs, aCs, b, bRs, bCs, y); }
+function binaryMin(rows: i32, cols: i32, a: usize, aRs: i32, aCs: i32, b: usize, bRs: i32, bCs: i32, y: usize): void { binaryWith(B_MIN, rows, cols, a, aRs, aCs, b, bRs, bCs, y); }
+function binarySqdiff(rows: i32, cols: i32, a: usize, aRs: i32, aCs: i32, b: usize, bRs: i32, bCs: i32, y: usize): void { binaryWith(B_SQDIFF, rows, cols, a, aRs, aCs, b, bRs, bCs, y); }
+
 export function binary(op: i32, rows: i32, cols: i32, a: i32, aRs: i32, aCs: i32,
   b: i32, bRs: i32, bCs: i32, y: i32): void {
   const ap = addr(a), bp = addr(b), yp = addr(y);
   switch (op) {
-    case B_ADD: binaryWith(B_ADD, rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
-    case B_SUB: binaryWith(B_SUB, rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
-    case B_MUL: binaryWith(B_MUL, rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
-    case B_DIV: binaryWith(B_DIV, rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
-    case B_MAX: binaryWith(B_MAX, rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
-    case B_MIN: binaryWith(B_MIN, rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
-    case B_SQDIFF: binaryWith(B_SQDIFF, rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
+    case B_ADD: binaryAdd(rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
+    case B_SUB: binarySub(rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
+    case B_MUL: binaryMul(rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
+    case B_DIV: binaryDiv(rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
+    case B_MAX: binaryMax(rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
+    case B_MIN: binaryMin(rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
+    case B_SQDIFF: binarySqdiff(rows, cols, ap, aRs, aCs, bp, bRs, bCs, yp); break;
     default: unreachable();
   }
 }
@@ -467,10 +502,14 @@ const R_SUM = 0, R_MEAN = 1, R_MAX = 2;
   }
 }
 
+function reduceSum(outer: i32, len: i32, inner: i32, x: usize, y: usize): void { reduceWith(false, false, outer, len, inner, x, y); }
+function reduceMean(outer: i32, len: i32, inner: i32, x: usize, y: usize): void { reduceWith(false, true, outer, len, inner, x, y); }
+function reduceMax(outer: i32, len: i32, inner: i32, x: usize, y: usize): void { reduceWith(true, false, outer, len, inner, x, y); }
+
 export function reduce(op: i32, outer: i32, len: i32, inner: i32, x: i32, y: i32): void {
   const xp = addr(x), yp = addr(y);
-  if (op == R_SUM) reduceWith(false, false, outer, len, inner, xp, yp);
-  else if (op == R_MEAN) reduceWith(false, true, outer, len, inner, xp, yp);
-  else if (op == R_MAX) reduceWith(true, false, outer, len, inner, xp, yp);
+  if (op == R_SUM) reduceSum(outer, len, inner, xp, yp);
+  else if (op == R_MEAN) reduceMean(outer, len, inner, xp, yp);
+  else if (op == R_MAX) reduceMax(outer, len, inner, xp, yp);
   else unreachable();
 }

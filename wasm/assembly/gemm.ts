@@ -14,7 +14,7 @@
 // as 16-byte splats costs 4× the A-panel memory but reaches ~55 GFLOP/s where
 // load32_splat reaches ~45 (both measured on the target machine).
 import {
-  KC, MC, MR, NC, NR, PACK_A, PACK_B, TILE, addr,
+  KC, MC, MR, NC, NR, PACK_A, PACK_B, PACK_B_BYTES, TILE, addr, dot1, dot4, laneMask,
 } from './common';
 
 /** a·b + c: fused (relaxed-simd FMA) in the relaxed build, mul + add otherwise. */
@@ -25,10 +25,13 @@ import {
 
 /** Store one C row segment of 8: alpha·acc (+ beta·C unless beta = 0). */
 @inline function storeRow(p: usize, x0: v128, x1: v128, va: v128, vb: v128, mode: i32): void {
-  if (mode == 0) {
+  if (mode == STORE_ACC) {
+    v128.store(p, x0);
+    v128.store(p, x1, 16);
+  } else if (mode == STORE_SCALED) {
     v128.store(p, f32x4.mul(va, x0));
     v128.store(p, f32x4.mul(va, x1), 16);
-  } else if (mode == 1) {
+  } else if (mode == STORE_ADD) {
     v128.store(p, fma(va, x0, v128.load(p)));
     v128.store(p, fma(va, x1, v128.load(p, 16)), 16);
   } else {
@@ -36,6 +39,12 @@ import {
     v128.store(p, fma(va, x1, f32x4.mul(vb, v128.load(p, 16))), 16);
   }
 }
+
+// Write-back modes of a full tile.
+const STORE_ACC = 0;    // C = acc           (alpha = 1, beta = 0)
+const STORE_SCALED = 1; // C = alpha·acc     (beta = 0)
+const STORE_ADD = 2;    // C += alpha·acc    (beta = 1)
+const STORE_AXPBY = 3;  // C = alpha·acc + beta·C
 
 /**
  * C tile (mr×nr ≤ 4×8) at byte address c, row stride ldc bytes:
@@ -68,7 +77,7 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize,
   }
   const va = f32x4.splat(alpha);
   const vb = f32x4.splat(beta);
-  const mode = beta == 0 ? 0 : beta == 1 ? 1 : 2;
+  const mode = beta == 0 ? (alpha == 1 ? STORE_ACC : STORE_SCALED) : beta == 1 ? STORE_ADD : STORE_AXPBY;
   if (mr == MR && nr == NR) {
     storeRow(c, c00, c01, va, vb, mode);
     storeRow(c + ldc, c10, c11, va, vb, mode);
@@ -88,7 +97,7 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize,
   for (let i = 0; i < mr; i++) {
     const row = c + <usize>i * ldc;
     const t = TILE + (<usize>i << 5);
-    if (mode == 0) {
+    if (beta == 0) {
       for (let j = 0; j < nr; j++) f32.store(row + (<usize>j << 2), f32.load(t + (<usize>j << 2)));
     } else {
       for (let j = 0; j < nr; j++) {
@@ -195,6 +204,10 @@ function packB(kc: i32, nc: i32, b: usize, sP: usize, sJ: usize, dst: usize): vo
   v128.store(d, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 96);
 }
 
+/** Below these sizes gemm skips packing (see gemmSmallM / gemmSmallN). */
+const SMALL_M: i32 = 4;
+const SMALL_N: i32 = 8;
+
 export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32,
   alpha: f64, a: i32, lda: i32, b: i32, ldb: i32, beta: f64, c: i32, ldc: i32): void {
   if (m <= 0 || n <= 0) return;
@@ -207,6 +220,26 @@ export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32,
   const sPb: usize = transB ? 4 : <usize>ldb << 2;
   const sJb: usize = transB ? <usize>ldb << 2 : 4;
   const ldcB = <usize>ldc << 2;
+  // Skinny products (a batch-1 forward, a 1-wide output layer) skip packing:
+  // one pass over the big operand beats packing it and wasting 3/4 of a tile.
+  if ((m < SMALL_M || n < SMALL_N) && <usize>k <= (PACK_B_BYTES >> 2)) {
+    if (m < SMALL_M) gemmSmallM(transB, m, n, k, al, be, A, sIa, sPa, B, sPb, sJb, C, ldcB);
+    else gemmSmallN(transA, m, n, k, al, be, A, sIa, sPa, B, sPb, sJb, C, ldcB);
+    return;
+  }
+  // Very shallow products (k < 4, e.g. the backward of a 1-wide layer) are rank-k
+  // updates: stream C once, op(B) copied row-major first when transposed.
+  if (k < 4 && <usize>k * <usize>n <= (PACK_B_BYTES >> 2)) {
+    let b = B, sp = sPb;
+    if (transB) {
+      for (let p = 0; p < k; p++) {
+        for (let j = 0; j < n; j++) f32.store(PACK_B + ((<usize>(p * n + j)) << 2), f32.load(B + <usize>p * sPb + <usize>j * sJb));
+      }
+      b = PACK_B; sp = <usize>n << 2;
+    }
+    gemmSmallM(0, m, n, k, al, be, A, sIa, sPa, b, sp, 4, C, ldcB);
+    return;
+  }
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -229,6 +262,145 @@ export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32,
             cp += ldcB << 2;
           }
         }
+      }
+    }
+  }
+}
+
+/** C[0..4) at p (contiguous) = alpha·v + beta·C; beta = 0 does not read C. */
+@inline function storeC4(p: usize, v: v128, al: f32, be: f32): void {
+  let r = f32x4.mul(f32x4.splat(al), v);
+  if (be != 0) r = f32x4.add(r, f32x4.mul(f32x4.splat(be), v128.load(p)));
+  v128.store(p, r);
+}
+
+/** C[i·s] for i < 4 (strided) = alpha·v[i] + beta·C[i·s]. */
+@inline function storeC4Strided(p: usize, s: usize, v: v128, al: f32, be: f32): void {
+  storeC1(p, f32x4.extract_lane(v, 0), al, be);
+  storeC1(p + s, f32x4.extract_lane(v, 1), al, be);
+  storeC1(p + 2 * s, f32x4.extract_lane(v, 2), al, be);
+  storeC1(p + 3 * s, f32x4.extract_lane(v, 3), al, be);
+}
+
+@inline function storeC1(p: usize, v: f32, al: f32, be: f32): void {
+  f32.store(p, be == 0 ? al * v : al * v + be * f32.load(p));
+}
+
+/** Copy k elements at p (byte stride s) to the contiguous scratch, unless already contiguous. */
+@inline function contiguous(p: usize, s: usize, k: i32): usize {
+  if (s == 4) return p;
+  for (let i = 0; i < k; i++) f32.store(PACK_B + (<usize>i << 2), f32.load(p + <usize>i * s));
+  return PACK_B;
+}
+
+/**
+ * m < MR: every C row is a vector–matrix product, op(A) row · op(B), computed
+ * straight from op(B) (one pass over it per row).
+ */
+function gemmSmallM(transB: i32, m: i32, n: i32, k: i32, al: f32, be: f32,
+  A: usize, sIa: usize, sPa: usize, B: usize, sPb: usize, sJb: usize, C: usize, ldc: usize): void {
+  const k4 = k & ~3;
+  const tail = laneMask(k - k4);
+  for (let i = 0; i < m; i++) {
+    const aRow = A + <usize>i * sIa;
+    const cRow = C + <usize>i * ldc;
+    if (!transB) {
+      // Row-major op(B): C row = Σ_p a[p]·B[p, :], 16 columns per pass.
+      let j = 0;
+      for (; j + 16 <= n; j += 16) {
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        let pa = aRow, pb = B + (<usize>j << 2);
+        for (let p = 0; p < k; p++) {
+          const av = v128.load32_splat(pa);
+          s0 = f32x4.add(s0, f32x4.mul(av, v128.load(pb)));
+          s1 = f32x4.add(s1, f32x4.mul(av, v128.load(pb, 16)));
+          s2 = f32x4.add(s2, f32x4.mul(av, v128.load(pb, 32)));
+          s3 = f32x4.add(s3, f32x4.mul(av, v128.load(pb, 48)));
+          pa += sPa; pb += sPb;
+        }
+        const q = cRow + (<usize>j << 2);
+        storeC4(q, s0, al, be); storeC4(q + 16, s1, al, be); storeC4(q + 32, s2, al, be); storeC4(q + 48, s3, al, be);
+      }
+      for (; j + 4 <= n; j += 4) {
+        let s0 = f32x4.splat(0);
+        let pa = aRow, pb = B + (<usize>j << 2);
+        for (let p = 0; p < k; p++) {
+          s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+          pa += sPa; pb += sPb;
+        }
+        storeC4(cRow + (<usize>j << 2), s0, al, be);
+      }
+      for (; j < n; j++) {
+        let s: f32 = 0;
+        let pa = aRow, pb = B + (<usize>j << 2);
+        for (let p = 0; p < k; p++) { s += f32.load(pa) * f32.load(pb); pa += sPa; pb += sPb; }
+        storeC1(cRow + (<usize>j << 2), s, al, be);
+      }
+    } else {
+      // op(B)[p, j] = B[j, p]: C[i, j] = dot(a, B row j), 4 rows of B at a time.
+      const x = contiguous(aRow, sPa, k);
+      let j = 0;
+      for (; j + 4 <= n; j += 4) {
+        storeC4(cRow + (<usize>j << 2), dot4(B + <usize>j * sJb, sJb, x, k, k4, tail), al, be);
+      }
+      for (; j < n; j++) storeC1(cRow + (<usize>j << 2), dot1(B + <usize>j * sJb, x, k, k4, tail), al, be);
+    }
+  }
+}
+
+/**
+ * n < MR (and m ≥ MR): every C column is a matrix–vector product op(A) · op(B)
+ * column, computed straight from op(A).
+ */
+function gemmSmallN(transA: i32, m: i32, n: i32, k: i32, al: f32, be: f32,
+  A: usize, sIa: usize, sPa: usize, B: usize, sPb: usize, sJb: usize, C: usize, ldc: usize): void {
+  const k4 = k & ~3;
+  const tail = laneMask(k - k4);
+  for (let j = 0; j < n; j++) {
+    const bCol = B + <usize>j * sJb;
+    const cCol = C + (<usize>j << 2);
+    if (!transA) {
+      // Row-major op(A): C[i, j] = dot(A row i, b), 4 rows at a time.
+      const x = contiguous(bCol, sPb, k);
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
+        storeC4Strided(cCol + <usize>i * ldc, ldc, dot4(A + <usize>i * sIa, sIa, x, k, k4, tail), al, be);
+      }
+      for (; i < m; i++) storeC1(cCol + <usize>i * ldc, dot1(A + <usize>i * sIa, x, k, k4, tail), al, be);
+    } else {
+      // op(A)[i, p] = A[p, i]: C[:, j] = Σ_p b[p]·A[p, :], 16 rows of C per pass.
+      let i = 0;
+      for (; i + 16 <= m; i += 16) {
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        let pa = A + (<usize>i << 2), pb = bCol;
+        for (let p = 0; p < k; p++) {
+          const bv = v128.load32_splat(pb);
+          s0 = f32x4.add(s0, f32x4.mul(bv, v128.load(pa)));
+          s1 = f32x4.add(s1, f32x4.mul(bv, v128.load(pa, 16)));
+          s2 = f32x4.add(s2, f32x4.mul(bv, v128.load(pa, 32)));
+          s3 = f32x4.add(s3, f32x4.mul(bv, v128.load(pa, 48)));
+          pa += sPa; pb += sPb;
+        }
+        const q = cCol + <usize>i * ldc;
+        storeC4Strided(q, ldc, s0, al, be);
+        storeC4Strided(q + 4 * ldc, ldc, s1, al, be);
+        storeC4Strided(q + 8 * ldc, ldc, s2, al, be);
+        storeC4Strided(q + 12 * ldc, ldc, s3, al, be);
+      }
+      for (; i + 4 <= m; i += 4) {
+        let s0 = f32x4.splat(0);
+        let pa = A + (<usize>i << 2), pb = bCol;
+        for (let p = 0; p < k; p++) {
+          s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(pb), v128.load(pa)));
+          pa += sPa; pb += sPb;
+        }
+        storeC4Strided(cCol + <usize>i * ldc, ldc, s0, al, be);
+      }
+      for (; i < m; i++) {
+        let s: f32 = 0;
+        let pa = A + (<usize>i << 2), pb = bCol;
+        for (let p = 0; p < k; p++) { s += f32.load(pa) * f32.load(pb); pa += sPa; pb += sPb; }
+        storeC1(cCol + <usize>i * ldc, s, al, be);
       }
     }
   }

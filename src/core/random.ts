@@ -52,14 +52,20 @@ export class Xoshiro128Rng implements Rng {
   private s3 = 0;
   private spare: number | null = null;
 
-  /** @param seed any safe integer (negative seeds are taken modulo 2^64). */
-  constructor(seed: number) {
+  /** @param seed any safe integer (negative seeds are taken modulo 2^64); unseeded generators draw one from the OS. */
+  constructor(seed: number = randomSeed()) {
+    this.seed(seed);
+  }
+
+  /** Restart the stream from a seed. */
+  seed(seed: number): void {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`Xoshiro128Rng: seed must be a safe integer, got ${seed}`);
     let sm = BigInt.asUintN(64, BigInt(seed));
     let a: bigint, b: bigint;
     [sm, a] = splitMix64(sm);
     [sm, b] = splitMix64(sm);
     this.setWords([Number(a & 0xffffffffn), Number(a >> 32n), Number(b & 0xffffffffn), Number(b >> 32n)]);
+    this.spare = null;
   }
 
   /** Restores a generator saved with getState(). */
@@ -83,10 +89,22 @@ export class Xoshiro128Rng implements Rng {
     return result;
   }
 
-  uniform(): number {
-    const high = this.nextUint32() >>> 5; // 27 bits
-    const low = this.nextUint32() >>> 6; // 26 bits
-    return (high * TWO_POW_26 + low) / TWO_POW_53;
+  /** Uniform on [low, high), [0, 1) by default, with 53 random bits. */
+  uniform(low = 0, high = 1): number {
+    const hi27 = this.nextUint32() >>> 5;
+    const lo26 = this.nextUint32() >>> 6;
+    const u = (hi27 * TWO_POW_26 + lo26) / TWO_POW_53;
+    return low === 0 && high === 1 ? u : low + (high - low) * u;
+  }
+
+  /** Uniform integer in [0, n) without modulo bias. */
+  integer(n: number): number {
+    if (!(Number.isInteger(n) && n >= 1 && n <= 4294967296)) throw new RangeError(`Xoshiro128Rng.integer: n must be an integer in [1, 2^32], got ${n}`);
+    const limit = 4294967296 - (4294967296 % n);
+    let x: number;
+    do x = this.nextUint32();
+    while (x >= limit);
+    return x % n;
   }
 
   normal(): number {
@@ -123,4 +141,11 @@ export class Xoshiro128Rng implements Rng {
     if (words.every((w) => w === 0)) throw new RangeError('Xoshiro128Rng: the all-zero state is invalid');
     [this.s0, this.s1, this.s2, this.s3] = words.map((w) => w | 0) as [number, number, number, number];
   }
+}
+
+/** A seed for unseeded generators, from the platform's cryptographic source. */
+export function randomSeed(): number {
+  const words = new Uint32Array(2);
+  globalThis.crypto.getRandomValues(words);
+  return words[0]! + (words[1]! & 0x1fffff) * 4294967296;
 }

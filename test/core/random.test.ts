@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Xoshiro128Rng } from '../../src/nn/random.js';
+import { Xoshiro128Rng } from '../../src/core/random.js';
 
 // Reference outputs from an independent C build of xoshiro128** seeded with SplitMix64.
 const FROM_STATE_1234 = [11520, 0, 5927040, 70819200, 2031721883, 1637235492];

@@ -1,0 +1,103 @@
+/**
+ * nn benchmark (`npm run bench:nn`, `hyperrl bench nn [--quick]`): training steps
+ * (forward, backward, Adam) through the autodiff, next to the same networks built
+ * from raw kernels (bench/core/workloads) in the same run, plus the critic presets.
+ * Writes bench/results/nn-<date>.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { BackendName } from '../../src/tensor/backend.js';
+import { createBackend, probeBackends } from '../../src/tensor/backends/index.js';
+import { Engine } from '../../src/tensor/engine.js';
+import { add, mean, squaredDifference } from '../../src/tensor/ops/elementwise.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { HyperCritic, MlpCritic, type Critic } from '../../src/nn/critics.js';
+import { HyperNetwork } from '../../src/nn/hypernetwork.js';
+import { hypeRlHeadInit } from '../../src/nn/hyper-init.js';
+import { MLP } from '../../src/nn/layers.js';
+import { Adam } from '../../src/nn/optim.js';
+import { Xoshiro128Rng } from '../../src/core/random.js';
+import { secondsPerCall } from '../lib/timing.js';
+import { hyperCriticStep, mlpCriticStep } from '../core/workloads.js';
+
+export interface NnBenchOptions { quick?: boolean; backend?: BackendName; outDir?: string; log?: (line: string) => void }
+
+/** A regression step through the autodiff: loss = Σ_q mean((q − y)²), backward, Adam. */
+function autodiffStep(e: Engine, params: Tensor[], forward: () => Tensor[], y: Tensor): () => void {
+  const opt = new Adam(e, params, { lr: 3e-4 });
+  return () => e.scope(() => {
+    const qs = forward();
+    let loss = mean(squaredDifference(qs[0]!, y));
+    for (let i = 1; i < qs.length; i++) loss = add(loss, mean(squaredDifference(qs[i]!, y)));
+    e.backward(loss, params, false);
+    opt.step();
+  });
+}
+
+function inputs(e: Engine, batch: number, stateDim: number, actionDim: number): { s: Tensor; a: Tensor; y: Tensor } {
+  const fill = (n: number, k: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(k * i + 1));
+  return { s: e.persistent([batch, stateDim], fill(batch * stateDim, 0.37)), a: e.persistent([batch, actionDim], fill(batch * actionDim, 0.91)), y: e.persistent([batch, 1], fill(batch, 0.13)) };
+}
+
+export async function runNnBench(opts: NnBenchOptions = {}): Promise<Record<string, unknown>> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const quick = opts.quick ?? false;
+  const trialMs = quick ? 40 : 200, trials = quick ? 5 : 9;
+  const probe = probeBackends();
+  const name: BackendName = opts.backend ?? (probe.native === true ? 'native' : probe.wasm === true ? 'wasm' : 'js');
+  log(`backend: ${name}; cpu: ${cpus()[0]?.model ?? 'unknown'}`);
+  const rows: { name: string; batch: number; ms: number; ratio?: number; baseline?: string; parameters?: number }[] = [];
+  /** Time one step function; with a baseline, also record and print the ratio to it. */
+  const time = (label: string, batch: number, step: () => void, base?: { ms: number; name: string }, parameters?: number): number => {
+    const ms = 1000 * secondsPerCall(step, trialMs, trials);
+    const ratio = base === undefined ? undefined : ms / base.ms;
+    rows.push({ name: label, batch, ms, ratio, baseline: base?.name, parameters });
+    log(`${label.padEnd(42)} batch ${String(batch).padStart(3)}  ${ms.toFixed(3).padStart(9)} ms${ratio === undefined ? '' : `  ${ratio.toFixed(3)}× ${base!.name}`}`);
+    return ms;
+  };
+
+  // 1. Autodiff overhead: identical networks, raw kernels vs tape.
+  const rawMlp = time('raw kernels: MLP 17-256-256-1', 256, mlpCriticStep(createBackend(name, { unchecked: true })).step);
+  {
+    const e = new Engine(createBackend(name));
+    const mlp = new MLP(e, [17, 256, 256, 1], new Xoshiro128Rng(1));
+    const { s, y } = inputs(e, 256, 17, 6);
+    time('autodiff: MLP 17-256-256-1', 256, autodiffStep(e, mlp.parameters(), () => [mlp.forward(s)], y), { ms: rawMlp, name: 'raw kernels' });
+  }
+  const rawHyper = time('raw kernels: hyper 17-256-256 → 6-64-1', 256, hyperCriticStep(createBackend(name, { unchecked: true })).step);
+  {
+    const e = new Engine(createBackend(name));
+    const rng = new Xoshiro128Rng(1);
+    const net = new HyperNetwork(e, new MLP(e, [17, 256, 256], rng), [
+      { inputSize: 6, outputSize: 64, act: 'relu', headInit: hypeRlHeadInit(0.1) },
+      { inputSize: 64, outputSize: 1, act: 'identity', headInit: hypeRlHeadInit(0.016) },
+    ], rng);
+    const { s, a, y } = inputs(e, 256, 17, 6);
+    time('autodiff: hyper 17-256-256 → 6-64-1', 256, autodiffStep(e, net.parameters(), () => [net.forward(s, a)], y), { ms: rawHyper, name: 'raw kernels' });
+  }
+
+  // 2. The critics TD3/SAC use (twin), relative to the twin MLP critic.
+  const critic = (label: string, batch: number, make: (e: Engine) => Critic, baseline: number | null): number => {
+    const e = new Engine(createBackend(name));
+    const c = make(e);
+    const { s, a, y } = inputs(e, batch, 17, 6);
+    return time(label, batch, autodiffStep(e, c.parameters(), () => c.forward(s, a), y), baseline === null ? undefined : { ms: baseline, name: 'twin MLP critic' }, c.parameterCount());
+  };
+  const mlpMs = critic('twin MLP critic 256-256 (17+6)', 256, (e) => new MlpCritic(e, new Xoshiro128Rng(2), { stateDim: 17, actionDim: 6 }), null);
+  critic('twin HyperCritic compact', 256, (e) => new HyperCritic(e, new Xoshiro128Rng(2), { stateDim: 17, actionDim: 6, preset: 'compact' }), mlpMs);
+  const mlp100 = critic('twin MLP critic 256-256 (17+6)', 100, (e) => new MlpCritic(e, new Xoshiro128Rng(2), { stateDim: 17, actionDim: 6 }), null);
+  if (!quick) critic('twin HyperCritic paper (HypeRL)', 100, (e) => new HyperCritic(e, new Xoshiro128Rng(2), { stateDim: 17, actionDim: 6, preset: 'paper' }), mlp100);
+
+  const result = { benchmark: 'nn', date: new Date().toISOString(), quick, backend: name, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rows };
+  const dir = opts.outDir ?? join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `nn-${result.date.slice(0, 10)}${quick ? '-quick' : ''}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  log(`\nwrote ${file}`);
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runNnBench({ quick: process.argv.includes('--quick') });
+}

@@ -1,0 +1,79 @@
+/**
+ * RL benchmark (`npm run bench:rl [-- --quick]`): whole training runs, timed.
+ *  - Pendulum-v1 TD3, 20k steps (learning starts 1000): wall time and final return with
+ *    CleanRL's sizes (256-256, batch 256) and small networks (64-64, batch 100).
+ *  - HalfCheetah-v5 TD3 and SAC with MLP and compact hyper critics, 20k steps (learning
+ *    starts 5000): learning-phase steps/s and time per step split into act / env / sample / update.
+ * In-run baseline: the raw-kernel MLP critic step of bench/core, so update costs read as ratios.
+ * Writes bench/results/rl-<date>.json.
+ */
+import '../../src/envs/index.js';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReplayBuffer } from '../../src/replay/replay-buffer.js';
+import { createBackend, defaultBackend } from '../../src/tensor/backends/index.js';
+import { resolveTrainConfig, train } from '../../src/train/run.js';
+import { secondsPerCall } from '../lib/timing.js';
+import { mlpCriticStep } from '../core/workloads.js';
+
+export async function runRlBench(opts: { quick?: boolean; log?: (l: string) => void } = {}): Promise<Record<string, unknown>> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const quick = opts.quick ?? false;
+  const backend = defaultBackend().name;
+  const runsDir = mkdtempSync(join(tmpdir(), 'hyperrl-bench-rl-'));
+  const rawMlpMs = 1000 * secondsPerCall(mlpCriticStep(createBackend(backend, { unchecked: true })).step, 100, 7);
+  log(`backend ${backend}; in-run baseline: raw-kernel MLP critic step (17-256-256-1, batch 256) ${rawMlpMs.toFixed(3)} ms`);
+
+  // Time spent sampling is measured by wrapping the buffer's sampler.
+  let sampleSeconds = 0;
+  const sampleInto = ReplayBuffer.prototype.sampleInto;
+  ReplayBuffer.prototype.sampleInto = function (this: ReplayBuffer, ...args: Parameters<typeof sampleInto>) {
+    const t = performance.now();
+    sampleInto.apply(this, args);
+    sampleSeconds += (performance.now() - t) / 1000;
+  };
+
+  const pendulum: Record<string, unknown>[] = [];
+  const pendulumSteps = quick ? 5_000 : 20_000;
+  for (const [label, sizes, batchSize] of [['CleanRL sizes (256-256, batch 256)', [256, 256], 256], ['small (64-64, batch 100)', [64, 64], 100]] as const) {
+    const config = resolveTrainConfig({ env: 'Pendulum-v1', algo: 'td3', critic: 'mlp', actorHidden: [...sizes], criticHidden: [...sizes], batchSize, totalSteps: pendulumSteps, learningStarts: 1_000, randomSteps: 1_000, evalEvery: pendulumSteps, checkpointEvery: pendulumSteps, runsDir, seed: 1 });
+    const t0 = performance.now();
+    const r = await train({ config, quiet: true });
+    const wall = (performance.now() - t0) / 1000;
+    pendulum.push({ label, steps: pendulumSteps, wallSeconds: wall, finalReturn: r.finalEval.mean });
+    log(`Pendulum-v1 TD3 ${label.padEnd(36)} ${pendulumSteps} steps in ${wall.toFixed(1)} s, final return ${r.finalEval.mean.toFixed(1)}`);
+  }
+
+  const cheetah: Record<string, unknown>[] = [];
+  const cheetahSteps = quick ? 6_000 : 20_000;
+  for (const algo of ['td3', 'sac'] as const) {
+    for (const critic of ['mlp', 'hyper'] as const) {
+      sampleSeconds = 0;
+      const config = resolveTrainConfig({ env: 'HalfCheetah-v5', algo, critic, totalSteps: cheetahSteps, learningStarts: 5_000, randomSteps: 5_000, evalEvery: cheetahSteps, evalEpisodes: 1, checkpointEvery: cheetahSteps, runsDir, seed: 1 });
+      const r = await train({ config, quiet: true });
+      const p = r.learningPhase;
+      const per = (s: number): number => (1000 * s) / p.steps;
+      const row = {
+        algo, critic, learningSteps: p.steps, stepsPerSecond: p.steps / p.seconds,
+        msPerStep: { act: per(p.actSeconds), env: per(p.envSeconds), sample: per(sampleSeconds), update: per(p.updateSeconds - sampleSeconds) },
+        updateVsRawMlpStep: per(p.updateSeconds - sampleSeconds) / rawMlpMs,
+      };
+      cheetah.push(row);
+      log(`HalfCheetah-v5 ${algo.toUpperCase()} ${critic.padEnd(5)} ${row.stepsPerSecond.toFixed(0).padStart(5)} learning steps/s; per step: act ${row.msPerStep.act.toFixed(3)} ms, env ${row.msPerStep.env.toFixed(3)} ms, sample ${row.msPerStep.sample.toFixed(3)} ms, update ${row.msPerStep.update.toFixed(3)} ms (${row.updateVsRawMlpStep.toFixed(2)}× raw MLP step)`);
+    }
+  }
+  ReplayBuffer.prototype.sampleInto = sampleInto;
+
+  const result = { benchmark: 'rl', date: new Date().toISOString(), quick, backend, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rawMlpStepMs: rawMlpMs, pendulum, halfCheetah: cheetah };
+  const dir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `rl-${result.date.slice(0, 10)}${quick ? '-quick' : ''}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  log(`wrote ${file}`);
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runRlBench({ quick: process.argv.includes('--quick') });
+}

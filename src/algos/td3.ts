@@ -1,0 +1,152 @@
+/**
+ * TD3 (Fujimoto et al. 2018) with an MLP or hypernetwork critic, read top to bottom:
+ * config → networks → act → update (critic, then delayed actor and target averaging).
+ * Bootstrapping uses `terminated` only: a time-limit truncation still bootstraps.
+ */
+import { ActionScaler, DeterministicActor } from '../nn/actors.js';
+import { HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../nn/critics.js';
+import type { Module } from '../nn/module.js';
+import { Adam } from '../nn/optim.js';
+import { Xoshiro128Rng } from '../core/random.js';
+import type { ReplayBuffer, ReplaySample } from '../replay/replay-buffer.js';
+import type { Engine } from '../tensor/engine.js';
+import { add, clamp, maximum, mean, minimum, mul, neg, scale } from '../tensor/ops/elementwise.js';
+import { randomNormal } from '../tensor/ops/random.js';
+import { nonNegative, positive, positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
+import { checkFinite, mse, observationTensor, type OffPolicyAgent, type UpdateMetrics } from './agent.js';
+
+export interface Td3Config {
+  critic: 'mlp' | 'hyper';
+  hyperPreset: HyperCriticPreset;
+  actorHidden: number[];
+  criticHidden: number[];
+  batchSize: number;
+  gamma: number;
+  tau: number;
+  actorLr: number;
+  criticLr: number;
+  hyperCriticLr: number;
+  policyNoise: number;
+  noiseClip: number;
+  explorationNoise: number;
+  policyDelay: number;
+}
+
+/** Defaults are CleanRL's td3_continuous_action.py. */
+export const TD3_SCHEMA: Schema<Td3Config> = {
+  critic: { default: 'mlp', doc: 'critic architecture: concatenation MLP or hypernetwork', choices: ['mlp', 'hyper'] },
+  hyperPreset: { default: 'compact', doc: 'HyperCritic preset (paper = HypeRL\'s 8.5M-parameter critic)', choices: ['compact', 'paper'] },
+  actorHidden: { default: [256, 256], doc: 'actor hidden widths', check: positiveInts },
+  criticHidden: { default: [256, 256], doc: 'MLP critic hidden widths', check: positiveInts },
+  batchSize: { default: 256, doc: 'replay batch size', check: positiveInt },
+  gamma: { default: 0.99, doc: 'discount factor', check: unitInterval },
+  tau: { default: 0.005, doc: 'target-network Polyak rate', check: unitInterval },
+  actorLr: { default: 3e-4, doc: 'actor Adam learning rate', check: positive },
+  criticLr: { default: 3e-4, doc: 'MLP critic Adam learning rate', check: positive },
+  hyperCriticLr: { default: 3e-4, doc: 'hyper critic Adam learning rate (HypeRL: 5e-5)', check: positive },
+  policyNoise: { default: 0.2, doc: 'target policy smoothing noise std (× action scale)', check: nonNegative },
+  noiseClip: { default: 0.5, doc: 'target policy noise clip (× action scale)', check: nonNegative },
+  explorationNoise: { default: 0.1, doc: 'exploration noise std (× action scale)', check: nonNegative },
+  policyDelay: { default: 2, doc: 'critic updates per actor and target update', check: positiveInt },
+};
+
+export interface AgentSpec {
+  obsDim: number;
+  actionLow: readonly number[];
+  actionHigh: readonly number[];
+}
+
+export class Td3 implements OffPolicyAgent {
+  readonly rng: Xoshiro128Rng;
+  readonly actor: DeterministicActor;
+  readonly actorTarget: DeterministicActor;
+  readonly critic: Critic;
+  readonly criticTarget: Critic;
+  readonly actorOpt: Adam;
+  readonly criticOpt: Adam;
+  private readonly scaler: ActionScaler;
+  private readonly batch: ReplaySample;
+  private readonly actionDim: number;
+
+  constructor(readonly engine: Engine, readonly spec: AgentSpec, readonly config: Td3Config, seed: number) {
+    const e = engine;
+    this.rng = new Xoshiro128Rng(seed);
+    this.actionDim = spec.actionLow.length;
+    const dims = { obsDim: spec.obsDim, actionDim: this.actionDim };
+    const makeActor = (): DeterministicActor => new DeterministicActor(e, this.rng, { ...dims, hidden: config.actorHidden });
+    const makeCritic = (): Critic => (config.critic === 'hyper'
+      ? new HyperCritic(e, this.rng, { stateDim: spec.obsDim, actionDim: this.actionDim, preset: config.hyperPreset, initRule: 'td3' })
+      : new MlpCritic(e, this.rng, { stateDim: spec.obsDim, actionDim: this.actionDim, hidden: config.criticHidden }));
+    this.actor = makeActor();
+    this.actorTarget = makeActor();
+    this.actorTarget.copyFrom(this.actor);
+    this.critic = makeCritic();
+    this.criticTarget = makeCritic();
+    this.criticTarget.copyFrom(this.critic);
+    this.actorOpt = new Adam(e, this.actor.parameters(), { lr: config.actorLr });
+    this.criticOpt = new Adam(e, this.critic.parameters(), { lr: config.critic === 'hyper' ? config.hyperCriticLr : config.criticLr });
+    this.scaler = new ActionScaler(e, spec.actionLow, spec.actionHigh);
+    const B = config.batchSize;
+    this.batch = {
+      obs: e.persistent([B, spec.obsDim]), actions: e.persistent([B, this.actionDim]), rewards: e.persistent([B, 1]),
+      nextObs: e.persistent([B, spec.obsDim]), notDone: e.persistent([B, 1]),
+    };
+  }
+
+  act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void {
+    const e = this.engine;
+    e.scope(() => e.noGrad(() => {
+      const a = this.scaler.toEnv(this.actor.forward(observationTensor(e, obs, this.spec.obsDim)));
+      const d = e.backend.arena.data;
+      for (let i = 0; i < this.actionDim; i++) {
+        const lo = this.spec.actionLow[i]!, hi = this.spec.actionHigh[i]!;
+        const noise = explore ? this.config.explorationNoise * ((hi - lo) / 2) * this.rng.normal() : 0;
+        out[i] = Math.min(hi, Math.max(lo, d[a.offset + i]! + noise));
+      }
+    }));
+  }
+
+  update(replay: ReplayBuffer, updateIndex: number): UpdateMetrics {
+    const { engine: e, config: c, batch: b, scaler } = this;
+    replay.sampleInto(c.batchSize, this.rng, b);
+    const metrics: UpdateMetrics = {};
+
+    // Critic: y = r + γ·(1 − terminated)·min(Q1', Q2')(s', clip(π'(s') + clip(ε)))
+    e.scope(() => {
+      const y = e.noGrad(() => {
+        const eps = clamp(randomNormal(e, b.actions.shape, this.rng, c.policyNoise), -c.noiseClip, c.noiseClip);
+        const nextAction = minimum(maximum(add(scaler.toEnv(this.actorTarget.forward(b.nextObs)), mul(eps, scaler.scale)), scaler.low), scaler.high);
+        const [q1t, q2t] = this.criticTarget.forward(b.nextObs, nextAction);
+        return add(b.rewards, scale(mul(b.notDone, minimum(q1t!, q2t!)), c.gamma));
+      });
+      const [q1, q2] = this.critic.forward(b.obs, b.actions);
+      const loss = add(mse(q1!, y), mse(q2!, y));
+      metrics['losses/qf_loss'] = checkFinite(loss.item() / 2, 'TD3 critic loss', updateIndex);
+      metrics['losses/qf1_values'] = mean(q1!).item();
+      e.backward(loss, this.critic.parameters(), false);
+      this.criticOpt.step();
+    });
+
+    // Delayed actor update: maximise Q1(s, π(s)) with the gradient through the critic's cheapest path.
+    if (updateIndex % c.policyDelay === 0) {
+      e.scope(() => {
+        const q = this.critic.q1ForActor(b.obs, scaler.toEnv(this.actor.forward(b.obs)));
+        const loss = neg(mean(q));
+        metrics['losses/actor_loss'] = checkFinite(loss.item(), 'TD3 actor loss', updateIndex);
+        e.backward(loss, this.actor.parameters(), false);
+        this.actorOpt.step();
+      });
+      this.actorTarget.softUpdateFrom(this.actor, c.tau);
+      this.criticTarget.softUpdateFrom(this.critic, c.tau);
+    }
+    return metrics;
+  }
+
+  modules(): Record<string, Module> {
+    return { actor: this.actor, actorTarget: this.actorTarget, critic: this.critic, criticTarget: this.criticTarget };
+  }
+
+  optimizers(): Record<string, { module: Module; optimizer: Adam }> {
+    return { actor: { module: this.actor, optimizer: this.actorOpt }, critic: { module: this.critic, optimizer: this.criticOpt } };
+  }
+}

@@ -1,0 +1,59 @@
+/** `hyperrl train` and `hyperrl eval`. */
+import '../envs/index.js';
+import { SAC_SCHEMA } from '../algos/sac.js';
+import { TD3_SCHEMA } from '../algos/td3.js';
+import { Sac } from '../algos/sac.js';
+import { Td3 } from '../algos/td3.js';
+import { make } from '../envs/registry.js';
+import { Box } from '../envs/spaces.js';
+import { defaultBackend } from '../tensor/backends/index.js';
+import { Engine } from '../tensor/engine.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import { evaluate } from '../train/evaluate.js';
+import { RUN_SCHEMA } from '../train/run-config.js';
+import { readRunConfig, resolveTrainConfig, train } from '../train/run.js';
+import type { SacConfig } from '../algos/sac.js';
+import type { Td3Config } from '../algos/td3.js';
+import { flagHelp, parseFlags } from './flags.js';
+
+export const TRAIN_HELP = [
+  'usage: hyperrl train [options]            train an agent (progress, evaluation, checkpoints in runs/<run-id>/)',
+  '       hyperrl train --resume runs/<id>   continue a run from its checkpoint (bit-identical to not stopping)',
+  '',
+  'run options:', ...flagHelp([RUN_SCHEMA as never]),
+  '', 'td3 options:', ...flagHelp([TD3_SCHEMA as never]),
+  '', 'sac options (with --algo sac):', ...flagHelp([SAC_SCHEMA as never]),
+  '', '  --quiet                    no progress output',
+].join('\n');
+
+export async function trainCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) { console.log(TRAIN_HELP); return 0; }
+  const { values, positional } = parseFlags(args, [RUN_SCHEMA as never, TD3_SCHEMA as never, SAC_SCHEMA as never], { resume: 'string', quiet: 'boolean', stopAtStep: 'string' });
+  if (positional.length) throw new Error(`hyperrl train: unexpected argument '${positional[0]}'`);
+  const { resume, quiet, stopAtStep, ...overrides } = values as { resume?: string; quiet?: boolean; stopAtStep?: string } & Record<string, unknown>;
+  const config = resume !== undefined ? readRunConfig(resume) : resolveTrainConfig(overrides);
+  if (resume !== undefined && Object.keys(overrides).length > 0) throw new Error(`hyperrl train --resume: options ${Object.keys(overrides).join(', ')} cannot change a run being resumed`);
+  const result = await train({ config, resumeDir: resume, quiet: quiet ?? false, stopAtStep: stopAtStep === undefined ? undefined : Number(stopAtStep) });
+  console.log(`evaluation return ${result.finalEval.mean.toFixed(1)} ± ${result.finalEval.std.toFixed(1)} over ${result.finalEval.returns.length} episodes after ${result.steps} steps (${result.seconds.toFixed(1)} s)`);
+  console.log(`run files: ${result.runDir}`);
+  return 0;
+}
+
+export async function evalCommand(args: string[]): Promise<number> {
+  const { values, positional } = parseFlags(args, [], { episodes: 'string', seed: 'string' });
+  const runDir = positional[0];
+  if (runDir === undefined) throw new Error('usage: hyperrl eval runs/<run-id> [--episodes 10] [--seed N]');
+  const { run, agent: ac } = readRunConfig(runDir);
+  const engine = new Engine(defaultBackend());
+  const env = await make(run.env);
+  if (!(env.actionSpace instanceof Box)) throw new Error(`${run.env}: needs a Box action space`);
+  const spec = { obsDim: env.observationSpace.size, actionLow: [...env.actionSpace.low], actionHigh: [...env.actionSpace.high] };
+  const agent = run.algo === 'td3' ? new Td3(engine, spec, ac as Td3Config, run.seed) : new Sac(engine, spec, ac as SacConfig, run.seed);
+  const meta = await loadCheckpoint(runDir, agent, null);
+  const episodes = Number(values.episodes ?? 10);
+  if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`--episodes must be a positive integer, got ${String(values.episodes)}`);
+  const r = evaluate(agent, env, episodes, Number(values.seed ?? run.seed + 100_000));
+  console.log(`${runDir} at step ${meta.step}: return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} over ${episodes} episodes`);
+  env.close();
+  return 0;
+}

@@ -1,0 +1,19 @@
+/**
+ * Environments with Gymnasium 1.x semantics. Importing this module registers
+ * the built-in envs: classic control, and the MuJoCo v5 tasks, whose
+ * WebAssembly engine loads lazily on the first `make` in each thread.
+ */
+import { registerClassicEnvs } from './classic/index.js';
+import { registerMujocoEnvs } from './mujoco/index.js';
+
+export * from './core.js';
+export * from './spaces.js';
+export * from './options.js';
+export * from './wrappers.js';
+export * from './registry.js';
+export * from './classic/index.js';
+export * from './mujoco/index.js';
+export * from './vector/index.js';
+
+registerClassicEnvs();
+registerMujocoEnvs();

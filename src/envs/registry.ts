@@ -1,0 +1,96 @@
+/**
+ * The env registry: `make(id, options)` builds a registered env and wraps it in
+ * `TimeLimit` when the registration has an episode limit. Users add their own
+ * envs with `register`.
+ */
+import type { Env } from './core.js';
+import { TimeLimit } from './wrappers.js';
+
+export type EnvOptions = Record<string, unknown>;
+
+export interface EnvRegistration {
+  /** Builds the env synchronously; may rely on `prepare` having resolved. */
+  create(options: EnvOptions): Env;
+  /** Async one-time setup per thread (e.g. loading MuJoCo's WebAssembly module). */
+  prepare?(): Promise<void>;
+  /** Episode limit applied by `make` via `TimeLimit` (override with option `maxEpisodeSteps`; `null` disables). */
+  maxEpisodeSteps?: number;
+}
+
+/** Options `make` consumes itself; the rest go to the env. */
+export interface MakeOptions extends EnvOptions {
+  maxEpisodeSteps?: number | null;
+}
+
+const registry = new Map<string, EnvRegistration>();
+
+export function register(id: string, registration: EnvRegistration): void {
+  if (registry.has(id)) throw new Error(`register: env id '${id}' is already registered`);
+  registry.set(id, registration);
+}
+
+export function registeredIds(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/** Build an env; awaits the registration's one-time setup first. */
+export async function make(id: string, options: MakeOptions = {}): Promise<Env> {
+  const registration = lookup(id);
+  await registration.prepare?.();
+  return build(registration, options);
+}
+
+/** Build an env synchronously; for envs that need setup, `await prepare(id)` (or `make`) must have run in this thread. */
+export function makeSync(id: string, options: MakeOptions = {}): Env {
+  return build(lookup(id), options);
+}
+
+/** Run an env id's one-time setup in this thread. */
+export async function prepare(id: string): Promise<void> {
+  await lookup(id).prepare?.();
+}
+
+function build(registration: EnvRegistration, options: MakeOptions): Env {
+  const { maxEpisodeSteps, ...envOptions } = options;
+  const env = registration.create(envOptions);
+  const limit = maxEpisodeSteps === undefined ? registration.maxEpisodeSteps : maxEpisodeSteps;
+  return limit === null || limit === undefined ? env : new TimeLimit(env, limit);
+}
+
+function lookup(id: string): EnvRegistration {
+  const registration = registry.get(id);
+  if (registration !== undefined) return registration;
+  const suggestions = closeMatches(id, [...registry.keys()]);
+  const hint = suggestions.length > 0 ? ` Did you mean: ${suggestions.join(', ')}?` : '';
+  throw new Error(`Unknown env id '${id}'.${hint} (${registry.size} registered; see registeredIds())`);
+}
+
+/** Registered ids within a small edit distance of `id`, nearest first (case-insensitive; also same name, other version). */
+function closeMatches(id: string, ids: string[]): string[] {
+  const query = id.toLowerCase();
+  const name = query.replace(/-v\d+$/, '');
+  const scored = ids.map((candidate) => {
+    const c = candidate.toLowerCase();
+    const distance = c.replace(/-v\d+$/, '') === name ? 0 : editDistance(query, c);
+    return { candidate, distance };
+  });
+  const limit = Math.max(2, Math.floor(query.length / 3));
+  return scored
+    .filter((s) => s.distance <= limit)
+    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
+    .slice(0, 5)
+    .map((s) => s.candidate);
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

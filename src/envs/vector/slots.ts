@@ -1,0 +1,73 @@
+/**
+ * The per-env half of a vector step, shared by SyncVectorEnv and the
+ * AsyncVectorEnv workers so both produce bit-identical results: Gymnasium
+ * 1.x "next-step" autoreset (an env that ended on the previous step is reset
+ * instead of stepped, reporting its reset observation, reward 0 and no flags),
+ * results written into flat slabs.
+ */
+import type { Env } from '../core.js';
+import { Discrete, type FloatArray } from '../spaces.js';
+
+export interface Slabs {
+  /** numEnvs × obsSize observations. */
+  obs: FloatArray;
+  /** numEnvs × actionSize actions (Discrete: one number per env). */
+  actions: Float64Array;
+  rewards: Float64Array;
+  terminations: Uint8Array;
+  truncations: Uint8Array;
+}
+
+export class EnvSlot {
+  /** The env ended on the previous step and is reset on the next one. */
+  private needsAutoreset = false;
+  private readonly obs: FloatArray;
+  private readonly action: Float64Array;
+  private readonly discrete: boolean;
+  /** Vector steps since the last vector reset, for error messages. */
+  steps = 0;
+
+  constructor(readonly env: Env, readonly index: number, private readonly slabs: Slabs, obsSize: number, actionSize: number) {
+    this.obs = slabs.obs.subarray(index * obsSize, (index + 1) * obsSize);
+    this.action = slabs.actions.subarray(index * actionSize, (index + 1) * actionSize);
+    this.discrete = env.actionSpace instanceof Discrete;
+  }
+
+  reset(seed: number | undefined, options: Record<string, unknown> | undefined): void {
+    const args: { seed?: number; options?: Record<string, unknown> } = {};
+    if (seed !== undefined) args.seed = seed + this.index;
+    if (options !== undefined) args.options = options;
+    this.obs.set(this.env.reset(args).obs);
+    this.clearStepOutputs();
+    this.needsAutoreset = false;
+    this.steps = 0;
+  }
+
+  step(): void {
+    this.steps++;
+    if (this.needsAutoreset) {
+      this.obs.set(this.env.reset().obs);
+      this.clearStepOutputs();
+      this.needsAutoreset = false;
+      return;
+    }
+    const result = this.discrete ? this.env.step(this.action[0]!) : this.env.step(this.action);
+    this.obs.set(result.obs);
+    this.slabs.rewards[this.index] = result.reward;
+    this.slabs.terminations[this.index] = result.terminated ? 1 : 0;
+    this.slabs.truncations[this.index] = result.truncated ? 1 : 0;
+    this.needsAutoreset = result.terminated || result.truncated;
+  }
+
+  private clearStepOutputs(): void {
+    this.slabs.rewards[this.index] = 0;
+    this.slabs.terminations[this.index] = 0;
+    this.slabs.truncations[this.index] = 0;
+  }
+}
+
+/** Context for errors thrown by an env inside a vector env. */
+export function describeFailure(envId: string, index: number, phase: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `${envId} (vector env index ${index}) failed during ${phase}: ${message}`;
+}

@@ -1,0 +1,28 @@
+/**
+ * Policy distributions as compositions of differentiable ops (no kernels of their own):
+ * a diagonal Gaussian, and the tanh-squashed Gaussian of SAC.
+ */
+import { add, addScalar, exp, mul, neg, scale, softplus, square, sub, sum, tanh } from '../tensor/ops/elementwise.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** log N(x; μ, σ²) summed over the last axis → [B, 1]; logStd broadcasts against mean. */
+export function gaussianLogProb(mean: Tensor, logStd: Tensor, x: Tensor): Tensor {
+  const z = mul(sub(x, mean), exp(neg(logStd)));
+  const perDim = addScalar(neg(add(scale(square(z), 0.5), logStd)), -HALF_LOG_2PI);
+  return sum(perDim, -1, true);
+}
+
+/**
+ * Reparameterised sample of a = tanh(u), u = μ + σ·ε, and its log-density with the
+ * change-of-variables term log(1 − tanh²u) = 2(log 2 − u − softplus(−2u)), the
+ * numerically stable form (no log of values near zero).
+ */
+export function tanhGaussianSample(mean: Tensor, logStd: Tensor, eps: Tensor): { action: Tensor; logProb: Tensor } {
+  const u = add(mean, mul(exp(logStd), eps));
+  const action = tanh(u);
+  const logDetJacobian = scale(sub(addScalar(neg(u), Math.LN2), softplus(scale(u, -2))), 2);
+  const logProb = sub(gaussianLogProb(mean, logStd, u), sum(logDetJacobian, -1, true));
+  return { action, logProb };
+}

@@ -1,0 +1,124 @@
+/**
+ * Checkpoints: everything an exact resume needs, as data only —
+ *   meta.json            step counters, the agent's generator state, versions
+ *   params.safetensors   every module's parameters (targets included), `<module>.<param>`
+ *   optim.safetensors    Adam moments `<opt>.m.<param>`, `<opt>.v.<param>`; step counts in the metadata
+ *   replay.safetensors   the replay buffer
+ * Written into a temporary folder that replaces the previous checkpoint by rename,
+ * so a crash at any moment leaves a complete checkpoint (the new or the old one).
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OffPolicyAgent } from '../algos/agent.js';
+import type { RngState } from '../core/random.js';
+import { readSafetensors, writeSafetensorsAtomic, type SafeTensor } from '../nn/safetensors.js';
+import type { ReplayBuffer } from '../replay/replay-buffer.js';
+
+export interface CheckpointMeta {
+  format: 1;
+  step: number;
+  episode: number;
+  updates: number;
+  agentRng: RngState;
+  /** Wall-clock seconds of training before this checkpoint (for steps/s across resumes). */
+  elapsed: number;
+  savedAt: string;
+  versions: Record<string, string>;
+}
+
+const CURRENT = 'checkpoint';
+
+export const checkpointDir = (runDir: string): string => join(runDir, CURRENT);
+
+export async function saveCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer, meta: CheckpointMeta): Promise<void> {
+  const tmp = join(runDir, `${CURRENT}.tmp`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+
+  const params: Record<string, SafeTensor> = {};
+  for (const [m, module] of Object.entries(agent.modules())) {
+    for (const [n, t] of Object.entries(module.stateDict())) params[`${m}.${n}`] = { dtype: 'F32', shape: t.shape, data: t.data };
+  }
+  await writeSafetensorsAtomic(join(tmp, 'params.safetensors'), params);
+
+  const optim: Record<string, SafeTensor> = {};
+  const steps: Record<string, string> = {};
+  for (const [o, { module, optimizer }] of Object.entries(agent.optimizers())) {
+    const s = optimizer.state();
+    module.namedParameters().forEach(([n, p], i) => {
+      optim[`${o}.m.${n}`] = { dtype: 'F32', shape: [...p.shape], data: s.m[i]! };
+      optim[`${o}.v.${n}`] = { dtype: 'F32', shape: [...p.shape], data: s.v[i]! };
+    });
+    steps[`${o}.step`] = String(s.step);
+  }
+  await writeSafetensorsAtomic(join(tmp, 'optim.safetensors'), optim, steps);
+
+  const r = replay.state();
+  const rows = (data: Float32Array, width: number): SafeTensor => ({ dtype: 'F32', shape: [r.size, width], data: data as Float32Array<ArrayBuffer> });
+  await writeSafetensorsAtomic(join(tmp, 'replay.safetensors'), {
+    obs: rows(r.obs, replay.obsDim), nextObs: rows(r.nextObs, replay.obsDim), actions: rows(r.actions, replay.actionDim),
+    rewards: rows(r.rewards, 1), terminated: { dtype: 'U8', shape: [r.size], data: r.terminated as Uint8Array<ArrayBuffer> },
+  }, { size: String(r.size), next: String(r.next) });
+
+  writeFileSync(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+  // Swap: current → .old, tmp → current, drop .old. A crash between renames leaves .old, which load falls back to.
+  const dir = join(runDir, CURRENT), old = join(runDir, `${CURRENT}.old`);
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(tmp, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Restore agent (and replay, unless null) from the run's checkpoint; returns its meta. Errors name the file and the problem. */
+export async function loadCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer | null): Promise<CheckpointMeta> {
+  let dir = join(runDir, CURRENT);
+  if (!existsSync(join(dir, 'meta.json'))) {
+    const old = join(runDir, `${CURRENT}.old`);
+    if (existsSync(join(old, 'meta.json'))) dir = old;
+    else throw new Error(`${runDir}: no checkpoint to resume from (expected ${join(dir, 'meta.json')})`);
+  }
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as CheckpointMeta;
+  } catch (e) {
+    throw new Error(`${join(dir, 'meta.json')}: unreadable checkpoint metadata (${(e as Error).message})`);
+  }
+  if (meta.format !== 1) throw new Error(`${join(dir, 'meta.json')}: unsupported checkpoint format ${String(meta.format)}`);
+
+  const params = await readSafetensors(join(dir, 'params.safetensors'));
+  for (const [m, module] of Object.entries(agent.modules())) {
+    const state: Record<string, { shape: readonly number[]; data: ArrayLike<number> }> = {};
+    for (const [n] of module.namedParameters()) {
+      const t = params.tensors[`${m}.${n}`];
+      if (t === undefined) throw new Error(`${join(dir, 'params.safetensors')}: missing parameter '${m}.${n}'`);
+      state[n] = { shape: t.shape, data: t.data as ArrayLike<number> };
+    }
+    module.loadStateDict(state);
+  }
+
+  const optim = await readSafetensors(join(dir, 'optim.safetensors'));
+  for (const [o, { module, optimizer }] of Object.entries(agent.optimizers())) {
+    const names = module.namedParameters().map(([n]) => n);
+    const pick = (k: string): ArrayLike<number> => {
+      const t = optim.tensors[k];
+      if (t === undefined) throw new Error(`${join(dir, 'optim.safetensors')}: missing optimiser state '${k}'`);
+      return t.data as ArrayLike<number>;
+    };
+    optimizer.loadState({ step: Number(optim.metadata[`${o}.step`]), m: names.map((n) => pick(`${o}.m.${n}`)), v: names.map((n) => pick(`${o}.v.${n}`)) });
+  }
+
+  agent.rng.setState(meta.agentRng);
+  if (replay === null) return meta; // evaluation needs the networks only
+  const rep = await readSafetensors(join(dir, 'replay.safetensors'));
+  const t = (k: string): SafeTensor => {
+    const x = rep.tensors[k];
+    if (x === undefined) throw new Error(`${join(dir, 'replay.safetensors')}: missing '${k}'`);
+    return x;
+  };
+  replay.loadState({
+    size: Number(rep.metadata.size), next: Number(rep.metadata.next),
+    obs: t('obs').data as Float32Array, nextObs: t('nextObs').data as Float32Array, actions: t('actions').data as Float32Array,
+    rewards: t('rewards').data as Float32Array, terminated: t('terminated').data as Uint8Array,
+  });
+  return meta;
+}

@@ -1,0 +1,33 @@
+/**
+ * Deterministic evaluation on a separate env with its own seeds (never the training
+ * env or the agent's generator, so evaluating does not change training).
+ */
+import type { Env } from '../envs/core.js';
+import type { OffPolicyAgent } from '../algos/agent.js';
+
+export interface EvalResult {
+  returns: number[];
+  mean: number;
+  std: number;
+}
+
+export function evaluate(agent: OffPolicyAgent, env: Env, episodes: number, seed: number): EvalResult {
+  const dim = env.actionSpace.size;
+  const action = new Float64Array(dim);
+  const returns: number[] = [];
+  for (let ep = 0; ep < episodes; ep++) {
+    let { obs } = env.reset({ seed: seed + ep });
+    let total = 0;
+    for (;;) {
+      agent.act(obs, false, action);
+      const r = env.step(action);
+      total += r.reward;
+      obs = r.obs;
+      if (r.terminated || r.truncated) break;
+    }
+    returns.push(total);
+  }
+  const mean = returns.reduce((s, v) => s + v, 0) / returns.length;
+  const std = Math.sqrt(returns.reduce((s, v) => s + (v - mean) ** 2, 0) / returns.length);
+  return { returns, mean, std };
+}
