@@ -1,5 +1,5 @@
 /**
- * Scratch profile: per-kernel time of a twin HyperCritic training step through the
+ * Developer tool: per-kernel time of a twin HyperCritic training step through the
  * autodiff on the native backend (which kernel calls and shapes dominate).
  *   node dist/bench/core/native-profile-critic.js [paper|compact] [batch]
  */
