@@ -241,7 +241,7 @@ function benchGemm(be: Backend, shapes: [boolean, boolean, number, number, numbe
     const call = (): void => be.gemm(tA, tB, m, n, k, 1, a, tA ? m : k, b, tB ? k : n, 0, c, n);
     for (let i = 0; i < reps; i++) call();
     const samples: number[] = [];
-    for (let s = 0; s < 15; s++) {
+    for (let s = 0; s < 31; s++) {
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < reps; i++) call();
       const dt = Number(process.hrtime.bigint() - t0) / 1e9;
