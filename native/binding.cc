@@ -277,7 +277,7 @@ napi_value CpuFeatures(napi_env env, napi_callback_info) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
 #define FEATURE(f) if (__builtin_cpu_supports(f)) napi_set_element(env, arr, n++, make_string(env, f));
-  FEATURE("sse2") FEATURE("sse4.2") FEATURE("avx") FEATURE("avx2") FEATURE("fma") FEATURE("f16c")
+  FEATURE("sse2") FEATURE("sse4.2") FEATURE("avx") FEATURE("avx2") FEATURE("fma")
   FEATURE("avx512f") FEATURE("avx512vl") FEATURE("avx512bw") FEATURE("avx512dq") FEATURE("avx512cd")
   FEATURE("avx512vnni") FEATURE("avx512bf16")
 #undef FEATURE

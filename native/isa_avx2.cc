@@ -26,7 +26,6 @@ static inline __m256i tailmask(idx_t n) {
 static inline vf vzero() { return _mm256_setzero_ps(); }
 static inline vf vset1(float x) { return _mm256_set1_ps(x); }
 static inline vf vload(const float* p) { return _mm256_loadu_ps(p); }
-static inline vf vloada(const float* p) { return _mm256_load_ps(p); }
 static inline void vstore(float* p, vf v) { _mm256_storeu_ps(p, v); }
 static inline vf vloadn(const float* p, idx_t n) { return _mm256_maskload_ps(p, tailmask(n)); }
 static inline void vstoren(float* p, vf v, idx_t n) { _mm256_maskstore_ps(p, tailmask(n), v); }
@@ -48,6 +47,14 @@ static inline vm vmor(vm a, vm b) { return _mm256_or_ps(a, b); }
 static inline vf vsel(vm m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
 // Shift the bit pattern left by 23 (integer view): builds exponent fields.
 static inline vf vshl23(vf a) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 23)); }
+// Biased exponent field (as a float) and the mantissa scaled to [1, 2), for x ≥ 0.
+static inline vf vexpfield(vf a) {
+  return _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(a), 23), _mm256_set1_epi32(0xff)));
+}
+static inline vf vmant12(vf a) {
+  return _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32(0x7fffff)),
+                                             _mm256_set1_epi32(0x3f800000)));
+}
 static inline float vhsum(vf a) {
   __m128 q = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
   q = _mm_add_ps(q, _mm_movehl_ps(q, q));

@@ -6,7 +6,11 @@
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
 #else
 #pragma GCC push_options
+#if __GNUC__ >= 9
 #pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,f16c,bmi,bmi2,prefer-vector-width=512")
+#else
+#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,f16c,bmi,bmi2")
+#endif
 #endif
 #include <immintrin.h>
 
@@ -31,7 +35,6 @@ static inline __mmask16 tailmask(idx_t n) { return (__mmask16)((1u << n) - 1u); 
 static inline vf vzero() { return _mm512_setzero_ps(); }
 static inline vf vset1(float x) { return _mm512_set1_ps(x); }
 static inline vf vload(const float* p) { return _mm512_loadu_ps(p); }
-static inline vf vloada(const float* p) { return _mm512_load_ps(p); }
 static inline void vstore(float* p, vf v) { _mm512_storeu_ps(p, v); }
 static inline vf vloadn(const float* p, idx_t n) { return _mm512_maskz_loadu_ps(tailmask(n), p); }
 static inline void vstoren(float* p, vf v, idx_t n) { _mm512_mask_storeu_ps(p, tailmask(n), v); }
@@ -54,6 +57,14 @@ static inline vm vmor(vm a, vm b) { return (vm)(a | b); }
 static inline vf vsel(vm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
 // Shift the bit pattern left by 23 (integer view): builds exponent fields.
 static inline vf vshl23(vf a) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), 23)); }
+// Biased exponent field (as a float) and the mantissa scaled to [1, 2), for x ≥ 0.
+static inline vf vexpfield(vf a) {
+  return _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(_mm512_castps_si512(a), 23), _mm512_set1_epi32(0xff)));
+}
+static inline vf vmant12(vf a) {
+  return _mm512_castsi512_ps(_mm512_or_si512(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(0x7fffff)),
+                                             _mm512_set1_epi32(0x3f800000)));
+}
 static inline float vhsum(vf a) {
   __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
   __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));

@@ -16,7 +16,6 @@ typedef vi vm;
 static inline vf vzero() { vf z = {0, 0, 0, 0}; return z; }
 static inline vf vset1(float x) { vf r = {x, x, x, x}; return r; }
 static inline vf vload(const float* p) { vf r; memcpy(&r, p, sizeof r); return r; }
-static inline vf vloada(const float* p) { return *(const vf*)p; }
 static inline void vstore(float* p, vf v) { memcpy(p, &v, sizeof v); }
 static inline vf vloadn(const float* p, idx_t n) { vf r = vzero(); for (idx_t i = 0; i < n; ++i) r[i] = p[i]; return r; }
 static inline void vstoren(float* p, vf v, idx_t n) { for (idx_t i = 0; i < n; ++i) p[i] = v[i]; }
@@ -38,6 +37,19 @@ static inline vf vsel(vm m, vf a, vf b) { return m ? a : b; }
 static inline vf vrelu(vf a) { return vsel(vgt(a, vzero()), a, vzero()); }
 // Shift the bit pattern left by 23 (integer view): builds exponent fields.
 static inline vf vshl23(vf a) { vi b; memcpy(&b, &a, sizeof b); b = b << 23; memcpy(&a, &b, sizeof a); return a; }
+// Biased exponent field (as a float) and the mantissa scaled to [1, 2), for x ≥ 0.
+static inline vf vexpfield(vf a) {
+  vi b;
+  memcpy(&b, &a, sizeof b);
+  return __builtin_convertvector((b >> 23) & 0xff, vf);
+}
+static inline vf vmant12(vf a) {
+  vi b;
+  memcpy(&b, &a, sizeof b);
+  b = (b & 0x7fffff) | 0x3f800000;
+  memcpy(&a, &b, sizeof a);
+  return a;
+}
 static inline float vhsum(vf a) { return (a[0] + a[2]) + (a[1] + a[3]); }
 
 static double vsumsq(const float* x, idx_t n) {

@@ -43,7 +43,11 @@ function findNodeGyp() {
   const prefix = dirname(dirname(process.execPath));
   candidates.push(join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   candidates.push(join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  for (const c of candidates) if (c && existsSync(c)) return { cmd: process.execPath, args: [c] };
+  for (const c of candidates) {
+    if (!c || !existsSync(c)) continue;
+    // node-gyp's entry script runs under this Node; anything else (a wrapper script) runs as it is.
+    return /\.[cm]?js$/.test(c) ? { cmd: process.execPath, args: [c] } : { cmd: c, args: [] };
+  }
   return null; // fall back to npx below
 }
 

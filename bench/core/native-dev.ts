@@ -184,10 +184,16 @@ function checkAll(be: Backend, ref: Backend): void {
   // Transcendentals over their whole range: tiny, Taylor/exp branch edges, overflow, subnormal results, ±Inf, NaN.
   const special = [0, -0, 1e-30, 1e-10, 1e-5, 0.01, 0.3, 0.34, 0.35, 0.6249, 0.625, 0.63, 1, 2.5, 5, 9, 10, 15, 20, 50, 80, 87, 88.5, 88.7, 88.8, 89, 100, 103, 104, 110, Infinity, NaN];
   const sx = Float64Array.from([...special, ...special.map((v) => -v), ...Array.from({ length: 500 }, (_, i) => -30 + (60 * i) / 499)]);
-  for (const op of [1, 3, 5, 6]) {
+  for (const op of [1, 3, 5, 6, 7]) {
     const res = runBoth(be, ref, { x: sx, y: new Float64Array(sx.length) }, (b, o) => b.unary(op as never, sx.length, o.x!, o.y!));
     close(`unary ${op} special values`, res.got.y!, res.want.y!, (i) => 8 * U * Math.abs(res.want.y![i]!) + (op === 5 ? 8 * U : 0) + 3e-45);
   }
+  // log over positive values across the whole float range, incl. subnormals, 0, inf, and negatives (NaN).
+  const lx = Float64Array.from([0, -0, -1, -Infinity, Infinity, NaN, 1, 2, 0.5, Math.SQRT2, Math.SQRT1_2, 1 + 1e-7, 1 - 1e-7, 1.4142135, 1.4142137,
+    3.4e38, 1.2e-38, 1.1e-38, 1e-40, 1.4e-45, 3e-45, ...Array.from({ length: 600 }, (_, i) => Math.pow(2, -149 + (277 * i) / 599)),
+    ...Array.from({ length: 400 }, (_, i) => 0.5 + (1.5 * i) / 399)]);
+  const lr = runBoth(be, ref, { x: lx, y: new Float64Array(lx.length) }, (b, o) => b.unary(2 as never, lx.length, o.x!, o.y!));
+  close('unary log whole range', lr.got.y!, lr.want.y!, (i) => 4 * U * Math.abs(lr.want.y![i]!) + 2 * U);
   for (const act of [2, 3, 4] as const) {
     const res = runBoth(be, ref, { x: sx, y: new Float64Array(sx.length) }, (b, o) => b.biasAct(1, sx.length, o.x!, NONE, act, o.y!));
     close(`biasAct ${act} special values`, res.got.y!, res.want.y!, (i) => 8 * U * (Math.abs(res.want.y![i]!) + 1) + 3e-45);
@@ -235,7 +241,7 @@ function benchGemm(be: Backend, shapes: [boolean, boolean, number, number, numbe
     const call = (): void => be.gemm(tA, tB, m, n, k, 1, a, tA ? m : k, b, tB ? k : n, 0, c, n);
     for (let i = 0; i < reps; i++) call();
     const samples: number[] = [];
-    for (let s = 0; s < 15; s++) {
+    for (let s = 0; s < 31; s++) {
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < reps; i++) call();
       const dt = Number(process.hrtime.bigint() - t0) / 1e9;

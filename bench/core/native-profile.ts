@@ -1,4 +1,4 @@
-/** Scratch: per-kernel-call time breakdown of the training steps on the native backend (min over steps). */
+/** Developer tool: per-kernel-call time breakdown (minimum over steps) of the bench/core training steps on the native backend. */
 import { createBackend } from '../../src/tensor/backends/index.js';
 import { hyperCriticStep, mlpCriticStep } from './workloads.js';
 

@@ -1,4 +1,4 @@
-/** Scratch: MLP / hyper step times on the native backend, best and median of many short trials. */
+/** Developer tool: MLP / hyper training-step times on the native backend, best and median of many short trials (`node dist/bench/core/native-steps.js [avx512|avx2|generic]`). */
 import { createBackend } from '../../src/tensor/backends/index.js';
 import { setNativeIsa, type NativeIsa } from '../../src/tensor/backends/native/index.js';
 import { hyperCriticStep, mlpCriticStep } from './workloads.js';

@@ -75,7 +75,11 @@ function loadAddon(): Addon {
     throw new Error(`hyperrl native backend is not built (${path} is missing); ` +
       'reinstall with a C++ toolchain (g++/clang, make, python3) or use the wasm backend');
   }
-  addon = createRequire(import.meta.url)(path) as Addon;
+  const loaded = createRequire(import.meta.url)(path) as Addon;
+  // HYPERRL_NATIVE_ISA=avx512|avx2|generic picks a variant for the whole process (throws if the CPU lacks it).
+  const forced = process.env.HYPERRL_NATIVE_ISA;
+  if (forced !== undefined && forced !== '') loaded.setIsa(forced);
+  addon = loaded;
   return addon;
 }
 
