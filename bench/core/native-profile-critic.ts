@@ -23,7 +23,7 @@ for (const k of ['gemm', 'biasAct', 'actBackward', 'colSum', 'dynamicForward', '
     const t0 = performance.now();
     const r = f(...a);
     const dt = performance.now() - t0;
-    const key = k === 'gemm' ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} m=${a[2]} n=${a[3]} k=${a[4]}`
+    const key = k === 'gemm' ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} m=${a[2]} n=${a[3]} k=${a[4]} ld=${a[7]},${a[9]},${a[12]} beta=${a[10]}`
       : k === 'binary' || k === 'reduce' || k === 'unary' ? `${k} op=${a[0]} ${a.slice(1, 4).join(',')}` : `${k} ${a.slice(0, 3).join(',')}`;
     const e = totals.get(key) ?? { ms: 0, calls: 0 };
     e.ms += dt; e.calls++;
