@@ -24,6 +24,7 @@ import { MetricsLog } from './metrics.js';
 import { PRESETS } from './presets.js';
 import { Progress } from './progress.js';
 import { RUN_SCHEMA, type RunConfig } from './run-config.js';
+import { saveSnapshot } from './snapshots.js';
 
 export interface ResolvedConfig {
   run: RunConfig;
@@ -184,6 +185,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       if (step % rc.evalEvery === 0) runEval();
       if (step % rc.checkpointEvery === 0) checkpointDue = true;
+      // Runs configured before snapshots existed have no snapshotEvery: none.
+      if (rc.snapshotEvery > 0 && step % rc.snapshotEvery === 0) await saveSnapshot(runDir, agent, step);
 
       if (r.terminated || r.truncated) {
         metrics.write(step, { 'charts/episodic_return': episodeReturn, 'charts/episodic_length': episodeLength });
