@@ -69,6 +69,9 @@ export interface StateDiagnostic {
 }
 
 export interface GradientQualityResult {
+  /** The settings used, with the episode limit resolved. */
+  settings: GradientQualityOptions;
+  /** Mean over states and 95% Student-t interval, clipped to [−1, 1]. */
   cosine: MeanInterval;
   /** Cosine per state (NaN where a gradient is zero). */
   perState: number[];
@@ -164,7 +167,10 @@ export async function gradientQuality(run: GradientQualityRun): Promise<Gradient
         rank: fit.rank, q: qs[k]!, policyReturn: returns[k * n]!,
       };
     });
-    return { cosine: meanWithTInterval(perState), perState, states: diagnostics, envSteps: pool.envSteps, seconds: (performance.now() - t0) / 1000 };
+    // A t-interval can reach past ±1 with few states; a cosine cannot.
+    const { mean, lo, hi } = meanWithTInterval(perState);
+    const cosine = { mean, lo: Math.max(-1, lo), hi: Math.min(1, hi) };
+    return { settings: { ...o, maxEpisodeSteps: pool.maxEpisodeSteps }, cosine, perState, states: diagnostics, envSteps: pool.envSteps, seconds: (performance.now() - t0) / 1000 };
   } finally {
     pool.close();
   }

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OffPolicyAgent, UpdateMetrics } from '../algos/agent.js';
+import type { UpdateMetrics } from '../algos/agent.js';
 import { Sac, SAC_SCHEMA, type SacConfig } from '../algos/sac.js';
 import { Td3, TD3_SCHEMA, type Td3Config } from '../algos/td3.js';
 import type { Env } from '../envs/core.js';
@@ -84,7 +84,8 @@ function versions(engine: Engine): Record<string, string> {
   return { hyperrl: pkg.version, git, node: process.version, backend: `${engine.backend.name} (${engine.backend.detail})` };
 }
 
-function makeAgent(engine: Engine, env: Env, config: ResolvedConfig): OffPolicyAgent {
+/** The run's agent with fresh parameters (load a checkpoint or snapshot into it). */
+export function makeAgent(engine: Engine, env: Env, config: ResolvedConfig): Td3 | Sac {
   if (!(env.actionSpace instanceof Box)) throw new Error(`${config.run.env}: ${config.run.algo.toUpperCase()} needs a continuous (Box) action space`);
   const spec = { obsDim: env.observationSpace.size, actionLow: [...env.actionSpace.low], actionHigh: [...env.actionSpace.high] };
   return config.run.algo === 'td3'
