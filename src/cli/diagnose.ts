@@ -30,7 +30,8 @@ options:
   --gamma X            discount [${GRADIENT_QUALITY_DEFAULTS.gamma}]
   --seed N             seed of the states and perturbations [${GRADIENT_QUALITY_DEFAULTS.seed}]
   --envs N             env instances stepped side by side [${GRADIENT_QUALITY_DEFAULTS.envs}]
-  --pseudoinverse      minimum-norm slope when the actions do not span the action space
+  --pseudoinverse      minimum-norm slope where the actions do not span the action space
+                       (default: such a state's cosine is null and left out of the mean)
   --quiet              no progress lines`;
 
 const NUMBER_FLAGS = { states: 'states', actions: 'actionsPerState', noiseStd: 'noiseStd', holdSteps: 'holdSteps', maxEpisodeSteps: 'maxEpisodeSteps', gamma: 'gamma', seed: 'seed', envs: 'envs' } as const;
@@ -92,7 +93,9 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
       seconds: result.seconds, envSteps: result.envSteps, states: result.states,
     });
     const c = result.cosine;
-    say(`${prefix}: cosine ${c.mean.toFixed(3)} [${c.lo.toFixed(3)}, ${c.hi.toFixed(3)}] over ${result.perState.length} states (${result.envSteps} env steps, ${result.seconds.toFixed(1)} s)`);
+    const used = result.perState.filter(Number.isFinite).length;
+    const left = used < result.perState.length ? `; ${result.perState.length - used} left out: slope undetermined (clipped actions) or zero gradient` : '';
+    say(`${prefix}: cosine ${c.mean.toFixed(3)} [${c.lo.toFixed(3)}, ${c.hi.toFixed(3)}] over ${used} states (${result.envSteps} env steps, ${result.seconds.toFixed(1)} s${left})`);
   }
   say(`results: ${gradReportPath(runDir)}`);
   return 0;

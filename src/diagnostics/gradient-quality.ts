@@ -27,7 +27,7 @@ import { TimeLimit } from '../envs/wrappers.js';
 import type { Engine } from '../tensor/engine.js';
 import { minimum, tanh } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { cosineSimilarity, fitSlope } from './slope-fit.js';
+import { cosineSimilarity, fitSlope, RankDeficientError, type SlopeFit } from './slope-fit.js';
 import { meanWithTInterval, type MeanInterval } from './statistics.js';
 
 export interface GradientQualityOptions {
@@ -45,7 +45,7 @@ export interface GradientQualityOptions {
   seed: number;
   /** Env instances stepped side by side (rollouts per batch). */
   envs: number;
-  /** With fewer independent actions than action dimensions use the minimum-norm slope instead of failing. */
+  /** Where the actions do not span the action space, use the minimum-norm slope instead of leaving the state out. */
   pseudoinverse: boolean;
 }
 
@@ -61,7 +61,7 @@ export interface StateDiagnostic {
   cosine: number;
   criticGradient: number[];
   returnSlope: number[];
-  /** Action directions the perturbations determined (the action dimension unless pseudoinverse). */
+  /** Action directions the perturbations determined; below the action dimension the slope and cosine are NaN (unless pseudoinverse). */
   rank: number;
   /** Q1(s, π(s)) of the online critic and the Monte-Carlo return of π(s) from the same state. */
   q: number;
@@ -73,7 +73,7 @@ export interface GradientQualityResult {
   settings: GradientQualityOptions;
   /** Mean over states and 95% Student-t interval, clipped to [−1, 1]. */
   cosine: MeanInterval;
-  /** Cosine per state (NaN where a gradient is zero). */
+  /** Cosine per state (NaN where the slope is undetermined or a gradient is zero; left out of the mean). */
   perState: number[];
   states: StateDiagnostic[];
   envSteps: number;
@@ -158,7 +158,7 @@ export async function gradientQuality(run: GradientQualityRun): Promise<Gradient
     const perState: number[] = [];
     const diagnostics: StateDiagnostic[] = states.map((s, k) => {
       const n = o.actionsPerState;
-      const fit = fitSlope(actions.subarray(k * n * dim, (k + 1) * n * dim), returns.subarray(k * n, (k + 1) * n), dim, { pseudoinverse: o.pseudoinverse });
+      const fit = stateSlope(actions.subarray(k * n * dim, (k + 1) * n * dim), returns.subarray(k * n, (k + 1) * n), dim, o.pseudoinverse);
       const g = gradients.subarray(k * dim, (k + 1) * dim);
       const cosine = cosineSimilarity(g, fit.slope);
       perState.push(cosine);
@@ -173,6 +173,21 @@ export async function gradientQuality(run: GradientQualityRun): Promise<Gradient
     return { settings: { ...o, maxEpisodeSteps: pool.maxEpisodeSteps }, cosine, perState, states: diagnostics, envSteps: pool.envSteps, seconds: (performance.now() - t0) / 1000 };
   } finally {
     pool.close();
+  }
+}
+
+/**
+ * The state's slope. When clipping leaves the actions spanning fewer directions than the
+ * action space (π(s) on a bound and every perturbation of that coordinate clipped back onto
+ * it: rare with the authors' 15 actions, common with few), the slope is undetermined: NaN,
+ * so the state's cosine is NaN and left out of the mean, unless the minimum-norm slope is asked for.
+ */
+function stateSlope(actions: Float64Array, returns: Float64Array, dim: number, pseudoinverse: boolean): SlopeFit {
+  try {
+    return fitSlope(actions, returns, dim, { pseudoinverse });
+  } catch (e) {
+    if (!(e instanceof RankDeficientError)) throw e;
+    return { slope: new Float64Array(dim).fill(NaN), rank: e.rank };
   }
 }
 
