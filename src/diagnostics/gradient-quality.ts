@@ -90,6 +90,8 @@ interface DiagnosedAgent {
   criticTarget: Critic;
   /** Deterministic env-scale action: TD3's actor, SAC's tanh(mean). */
   policy(obs: Tensor): Tensor;
+  /** Release the action scaler's persistent tensors. */
+  release(): void;
 }
 
 function diagnosed(agent: Td3 | Sac): DiagnosedAgent {
@@ -98,7 +100,8 @@ function diagnosed(agent: Td3 | Sac): DiagnosedAgent {
   const policy = agent instanceof Td3
     ? (obs: Tensor): Tensor => scaler.toEnv(agent.actor.forward(obs))
     : (obs: Tensor): Tensor => scaler.toEnv(tanh(agent.actor.forward(obs).mean));
-  return { engine, actionLow: spec.actionLow, actionHigh: spec.actionHigh, obsDim: spec.obsDim, critic, criticTarget, policy };
+  const release = (): void => { for (const t of [scaler.scale, scaler.bias, scaler.low, scaler.high]) engine.release(t); };
+  return { engine, actionLow: spec.actionLow, actionHigh: spec.actionHigh, obsDim: spec.obsDim, critic, criticTarget, policy, release };
 }
 
 /** A saved state of the sampling phase. */
@@ -120,13 +123,14 @@ export async function gradientQuality(run: GradientQualityRun): Promise<Gradient
   const o: GradientQualityOptions = { ...GRADIENT_QUALITY_DEFAULTS, ...definedOnly(run) };
   checkOptions(o);
   const t0 = performance.now();
-  const agent = diagnosed(run.agent);
-  const dim = agent.actionLow.length;
+  const dim = run.agent.spec.actionLow.length;
   if (o.actionsPerState <= dim && !o.pseudoinverse) {
     throw new RangeError(`gradient quality: ${o.actionsPerState} actions per state cannot determine a slope in ${dim} action dimensions; use more than ${dim} (or pseudoinverse)`);
   }
-  const pool = await EnvPool.create(run.envId, Math.min(o.envs, o.states * o.actionsPerState), agent, o.maxEpisodeSteps);
+  const agent = diagnosed(run.agent);
+  let pool: EnvPool | undefined;
   try {
+    pool = await EnvPool.create(run.envId, Math.min(o.envs, o.states * o.actionsPerState), agent, o.maxEpisodeSteps);
     const rng = new Xoshiro128Rng(o.seed);
     const states = pool.sampleStates(o.states, rng);
 
@@ -172,7 +176,8 @@ export async function gradientQuality(run: GradientQualityRun): Promise<Gradient
     const cosine = { mean, lo: Math.max(-1, lo), hi: Math.min(1, hi) };
     return { settings: { ...o, maxEpisodeSteps: pool.maxEpisodeSteps }, cosine, perState, states: diagnostics, envSteps: pool.envSteps, seconds: (performance.now() - t0) / 1000 };
   } finally {
-    pool.close();
+    pool?.close();
+    agent.release();
   }
 }
 
@@ -307,7 +312,7 @@ class EnvPool {
         if (t.steps === 0) save(i);
       });
       while (done.some((d) => !d)) {
-        this.policyForAll();
+        this.policyFor(batch.length);
         for (let i = 0; i < batch.length; i++) {
           if (done[i]) continue;
           const env = this.envs[i]!;
@@ -337,7 +342,7 @@ class EnvPool {
     const truncated: number[] = [];
     jobs.forEach((job, i) => this.envs[i]!.setState(job.state.physics));
     for (let t = 0; done.some((d) => !d); t++) {
-      if (t >= holdSteps) this.policyForAll();
+      if (t >= holdSteps) this.policyFor(n);
       for (let i = 0; i < n; i++) {
         if (done[i]) continue;
         const job = jobs[i]!;
@@ -365,16 +370,16 @@ class EnvPool {
     for (const env of this.envs) env.close();
   }
 
-  /** π of every env's current observation, into `actions` (one batched forward; finished envs' rows are ignored). */
-  private policyForAll(): void {
+  /** π of the first `count` envs' current observations, into `actions` (one batched forward; finished envs' rows are ignored). */
+  private policyFor(count: number): void {
     const { agent } = this;
     const e = agent.engine;
-    this.envs.forEach((env, i) => this.obs.set(env.obs, i * agent.obsDim));
+    for (let i = 0; i < count; i++) this.obs.set(this.envs[i]!.obs, i * agent.obsDim);
     e.scope(() => e.noGrad(() => {
-      const a = agent.policy(e.tensor(this.obs, [this.envs.length, agent.obsDim]));
-      readRows(e, a, this.actions);
+      const a = agent.policy(e.tensor(this.obs.subarray(0, count * agent.obsDim), [count, agent.obsDim]));
+      readRows(e, a, this.actions.subarray(0, count * this.dim));
     }));
-    for (let i = 0; i < this.actions.length; i++) {
+    for (let i = 0; i < count * this.dim; i++) {
       const p = i % this.dim;
       this.actions[i] = Math.min(agent.actionHigh[p]!, Math.max(agent.actionLow[p]!, this.actions[i]!));
     }
