@@ -9,6 +9,7 @@
 import '../../src/envs/index.js';
 import { Td3, TD3_SCHEMA } from '../../src/algos/td3.js';
 import { gradientQuality } from '../../src/diagnostics/gradient-quality.js';
+import { prepare } from '../../src/envs/registry.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { defaults } from '../../src/train/config.js';
@@ -21,6 +22,7 @@ async function runDiagnosticsBench(opts: { quick: boolean }): Promise<void> {
   const backend = defaultBackend();
   const rows: Record<string, unknown>[] = [];
   console.log(`gradient-quality diagnostic on ${ENV}, ${backend.name} backend, ${opts.quick ? 'quick: 3 states × 15 actions' : '15 states × 15 actions'}, episode limit 1000`);
+  await prepare(ENV); // load MuJoCo's WebAssembly module outside the timings
   for (const [critic, hyperPreset] of CRITICS) {
     const engine = new Engine(backend);
     const agent = new Td3(engine, { obsDim: 17, actionLow: Array(6).fill(-1), actionHigh: Array(6).fill(1) }, { ...defaults(TD3_SCHEMA), critic, hyperPreset }, 1);
