@@ -8,6 +8,7 @@ const USAGE = `usage: hyperrl <command> [options]
 commands:
   train [options]          train TD3/SAC with an MLP or hyper critic (hyperrl train --help)
   eval runs/<run-id>       re-evaluate a run's checkpoint [--episodes 10]
+  diagnose grad runs/<id>  gradient quality of the critic along the run (hyperrl diagnose --help)
   envs                     list the registered environments
   info                     machine, CPU features and the compute backend in use
   bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
@@ -23,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./train.js')).trainCommand(rest);
     case 'eval':
       return (await import('./train.js')).evalCommand(rest);
+    case 'diagnose':
+      return (await import('./diagnose.js')).diagnoseCommand(rest);
     case 'envs': {
       const envs = await import('../envs/index.js');
       for (const id of envs.registeredIds()) console.log(id);

@@ -35,11 +35,7 @@ export async function saveCheckpoint(runDir: string, agent: OffPolicyAgent, repl
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
 
-  const params: Record<string, SafeTensor> = {};
-  for (const [m, module] of Object.entries(agent.modules())) {
-    for (const [n, t] of Object.entries(module.stateDict())) params[`${m}.${n}`] = { dtype: 'F32', shape: t.shape, data: t.data };
-  }
-  await writeSafetensorsAtomic(join(tmp, 'params.safetensors'), params);
+  await writeAgentParams(join(tmp, 'params.safetensors'), agent);
 
   const optim: Record<string, SafeTensor> = {};
   const steps: Record<string, string> = {};
@@ -69,6 +65,30 @@ export async function saveCheckpoint(runDir: string, agent: OffPolicyAgent, repl
   rmSync(old, { recursive: true, force: true });
 }
 
+/** Every module's parameters (targets included) as `<module>.<param>` in one safetensors file, written atomically. */
+export async function writeAgentParams(file: string, agent: OffPolicyAgent, metadata?: Record<string, string>): Promise<void> {
+  const params: Record<string, SafeTensor> = {};
+  for (const [m, module] of Object.entries(agent.modules())) {
+    for (const [n, t] of Object.entries(module.stateDict())) params[`${m}.${n}`] = { dtype: 'F32', shape: t.shape, data: t.data };
+  }
+  await writeSafetensorsAtomic(file, params, metadata);
+}
+
+/** Load a file written by `writeAgentParams` into the agent; returns the file's metadata. */
+export async function readAgentParams(file: string, agent: OffPolicyAgent): Promise<Record<string, string>> {
+  const params = await readSafetensors(file);
+  for (const [m, module] of Object.entries(agent.modules())) {
+    const state: Record<string, { shape: readonly number[]; data: ArrayLike<number> }> = {};
+    for (const [n] of module.namedParameters()) {
+      const t = params.tensors[`${m}.${n}`];
+      if (t === undefined) throw new Error(`${file}: missing parameter '${m}.${n}'`);
+      state[n] = { shape: t.shape, data: t.data as ArrayLike<number> };
+    }
+    module.loadStateDict(state);
+  }
+  return params.metadata;
+}
+
 /** Restore agent (and replay, unless null) from the run's checkpoint; returns its meta. Errors name the file and the problem. */
 export async function loadCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer | null): Promise<CheckpointMeta> {
   let dir = join(runDir, CURRENT);
@@ -85,16 +105,7 @@ export async function loadCheckpoint(runDir: string, agent: OffPolicyAgent, repl
   }
   if (meta.format !== 1) throw new Error(`${join(dir, 'meta.json')}: unsupported checkpoint format ${String(meta.format)}`);
 
-  const params = await readSafetensors(join(dir, 'params.safetensors'));
-  for (const [m, module] of Object.entries(agent.modules())) {
-    const state: Record<string, { shape: readonly number[]; data: ArrayLike<number> }> = {};
-    for (const [n] of module.namedParameters()) {
-      const t = params.tensors[`${m}.${n}`];
-      if (t === undefined) throw new Error(`${join(dir, 'params.safetensors')}: missing parameter '${m}.${n}'`);
-      state[n] = { shape: t.shape, data: t.data as ArrayLike<number> };
-    }
-    module.loadStateDict(state);
-  }
+  await readAgentParams(join(dir, 'params.safetensors'), agent);
 
   const optim = await readSafetensors(join(dir, 'optim.safetensors'));
   for (const [o, { module, optimizer }] of Object.entries(agent.optimizers())) {

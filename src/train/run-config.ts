@@ -13,6 +13,7 @@ export interface RunConfig {
   evalEvery: number;
   evalEpisodes: number;
   checkpointEvery: number;
+  snapshotEvery: number;
   logEvery: number;
   runsDir: string;
 }
@@ -29,6 +30,7 @@ export const RUN_SCHEMA: Schema<RunConfig> = {
   evalEvery: { default: 10_000, doc: 'env steps between evaluations', check: positiveInt },
   evalEpisodes: { default: 10, doc: 'deterministic episodes per evaluation', check: positiveInt },
   checkpointEvery: { default: 50_000, doc: 'env steps between checkpoints (written at the next episode end)', check: positiveInt },
+  snapshotEvery: { default: 0, doc: 'env steps between parameter snapshots in snapshots/step-<n>.safetensors, for `hyperrl diagnose grad` (0 = none)', check: nonNegativeInt },
   logEvery: { default: 1_000, doc: 'env steps between loss/throughput log rows', check: positiveInt },
   runsDir: { default: 'runs', doc: 'folder that receives runs/<run-id>/' },
 };

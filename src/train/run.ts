@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OffPolicyAgent, UpdateMetrics } from '../algos/agent.js';
+import type { UpdateMetrics } from '../algos/agent.js';
 import { Sac, SAC_SCHEMA, type SacConfig } from '../algos/sac.js';
 import { Td3, TD3_SCHEMA, type Td3Config } from '../algos/td3.js';
 import type { Env } from '../envs/core.js';
@@ -24,6 +24,7 @@ import { MetricsLog } from './metrics.js';
 import { PRESETS } from './presets.js';
 import { Progress } from './progress.js';
 import { RUN_SCHEMA, type RunConfig } from './run-config.js';
+import { saveSnapshot } from './snapshots.js';
 
 export interface ResolvedConfig {
   run: RunConfig;
@@ -83,7 +84,8 @@ function versions(engine: Engine): Record<string, string> {
   return { hyperrl: pkg.version, git, node: process.version, backend: `${engine.backend.name} (${engine.backend.detail})` };
 }
 
-function makeAgent(engine: Engine, env: Env, config: ResolvedConfig): OffPolicyAgent {
+/** The run's agent with fresh parameters (load a checkpoint or snapshot into it). */
+export function makeAgent(engine: Engine, env: Env, config: ResolvedConfig): Td3 | Sac {
   if (!(env.actionSpace instanceof Box)) throw new Error(`${config.run.env}: ${config.run.algo.toUpperCase()} needs a continuous (Box) action space`);
   const spec = { obsDim: env.observationSpace.size, actionLow: [...env.actionSpace.low], actionHigh: [...env.actionSpace.high] };
   return config.run.algo === 'td3'
@@ -184,6 +186,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       if (step % rc.evalEvery === 0) runEval();
       if (step % rc.checkpointEvery === 0) checkpointDue = true;
+      // Runs configured before snapshots existed have no snapshotEvery: none.
+      if (rc.snapshotEvery > 0 && step % rc.snapshotEvery === 0) await saveSnapshot(runDir, agent, step);
 
       if (r.terminated || r.truncated) {
         metrics.write(step, { 'charts/episodic_return': episodeReturn, 'charts/episodic_length': episodeLength });

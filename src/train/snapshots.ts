@@ -1,0 +1,38 @@
+/**
+ * Parameter snapshots along a run, for analyses that need the networks at many
+ * points in training (the gradient-quality diagnostic): `snapshots/step-<n>.safetensors`
+ * holds every module's parameters (targets included), nothing else. Checkpoints keep
+ * only the latest state; snapshots are never replaced except by the same step.
+ */
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OffPolicyAgent } from '../algos/agent.js';
+import { readAgentParams, writeAgentParams } from './checkpoint.js';
+
+export const snapshotsDir = (runDir: string): string => join(runDir, 'snapshots');
+export const snapshotPath = (runDir: string, step: number): string => join(snapshotsDir(runDir), `step-${step}.safetensors`);
+
+const SNAPSHOT_FILE = /^step-(\d+)\.safetensors$/;
+
+/** Write the agent's parameters at `step` (atomic: a crash leaves no partial file). */
+export async function saveSnapshot(runDir: string, agent: OffPolicyAgent, step: number): Promise<void> {
+  mkdirSync(snapshotsDir(runDir), { recursive: true });
+  await writeAgentParams(snapshotPath(runDir, step), agent, { step: String(step) });
+}
+
+/** Load the snapshot taken at `step` into the agent. */
+export async function loadSnapshot(runDir: string, agent: OffPolicyAgent, step: number): Promise<void> {
+  await readAgentParams(snapshotPath(runDir, step), agent);
+}
+
+/** Steps that have a snapshot, ascending. */
+export function snapshotSteps(runDir: string): number[] {
+  const dir = snapshotsDir(runDir);
+  if (!existsSync(dir)) return [];
+  const steps: number[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = SNAPSHOT_FILE.exec(name);
+    if (m !== null) steps.push(Number(m[1]));
+  }
+  return steps.sort((a, b) => a - b);
+}
