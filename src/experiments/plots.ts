@@ -27,6 +27,8 @@ export interface FigureOptions {
   yLabel: string;
   /** Panels per row (default: all in one row, at most 4). */
   columns?: number;
+  /** Dots at the data points (for curves with few points, such as diagnostics at checkpoints). */
+  markers?: boolean;
   /** Fixed y range (e.g. [-1, 1] for cosine similarity); else fitted to the data. */
   yRange?: [number, number];
 }
@@ -109,6 +111,7 @@ function panelSvg(panel: Panel, x0: number, y0: number, opts: FigureOptions): st
     const lower = s.steps.map((x, i) => `${num(sx(x))},${num(sy(s.lo[i]!))}`).reverse();
     out.push(`<polygon points="${[...upper, ...lower].join(' ')}" fill="${s.color}" fill-opacity="0.2" stroke="none"/>`);
     out.push(`<polyline points="${s.steps.map((x, i) => `${num(sx(x))},${num(sy(s.mean[i]!))}`).join(' ')}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"/>`);
+    if (opts.markers) for (let i = 0; i < s.steps.length; i++) out.push(`<circle cx="${num(sx(s.steps[i]!))}" cy="${num(sy(s.mean[i]!))}" r="3" fill="${s.color}"/>`);
   }
   out.push(`<rect x="${num(ox)}" y="${num(oy)}" width="${num(w)}" height="${num(h)}" fill="none" stroke="#333" stroke-width="1"/>`);
   out.push(`<text x="${num(ox + w / 2)}" y="${num(oy + h + 36)}" text-anchor="middle" font-size="12">${esc(opts.xLabel)}</text>`);
