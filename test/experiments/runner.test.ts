@@ -6,11 +6,12 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cells, readSpec } from '../../src/experiments/spec.js';
 import { readEvalCurve } from '../../src/experiments/report.js';
+import { resolveTrainConfig, train } from '../../src/train/run.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const SPEC = new URL('../../../results/hyperl/specs/smoke.json', import.meta.url).pathname;
@@ -59,4 +60,10 @@ it('resumes an experiment killed mid-way: finished runs are skipped, unfinished 
   const again = spawnSync(process.execPath, args, { encoding: 'utf8' });
   assert.equal(again.status, 0);
   assert.match(again.stdout, /4 runs, 4 already done/);
+});
+
+it('train with an explicit run folder refuses one that already holds a run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hyperrl-rundir-'));
+  writeFileSync(join(dir, 'config.json'), '{}');
+  await assert.rejects(train({ config: resolveTrainConfig({ totalSteps: 10 }), runDir: dir, quiet: true }), /already holds a run; resume it instead/);
 });
