@@ -167,6 +167,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   const launch = async (item: (typeof queue)[number]): Promise<void> => {
     const { cell, dir } = item;
     await waitForEarlierChild(dir, log);
+    if (stopping) return;
     const status = cellStatus(dir, cell); // re-read: an earlier child may have checkpointed meanwhile
     if (status.state === 'done') { result.skipped.push(cell.id); return; }
     if (status.state === 'fresh') rmSync(dir, { recursive: true, force: true }); // a run killed before its first checkpoint
