@@ -68,7 +68,7 @@ export function costMarkdown(opts: CostOptions, rows: readonly CostRow[], backen
   const lines = [
     `# Cost per critic preset on ${opts.env}`, '',
     `Wall time per 1k learning-phase env steps (acting, env step and one gradient update per step; evaluation excluded), `
-    + `measured over ${opts.learningSteps} learning steps after ${opts.warmupSteps} random steps, one run at a time, CleanRL preset (batch 256). `
+    + `the update column being the agent's whole gradient step (critic, actor and target updates; the actor is the same MLP for every critic), measured over ${opts.learningSteps} learning steps after ${opts.warmupSteps} random steps, one run at a time, CleanRL preset (batch 256). `
     + `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores shared with other work, so absolute times vary; ratios to the MLP critic, measured in the same session, vary less. Backend: ${backend}.`, '',
     '| algo | critic | s / 1k steps | update s / 1k steps | × MLP (total) | × MLP (update) |', '|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.algo.toUpperCase()} | ${r.critic} | ${r.secondsPer1k.toFixed(2)} | ${r.updateSecondsPer1k.toFixed(2)} | ${r.ratioTotal.toFixed(2)} | ${r.ratioUpdate.toFixed(2)} |`),
