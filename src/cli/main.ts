@@ -9,6 +9,8 @@ commands:
   train [options]          train TD3/SAC with an MLP or hyper critic (hyperrl train --help)
   eval runs/<run-id>       re-evaluate a run's checkpoint [--episodes 10]
   diagnose grad runs/<id>  gradient quality of the critic along the run (hyperrl diagnose --help)
+  experiment <spec.json>   run a grid of training runs, resumably, and write results and plots (hyperrl experiment --help)
+  experiment cost          wall time per 1k steps of each critic preset
   envs                     list the registered environments
   info                     machine, CPU features and the compute backend in use
   bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
@@ -26,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./train.js')).evalCommand(rest);
     case 'diagnose':
       return (await import('./diagnose.js')).diagnoseCommand(rest);
+    case 'experiment':
+      return (await import('./experiment.js')).experimentCommand(rest);
     case 'envs': {
       const envs = await import('../envs/index.js');
       for (const id of envs.registeredIds()) console.log(id);

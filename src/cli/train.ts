@@ -19,6 +19,7 @@ import { flagHelp, parseFlags } from './flags.js';
 export const TRAIN_HELP = [
   'usage: hyperrl train [options]            train an agent (progress, evaluation, checkpoints in runs/<run-id>/)',
   '       hyperrl train --resume runs/<id>   continue a run from its checkpoint (bit-identical to not stopping)',
+  '       hyperrl train --run-dir DIR [...]  start a fresh run in exactly DIR (instead of --runs-dir/<generated id>)',
   '',
   'run options:', ...flagHelp([RUN_SCHEMA as never]),
   '', 'td3 options:', ...flagHelp([TD3_SCHEMA as never]),
@@ -28,12 +29,18 @@ export const TRAIN_HELP = [
 
 export async function trainCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { console.log(TRAIN_HELP); return 0; }
-  const { values, positional } = parseFlags(args, [RUN_SCHEMA as never, TD3_SCHEMA as never, SAC_SCHEMA as never], { resume: 'string', quiet: 'boolean', stopAtStep: 'string' });
+  const { values, positional } = parseFlags(args, [RUN_SCHEMA as never, TD3_SCHEMA as never, SAC_SCHEMA as never], { resume: 'string', runDir: 'string', quiet: 'boolean', stopAtStep: 'string' });
   if (positional.length) throw new Error(`hyperrl train: unexpected argument '${positional[0]}'`);
-  const { resume, quiet, stopAtStep, ...overrides } = values as { resume?: string; quiet?: boolean; stopAtStep?: string } & Record<string, unknown>;
+  const { resume, runDir, quiet, stopAtStep, ...overrides } = values as { resume?: string; runDir?: string; quiet?: boolean; stopAtStep?: string } & Record<string, unknown>;
   const config = resume !== undefined ? readRunConfig(resume) : resolveTrainConfig(overrides);
   if (resume !== undefined && Object.keys(overrides).length > 0) throw new Error(`hyperrl train --resume: options ${Object.keys(overrides).join(', ')} cannot change a run being resumed`);
-  const result = await train({ config, resumeDir: resume, quiet: quiet ?? false, stopAtStep: stopAtStep === undefined ? undefined : Number(stopAtStep) });
+  // Started by the experiment runner (an IPC channel): if the runner dies, stop as on Ctrl-C, with a
+  // checkpoint, instead of running on as an orphan. unref() so the channel does not keep the process alive.
+  if (process.channel !== undefined) {
+    process.channel.unref();
+    process.once('disconnect', () => process.kill(process.pid, 'SIGINT'));
+  }
+  const result = await train({ config, resumeDir: resume, runDir, quiet: quiet ?? false, stopAtStep: stopAtStep === undefined ? undefined : Number(stopAtStep) });
   console.log(`evaluation return ${result.finalEval.mean.toFixed(1)} ± ${result.finalEval.std.toFixed(1)} over ${result.finalEval.returns.length} episodes after ${result.steps} steps (${result.seconds.toFixed(1)} s)`);
   console.log(`run files: ${result.runDir}`);
   return 0;

@@ -54,6 +54,8 @@ export interface TrainOptions {
   config: ResolvedConfig;
   /** Continue the run in this folder from its checkpoint. */
   resumeDir?: string;
+  /** Start a fresh run in exactly this folder (instead of `runsDir/<generated id>`), so a caller such as the experiment runner can find it again. */
+  runDir?: string;
   quiet?: boolean;
   /** Stop (with a checkpoint) once this many env steps are done: used to simulate interruptions. */
   stopAtStep?: number;
@@ -102,7 +104,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const replay = new ReplayBuffer(Math.min(rc.bufferSize, rc.totalSteps), env.observationSpace.size, env.actionSpace.size, ac.batchSize);
   const progress = new Progress(process.stderr, 10, opts.quiet);
 
-  const runDir = opts.resumeDir ?? join(rc.runsDir, `${rc.env}__${rc.algo}-${ac.critic}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
+  if (opts.runDir !== undefined && existsSync(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
+  const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${rc.algo}-${ac.critic}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(runDir, { recursive: true });
   const metrics = new MetricsLog(runDir);
   let step = 0, episode = 0, updates = 0, elapsedBefore = 0;

@@ -1,0 +1,72 @@
+/** `hyperrl experiment`: run a spec's grid and write its report; `hyperrl experiment cost`: the cost table. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { measureCost, writeCost } from '../experiments/cost.js';
+import { writeReport } from '../experiments/report.js';
+import { runExperiment } from '../experiments/runner.js';
+import { ALGOS, readSpec, type GridAlgo } from '../experiments/spec.js';
+import { defaultBackend } from '../tensor/backends/index.js';
+import { ConfigError } from '../train/config.js';
+import { parseFlags } from './flags.js';
+
+export const EXPERIMENT_HELP = `usage: hyperrl experiment <spec.json> [options]   run an env × algo × critic × seed grid, then write its report
+  --jobs N            runs at once [number of cores]
+  --out DIR           experiment folder [results/hyperl/<spec name>]
+  --only-report       write the report from the finished runs without running anything
+  --final-k K         evaluations averaged for the final return [1]
+  --progress-every S  seconds between progress lines [30]
+Rerunning the same command skips finished runs and resumes unfinished ones from their checkpoints.
+Ctrl-C stops every run at its next episode end with a checkpoint.
+
+usage: hyperrl experiment cost [options]         wall time per 1k steps for the mlp, hyper compact and hyper paper critics
+  --env ID            [HalfCheetah-v5]
+  --algo LIST         comma-separated algorithms [td3]
+  --learning-steps N  timed learning steps per critic [2000]
+  --warmup-steps N    random steps before learning [1000]
+  --out DIR           where cost.md and cost.json go [results/hyperl/cost]`;
+
+function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1) throw new ConfigError(`--${flag}: expected a positive integer, got '${raw}'`);
+  return v;
+}
+
+async function costCommand(args: string[]): Promise<number> {
+  const { values, positional } = parseFlags(args, [], { env: 'string', algo: 'string', learningSteps: 'string', warmupSteps: 'string', out: 'string' });
+  if (positional.length) throw new ConfigError(`hyperrl experiment cost: unexpected argument '${positional[0]}'`);
+  const v = values as Record<string, string | undefined>;
+  const algos = (v.algo ?? 'td3').split(',').map((a) => a.trim());
+  for (const a of algos) if (!(ALGOS as readonly string[]).includes(a)) throw new ConfigError(`--algo: expected ${ALGOS.join(' or ')}, got '${a}'`);
+  const opts = { env: v.env ?? 'HalfCheetah-v5', algos: algos as GridAlgo[], learningSteps: positiveInt('learning-steps', v.learningSteps, 2000), warmupSteps: positiveInt('warmup-steps', v.warmupSteps, 1000) };
+  const out = v.out ?? join('results', 'hyperl', 'cost');
+  mkdirSync(out, { recursive: true });
+  const b = defaultBackend();
+  const rows = await measureCost(opts);
+  writeCost(out, opts, rows, `${b.name} (${b.detail})`);
+  console.log(`wrote ${join(out, 'cost.md')}`);
+  return 0;
+}
+
+export async function experimentCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) { console.log(EXPERIMENT_HELP); return 0; }
+  if (args[0] === 'cost') return costCommand(args.slice(1));
+  const { values, positional } = parseFlags(args, [], { jobs: 'string', out: 'string', onlyReport: 'boolean', finalK: 'string', progressEvery: 'string' });
+  if (positional.length !== 1) throw new ConfigError(`hyperrl experiment: expected one spec file, got ${positional.length}\n\n${EXPERIMENT_HELP}`);
+  const v = values as { jobs?: string; out?: string; onlyReport?: boolean; finalK?: string; progressEvery?: string };
+  const spec = readSpec(positional[0]!);
+  const dir = v.out ?? join('results', 'hyperl', spec.name);
+  const finalK = positiveInt('final-k', v.finalK, 1);
+  mkdirSync(dir, { recursive: true });
+  let code = 0;
+  if (!v.onlyReport) {
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
+    const r = await runExperiment(spec, { dir, jobs: positiveInt('jobs', v.jobs, availableParallelism()), progressEvery: positiveInt('progress-every', v.progressEvery, 30) });
+    if (r.interrupted) return 130;
+    if (r.failed.length) code = 1;
+  }
+  const files = await writeReport(spec, dir, { finalK });
+  console.log(`report: ${files.map((f) => join(dir, f)).join(', ')}`);
+  return code;
+}

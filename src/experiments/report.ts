@@ -1,0 +1,199 @@
+/**
+ * The experiment's results: per env × algo, each critic's final return and normalised
+ * AUC (mean and 95% bootstrap CI over seeds), the steps its mean curve needs to reach
+ * the MLP baseline's final mean score, and its relative gain over the MLP; written as
+ * results.json and results.md, with learning-curve and (when the gradient diagnostic
+ * has written `diagnostics/<run>.json`) cosine-similarity figures as SVG and PNG.
+ * Only finished runs (with `done.json`) count; unfinished ones are listed as pending.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CRITIC_COLORS, figureSvg, formatSteps, svgToPng, type Panel } from './plots.js';
+import { cellRunDir, cells, BASELINE_CRITIC, type Cell, type ExperimentSpec, type GridAlgo } from './spec.js';
+import { bootstrapMean, finalReturn, mean, meanCurve, normalisedAuc, relativeGain, stepsToScore, type BandCurve, type BootstrapOptions, type Curve, type Interval } from './stats.js';
+
+export interface ReportOptions {
+  /** Evaluations averaged for the final return (default 1: the last one). */
+  finalK?: number;
+  bootstrap?: BootstrapOptions;
+}
+
+export interface CriticSummary {
+  critic: string;
+  /** Finished seeds counted. */
+  n: number;
+  seeds: number[];
+  /** Seeds of the grid whose run is not finished (not counted). */
+  pending: number[];
+  /** Env steps of the runs. */
+  steps: number;
+  finalReturn: Interval | null;
+  auc: Interval | null;
+  /** First step where this critic's mean curve reaches the baseline's final mean score (null: not reached). */
+  stepsToBaseline: number | null;
+  /** (mean final − baseline mean final) / |baseline mean final|, with a CI; null for the baseline. */
+  gainOverBaseline: Interval | null;
+  curve: BandCurve | null;
+}
+
+export interface GroupSummary {
+  env: string;
+  algo: GridAlgo;
+  baselineFinal: number | null;
+  critics: CriticSummary[];
+}
+
+/** A cosine-similarity diagnostic file, `diagnostics/<run id>.json`, as the gradient diagnostic writes it. */
+export interface CosineDiagnostic {
+  checkpoints: { step: number; cosine: { mean: number; lo: number; hi: number } }[];
+}
+
+/** The run's `eval/return_mean` curve from its metrics.jsonl (a step logged twice keeps the last value). */
+export function readEvalCurve(runDir: string): Curve {
+  const byStep = new Map<number, number>();
+  for (const line of readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n')) {
+    if (line === '') continue;
+    const row = JSON.parse(line) as { step: number } & Record<string, number>;
+    const v = row['eval/return_mean'];
+    if (v !== undefined) byStep.set(row.step, v);
+  }
+  const steps = [...byStep.keys()].sort((a, b) => a - b);
+  return { steps, values: steps.map((s) => byStep.get(s)!) };
+}
+
+const groupKey = (c: Pick<Cell, 'env' | 'algo'>): string => `${c.env}__${c.algo}`;
+
+export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions = {}): GroupSummary[] {
+  const k = opts.finalK ?? 1;
+  const groups = new Map<string, GroupSummary>();
+  const byCritic = new Map<string, { cells: Cell[]; curves: Curve[]; pending: number[] }>();
+  for (const cell of cells(spec)) {
+    const g = groupKey(cell);
+    if (!groups.has(g)) groups.set(g, { env: cell.env, algo: cell.algo, baselineFinal: null, critics: [] });
+    const key = `${g}__${cell.critic}`;
+    if (!byCritic.has(key)) byCritic.set(key, { cells: [], curves: [], pending: [] });
+    const entry = byCritic.get(key)!;
+    const runDir = cellRunDir(dir, cell);
+    if (existsSync(join(runDir, 'done.json'))) { entry.cells.push(cell); entry.curves.push(readEvalCurve(runDir)); } else entry.pending.push(cell.seed);
+  }
+  for (const [g, group] of groups) {
+    const data = (critic: string) => byCritic.get(`${g}__${critic}`);
+    const baseline = data(BASELINE_CRITIC);
+    const baselineFinals = baseline?.curves.map((c) => finalReturn(c, k)) ?? [];
+    group.baselineFinal = baselineFinals.length ? mean(baselineFinals) : null;
+    for (const critic of spec.grid.critic) {
+      const d = data(critic)!;
+      const finals = d.curves.map((c) => finalReturn(c, k));
+      const curve = d.curves.length ? meanCurve(d.curves, { ...opts.bootstrap, resamples: Math.min(2000, opts.bootstrap?.resamples ?? 2000) }) : null;
+      group.critics.push({
+        critic,
+        n: d.curves.length,
+        seeds: d.cells.map((c) => c.seed),
+        pending: d.pending,
+        steps: Math.max(0, ...d.cells.map((c) => c.totalSteps)),
+        finalReturn: finals.length ? bootstrapMean(finals, opts.bootstrap) : null,
+        auc: d.curves.length ? bootstrapMean(d.curves.map(normalisedAuc), opts.bootstrap) : null,
+        stepsToBaseline: curve && group.baselineFinal !== null ? stepsToScore({ steps: curve.steps, values: curve.mean }, group.baselineFinal) : null,
+        gainOverBaseline: critic !== BASELINE_CRITIC && finals.length && baselineFinals.length ? relativeGain(finals, baselineFinals, opts.bootstrap) : null,
+        curve,
+      });
+    }
+  }
+  return [...groups.values()];
+}
+
+const ci = (v: Interval | null, digits = 1): string => (v === null ? '–' : `${v.mean.toFixed(digits)} [${v.lo.toFixed(digits)}, ${v.hi.toFixed(digits)}]`);
+const pct = (v: Interval | null): string => (v === null ? '–' : `${(100 * v.mean).toFixed(0)}% [${(100 * v.lo).toFixed(0)}, ${(100 * v.hi).toFixed(0)}]`);
+const algoName = (a: GridAlgo): string => a.toUpperCase();
+
+export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSummary[], opts: ReportOptions, figures: readonly string[]): string {
+  const k = opts.finalK ?? 1;
+  const lines = [`# Experiment \`${spec.name}\``, ''];
+  if (spec.description) lines.push(spec.description, '');
+  lines.push(
+    `Final return: mean of the last ${k === 1 ? 'evaluation' : `${k} evaluations`} of each seed. AUC: the evaluation curve's trapezoid area divided by its step span (its average return over training). `
+    + `Intervals: mean over seeds [95% percentile bootstrap, ${opts.bootstrap?.resamples ?? 10_000} resamples, seeded]; with one seed they collapse to the point. `
+    + `Steps to MLP final: the first evaluation step at which the critic's mean curve reaches the ${BASELINE_CRITIC} critic's final mean score (its share of the run in brackets). `
+    + `Gain: (critic − ${BASELINE_CRITIC}) / |${BASELINE_CRITIC}| of the mean final returns, with a CI from resampling both critics' seeds.`, '');
+  for (const g of groups) {
+    lines.push(`## ${g.env} · ${algoName(g.algo)}`, '');
+    lines.push('| critic | seeds | steps | final return | AUC | steps to MLP final | gain vs MLP (final) |', '|---|---|---|---|---|---|---|');
+    for (const c of g.critics) {
+      const reach = c.curve === null || g.baselineFinal === null ? '–' : c.stepsToBaseline === null ? 'not reached' : `${formatSteps(c.stepsToBaseline)} (${((100 * c.stepsToBaseline) / c.steps).toFixed(0)}%)`;
+      const seeds = `${c.n}${c.pending.length ? ` (+${c.pending.length} pending)` : ''}`;
+      lines.push(`| ${c.critic} | ${seeds} | ${c.n ? formatSteps(c.steps) : '–'} | ${ci(c.finalReturn)} | ${ci(c.auc)} | ${reach} | ${pct(c.gainOverBaseline)} |`);
+    }
+    lines.push('');
+  }
+  if (figures.length) lines.push('## Figures', '', ...figures.map((f) => `![${f}](${f})`), '');
+  return lines.join('\n');
+}
+
+function readCosine(file: string): Curve & { lo: number[]; hi: number[] } {
+  const d = JSON.parse(readFileSync(file, 'utf8')) as CosineDiagnostic;
+  if (!Array.isArray(d.checkpoints)) throw new Error(`${file}: expected { checkpoints: [{ step, cosine: { mean, lo, hi } }] }`);
+  const rows = [...d.checkpoints].sort((a, b) => a.step - b.step);
+  return { steps: rows.map((r) => r.step), values: rows.map((r) => r.cosine.mean), lo: rows.map((r) => r.cosine.lo), hi: rows.map((r) => r.cosine.hi) };
+}
+
+/**
+ * Cosine-similarity panels from `diagnostics/<run id>.json`: with one seed, the band is
+ * the diagnostic's own CI over states; with several, the mean over seeds with a
+ * bootstrap CI over seeds.
+ */
+function cosinePanels(spec: ExperimentSpec, dir: string, opts: ReportOptions): Panel[] {
+  const panels = new Map<string, Panel>();
+  const all = cells(spec);
+  for (const env of spec.grid.env) for (const algo of spec.grid.algo) for (const critic of spec.grid.critic) {
+    const runs = all.filter((c) => c.env === env && c.algo === algo && c.critic === critic)
+      .map((c) => join(dir, 'diagnostics', `${c.id}.json`)).filter((f) => existsSync(f)).map(readCosine);
+    if (runs.length === 0) continue;
+    const band = runs.length === 1 ? { steps: runs[0]!.steps, mean: runs[0]!.values, lo: runs[0]!.lo, hi: runs[0]!.hi } : meanCurve(runs, { ...opts.bootstrap, resamples: 2000 });
+    const key = `${env} · ${algoName(algo)}`;
+    if (!panels.has(key)) panels.set(key, { title: key, series: [] });
+    panels.get(key)!.series.push({ label: `${critic} critic (${runs.length} seed${runs.length === 1 ? '' : 's'})`, color: CRITIC_COLORS[critic] ?? '#555', ...band });
+  }
+  return [...panels.values()];
+}
+
+/** Write a figure as SVG and PNG; returns the files written and, if PNG failed, why. */
+async function writeFigure(dir: string, name: string, svg: string): Promise<{ files: string[]; note: string | null }> {
+  writeFileSync(join(dir, `${name}.svg`), svg);
+  const png = await svgToPng(svg);
+  if (typeof png === 'string') return { files: [`${name}.svg`], note: `${name}.png not written: ${png}` };
+  writeFileSync(join(dir, `${name}.png`), png);
+  return { files: [`${name}.svg`, `${name}.png`], note: null };
+}
+
+/** Write results.json, results.md and the figures into the experiment folder; returns the file names. */
+export async function writeReport(spec: ExperimentSpec, dir: string, opts: ReportOptions = {}): Promise<string[]> {
+  const groups = summarise(spec, dir, opts);
+  const written: string[] = [];
+  const notes: string[] = [];
+  const columns = Math.min(4, spec.grid.env.length * spec.grid.algo.length);
+  const learning: Panel[] = groups.map((g) => ({
+    title: `${g.env} · ${algoName(g.algo)}`,
+    series: g.critics.filter((c) => c.curve !== null).map((c) => ({ label: `${c.critic} critic`, color: CRITIC_COLORS[c.critic] ?? '#555', ...c.curve! })),
+  }));
+  if (learning.some((p) => p.series.length)) {
+    const counts = groups.flatMap((g) => g.critics.map((c) => c.n)).filter((n) => n > 0);
+    const seeds = `${Math.min(...counts) === Math.max(...counts) ? '' : 'up to '}${Math.max(...counts)} seed${Math.max(...counts) === 1 ? '' : 's'}`;
+    const fig = await writeFigure(dir, 'learning-curves', figureSvg(learning, {
+      title: `Learning curves: ${spec.name}`, subtitle: `evaluation return, mean over ${seeds} with 95% bootstrap CI band`, xLabel: 'environment steps', yLabel: 'evaluation return', columns,
+    }));
+    written.push(...fig.files);
+    if (fig.note) notes.push(fig.note);
+  }
+  const cosine = cosinePanels(spec, dir, opts);
+  if (cosine.length) {
+    const fig = await writeFigure(dir, 'cosine-similarity', figureSvg(cosine, {
+      title: `Action-gradient quality: ${spec.name}`, subtitle: 'cosine similarity of ∇ₐQ to the Monte-Carlo action-gradient, mean with 95% CI band', xLabel: 'environment steps', yLabel: 'cosine similarity', columns: Math.min(4, cosine.length), markers: true,
+    }));
+    written.push(...fig.files);
+    if (fig.note) notes.push(fig.note);
+  }
+  const md = resultsMarkdown(spec, groups, opts, written.filter((f) => f.endsWith('.png') || (f.endsWith('.svg') && !written.includes(f.replace(/\.svg$/, '.png')))));
+  writeFileSync(join(dir, 'results.md'), notes.length ? `${md}\n${notes.map((n) => `- ${n}`).join('\n')}\n` : md);
+  writeFileSync(join(dir, 'results.json'), JSON.stringify({ spec, finalK: opts.finalK ?? 1, bootstrap: { resamples: 10_000, level: 0.95, seed: 0, ...opts.bootstrap }, groups }, null, 1) + '\n');
+  return ['results.md', 'results.json', ...written];
+}

@@ -1,0 +1,220 @@
+/**
+ * Runs an experiment's cells as `hyperrl train` child processes, at most `jobs` at a
+ * time, each in its fixed folder `<experiment>/runs/<cell id>/` with its output in
+ * `train.log` there. Resumable: a cell with `done.json` (written here when its run
+ * reaches the last step) is skipped, one with a checkpoint is resumed, any other is
+ * started afresh. Children run in their own process group, so a terminal's Ctrl-C
+ * reaches only the runner, which passes one SIGINT per Ctrl-C on (the first lets each
+ * child finish its episode and checkpoint; a second makes them quit at once). If the
+ * runner itself dies, each child sees its IPC channel close and stops the same way.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kebab } from '../cli/flags.js';
+import { ConfigError } from '../train/config.js';
+import { resolveTrainConfig, type ResolvedConfig } from '../train/run.js';
+import { cellRunDir, cells, type Cell, type ExperimentSpec } from './spec.js';
+
+const CLI = new URL('../cli/main.js', import.meta.url).pathname;
+const DONE = 'done.json';
+const PID = 'train.pid';
+
+export interface RunnerOptions {
+  /** The experiment folder (runs go to `<dir>/runs/`). */
+  dir: string;
+  /** Most runs at once. */
+  jobs: number;
+  /** Seconds between progress lines (default 30). */
+  progressEvery?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunnerResult {
+  finished: string[];
+  skipped: string[];
+  failed: { id: string; code: number | null; signal: string | null }[];
+  /** Stopped by SIGINT/SIGTERM before every cell was done. */
+  interrupted: boolean;
+}
+
+export type CellStatus = { state: 'done' | 'resume'; step: number } | { state: 'fresh'; step: 0 };
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+
+/** The step of the run folder's checkpoint, or null if it has none. */
+function checkpointStep(dir: string): number | null {
+  const meta = join(dir, 'checkpoint', 'meta.json');
+  return existsSync(meta) ? readJson<{ step: number }>(meta).step : null;
+}
+
+/** The last logged step of a run (its progress between checkpoints). */
+function loggedStep(dir: string): number {
+  const file = join(dir, 'metrics.jsonl');
+  if (!existsSync(file)) return 0;
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  const last = lines[lines.length - 1];
+  return last ? (JSON.parse(last) as { step: number }).step : 0;
+}
+
+/** Keys whose stored value differs from the spec's resolved config (the run folder is not this cell's run). */
+function configDifferences(stored: ResolvedConfig, wanted: ResolvedConfig): string[] {
+  const diffs: string[] = [];
+  for (const part of ['run', 'agent'] as const) {
+    const a = stored[part] as unknown as Record<string, unknown>, b = wanted[part] as unknown as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (k === 'runsDir') continue;
+      if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) diffs.push(`${k}: run has ${JSON.stringify(a[k])}, spec wants ${JSON.stringify(b[k])}`);
+    }
+  }
+  return diffs;
+}
+
+/** Whether the cell's run is finished, resumable or to be started; marks runs that reached the last step as done. */
+export function cellStatus(dir: string, cell: Cell): CellStatus {
+  if (existsSync(join(dir, DONE))) return { state: 'done', step: cell.totalSteps };
+  const step = checkpointStep(dir);
+  if (step === null) return { state: 'fresh', step: 0 };
+  const diffs = configDifferences(readJson<ResolvedConfig>(join(dir, 'config.json')), resolveTrainConfig(cell.train));
+  if (diffs.length) throw new ConfigError(`${dir} holds a run with other settings than the spec's cell ${cell.id} (${diffs.join('; ')}); delete the folder or give the experiment another name`);
+  if (step >= cell.totalSteps) {
+    markDone(dir, step);
+    return { state: 'done', step };
+  }
+  return { state: 'resume', step };
+}
+
+function markDone(dir: string, step: number): void {
+  writeFileSync(join(dir, DONE), JSON.stringify({ step, finishedAt: new Date().toISOString() }) + '\n');
+}
+
+/** `hyperrl train` flags for a cell's settings (`--key=value`, lists comma-separated). */
+export function trainFlags(settings: Record<string, unknown>): string[] {
+  return Object.entries(settings).map(([k, v]) => `--${kebab(k)}=${Array.isArray(v) ? v.join(',') : String(v)}`);
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A child of an earlier runner that was killed may still be writing its last checkpoint: wait for it. */
+async function waitForEarlierChild(dir: string, log: (l: string) => void): Promise<void> {
+  const file = join(dir, PID);
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, 'utf8'));
+  // A reused pid would only make this wait for an unrelated process; acceptable for a rerun.
+  if (Number.isInteger(pid) && alive(pid)) {
+    log(`waiting for the earlier run in ${dir} (pid ${pid}) to stop`);
+    while (alive(pid)) await sleep(200);
+  }
+  rmSync(file, { force: true });
+}
+
+export const formatDuration = (seconds: number): string => {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+};
+
+export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): Promise<RunnerResult> {
+  const log = opts.log ?? ((l: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${l}`));
+  const all = cells(spec);
+  const result: RunnerResult = { finished: [], skipped: [], failed: [], interrupted: false };
+  const queue: { cell: Cell; dir: string; status: CellStatus }[] = [];
+  for (const cell of all) {
+    const dir = cellRunDir(opts.dir, cell);
+    const status = cellStatus(dir, cell);
+    if (status.state === 'done') result.skipped.push(cell.id);
+    else queue.push({ cell, dir, status });
+  }
+  log(`experiment ${spec.name}: ${all.length} runs, ${result.skipped.length} already done, ${queue.filter((q) => q.status.state === 'resume').length} to resume, ${queue.filter((q) => q.status.state === 'fresh').length} to start; up to ${opts.jobs} at once; folder ${opts.dir}`);
+  if (queue.length === 0) return result;
+
+  const running = new Map<string, { child: ChildProcess; dir: string; cell: Cell; startStep: number; started: number }>();
+  const startedAt = performance.now();
+  let progressed = 0; // env steps done by this runner's children that have exited
+  let stopping = false;
+
+  const remainingSteps = (): number => queue.reduce((a, q) => a + q.cell.totalSteps - q.status.step, 0)
+    + [...running.values()].reduce((a, r) => a + r.cell.totalSteps - loggedStep(r.dir), 0);
+  const progressLine = (): void => {
+    const live = [...running.values()].map((r) => ({ r, step: loggedStep(r.dir) }));
+    const done = progressed + live.reduce((a, { r, step }) => a + Math.max(0, step - r.startStep), 0);
+    const rate = done / ((performance.now() - startedAt) / 1000);
+    // Steps per second of the whole pool; the ETA assumes the pool stays as busy as it has been.
+    const eta = rate > 0 ? remainingSteps() / rate : Infinity;
+    const finished = result.skipped.length + result.finished.length;
+    log(`${finished}/${all.length} done, ${running.size} running (${live.map(({ r, step }) => `${r.cell.id} ${Math.floor((100 * step) / r.cell.totalSteps)}%`).join(', ')}), ${queue.length} waiting; ${rate.toFixed(0)} steps/s, ETA ${formatDuration(eta)}`);
+  };
+
+  const onSignal = (): void => {
+    if (!stopping) log(`interrupt: stopping ${running.size} runs at their next episode end with a checkpoint (again to stop them at once); rerun the same command to resume`);
+    stopping = true;
+    result.interrupted = true;
+    for (const { child } of running.values()) child.kill('SIGINT');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const ticker = setInterval(progressLine, (opts.progressEvery ?? 30) * 1000);
+
+  const launch = async (item: (typeof queue)[number]): Promise<void> => {
+    const { cell, dir } = item;
+    await waitForEarlierChild(dir, log);
+    if (stopping) return;
+    const status = cellStatus(dir, cell); // re-read: an earlier child may have checkpointed meanwhile
+    if (status.state === 'done') { result.skipped.push(cell.id); return; }
+    if (status.state === 'fresh') rmSync(dir, { recursive: true, force: true }); // a run killed before its first checkpoint
+    mkdirSync(dir, { recursive: true });
+    const args = status.state === 'resume' ? ['train', `--resume=${dir}`] : ['train', `--run-dir=${dir}`, ...trainFlags(cell.train)];
+    const out = openSync(join(dir, 'train.log'), 'a');
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true });
+    closeSync(out);
+    writeFileSync(join(dir, PID), String(child.pid));
+    running.set(cell.id, { child, dir, cell, startStep: status.step, started: performance.now() });
+    log(`${status.state === 'resume' ? `resume ${cell.id} at step ${status.step}` : `start ${cell.id}`} (${cell.totalSteps} steps)`);
+    await new Promise<void>((resolve) => child.on('exit', (code, signal) => {
+      const r = running.get(cell.id)!;
+      running.delete(cell.id);
+      rmSync(join(dir, PID), { force: true });
+      const step = checkpointStep(dir) ?? 0;
+      progressed += Math.max(0, loggedStep(dir) - r.startStep);
+      const took = formatDuration((performance.now() - r.started) / 1000);
+      if (code === 0 && step >= cell.totalSteps) {
+        markDone(dir, step);
+        result.finished.push(cell.id);
+        log(`finished ${cell.id} in ${took}`);
+      } else if (code === 0 || stopping) {
+        log(`stopped ${cell.id} at step ${step} (checkpoint)`);
+      } else {
+        result.failed.push({ id: cell.id, code, signal });
+        const tail = existsSync(join(dir, 'train.log')) ? readFileSync(join(dir, 'train.log'), 'utf8').trimEnd().split('\n').slice(-3).join(' | ') : '';
+        log(`FAILED ${cell.id} (exit ${code ?? signal}) after ${took}: ${tail}; see ${join(dir, 'train.log')}`);
+      }
+      resolve();
+    }));
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!stopping) {
+      const item = queue.shift();
+      if (item === undefined) return;
+      await launch(item);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, queue.length)) }, worker));
+  } finally {
+    clearInterval(ticker);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  log(`experiment ${spec.name}: ${result.finished.length} finished now, ${result.skipped.length} were done, ${result.failed.length} failed${result.interrupted ? ', interrupted' : ''} (${formatDuration((performance.now() - startedAt) / 1000)})`);
+  return result;
+}

@@ -1,0 +1,205 @@
+/**
+ * The experiment spec: a JSON grid of env × algo × critic × seed training runs with
+ * shared train overrides and optional per-cell overrides. Every key is checked, and
+ * every cell's train config is resolved up front, so a typo fails before any run
+ * starts, with a message naming the key.
+ *
+ *   {
+ *     "name": "smoke",
+ *     "description": "why this grid and these settings",
+ *     "grid": { "env": ["Pendulum-v1"], "algo": ["td3"], "critic": ["mlp", "hyper"], "seed": [1, 2] },
+ *     "train": { "totalSteps": 3000, "evalEvery": 500 },
+ *     "overrides": [{ "where": { "critic": "hyper" }, "train": { "hyperCriticLr": 1e-4 } }]
+ *   }
+ *
+ * Grid critics: `mlp` (the baseline every other critic is compared with), `hyper`
+ * (the preset from `train.hyperPreset`, default compact), and `hyper-compact` /
+ * `hyper-paper` to put both presets in one grid.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import '../envs/index.js';
+import { registeredIds } from '../envs/registry.js';
+import { ConfigError } from '../train/config.js';
+import { resolveTrainConfig } from '../train/run.js';
+
+export const CRITICS = ['mlp', 'hyper', 'hyper-compact', 'hyper-paper'] as const;
+export type GridCritic = (typeof CRITICS)[number];
+export const ALGOS = ['td3', 'sac'] as const;
+export type GridAlgo = (typeof ALGOS)[number];
+/** The critic every other critic of the same env × algo is compared with. */
+export const BASELINE_CRITIC: GridCritic = 'mlp';
+
+export interface Grid {
+  env: string[];
+  algo: GridAlgo[];
+  critic: GridCritic[];
+  seed: number[];
+}
+
+/** Extra train settings for the cells matching every given grid coordinate. */
+export interface CellOverride {
+  where: Partial<{ env: string; algo: GridAlgo; critic: GridCritic; seed: number }>;
+  train: Record<string, unknown>;
+}
+
+export interface ExperimentSpec {
+  name: string;
+  description: string;
+  grid: Grid;
+  train: Record<string, unknown>;
+  overrides: CellOverride[];
+}
+
+/** One training run of the grid. */
+export interface Cell {
+  /** `<env>__<algo>-<critic>__<seed>`: the run folder's name inside `<experiment>/runs/`. */
+  id: string;
+  env: string;
+  algo: GridAlgo;
+  critic: GridCritic;
+  seed: number;
+  /** The full `train()` overrides (grid coordinates included), as `resolveTrainConfig` takes them. */
+  train: Record<string, unknown>;
+  totalSteps: number;
+}
+
+/** Keys the grid sets; a train section may not set them too. */
+const GRID_KEYS = ['env', 'algo', 'critic', 'seed'] as const;
+/** Train keys the runner owns: each run lives in `<experiment>/runs/<cell id>/`. */
+const RUNNER_KEYS = ['runsDir'];
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class SpecReader {
+  constructor(private readonly source: string) {}
+
+  fail(key: string, msg: string): never {
+    throw new ConfigError(`experiment spec ${this.source}: '${key}' ${msg}`);
+  }
+
+  object(v: unknown, key: string, allowed: readonly string[], required: readonly string[]): Json {
+    if (!isObject(v)) this.fail(key, `must be an object, got ${JSON.stringify(v)}`);
+    for (const k of Object.keys(v)) if (!allowed.includes(k)) this.fail(key === '' ? k : `${key}.${k}`, `is not a known key; known: ${allowed.join(', ')}`);
+    for (const k of required) if (!(k in v)) this.fail(key === '' ? k : `${key}.${k}`, 'is required');
+    return v;
+  }
+
+  list<T>(v: unknown, key: string, item: (x: unknown, key: string) => T): T[] {
+    if (!Array.isArray(v) || v.length === 0) this.fail(key, `must be a non-empty list, got ${JSON.stringify(v)}`);
+    const out = v.map((x, i) => item(x, `${key}[${i}]`));
+    const dup = out.find((x, i) => out.indexOf(x) !== i);
+    if (dup !== undefined) this.fail(key, `lists ${JSON.stringify(dup)} twice`);
+    return out;
+  }
+
+  env(v: unknown, key: string): string {
+    const ids = registeredIds();
+    if (typeof v !== 'string' || !ids.includes(v)) this.fail(key, `must be a registered environment (${ids.join(', ')}), got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  choice<T extends string>(choices: readonly T[]) {
+    return (v: unknown, key: string): T => {
+      if (!choices.includes(v as T)) this.fail(key, `must be one of ${choices.join(', ')}, got ${JSON.stringify(v)}`);
+      return v as T;
+    };
+  }
+
+  seed(v: unknown, key: string): number {
+    if (!Number.isInteger(v) || (v as number) < 0) this.fail(key, `must be a non-negative integer, got ${JSON.stringify(v)}`);
+    return v as number;
+  }
+
+  train(v: unknown, key: string): Json {
+    if (!isObject(v)) this.fail(key, `must be an object of train settings, got ${JSON.stringify(v)}`);
+    for (const k of Object.keys(v)) {
+      if ((GRID_KEYS as readonly string[]).includes(k)) this.fail(`${key}.${k}`, 'is set by the grid, not by train settings');
+      if (RUNNER_KEYS.includes(k)) this.fail(`${key}.${k}`, 'is set by the experiment runner (runs live in <experiment>/runs/<cell>/)');
+    }
+    return v;
+  }
+}
+
+/** Validate a parsed spec; `source` names it in error messages. */
+export function parseSpec(raw: unknown, source: string): ExperimentSpec {
+  const r: SpecReader = new SpecReader(source); // annotated so that r.fail (never) narrows types
+  const top = r.object(raw, '', ['name', 'description', 'grid', 'train', 'overrides'], ['name', 'grid']);
+  if (typeof top.name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(top.name)) r.fail('name', `must be a folder-safe name (letters, digits, . _ -), got ${JSON.stringify(top.name)}`);
+  if (top.description !== undefined && typeof top.description !== 'string') r.fail('description', 'must be a string');
+  const g = r.object(top.grid, 'grid', GRID_KEYS, GRID_KEYS);
+  const grid: Grid = {
+    env: r.list(g.env, 'grid.env', (x, k) => r.env(x, k)),
+    algo: r.list(g.algo, 'grid.algo', r.choice(ALGOS)),
+    critic: r.list(g.critic, 'grid.critic', r.choice(CRITICS)),
+    seed: r.list(g.seed, 'grid.seed', (x, k) => r.seed(x, k)),
+  };
+  const train = top.train === undefined ? {} : r.train(top.train, 'train');
+  const overrides = top.overrides === undefined ? [] : (() => {
+    if (!Array.isArray(top.overrides)) r.fail('overrides', 'must be a list of { where, train }');
+    return top.overrides.map((o, i): CellOverride => {
+      const key = `overrides[${i}]`;
+      const ov = r.object(o, key, ['where', 'train'], ['where', 'train']);
+      const w = r.object(ov.where, `${key}.where`, GRID_KEYS, []);
+      const where: CellOverride['where'] = {};
+      if (w.env !== undefined) where.env = r.env(w.env, `${key}.where.env`);
+      if (w.algo !== undefined) where.algo = r.choice(ALGOS)(w.algo, `${key}.where.algo`);
+      if (w.critic !== undefined) where.critic = r.choice(CRITICS)(w.critic, `${key}.where.critic`);
+      if (w.seed !== undefined) where.seed = r.seed(w.seed, `${key}.where.seed`);
+      return { where, train: r.train(ov.train, `${key}.train`) };
+    });
+  })();
+  const spec: ExperimentSpec = { name: top.name, description: (top.description as string | undefined) ?? '', grid, train, overrides };
+  const ids = new Set<string>();
+  for (const cell of cells(spec)) ids.add(cell.id); // resolves every cell: bad train keys or values fail here
+  if (ids.size === 0) r.fail('grid', 'has no cells');
+  return spec;
+}
+
+export function readSpec(file: string): ExperimentSpec {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`experiment spec ${file}: ${(e as Error).message}`);
+  }
+  return parseSpec(raw, file);
+}
+
+const matches = (where: CellOverride['where'], c: Pick<Cell, 'env' | 'algo' | 'critic' | 'seed'>): boolean =>
+  (where.env === undefined || where.env === c.env) && (where.algo === undefined || where.algo === c.algo)
+  && (where.critic === undefined || where.critic === c.critic) && (where.seed === undefined || where.seed === c.seed);
+
+/** The grid's critic name as train settings. */
+function criticSettings(critic: GridCritic): Json {
+  if (critic === 'hyper-compact') return { critic: 'hyper', hyperPreset: 'compact' };
+  if (critic === 'hyper-paper') return { critic: 'hyper', hyperPreset: 'paper' };
+  return { critic };
+}
+
+export const cellId = (c: Pick<Cell, 'env' | 'algo' | 'critic' | 'seed'>): string => `${c.env}__${c.algo}-${c.critic}__${c.seed}`;
+
+/** Every cell of the grid, env-major, seeds innermost; each train config resolved (throws ConfigError naming the cell). */
+export function cells(spec: ExperimentSpec): Cell[] {
+  const out: Cell[] = [];
+  for (const env of spec.grid.env) for (const algo of spec.grid.algo) for (const critic of spec.grid.critic) for (const seed of spec.grid.seed) {
+    const coords = { env, algo, critic, seed };
+    const train: Json = { ...spec.train };
+    for (const o of spec.overrides) if (matches(o.where, coords)) Object.assign(train, o.train);
+    Object.assign(train, { env, algo, seed }, criticSettings(critic));
+    const id = cellId(coords);
+    let totalSteps: number;
+    try {
+      totalSteps = resolveTrainConfig(train).run.totalSteps;
+    } catch (e) {
+      throw new ConfigError(`experiment spec '${spec.name}', cell ${id}: ${(e as Error).message}`);
+    }
+    out.push({ id, ...coords, train, totalSteps });
+  }
+  return out;
+}
+
+/** Where a cell's run lives inside the experiment folder. */
+export const cellRunDir = (experimentDir: string, cell: Pick<Cell, 'id'>): string => join(experimentDir, 'runs', cell.id);

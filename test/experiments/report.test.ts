@@ -1,0 +1,86 @@
+/** The report on hand-made run folders: known statistics, the tables, both figures as SVG and PNG. */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatSteps, ticks } from '../../src/experiments/plots.js';
+import { summarise, writeReport } from '../../src/experiments/report.js';
+import { parseSpec } from '../../src/experiments/spec.js';
+
+const spec = parseSpec({
+  name: 'fake',
+  grid: { env: ['HalfCheetah-v5', 'Hopper-v5'], algo: ['td3'], critic: ['mlp', 'hyper'], seed: [1, 2, 3] },
+  train: { totalSteps: 20000, evalEvery: 5000 },
+}, 'fake.json');
+
+/** Run folders whose eval curves are known: MLP ramps 0→1000, hyper ramps 0→1200 (+50·seed jitter); Hopper hyper seed 3 unfinished. */
+function fakeExperiment(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hyperrl-report-'));
+  for (const env of ['HalfCheetah-v5', 'Hopper-v5']) for (const critic of ['mlp', 'hyper']) for (const seed of [1, 2, 3]) {
+    const run = join(dir, 'runs', `${env}__td3-${critic}__${seed}`);
+    mkdirSync(run, { recursive: true });
+    const top = (critic === 'mlp' ? 1000 : 1200) + 50 * (seed - 2);
+    const rows = [0, 5000, 10000, 15000, 20000].map((step) => JSON.stringify({ step, 'eval/return_mean': (top * step) / 20000, 'eval/return_std': 1 }));
+    rows.splice(2, 0, JSON.stringify({ step: 7000, 'charts/episodic_return': 5 }));
+    writeFileSync(join(run, 'metrics.jsonl'), rows.join('\n') + '\n');
+    if (!(env === 'Hopper-v5' && critic === 'hyper' && seed === 3)) writeFileSync(join(run, 'done.json'), '{}\n');
+  }
+  mkdirSync(join(dir, 'diagnostics'));
+  for (const critic of ['mlp', 'hyper']) {
+    const checkpoints = [10000, 20000].map((step) => ({ step, cosine: { mean: critic === 'mlp' ? 0.2 : 0.5, lo: critic === 'mlp' ? 0.1 : 0.4, hi: critic === 'mlp' ? 0.3 : 0.6 } }));
+    writeFileSync(join(dir, 'diagnostics', `HalfCheetah-v5__td3-${critic}__1.json`), JSON.stringify({ checkpoints }));
+  }
+  return dir;
+}
+
+it('summarises final return, AUC, steps to the MLP score and the gain over seeds', () => {
+  const [cheetah, hopper] = summarise(spec, fakeExperiment());
+  assert.equal(cheetah!.baselineFinal, 1000);
+  const [mlp, hyper] = cheetah!.critics;
+  assert.equal(mlp!.n, 3);
+  assert.equal(mlp!.finalReturn!.mean, 1000);
+  assert.equal(mlp!.auc!.mean, 500); // a ramp 0 → 1000 averages 500
+  assert.ok(mlp!.finalReturn!.lo < 1000 && mlp!.finalReturn!.hi > 1000);
+  assert.equal(mlp!.stepsToBaseline, 20000);
+  assert.equal(hyper!.finalReturn!.mean, 1200);
+  // Hyper's mean curve 0, 300, 600, 900, 1200: it first reaches 1000 at 20k.
+  assert.equal(hyper!.stepsToBaseline, 20000);
+  assert.ok(Math.abs(hyper!.gainOverBaseline!.mean - 0.2) < 1e-12);
+  assert.equal(mlp!.gainOverBaseline, null);
+  assert.deepEqual(hyper!.curve!.steps, [0, 5000, 10000, 15000, 20000]);
+  const hopperHyper = hopper!.critics[1]!;
+  assert.equal(hopperHyper.n, 2);
+  assert.deepEqual(hopperHyper.pending, [3]);
+});
+
+it('writes results.md, results.json and the learning-curve and cosine figures as SVG and PNG', async () => {
+  const dir = fakeExperiment();
+  const files = await writeReport(spec, dir, { finalK: 2 });
+  assert.deepEqual(files, ['results.md', 'results.json', 'learning-curves.svg', 'learning-curves.png', 'cosine-similarity.svg', 'cosine-similarity.png']);
+  const md = readFileSync(join(dir, 'results.md'), 'utf8');
+  assert.match(md, /mean of the last 2 evaluations/);
+  // finalK = 2: MLP (750 + 1000) / 2 = 875.
+  assert.match(md, /\| mlp \| 3 \| 20k \| 875\.0 \[/);
+  assert.match(md, /\| hyper \| 2 \(\+1 pending\) \| 20k \|/);
+  assert.match(md, /!\[learning-curves.png\]\(learning-curves.png\)/);
+  const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { groups: unknown[]; finalK: number };
+  assert.equal(json.groups.length, 2);
+  assert.equal(json.finalK, 2);
+  for (const f of ['learning-curves', 'cosine-similarity']) {
+    const svg = readFileSync(join(dir, `${f}.svg`), 'utf8');
+    assert.match(svg, /^<svg xmlns/);
+    assert.match(svg, /environment steps/);
+    assert.ok(readFileSync(join(dir, `${f}.png`)).subarray(1, 4).equals(Buffer.from('PNG')));
+  }
+  assert.match(readFileSync(join(dir, 'learning-curves.svg'), 'utf8'), /evaluation return.*mlp critic.*hyper critic.*HalfCheetah-v5 · TD3.*Hopper-v5 · TD3/s);
+  assert.match(readFileSync(join(dir, 'cosine-similarity.svg'), 'utf8'), /cosine similarity/);
+  assert.ok(existsSync(join(dir, 'cosine-similarity.png')));
+});
+
+it('axis ticks are round numbers and steps read with k/M units', () => {
+  assert.deepEqual(ticks(0, 200000, 4), [0, 50000, 100000, 150000, 200000]);
+  assert.deepEqual(ticks(-1490, -1110, 5), [-1400, -1300, -1200]);
+  assert.deepEqual(ticks(-0.1, 0.32, 5), [-0.1, 0, 0.1, 0.2, 0.3]);
+  assert.deepEqual(['0', '500', '50k', '2.5k', '1.5M', '200k'], [0, 500, 50000, 2500, 1500000, 200000].map(formatSteps));
+});

@@ -1,0 +1,69 @@
+/**
+ * The runner on the smoke spec: killed mid-way (SIGKILL, no cleanup), its children stop
+ * with a checkpoint when their IPC channel closes; rerunning the same command skips the
+ * finished cells, resumes the others and writes the report.
+ */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cells, readSpec } from '../../src/experiments/spec.js';
+import { readEvalCurve } from '../../src/experiments/report.js';
+import { resolveTrainConfig, train } from '../../src/train/run.js';
+
+const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
+const SPEC = new URL('../../../results/hyperl/specs/smoke.json', import.meta.url).pathname;
+
+const checkpointStep = (dir: string): number => {
+  const meta = join(dir, 'checkpoint', 'meta.json');
+  return existsSync(meta) ? (JSON.parse(readFileSync(meta, 'utf8')) as { step: number }).step : 0;
+};
+
+it('resumes an experiment killed mid-way: finished runs are skipped, unfinished ones resumed', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'hyperrl-experiment-'));
+  const spec = readSpec(SPEC);
+  const runDirs = cells(spec).map((c) => join(out, 'runs', c.id));
+  const args = [CLI, 'experiment', SPEC, '--jobs', '2', '--out', out];
+
+  const runner = spawn(process.execPath, args, { stdio: 'ignore' });
+  // Kill the runner once some run is finished and another has checkpointed but not finished.
+  await new Promise<void>((resolve, reject) => {
+    const poll = setInterval(() => {
+      const done = runDirs.filter((d) => existsSync(join(d, 'done.json')));
+      const midway = runDirs.filter((d) => !existsSync(join(d, 'done.json')) && checkpointStep(d) >= 400);
+      if (done.length >= 1 && midway.length >= 1) { clearInterval(poll); runner.kill('SIGKILL'); resolve(); }
+    }, 50);
+    runner.on('exit', () => { clearInterval(poll); reject(new Error('the experiment finished before it could be killed')); });
+  });
+  const doneBefore = runDirs.filter((d) => existsSync(join(d, 'done.json')));
+  assert.ok(doneBefore.length >= 1 && doneBefore.length < runDirs.length);
+
+  const rerun = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  assert.equal(rerun.status, 0, rerun.stdout + rerun.stderr);
+  assert.match(rerun.stdout, new RegExp(`${doneBefore.length} already done, [1-9] to resume`));
+  for (const d of doneBefore) assert.doesNotMatch(rerun.stdout, new RegExp(`(start|resume) ${d.split('/').pop()!}`));
+  for (const d of runDirs) {
+    assert.ok(existsSync(join(d, 'done.json')), `${d} finished`);
+    const curve = readEvalCurve(d);
+    assert.deepEqual(curve.steps, [0, 500, 1000, 1500, 2000, 2500, 3000], `${d}: one evaluation per 500 steps, none repeated`);
+    assert.equal(readFileSync(join(d, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('eval/return_mean')).length, 7);
+  }
+  const md = readFileSync(join(out, 'results.md'), 'utf8');
+  assert.match(md, /## Pendulum-v1 · TD3/);
+  assert.match(md, /\| mlp \| 2 \| 3k \|/);
+  assert.match(md, /\| hyper \| 2 \| 3k \|/);
+  assert.ok(existsSync(join(out, 'learning-curves.svg')));
+
+  // A third run has nothing left to do.
+  const again = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  assert.equal(again.status, 0);
+  assert.match(again.stdout, /4 runs, 4 already done/);
+});
+
+it('train with an explicit run folder refuses one that already holds a run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hyperrl-rundir-'));
+  writeFileSync(join(dir, 'config.json'), '{}');
+  await assert.rejects(train({ config: resolveTrainConfig({ totalSteps: 10 }), runDir: dir, quiet: true }), /already holds a run; resume it instead/);
+});

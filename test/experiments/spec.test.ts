@@ -1,0 +1,48 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cellRunDir, cells, parseSpec } from '../../src/experiments/spec.js';
+import { trainFlags } from '../../src/experiments/runner.js';
+
+const base = () => ({
+  name: 'demo',
+  grid: { env: ['Pendulum-v1'], algo: ['td3', 'sac'], critic: ['mlp', 'hyper-paper'], seed: [1, 2] },
+  train: { totalSteps: 3000, actorHidden: [64, 64] },
+  overrides: [{ where: { algo: 'sac', critic: 'mlp' }, train: { totalSteps: 4000 } }],
+});
+
+it('expands the grid into cells with fixed run folders and merged train settings', () => {
+  const spec = parseSpec(base(), 'demo.json');
+  const all = cells(spec);
+  assert.deepEqual(all.map((c) => c.id), [
+    'Pendulum-v1__td3-mlp__1', 'Pendulum-v1__td3-mlp__2', 'Pendulum-v1__td3-hyper-paper__1', 'Pendulum-v1__td3-hyper-paper__2',
+    'Pendulum-v1__sac-mlp__1', 'Pendulum-v1__sac-mlp__2', 'Pendulum-v1__sac-hyper-paper__1', 'Pendulum-v1__sac-hyper-paper__2',
+  ]);
+  const paper = all[2]!;
+  assert.deepEqual(paper.train, { totalSteps: 3000, actorHidden: [64, 64], env: 'Pendulum-v1', algo: 'td3', seed: 1, critic: 'hyper', hyperPreset: 'paper' });
+  assert.equal(all[4]!.totalSteps, 4000);
+  assert.equal(all[6]!.totalSteps, 3000);
+  assert.equal(cellRunDir('results/x', paper), 'results/x/runs/Pendulum-v1__td3-hyper-paper__1');
+  assert.deepEqual(trainFlags(paper.train), ['--total-steps=3000', '--actor-hidden=64,64', '--env=Pendulum-v1', '--algo=td3', '--seed=1', '--critic=hyper', '--hyper-preset=paper']);
+});
+
+it('rejects bad specs with a message naming the key', () => {
+  const bad = (patch: (s: ReturnType<typeof base>) => unknown, re: RegExp): void => {
+    const s = base();
+    const out = patch(s) ?? s;
+    assert.throws(() => parseSpec(out, 'demo.json'), re);
+  };
+  bad((s) => ({ ...s, extra: 1 }), /'extra' is not a known key/);
+  bad((s) => { delete (s as Partial<typeof s>).grid; }, /'grid' is required/);
+  bad((s) => { s.name = 'a/b'; }, /'name' must be a folder-safe name/);
+  bad((s) => { s.grid.env = ['Pendulum-v9']; }, /'grid.env\[0\]' must be a registered environment/);
+  bad((s) => { s.grid.critic = ['mlp', 'big']; }, /'grid.critic\[1\]' must be one of mlp, hyper/);
+  bad((s) => { s.grid.seed = [1, 1]; }, /'grid.seed' lists 1 twice/);
+  bad((s) => { s.grid.algo = []; }, /'grid.algo' must be a non-empty list/);
+  bad((s) => { (s.grid as Record<string, unknown>).lr = [1]; }, /'grid.lr' is not a known key/);
+  bad((s) => { (s.train as Record<string, unknown>).seed = 3; }, /'train.seed' is set by the grid/);
+  bad((s) => { (s.train as Record<string, unknown>).runsDir = 'x'; }, /'train.runsDir' is set by the experiment runner/);
+  bad((s) => { (s.train as Record<string, unknown>).totlSteps = 3; }, /cell Pendulum-v1__td3-mlp__1: .*unknown config key 'totlSteps'/);
+  bad((s) => { s.train.totalSteps = -1; }, /'totalSteps' must be a positive integer/);
+  bad((s) => { (s.overrides[0]!.where as Record<string, unknown>).critc = 'mlp'; }, /'overrides\[0\].where.critc' is not a known key/);
+  bad((s) => { (s.overrides[0]!.where as Record<string, unknown>).algo = 'ppo'; }, /'overrides\[0\].where.algo' must be one of td3, sac/);
+});
