@@ -3,7 +3,7 @@
  * AUC (mean and 95% bootstrap CI over seeds), the steps its mean curve needs to reach
  * the MLP baseline's final mean score, and its relative gain over the MLP; written as
  * results.json and results.md, with learning-curve and (when the gradient diagnostic
- * has written `diagnostics/<run>.json`) cosine-similarity figures as SVG and PNG.
+ * has written `<run>/diagnostics/grad.json`) cosine-similarity figures as SVG and PNG.
  * Only finished runs (with `done.json`) count; unfinished ones are listed as pending.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ export interface GroupSummary {
   critics: CriticSummary[];
 }
 
-/** A cosine-similarity diagnostic file, `diagnostics/<run id>.json`, as the gradient diagnostic writes it. */
+/** A cosine-similarity diagnostic file, `<run>/diagnostics/grad.json`, as `hyperrl diagnose grad` writes it. */
 export interface CosineDiagnostic {
   checkpoints: { step: number; cosine: { mean: number; lo: number; hi: number } }[];
 }
@@ -137,7 +137,8 @@ function readCosine(file: string): Curve & { lo: number[]; hi: number[] } {
 }
 
 /**
- * Cosine-similarity panels from `diagnostics/<run id>.json`: with one seed, the band is
+ * Cosine-similarity panels from each run's `diagnostics/grad.json` (written by
+ * `hyperrl diagnose grad <run>`): with one seed, the band is
  * the diagnostic's own CI over states; with several, the mean over seeds with a
  * bootstrap CI over seeds.
  */
@@ -146,7 +147,7 @@ function cosinePanels(spec: ExperimentSpec, dir: string, opts: ReportOptions): P
   const all = cells(spec);
   for (const env of spec.grid.env) for (const algo of spec.grid.algo) for (const critic of spec.grid.critic) {
     const runs = all.filter((c) => c.env === env && c.algo === algo && c.critic === critic)
-      .map((c) => join(dir, 'diagnostics', `${c.id}.json`)).filter((f) => existsSync(f)).map(readCosine);
+      .map((c) => join(cellRunDir(dir, c), 'diagnostics', 'grad.json')).filter((f) => existsSync(f)).map(readCosine);
     if (runs.length === 0) continue;
     const band = runs.length === 1 ? { steps: runs[0]!.steps, mean: runs[0]!.values, lo: runs[0]!.lo, hi: runs[0]!.hi } : meanCurve(runs, { ...opts.bootstrap, resamples: 2000 });
     const key = `${env} · ${algoName(algo)}`;

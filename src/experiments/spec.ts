@@ -181,10 +181,14 @@ function criticSettings(critic: GridCritic): Json {
 
 export const cellId = (c: Pick<Cell, 'env' | 'algo' | 'critic' | 'seed'>): string => `${c.env}__${c.algo}-${c.critic}__${c.seed}`;
 
-/** Every cell of the grid, env-major, seeds innermost; each train config resolved (throws ConfigError naming the cell). */
+/**
+ * Every cell of the grid, seed-major (all cells of seed 1 first), so an experiment stopped
+ * part-way has covered as many env × algo × critic cells as possible; each train config
+ * resolved (throws ConfigError naming the cell).
+ */
 export function cells(spec: ExperimentSpec): Cell[] {
   const out: Cell[] = [];
-  for (const env of spec.grid.env) for (const algo of spec.grid.algo) for (const critic of spec.grid.critic) for (const seed of spec.grid.seed) {
+  for (const seed of spec.grid.seed) for (const env of spec.grid.env) for (const algo of spec.grid.algo) for (const critic of spec.grid.critic) {
     const coords = { env, algo, critic, seed };
     const train: Json = { ...spec.train };
     for (const o of spec.overrides) if (matches(o.where, coords)) Object.assign(train, o.train);

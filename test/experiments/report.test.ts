@@ -26,10 +26,11 @@ function fakeExperiment(): string {
     writeFileSync(join(run, 'metrics.jsonl'), rows.join('\n') + '\n');
     if (!(env === 'Hopper-v5' && critic === 'hyper' && seed === 3)) writeFileSync(join(run, 'done.json'), '{}\n');
   }
-  mkdirSync(join(dir, 'diagnostics'));
   for (const critic of ['mlp', 'hyper']) {
     const checkpoints = [10000, 20000].map((step) => ({ step, cosine: { mean: critic === 'mlp' ? 0.2 : 0.5, lo: critic === 'mlp' ? 0.1 : 0.4, hi: critic === 'mlp' ? 0.3 : 0.6 } }));
-    writeFileSync(join(dir, 'diagnostics', `HalfCheetah-v5__td3-${critic}__1.json`), JSON.stringify({ checkpoints }));
+    const diag = join(dir, 'runs', `HalfCheetah-v5__td3-${critic}__1`, 'diagnostics');
+    mkdirSync(diag);
+    writeFileSync(join(diag, 'grad.json'), JSON.stringify({ checkpoints }));
   }
   return dir;
 }

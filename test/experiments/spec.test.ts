@@ -10,17 +10,17 @@ const base = () => ({
   overrides: [{ where: { algo: 'sac', critic: 'mlp' }, train: { totalSteps: 4000 } }],
 });
 
-it('expands the grid into cells with fixed run folders and merged train settings', () => {
+it('expands the grid seed-major into cells with fixed run folders and merged train settings', () => {
   const spec = parseSpec(base(), 'demo.json');
   const all = cells(spec);
   assert.deepEqual(all.map((c) => c.id), [
-    'Pendulum-v1__td3-mlp__1', 'Pendulum-v1__td3-mlp__2', 'Pendulum-v1__td3-hyper-paper__1', 'Pendulum-v1__td3-hyper-paper__2',
-    'Pendulum-v1__sac-mlp__1', 'Pendulum-v1__sac-mlp__2', 'Pendulum-v1__sac-hyper-paper__1', 'Pendulum-v1__sac-hyper-paper__2',
+    'Pendulum-v1__td3-mlp__1', 'Pendulum-v1__td3-hyper-paper__1', 'Pendulum-v1__sac-mlp__1', 'Pendulum-v1__sac-hyper-paper__1',
+    'Pendulum-v1__td3-mlp__2', 'Pendulum-v1__td3-hyper-paper__2', 'Pendulum-v1__sac-mlp__2', 'Pendulum-v1__sac-hyper-paper__2',
   ]);
-  const paper = all[2]!;
+  const paper = all[1]!;
   assert.deepEqual(paper.train, { totalSteps: 3000, actorHidden: [64, 64], env: 'Pendulum-v1', algo: 'td3', seed: 1, critic: 'hyper', hyperPreset: 'paper' });
-  assert.equal(all[4]!.totalSteps, 4000);
-  assert.equal(all[6]!.totalSteps, 3000);
+  assert.equal(all[2]!.totalSteps, 4000);
+  assert.equal(all[3]!.totalSteps, 3000);
   assert.equal(cellRunDir('results/x', paper), 'results/x/runs/Pendulum-v1__td3-hyper-paper__1');
   assert.deepEqual(trainFlags(paper.train), ['--total-steps=3000', '--actor-hidden=64,64', '--env=Pendulum-v1', '--algo=td3', '--seed=1', '--critic=hyper', '--hyper-preset=paper']);
 });
