@@ -200,6 +200,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         episodeLength = 0;
         episode++;
         needsReset = true;
+        // The loop is synchronous between checkpoints: give pending signal handlers (SIGINT, a parent
+        // that went away) a turn once per episode, or an interrupt would only be seen at the next checkpoint.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const stopping = stopRequested || (opts.stopAtStep !== undefined && step >= opts.stopAtStep);
         if (checkpointDue || stopping) {
           await checkpoint();
