@@ -15,6 +15,8 @@ commands:
   info                     machine, CPU features and the compute backend in use
   bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
   bench nn [--quick]       autodiff vs raw-kernel steps and critic presets (bench/results/nn-<date>.json)
+  bench envs [--quick]     env steps/s vs bare mj_step, vector-env scaling (bench/results/envs-<date>.json)
+  bench rl [--quick]       whole training runs: Pendulum wall time, HalfCheetah throughput (bench/results/rl-<date>.json)
 
 environment:
   HYPERRL_BACKEND=native|wasm|js   force a compute backend (fails if it cannot load)`;
@@ -48,8 +50,14 @@ async function main(argv: string[]): Promise<number> {
       const quick = flags.includes('--quick');
       if (what === 'core') await (await import('../../bench/core/run.js')).runCoreBench({ quick });
       else if (what === 'nn') await (await import('../../bench/nn/run.js')).runNnBench({ quick });
-      else {
-        console.error(`hyperrl bench: unknown benchmark '${what ?? ''}'; available: core, nn`);
+      else if (what === 'rl') await (await import('../../bench/rl/run.js')).runRlBench({ quick });
+      else if (what === 'envs') {
+        // The envs benchmark times worker threads itself; it runs as its own process.
+        const { spawnSync } = await import('node:child_process');
+        const script = new URL('../../bench/envs/run.js', import.meta.url).pathname;
+        return spawnSync(process.execPath, [script, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' }).status ?? 1;
+      } else {
+        console.error(`hyperrl bench: unknown benchmark '${what ?? ''}'; available: core, nn, envs, rl`);
         return 2;
       }
       return 0;
