@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { BACKEND_NAMES, createBackend, defaultBackend, probeBackends } from '../tensor/backends/index.js';
 import { nativeInfo } from '../tensor/backends/native/index.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../core/version.js';
 
 /** CPU SIMD features from /proc/cpuinfo, for machines where the native addon did not build. */
 function cpuinfoFeatures(): string[] {

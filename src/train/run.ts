@@ -15,6 +15,7 @@ import type { Env } from '../envs/core.js';
 import { make } from '../envs/registry.js';
 import { Box } from '../envs/spaces.js';
 import { ReplayBuffer } from '../replay/replay-buffer.js';
+import { packageVersion } from '../core/version.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
@@ -82,8 +83,7 @@ function versions(engine: Engine): Record<string, string> {
   try {
     git = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('../../..', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   } catch { /* not a git checkout */ }
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return { hyperrl: pkg.version, git, node: process.version, backend: `${engine.backend.name} (${engine.backend.detail})` };
+  return { hyperrl: packageVersion(), git, node: process.version, backend: `${engine.backend.name} (${engine.backend.detail})` };
 }
 
 /** The run's agent with fresh parameters (load a checkpoint or snapshot into it). */
@@ -109,6 +109,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${rc.algo}-${ac.critic}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(runDir, { recursive: true });
   const metrics = new MetricsLog(runDir);
+  // Read once: every checkpoint records them, and `git rev-parse` is a process spawn.
+  const runVersions = versions(engine);
   let step = 0, episode = 0, updates = 0, elapsedBefore = 0;
   if (opts.resumeDir !== undefined) {
     const meta = await loadCheckpoint(runDir, agent, replay);
@@ -117,7 +119,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     metrics.truncateAfter(step);
     progress.log(`resuming ${runDir} at step ${step} (episode ${episode})`);
   } else {
-    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: versions(engine) }, null, 2) + '\n');
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: runVersions }, null, 2) + '\n');
     progress.log(`run ${runDir}: ${rc.algo.toUpperCase()} (${ac.critic} critic) on ${rc.env}, seed ${rc.seed}, ${engine.backend.name} backend`);
   }
 
@@ -148,7 +150,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let spsStep = step, spsTime = t0, sps = 0;
   const checkpoint = (): Promise<void> => saveCheckpoint(runDir, agent, replay, {
     format: 1, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
-    savedAt: new Date().toISOString(), versions: versions(engine),
+    savedAt: new Date().toISOString(), versions: runVersions,
   } satisfies CheckpointMeta);
 
   try {
