@@ -144,7 +144,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const obsDim = env.observationSpace.size, actionSpace = env.actionSpace as Box;
   const obs = new Float64Array(obsDim), action = new Float64Array(actionSpace.size);
   let needsReset = true, episodeReturn = 0, episodeLength = 0, lastReturn: number | null = null;
-  let checkpointDue = false, lastUpdate: UpdateMetrics = {};
+  let checkpointDue = false;
+  const lastUpdate: UpdateMetrics = {};
   const phase = { steps: 0, seconds: 0, envSeconds: 0, actSeconds: 0, updateSeconds: 0 };
   const t0 = performance.now();
   let spsStep = step, spsTime = t0, sps = 0;
@@ -174,7 +175,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       episodeLength++;
       step++;
       const tUpdate = performance.now();
-      if (step > rc.learningStarts) lastUpdate = agent.update(replay, updates++);
+      // Merged so the last value of every metric is logged, also those of delayed (actor) updates.
+      if (step > rc.learningStarts) Object.assign(lastUpdate, agent.update(replay, updates++));
       if (learning) {
         const tEnd = performance.now();
         phase.steps++;
