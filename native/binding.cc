@@ -338,6 +338,24 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value GemmBiasAct(napi_env env, napi_callback_info info) {
+  BEGIN(14)
+  int ta = a.flag(0), tb = a.flag(1);
+  int64_t m = a.i64(2), n = a.i64(3), k = a.i64(4);
+  int64_t lda = a.i64(6), ldb = a.i64(8), ldc = a.i64(13);
+  double beta = a.num(9);
+  int act = (int)a.i64(11);
+  if (a.failed) return nullptr;
+  if (m < 0 || n < 0 || k < 0) { a.fail("gemmBiasAct: negative size"); return nullptr; }
+  const float* A = a.region(5, ta ? k : m, ta ? m : k, lda, false, "a");
+  const float* B = a.region(7, tb ? n : k, tb ? k : n, ldb, false, "b");
+  const float* bias = a.region(10, 1, n, n, true, "bias");
+  float* C = a.region(12, m, n, ldc, false, "c");
+  if (a.failed) return nullptr;
+  a.s->k->gemmBiasAct(ta, tb, m, n, k, A, lda, B, ldb, (float)beta, bias, act, C, ldc);
+  return nullptr;
+}
+
 napi_value BiasAct(napi_env env, napi_callback_info info) {
   BEGIN(6)
   int64_t rows = a.i64(0), cols = a.i64(1);
@@ -531,7 +549,7 @@ NAPI_MODULE_INIT() {
   const Fn fns[] = {
     {"setArena", SetArena}, {"allocArena", AllocArena}, {"isa", Isa}, {"setIsa", SetIsa}, {"isas", Isas},
     {"cpuFeatures", CpuFeatures}, {"fmaPeak", FmaPeak},
-    {"gemm", Gemm}, {"biasAct", BiasAct}, {"actBackward", ActBackward}, {"colSum", ColSum},
+    {"gemm", Gemm}, {"gemmBiasAct", GemmBiasAct}, {"biasAct", BiasAct}, {"actBackward", ActBackward}, {"colSum", ColSum},
     {"dynamicForward", DynamicForward}, {"dynamicBackward", DynamicBackward}, {"adam", Adam},
     {"polyak", Polyak}, {"unary", UnaryK}, {"binary", BinaryK}, {"clamp", Clamp}, {"axpby", Axpby},
     {"reduce", ReduceK}, {"fill", Fill}, {"sumSquares", SumSquares},

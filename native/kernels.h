@@ -20,6 +20,8 @@ struct Kernels {
   const char* name;
   void (*gemm)(int transA, int transB, idx_t m, idx_t n, idx_t k, float alpha,
                const float* a, idx_t lda, const float* b, idx_t ldb, float beta, float* c, idx_t ldc);
+  void (*gemmBiasAct)(int transA, int transB, idx_t m, idx_t n, idx_t k, const float* a, idx_t lda,
+                      const float* b, idx_t ldb, float beta, const float* bias, int act, float* c, idx_t ldc);
   void (*biasAct)(idx_t rows, idx_t cols, const float* x, const float* bias, int act, float* y);
   void (*actBackward)(int act, idx_t n, const float* y, const float* dy, float* dx);
   void (*colSum)(idx_t rows, idx_t cols, const float* x, float* out, float beta);

@@ -59,8 +59,7 @@ function adamOver(be: Backend, params: number, grads: number, n: number): () => 
 function denseForward(be: Backend, layers: Dense[], batch: number, x: number, acts: number[], lastAct: ActCode): void {
   let inp = x;
   layers.forEach((L, l) => {
-    be.gemm(false, false, batch, L.out, L.inp, 1, inp, L.inp, L.w, L.out, 0, acts[l]!, L.out);
-    be.biasAct(batch, L.out, acts[l]!, L.b, l === layers.length - 1 ? lastAct : Act.relu, acts[l]!);
+    be.gemmBiasAct(false, false, batch, L.out, L.inp, inp, L.inp, L.w, L.out, 0, L.b, l === layers.length - 1 ? lastAct : Act.relu, acts[l]!, L.out);
     inp = acts[l]!;
   });
 }
@@ -165,8 +164,7 @@ export function hyperCriticStep(be: Backend, batch = 256, stateDim = 17, actionD
     flopsPerStep: flops,
     step() {
       denseForward(be, layers, batch, s, acts, Act.identity);
-      be.gemm(false, false, batch, headOut, width, 1, z, width, head.w, headOut, 0, H, headOut);
-      be.biasAct(batch, headOut, H, head.b, Act.identity, H);
+      be.gemmBiasAct(false, false, batch, headOut, width, z, width, head.w, headOut, 0, head.b, Act.identity, H, headOut);
       be.dynamicForward(batch, hidden, actionDim, a, actionDim, H + W1, headOut, H + G1, headOut, H + C1, headOut, Act.relu, h, hidden);
       be.dynamicForward(batch, 1, hidden, h, hidden, H + W2, headOut, H + G2, headOut, H + C2, headOut, Act.identity, q, 1);
 

@@ -32,6 +32,14 @@ export interface Backend {
     alpha: number, a: number, lda: number, b: number, ldb: number,
     beta: number, c: number, ldc: number): void;
 
+  /**
+   * C[M×N] = act(op(A)·op(B) + beta·C + bias), a dense layer's forward in one call (native:
+   * the bias and activation are applied to each tile as it is stored); bias may be NONE;
+   * beta = 1 adds the products of earlier input blocks (beta = 0: C is not read).
+   */
+  gemmBiasAct(transA: boolean, transB: boolean, m: number, n: number, k: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, bias: number, act: ActCode, c: number, ldc: number): void;
+
   /** y[i,j] = act(x[i,j] + bias[j]) over a rows×cols contiguous block; bias may be NONE; y may alias x. */
   biasAct(rows: number, cols: number, x: number, bias: number, act: ActCode, y: number): void;
 

@@ -26,8 +26,12 @@ function finite(c: Ctx, name: string, v: number): void {
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(c, `argument '${name}' must be a finite number, got ${v}`);
 }
 
+const validCodes = new WeakMap<Record<string, number>, ReadonlySet<number>>();
+
 function code(c: Ctx, name: string, v: number, table: Record<string, number>): void {
-  if (!Object.values(table).includes(v)) fail(c, `argument '${name}' is not a valid op code: ${v}`);
+  let codes = validCodes.get(table);
+  if (codes === undefined) validCodes.set(table, (codes = new Set(Object.values(table))));
+  if (!codes.has(v)) fail(c, `argument '${name}' is not a valid op code: ${v}`);
 }
 
 /** A strided region: `rows` rows of `cols` contiguous elements, `ld` apart. */
@@ -62,6 +66,17 @@ export function withValidation(be: Backend): Backend {
       leading(x, 'lda', lda, aCols, aRows); leading(x, 'ldb', ldb, bCols, bRows); leading(x, 'ldc', ldc, n, m);
       region(x, 'a', a, aRows, aCols, lda); region(x, 'b', b, bRows, bCols, ldb); region(x, 'c', c, m, n, ldc);
       be.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+
+    gemmBiasAct(transA, transB, m, n, k, a, lda, b, ldb, beta, bias, act, c, ldc) {
+      const x = ctx('gemmBiasAct');
+      size(x, 'm', m, 1); size(x, 'n', n, 1); size(x, 'k', k, 1); finite(x, 'beta', beta); code(x, 'act', act, Act);
+      const [aRows, aCols] = transA ? [k, m] : [m, k];
+      const [bRows, bCols] = transB ? [n, k] : [k, n];
+      leading(x, 'lda', lda, aCols, aRows); leading(x, 'ldb', ldb, bCols, bRows); leading(x, 'ldc', ldc, n, m);
+      region(x, 'a', a, aRows, aCols, lda); region(x, 'b', b, bRows, bCols, ldb); region(x, 'c', c, m, n, ldc);
+      optionalRegion(x, 'bias', bias, 1, n, n);
+      be.gemmBiasAct(transA, transB, m, n, k, a, lda, b, ldb, beta, bias, act, c, ldc);
     },
 
     biasAct(rows, cols, xo, bias, act, y) {

@@ -151,6 +151,38 @@ for (const { label, make, isa } of targets) {
       gemmCases().forEach((gc, i) => checkGemm(be, ref, gc, 1000 + i));
     });
 
+    it('computes the fused dense layer act(op(A)·op(B) + bias) on every GEMM path within the dot-product bound', () => {
+      const rng = makeRng(10);
+      // Packed tiles with and without edge columns (578 = 36 vectors + 2), the split and transposed-solve
+      // paths, gemv (n = 1, m = 1), rank-1 (k = 1), few columns, then random awkward shapes.
+      const shapes: [boolean, boolean, number, number, number][] = [
+        [false, false, 256, 578, 256], [true, false, 256, 578, 256], [false, true, 64, 578, 40], [false, false, 256, 256, 23],
+        [false, false, 256, 1, 256], [false, false, 1, 256, 64], [false, false, 33, 17, 1], [true, false, 100, 6, 64], [false, false, 40, 5, 70],
+      ];
+      for (let t = 0; t < 16; t++) shapes.push([rng.next() < 0.5, rng.next() < 0.5, rng.pick(AWKWARD), rng.pick(AWKWARD), rng.pick(AWKWARD)]);
+      shapes.forEach(([tA, tB, m, n, k], t) => {
+        const act = ACTS[t % ACTS.length]!, withBias = t % 3 !== 2, pad = t % 2 === 0 ? 0 : 3, beta = t % 4 === 3 ? 1 : 0;
+        const [aRows, aCols] = tA ? [k, m] : [m, k];
+        const [bRows, bCols] = tB ? [n, k] : [k, n];
+        const lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
+        const inp = { a: randomArray(rng, aRows * lda), b: randomArray(rng, bRows * ldb), bias: randomArray(rng, n),
+          // beta = 0 must not read C: NaN there would poison the result if it did.
+          c: beta === 0 ? new Float64Array(m * ldc).fill(NaN) : randomArray(rng, m * ldc) };
+        const { got, want } = runBoth(be, ref, inp, (b, o) => b.gemmBiasAct(tA, tB, m, n, k, o.a!, lda, o.b!, ldb, beta, withBias ? o.bias! : NONE, act, o.c!, ldc));
+        const A = Float32Array.from(inp.a), B = Float32Array.from(inp.b), Bias = Float32Array.from(inp.bias), C = Float32Array.from(inp.c);
+        const at = (i: number, p: number): number => (tA ? A[p * lda + i]! : A[i * lda + p]!);
+        const bt = (p: number, j: number): number => (tB ? B[j * ldb + p]! : B[p * ldb + j]!);
+        // Every activation here is 1-Lipschitz, so the pre-activation bound carries over, plus the activation's own rounding.
+        assertClose(`gemmBiasAct tA=${tA} tB=${tB} m=${m} n=${n} k=${k} beta=${beta} act=${act} bias=${withBias} pad=${pad}`, got.c!, want.c!, (idx) => {
+          const i = Math.floor(idx / ldc), j = idx % ldc;
+          if (j >= n) return beta === 0 ? Infinity : 0; // padding columns: untouched (NaN stays NaN when beta = 0)
+          let absDot = 0;
+          for (let p = 0; p < k; p++) absDot += Math.abs(at(i, p) * bt(p, j));
+          return (k + 5) * U32 * (absDot + (beta === 0 ? 0 : Math.abs(C[idx]!)) + (withBias ? Math.abs(Bias[j]!) : 0)) + 8 * U32 * (Math.abs(want.c![idx]!) + 1);
+        });
+      });
+    });
+
     it('computes the fused bias + activation and its backward for every activation', () => {
       const rng = makeRng(11);
       for (const act of ACTS) {
@@ -201,8 +233,14 @@ for (const { label, make, isa } of targets) {
         const label = `adam n=${n} wd=${wd} decoupled=${decoupled} step=${step}`;
         assertClose(`${label} m`, got.m!, want.m!, (i) => 3 * U32 * (Math.abs(inp.m[i]!) + Math.abs(inp.g[i]!) + wd * Math.abs(inp.p[i]!)));
         assertClose(`${label} v`, got.v!, want.v!, (i) => 4 * U32 * (Math.abs(inp.v[i]!) + (Math.abs(inp.g[i]!) + wd * Math.abs(inp.p[i]!)) ** 2));
-        // The step itself is at most ~lr·|m̂|/(√v̂+eps); allow 16 u of it plus rounding of p.
-        assertClose(`${label} p`, got.p!, want.p!, (i) => 2 * U32 * Math.abs(inp.p[i]!) + 16 * U32 * Math.abs(inp.p[i]! - want.p![i]!) + 1e-30);
+        // p moves by lr/bc1 · m/(√(v/bc2) + eps): 16 u of that step, rounding of p, and the step's
+        // share of m's own rounding error (large relative to m where b1·m and (1−b1)·g cancel).
+        const bc1 = 1 - 0.9 ** step, bc2 = 1 - 0.999 ** step;
+        assertClose(`${label} p`, got.p!, want.p!, (i) => {
+          const mErr = 3 * U32 * (Math.abs(inp.m[i]!) + Math.abs(inp.g[i]!) + wd * Math.abs(inp.p[i]!));
+          const stepPerM = lr / bc1 / (Math.sqrt(want.v![i]! / bc2) + 1e-8);
+          return 2 * U32 * Math.abs(inp.p[i]!) + 16 * U32 * Math.abs(inp.p[i]! - want.p![i]!) + stepPerM * mErr + 1e-30;
+        });
       }
     });
 

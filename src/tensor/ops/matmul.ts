@@ -25,8 +25,8 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
 }
 
 /**
- * Dense layer y = act(x·W + b) with W stored in×out: one GEMM plus one fused
- * bias+activation pass forward; backward is activationGrad, two GEMMs and a column sum.
+ * Dense layer y = act(x·W + b) with W stored in×out: one GEMM with the bias and
+ * activation fused in forward; backward is activationGrad, two GEMMs and a column sum.
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor | null, act: ActCode = Act.identity): Tensor {
   const [batch, inp] = dims2(x, 'linear', 'x');
@@ -35,8 +35,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, act: ActCode = Ac
   if (b !== null && b.size !== out) throw new RangeError(`linear: bias has ${b.size} elements, expected ${out}`);
   const e = x.engine;
   const y = e.empty([batch, out]);
-  e.backend.gemm(false, false, batch, out, inp, 1, x.offset, inp, w.offset, out, 0, y.offset, out);
-  e.backend.biasAct(batch, out, y.offset, b === null ? NONE : b.offset, act, y.offset);
+  e.backend.gemmBiasAct(false, false, batch, out, inp, x.offset, inp, w.offset, out, 0, b === null ? NONE : b.offset, act, y.offset, out);
   const inputs = b === null ? [x, w] : [x, w, b];
   return e.record(y, 'linear', inputs, (dy) => {
     const dz = activationGrad(y, dy, act);

@@ -53,6 +53,14 @@ export function createJsBackend(dtype: DType = 'float32', initialElements?: numb
       }
     },
 
+    gemmBiasAct(transA, transB, m, n, k, a, lda, b, ldb, beta, bias, act, c, ldc) {
+      this.gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
+      const x = d();
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) x[c + i * ldc + j] = activate(act, x[c + i * ldc + j]! + (bias === NONE ? 0 : x[bias + j]!));
+      }
+    },
+
     biasAct(rows, cols, xo, bias, act, y) {
       const x = d();
       for (let i = 0; i < rows; i++) {

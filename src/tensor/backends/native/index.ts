@@ -28,6 +28,8 @@ interface Addon {
   fmaPeak(ms?: number, isa?: string): number;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
     b: number, ldb: number, beta: number, c: number, ldc: number): void;
+  gemmBiasAct(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number,
+    ldb: number, beta: number, bias: number, act: number, c: number, ldc: number): void;
   biasAct(rows: number, cols: number, x: number, bias: number, act: number, y: number): void;
   actBackward(act: number, n: number, y: number, dy: number, dx: number): void;
   colSum(rows: number, cols: number, x: number, out: number, beta: number): void;
@@ -135,6 +137,10 @@ export function createNativeBackend(initialElements?: number | { initialElements
     gemm(transA, transB, m, nn, k, alpha, a, lda, b, ldb, beta, c, ldc) {
       if (boundArena !== self) bind();
       n.gemm(transA ? 1 : 0, transB ? 1 : 0, m, nn, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+    gemmBiasAct(transA, transB, m, nn, k, a, lda, b, ldb, beta, bias, act, c, ldc) {
+      if (boundArena !== self) bind();
+      n.gemmBiasAct(transA ? 1 : 0, transB ? 1 : 0, m, nn, k, a, lda, b, ldb, beta, bias, act, c, ldc);
     },
     biasAct(rows, cols, x, bias, act, y) {
       if (boundArena !== self) bind();

@@ -193,6 +193,11 @@ function backendFromInstance(instance: WebAssembly.Instance, opts: WasmBackendOp
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
       gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     },
+    gemmBiasAct(transA, transB, m, n, k, a, lda, b, ldb, beta, bias, act, c, ldc) {
+      gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
+      if (ldc === n) ex.biasAct(m, n, c, bias, act, c);
+      else for (let i = 0; i < m; i++) ex.biasAct(1, n, c + i * ldc, bias, act, c + i * ldc);
+    },
     biasAct: ex.biasAct,
     actBackward: ex.actBackward,
     colSum: ex.colSum,
