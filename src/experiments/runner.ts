@@ -7,12 +7,17 @@
  * reaches only the runner, which passes one SIGINT per Ctrl-C on (the first lets each
  * child finish its episode and checkpoint; a second makes them quit at once). If the
  * runner itself dies, each child sees its IPC channel close and stops the same way.
+ * A finished run that kept parameter snapshots (`snapshotEvery`) then gets its
+ * gradient-quality diagnostic (`hyperrl diagnose grad`, log in `diagnose.log`) in the
+ * same job slot; the diagnostic resumes too, so an interrupted one is finished later.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kebab } from '../cli/flags.js';
+import { readGradReport } from '../diagnostics/grad-report.js';
 import { ConfigError } from '../train/config.js';
+import { snapshotSteps } from '../train/snapshots.js';
 import { resolveTrainConfig, type ResolvedConfig } from '../train/run.js';
 import { cellRunDir, cells, type Cell, type ExperimentSpec } from './spec.js';
 
@@ -41,6 +46,14 @@ export interface RunnerResult {
 export type CellStatus = { state: 'done' | 'resume'; step: number } | { state: 'fresh'; step: 0 };
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+
+/** Whether a run has parameter snapshots that its gradient-quality report does not cover yet. */
+export function needsDiagnosis(dir: string): boolean {
+  const snapshots = snapshotSteps(dir);
+  if (snapshots.length === 0) return false;
+  const done = new Set((readGradReport(dir)?.checkpoints ?? []).map((c) => c.step));
+  return snapshots.some((s) => !done.has(s));
+}
 
 /** The step of the run folder's checkpoint, or null if it has none. */
 function checkpointStep(dir: string): number | null {
@@ -132,9 +145,12 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     const dir = cellRunDir(opts.dir, cell);
     const status = cellStatus(dir, cell);
     if (status.state === 'done') result.skipped.push(cell.id);
-    else queue.push({ cell, dir, status });
+    // A finished run whose diagnostic is missing or incomplete goes first (it only needs the diagnostic).
+    if (status.state === 'done' && needsDiagnosis(dir)) queue.unshift({ cell, dir, status });
+    else if (status.state !== 'done') queue.push({ cell, dir, status });
   }
-  log(`experiment ${spec.name}: ${all.length} runs, ${result.skipped.length} already done, ${queue.filter((q) => q.status.state === 'resume').length} to resume, ${queue.filter((q) => q.status.state === 'fresh').length} to start; up to ${opts.jobs} at once; folder ${opts.dir}`);
+  const toDiagnose = queue.filter((q) => q.status.state === 'done').length;
+  log(`experiment ${spec.name}: ${all.length} runs, ${result.skipped.length} already done${toDiagnose ? ` (${toDiagnose} without their gradient diagnostic)` : ''}, ${queue.filter((q) => q.status.state === 'resume').length} to resume, ${queue.filter((q) => q.status.state === 'fresh').length} to start; up to ${opts.jobs} at once; folder ${opts.dir}`);
   if (queue.length === 0) return result;
 
   const running = new Map<string, { child: ChildProcess; dir: string; cell: Cell; startStep: number; started: number }>();
@@ -142,7 +158,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   let progressed = 0; // env steps done by this runner's children that have exited
   let stopping = false;
 
-  const remainingSteps = (): number => queue.reduce((a, q) => a + q.cell.totalSteps - q.status.step, 0)
+  const remainingSteps = (): number => queue.reduce((a, q) => a + (q.status.state === 'done' ? 0 : q.cell.totalSteps - q.status.step), 0)
     + [...running.values()].reduce((a, r) => a + r.cell.totalSteps - loggedStep(r.dir), 0);
   const progressLine = (): void => {
     const live = [...running.values()].map((r) => ({ r, step: loggedStep(r.dir) }));
@@ -164,12 +180,34 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   process.on('SIGTERM', onSignal);
   const ticker = setInterval(progressLine, (opts.progressEvery ?? 30) * 1000);
 
+  /** `hyperrl diagnose grad` on a finished run, as a child like the training runs (stopped the same way). */
+  const diagnose = async (cell: Cell, dir: string): Promise<void> => {
+    const out = openSync(join(dir, 'diagnose.log'), 'a');
+    const child = spawn(process.execPath, [CLI, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true });
+    closeSync(out);
+    writeFileSync(join(dir, PID), String(child.pid));
+    const started = performance.now();
+    running.set(cell.id, { child, dir, cell, startStep: cell.totalSteps, started });
+    log(`diagnose ${cell.id} (gradient quality at its ${snapshotSteps(dir).length} snapshots)`);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    running.delete(cell.id);
+    rmSync(join(dir, PID), { force: true });
+    const took = formatDuration((performance.now() - started) / 1000);
+    if (code === 0 && !needsDiagnosis(dir)) log(`diagnosed ${cell.id} in ${took}`);
+    else if (stopping) log(`stopped the diagnostic of ${cell.id} (resumes with the experiment)`);
+    else log(`FAILED the diagnostic of ${cell.id} (exit ${code}) after ${took}; see ${join(dir, 'diagnose.log')}`);
+  };
+
   const launch = async (item: (typeof queue)[number]): Promise<void> => {
     const { cell, dir } = item;
     await waitForEarlierChild(dir, log);
     if (stopping) return;
     const status = cellStatus(dir, cell); // re-read: an earlier child may have checkpointed meanwhile
-    if (status.state === 'done') { result.skipped.push(cell.id); return; }
+    if (status.state === 'done') {
+      if (item.status.state !== 'done') result.skipped.push(cell.id);
+      if (needsDiagnosis(dir)) await diagnose(cell, dir);
+      return;
+    }
     if (status.state === 'fresh') rmSync(dir, { recursive: true, force: true }); // a run killed before its first checkpoint
     mkdirSync(dir, { recursive: true });
     const args = status.state === 'resume' ? ['train', `--resume=${dir}`] : ['train', `--run-dir=${dir}`, ...trainFlags(cell.train)];
@@ -199,6 +237,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
       }
       resolve();
     }));
+    if (!stopping && existsSync(join(dir, DONE)) && needsDiagnosis(dir)) await diagnose(cell, dir);
   };
 
   const worker = async (): Promise<void> => {

@@ -49,7 +49,12 @@ export interface ExperimentSpec {
   grid: Grid;
   train: Record<string, unknown>;
   overrides: CellOverride[];
+  /** `hyperrl diagnose grad` options for the runs that keep snapshots (e.g. { "states": 15 }); the authors' defaults otherwise. */
+  diagnose: Record<string, number>;
 }
+
+/** The diagnostic's numeric options a spec may set (the flags of `hyperrl diagnose grad`). */
+const DIAGNOSE_KEYS = ['states', 'actions', 'every', 'noiseStd', 'holdSteps', 'maxEpisodeSteps', 'gamma', 'seed', 'envs'] as const;
 
 /** One training run of the grid. */
 export interface Cell {
@@ -126,7 +131,7 @@ class SpecReader {
 /** Validate a parsed spec; `source` names it in error messages. */
 export function parseSpec(raw: unknown, source: string): ExperimentSpec {
   const r: SpecReader = new SpecReader(source); // annotated so that r.fail (never) narrows types
-  const top = r.object(raw, '', ['name', 'description', 'grid', 'train', 'overrides'], ['name', 'grid']);
+  const top = r.object(raw, '', ['name', 'description', 'grid', 'train', 'overrides', 'diagnose'], ['name', 'grid']);
   if (typeof top.name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(top.name)) r.fail('name', `must be a folder-safe name (letters, digits, . _ -), got ${JSON.stringify(top.name)}`);
   if (top.description !== undefined && typeof top.description !== 'string') r.fail('description', 'must be a string');
   const g = r.object(top.grid, 'grid', GRID_KEYS, GRID_KEYS);
@@ -151,7 +156,14 @@ export function parseSpec(raw: unknown, source: string): ExperimentSpec {
       return { where, train: r.train(ov.train, `${key}.train`) };
     });
   })();
-  const spec: ExperimentSpec = { name: top.name, description: (top.description as string | undefined) ?? '', grid, train, overrides };
+  const diagnose: Record<string, number> = {};
+  if (top.diagnose !== undefined) {
+    for (const [k, v] of Object.entries(r.object(top.diagnose, 'diagnose', DIAGNOSE_KEYS, []))) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) r.fail(`diagnose.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
+      diagnose[k] = v;
+    }
+  }
+  const spec: ExperimentSpec = { name: top.name, description: (top.description as string | undefined) ?? '', grid, train, overrides, diagnose };
   const ids = new Set<string>();
   for (const cell of cells(spec)) ids.add(cell.id); // resolves every cell: bad train keys or values fail here
   if (ids.size === 0) r.fail('grid', 'has no cells');

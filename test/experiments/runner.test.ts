@@ -6,7 +6,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cells, readSpec } from '../../src/experiments/spec.js';
@@ -66,4 +66,36 @@ it('train with an explicit run folder refuses one that already holds a run', asy
   const dir = mkdtempSync(join(tmpdir(), 'hyperrl-rundir-'));
   writeFileSync(join(dir, 'config.json'), '{}');
   await assert.rejects(train({ config: resolveTrainConfig({ totalSteps: 10 }), runDir: dir, quiet: true }), /already holds a run; resume it instead/);
+});
+
+it('runs the gradient diagnostic of finished runs that kept snapshots, and only once', () => {
+  const out = mkdtempSync(join(tmpdir(), 'hyperrl-experiment-diag-'));
+  const specFile = join(out, 'spec.json');
+  writeFileSync(specFile, JSON.stringify({
+    name: 'diag', grid: { env: ['Hopper-v5'], algo: ['td3'], critic: ['mlp'], seed: [1] },
+    train: { totalSteps: 600, learningStarts: 200, randomSteps: 200, evalEvery: 600, evalEpisodes: 1, checkpointEvery: 300, snapshotEvery: 300, actorHidden: [16, 16], criticHidden: [16, 16], batchSize: 32 },
+    diagnose: { states: 3, actions: 5, maxEpisodeSteps: 30 },
+  }));
+  const args = [CLI, 'experiment', specFile, '--jobs', '1', '--out', out];
+  const runDir = join(out, 'runs', 'Hopper-v5__td3-mlp__1');
+  const steps = (): number[] => (JSON.parse(readFileSync(join(runDir, 'diagnostics', 'grad.json'), 'utf8')) as { checkpoints: { step: number }[] }).checkpoints.map((c) => c.step);
+
+  const first = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  assert.equal(first.status, 0, first.stdout + first.stderr);
+  assert.match(first.stdout, /finished Hopper-v5__td3-mlp__1/);
+  assert.match(first.stdout, /diagnosed Hopper-v5__td3-mlp__1/);
+  assert.deepEqual(steps(), [300, 600]);
+
+  const again = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  assert.equal(again.status, 0);
+  assert.match(again.stdout, /1 runs, 1 already done, 0 to resume/);
+  assert.doesNotMatch(again.stdout, /diagnose/);
+
+  // A finished run whose diagnostic was lost (or interrupted) gets it without retraining.
+  rmSync(join(runDir, 'diagnostics'), { recursive: true });
+  const third = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  assert.equal(third.status, 0, third.stdout + third.stderr);
+  assert.match(third.stdout, /1 already done \(1 without their gradient diagnostic\)/);
+  assert.doesNotMatch(third.stdout, /(start|resume) Hopper/);
+  assert.deepEqual(steps(), [300, 600]);
 });
