@@ -34,8 +34,8 @@ export const SAC_SCHEMA: Schema<SacConfig> = {
   ...OFF_POLICY_SCHEMA,
   policyLr: { default: 3e-4, doc: 'actor Adam learning rate', check: positive },
   qLr: { default: 1e-3, doc: 'MLP critic (and temperature) Adam learning rate', check: positive },
-  // 3e-4, not the MLP's 1e-3: at 1e-3 the compact hyper critic never learned HalfCheetah (results/hyperl/sac-hyper-lr).
-  hyperQLr: { default: 3e-4, doc: 'hyper critic Adam learning rate (HypeRL: 5e-5)', check: positive },
+  // HypeRL's 5e-5, not the MLP's 1e-3: faster hyper critics diverged or never learned (results/hyperl/hyper-lr).
+  hyperQLr: { default: 5e-5, doc: 'hyper critic Adam learning rate (HypeRL\'s)', check: positive },
   alpha: { default: 0.2, doc: 'entropy temperature (initial value when autotuned)', check: positive },
   autotune: { default: true, doc: 'tune the temperature towards entropy −|A|', },
   policyFrequency: { default: 2, doc: 'critic updates per actor update (the actor then takes that many steps)', check: positiveInt },
