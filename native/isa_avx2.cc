@@ -78,6 +78,8 @@ static double vsumsq(const float* x, idx_t n) {
   return r;
 }
 
+// Vector registers the micro-kernel may plan for (16 ymm).
+enum { VREGS = 16 };
 enum { GEMM_MR = 6, GEMM_NV = 2, GEMM_KC = 256, GEMM_MC = 240, GEMM_NC = 1024 };
 
 // fma_block(iters): iters × 12 independent 8-lane FMAs; returns flops.

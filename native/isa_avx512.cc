@@ -94,6 +94,8 @@ static double vsumsq(const float* x, idx_t n) {
 }
 
 // Register tile of the SGEMM micro-kernel: MR rows × NV vectors (NR = NV·VL columns).
+// Vector registers the micro-kernel may plan for (32 zmm).
+enum { VREGS = 32 };
 enum { GEMM_MR = HR_AVX512_MR, GEMM_NV = HR_AVX512_NV, GEMM_KC = HR_AVX512_KC, GEMM_MC = HR_AVX512_MC, GEMM_NC = HR_AVX512_NC };
 
 // fma_block(iters): iters × 24 independent 16-lane FMAs (FMA latency 4 × 2 pipes needs ≥ 8 chains); returns flops.

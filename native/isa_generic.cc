@@ -63,6 +63,8 @@ static double vsumsq(const float* x, idx_t n) {
   return (a0 + a1) + (a2 + a3);
 }
 
+// Vector registers the micro-kernel may plan for (16 on x86-64 SSE; more elsewhere).
+enum { VREGS = 16 };
 enum { GEMM_MR = 4, GEMM_NV = 2, GEMM_KC = 256, GEMM_MC = 128, GEMM_NC = 1024 };
 
 // fma_block(iters): iters × 8 independent 4-lane multiply-adds; returns flops.
