@@ -20,6 +20,7 @@ import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { ConfigError, resolveConfig } from './config.js';
+import { QDivergenceWatch } from './divergence.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { MetricsLog } from './metrics.js';
 import { PRESETS } from './presets.js';
@@ -146,6 +147,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let needsReset = true, episodeReturn = 0, episodeLength = 0, lastReturn: number | null = null;
   let checkpointDue = false;
   const lastUpdate: UpdateMetrics = {};
+  const qWatch = new QDivergenceWatch(ac.gamma);
+  qWatch.observeAll(replay.state().rewards);
   const phase = { steps: 0, seconds: 0, envSeconds: 0, actSeconds: 0, updateSeconds: 0 };
   const t0 = performance.now();
   let spsStep = step, spsTime = t0, sps = 0;
@@ -170,6 +173,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const tEnv = performance.now();
       const r = env.step(action);
       replay.add(obs, action, r.reward, r.obs, r.terminated);
+      qWatch.observe(r.reward);
       obs.set(r.obs);
       episodeReturn += r.reward;
       episodeLength++;
@@ -189,6 +193,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const now = performance.now();
         sps = ((step - spsStep) * 1000) / (now - spsTime);
         metrics.write(step, { ...lastUpdate, 'perf/sps': sps });
+        const divergence = qWatch.check(lastUpdate['losses/qf1_values'], step);
+        if (divergence !== null) progress.log(divergence);
         spsStep = step;
         spsTime = now;
       }
