@@ -62,6 +62,7 @@ export interface AgentSpec {
 export interface OffPolicyConfig {
   critic: 'mlp' | 'hyper';
   hyperPreset: HyperCriticPreset;
+  hyperPrimaryInit: 'algo' | HypeRlPrimaryRule;
   actorHidden: number[];
   criticHidden: number[];
   batchSize: number;
@@ -72,6 +73,11 @@ export interface OffPolicyConfig {
 export const OFF_POLICY_SCHEMA: Schema<OffPolicyConfig> = {
   critic: { default: 'mlp', doc: 'critic architecture: concatenation MLP or hypernetwork', choices: ['mlp', 'hyper'] },
   hyperPreset: { default: 'compact', doc: 'HyperCritic preset (paper = HypeRL\'s 8.5M-parameter critic)', choices: ['compact', 'paper'] },
+  hyperPrimaryInit: {
+    default: 'algo',
+    doc: 'HyperCritic primary-weight init: HypeRL\'s rule for this algorithm (algo), TD3\'s U(±1/(2√fan_in)) or SAC\'s U(±1/√(2·fan_in))',
+    choices: ['algo', 'td3', 'sac'],
+  },
   actorHidden: { default: [256, 256], doc: 'actor hidden widths', check: positiveInts },
   criticHidden: { default: [256, 256], doc: 'MLP critic hidden widths', check: positiveInts },
   batchSize: { default: 256, doc: 'replay batch size', check: positiveInt },
@@ -80,8 +86,10 @@ export const OFF_POLICY_SCHEMA: Schema<OffPolicyConfig> = {
 };
 
 /** A twin critic of the configured kind (HypeRL's primary-weight init rule differs between TD3 and SAC). */
-export function makeCritic(engine: Engine, rng: Xoshiro128Rng, spec: AgentSpec, config: OffPolicyConfig, initRule: HypeRlPrimaryRule): Critic {
+export function makeCritic(engine: Engine, rng: Xoshiro128Rng, spec: AgentSpec, config: OffPolicyConfig, algoRule: HypeRlPrimaryRule): Critic {
   const dims = { stateDim: spec.obsDim, actionDim: spec.actionLow.length };
+  // Runs configured before the option existed have no hyperPrimaryInit: the algorithm's rule.
+  const initRule = config.hyperPrimaryInit === 'td3' || config.hyperPrimaryInit === 'sac' ? config.hyperPrimaryInit : algoRule;
   return config.critic === 'hyper'
     ? new HyperCritic(engine, rng, { ...dims, preset: config.hyperPreset, initRule })
     : new MlpCritic(engine, rng, { ...dims, hidden: config.criticHidden });
