@@ -11,6 +11,7 @@ commands:
   diagnose grad runs/<id>  gradient quality of the critic along the run (hyperrl diagnose --help)
   experiment <spec.json>   run a grid of training runs, resumably, and write results and plots (hyperrl experiment --help)
   experiment cost          wall time per 1k steps of each critic preset
+  plot <run>... [options]  metrics of several runs against steps, as SVG and PNG (hyperrl plot --help)
   envs                     list the registered environments
   info                     machine, CPU features and the compute backend in use
   bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
@@ -32,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./diagnose.js')).diagnoseCommand(rest);
     case 'experiment':
       return (await import('./experiment.js')).experimentCommand(rest);
+    case 'plot':
+      return (await import('./plot.js')).plotCommand(rest);
     case 'envs': {
       const envs = await import('../envs/index.js');
       for (const id of envs.registeredIds()) console.log(id);

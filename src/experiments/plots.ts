@@ -38,7 +38,7 @@ export const CRITIC_COLORS: Record<string, string> = { mlp: '#0072B2', hyper: '#
 
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 const PANEL = { width: 340, height: 250, left: 64, right: 14, top: 30, bottom: 46 };
-const LEGEND_HEIGHT = 34, TITLE_HEIGHT = 44;
+const LEGEND_HEIGHT = 34, LEGEND_ROW = 20, LEGEND_GAP = 18, TITLE_HEIGHT = 44;
 /** Narrowest figure, so that one panel still leaves room for the titles. */
 const MIN_WIDTH = 560;
 
@@ -124,21 +124,34 @@ function panelSvg(panel: Panel, x0: number, y0: number, opts: FigureOptions): st
 export function figureSvg(panels: readonly Panel[], opts: FigureOptions): string {
   const columns = opts.columns ?? Math.min(4, Math.max(1, panels.length));
   const rows = Math.max(1, Math.ceil(panels.length / columns));
-  const width = Math.max(MIN_WIDTH, columns * PANEL.width), height = TITLE_HEIGHT + LEGEND_HEIGHT + rows * PANEL.height;
+  const width = Math.max(MIN_WIDTH, columns * PANEL.width);
   const labels = new Map<string, string>();
   for (const p of panels) for (const s of p.series) if (!labels.has(s.label)) labels.set(s.label, s.color);
-  const legend: string[] = [];
-  const itemWidth = (label: string): number => 34 + label.length * 7.2;
-  let lx = (width - [...labels.keys()].reduce((a, l) => a + itemWidth(l) + 18, -18)) / 2;
-  const ly = TITLE_HEIGHT + LEGEND_HEIGHT / 2;
-  for (const [label, color] of labels) {
-    legend.push(`<rect x="${num(lx)}" y="${num(ly - 6)}" width="24" height="12" fill="${color}" fill-opacity="0.2"/>`);
-    legend.push(`<line x1="${num(lx)}" x2="${num(lx + 24)}" y1="${num(ly)}" y2="${num(ly)}" stroke="${color}" stroke-width="2"/>`);
-    legend.push(`<text x="${num(lx + 30)}" y="${num(ly + 4)}" font-size="12">${esc(label)}</text>`);
-    lx += itemWidth(label) + 18;
+  // Legend items flow into as many centred rows as the figure's width needs.
+  const itemWidth = (label: string): number => 34 + label.length * 7.6;
+  const legendRows: [string, string][][] = [[]];
+  let rowWidth = -LEGEND_GAP;
+  for (const item of labels) {
+    const w = itemWidth(item[0]) + LEGEND_GAP;
+    if (legendRows[legendRows.length - 1]!.length > 0 && rowWidth + w > width - 24) { legendRows.push([]); rowWidth = -LEGEND_GAP; }
+    legendRows[legendRows.length - 1]!.push(item);
+    rowWidth += w;
   }
+  const legendHeight = LEGEND_HEIGHT + (legendRows.length - 1) * LEGEND_ROW;
+  const height = TITLE_HEIGHT + legendHeight + rows * PANEL.height;
+  const legend: string[] = [];
+  legendRows.forEach((row, r) => {
+    let lx = (width - row.reduce((a, [l]) => a + itemWidth(l) + LEGEND_GAP, -LEGEND_GAP)) / 2;
+    const ly = TITLE_HEIGHT + LEGEND_HEIGHT / 2 + r * LEGEND_ROW;
+    for (const [label, color] of row) {
+      legend.push(`<rect x="${num(lx)}" y="${num(ly - 6)}" width="24" height="12" fill="${color}" fill-opacity="0.2"/>`);
+      legend.push(`<line x1="${num(lx)}" x2="${num(lx + 24)}" y1="${num(ly)}" y2="${num(ly)}" stroke="${color}" stroke-width="2"/>`);
+      legend.push(`<text x="${num(lx + 30)}" y="${num(ly + 4)}" font-size="12">${esc(label)}</text>`);
+      lx += itemWidth(label) + LEGEND_GAP;
+    }
+  });
   const left = (width - columns * PANEL.width) / 2;
-  const body = panels.map((p, i) => panelSvg(p, left + (i % columns) * PANEL.width, TITLE_HEIGHT + LEGEND_HEIGHT + Math.floor(i / columns) * PANEL.height, opts));
+  const body = panels.map((p, i) => panelSvg(p, left + (i % columns) * PANEL.width, TITLE_HEIGHT + legendHeight + Math.floor(i / columns) * PANEL.height, opts));
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" fill="#222">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,

@@ -48,17 +48,22 @@ export interface CosineDiagnostic {
   checkpoints: { step: number; cosine: { mean: number; lo: number; hi: number } }[];
 }
 
-/** The run's `eval/return_mean` curve from its metrics.jsonl (a step logged twice keeps the last value). */
-export function readEvalCurve(runDir: string): Curve {
+/** One metric of a run as a curve from its metrics.jsonl (a step logged twice keeps the last value). */
+export function readMetricCurve(runDir: string, metric: string): Curve {
   const byStep = new Map<number, number>();
   for (const line of readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n')) {
     if (line === '') continue;
     const row = JSON.parse(line) as { step: number } & Record<string, number>;
-    const v = row['eval/return_mean'];
+    const v = row[metric];
     if (v !== undefined) byStep.set(row.step, v);
   }
   const steps = [...byStep.keys()].sort((a, b) => a - b);
   return { steps, values: steps.map((s) => byStep.get(s)!) };
+}
+
+/** The run's `eval/return_mean` curve. */
+export function readEvalCurve(runDir: string): Curve {
+  return readMetricCurve(runDir, 'eval/return_mean');
 }
 
 const groupKey = (c: Pick<Cell, 'env' | 'algo'>): string => `${c.env}__${c.algo}`;
