@@ -62,6 +62,8 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
   const say = values.quiet === true ? (): void => {} : (line: string): void => console.error(line);
 
   const config = readRunConfig(runDir);
+  // The diagnostic feeds the critic raw states; it would need the run's statistics at every snapshot.
+  if (config.run.normalizeObs === true) throw new ConfigError(`diagnose grad: ${runDir} normalises observations, which the diagnostic does not support yet`);
   const engine = new Engine(defaultBackend());
   const env = await make(config.run.env);
   const agent = makeAgent(engine, env, config);

@@ -30,6 +30,12 @@ export interface ReplayState {
   terminated: Uint8Array;
 }
 
+/** Maps one stored observation row to its normalised form (see train/obs-normalizer.ts). */
+export interface RowNormalizer {
+  readonly dim: number;
+  normalize(src: ArrayLike<number>, srcOffset: number, dst: { [i: number]: number }, dstOffset: number): void;
+}
+
 export class ReplayBuffer {
   private readonly obs: Float32Array;
   private readonly nextObs: Float32Array;
@@ -39,6 +45,8 @@ export class ReplayBuffer {
   private readonly picked: Int32Array;
   size = 0;
   private next = 0;
+  /** Applied to observations as they are sampled (the buffer keeps them raw); null: none. */
+  normalizer: RowNormalizer | null = null;
 
   constructor(readonly capacity: number, readonly obsDim: number, readonly actionDim: number, readonly maxBatch = 1024) {
     for (const [k, v] of [['capacity', capacity], ['obsDim', obsDim], ['actionDim', actionDim], ['maxBatch', maxBatch]] as const) {
@@ -75,13 +83,18 @@ export class ReplayBuffer {
     if (this.size === 0) throw new Error('ReplayBuffer.sampleInto: the buffer is empty');
     if (batch > this.maxBatch) throw new RangeError(`ReplayBuffer.sampleInto: batch ${batch} exceeds maxBatch ${this.maxBatch}`);
     const d = out.obs.engine.backend.arena.data;
-    const { obsDim: od, actionDim: ad } = this;
+    const { obsDim: od, actionDim: ad, normalizer: norm } = this;
     for (let b = 0; b < batch; b++) this.picked[b] = Math.floor(rng.uniform() * this.size);
     // Element loops rather than set(subarray(...)): a subarray is a new view object per row.
     for (let b = 0; b < batch; b++) {
       const i = this.picked[b]!;
       const o = out.obs.offset + b * od, no = out.nextObs.offset + b * od, src = i * od;
-      for (let k = 0; k < od; k++) { d[o + k] = this.obs[src + k]!; d[no + k] = this.nextObs[src + k]!; }
+      if (norm !== null) {
+        norm.normalize(this.obs, src, d, o);
+        norm.normalize(this.nextObs, src, d, no);
+      } else {
+        for (let k = 0; k < od; k++) { d[o + k] = this.obs[src + k]!; d[no + k] = this.nextObs[src + k]!; }
+      }
       const ao = out.actions.offset + b * ad, asrc = i * ad;
       for (let k = 0; k < ad; k++) d[ao + k] = this.actions[asrc + k]!;
       d[out.rewards.offset + b] = this.rewards[i]!;

@@ -13,6 +13,7 @@ import type { OffPolicyAgent } from '../algos/agent.js';
 import type { RngState } from '../core/random.js';
 import { readSafetensors, writeSafetensorsAtomic, type SafeTensor } from '../nn/safetensors.js';
 import type { ReplayBuffer } from '../replay/replay-buffer.js';
+import type { ObsNormalizerState } from './obs-normalizer.js';
 
 export interface CheckpointMeta {
   format: 1;
@@ -24,6 +25,8 @@ export interface CheckpointMeta {
   elapsed: number;
   savedAt: string;
   versions: Record<string, string>;
+  /** Observation statistics of a run with normalizeObs. */
+  obsNormalizer?: ObsNormalizerState;
 }
 
 const CURRENT = 'checkpoint';

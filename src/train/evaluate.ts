@@ -11,7 +11,7 @@ export interface EvalResult {
   std: number;
 }
 
-export function evaluate(agent: OffPolicyAgent, env: Env, episodes: number, seed: number): EvalResult {
+export function evaluate(agent: Pick<OffPolicyAgent, 'act'>, env: Env, episodes: number, seed: number): EvalResult {
   const dim = env.actionSpace.size;
   const action = new Float64Array(dim);
   const returns: number[] = [];

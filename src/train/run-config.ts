@@ -15,6 +15,7 @@ export interface RunConfig {
   checkpointEvery: number;
   snapshotEvery: number;
   logEvery: number;
+  normalizeObs: boolean;
   runsDir: string;
 }
 
@@ -32,5 +33,6 @@ export const RUN_SCHEMA: Schema<RunConfig> = {
   checkpointEvery: { default: 50_000, doc: 'env steps between checkpoints (written at the next episode end)', check: positiveInt },
   snapshotEvery: { default: 0, doc: 'env steps between parameter snapshots in snapshots/step-<n>.safetensors, for `hyperrl diagnose grad` (0 = none)', check: nonNegativeInt },
   logEvery: { default: 1_000, doc: 'env steps between loss/throughput log rows', check: positiveInt },
+  normalizeObs: { default: false, doc: 'normalise observations by running mean and std (kept in checkpoints; the replay buffer stays raw)' },
   runsDir: { default: 'runs', doc: 'folder that receives runs/<run-id>/' },
 };

@@ -23,6 +23,7 @@ import { ConfigError, resolveConfig } from './config.js';
 import { QDivergenceWatch } from './divergence.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { MetricsLog } from './metrics.js';
+import { normalizedActor, ObservationNormalizer } from './obs-normalizer.js';
 import { PRESETS } from './presets.js';
 import { Progress } from './progress.js';
 import { RUN_SCHEMA, type RunConfig } from './run-config.js';
@@ -103,6 +104,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const evalEnv = await make(rc.env);
   const agent = makeAgent(engine, env, opts.config);
   const replay = new ReplayBuffer(Math.min(rc.bufferSize, rc.totalSteps), env.observationSpace.size, env.actionSpace.size, ac.batchSize);
+  // Runs configured before the option existed have no normalizeObs: off.
+  const normalizer = rc.normalizeObs === true ? new ObservationNormalizer(env.observationSpace.size) : null;
+  replay.normalizer = normalizer;
   const progress = new Progress(process.stderr, 10, opts.quiet);
 
   if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
@@ -117,6 +121,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const meta = await loadCheckpoint(runDir, agent, replay);
     ({ step, episode, updates } = meta);
     elapsedBefore = meta.elapsed;
+    if (normalizer !== null) {
+      if (meta.obsNormalizer === undefined) throw new Error(`${runDir}: the run normalises observations but its checkpoint has no observation statistics`);
+      normalizer.loadState(meta.obsNormalizer);
+    }
     metrics.truncateAfter(step);
     progress.log(`resuming ${runDir} at step ${step} (episode ${episode})`);
   } else {
@@ -125,9 +133,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 
   const evalSeed = rc.seed + 100_000;
+  const actor = normalizer === null ? agent : normalizedActor(agent, normalizer);
   let lastEval: EvalResult | null = null;
   const runEval = (): EvalResult => {
-    const r = evaluate(agent, evalEnv, rc.evalEpisodes, evalSeed);
+    const r = evaluate(actor, evalEnv, rc.evalEpisodes, evalSeed);
     metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std });
     progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${rc.evalEpisodes} episodes)`);
     return (lastEval = r);
@@ -154,13 +163,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let spsStep = step, spsTime = t0, sps = 0;
   const checkpoint = (): Promise<void> => saveCheckpoint(runDir, agent, replay, {
     format: 1, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
-    savedAt: new Date().toISOString(), versions: runVersions,
+    savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.state() } : {}),
   } satisfies CheckpointMeta);
 
   try {
     while (step < rc.totalSteps) {
       if (needsReset) {
         obs.set(env.reset({ seed: episodeSeed(rc.seed, episode) }).obs);
+        normalizer?.update(obs);
         needsReset = false;
       }
       const learning = step >= rc.learningStarts;
@@ -168,12 +178,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       if (step < rc.randomSteps) {
         for (let i = 0; i < action.length; i++) action[i] = actionSpace.low[i]! + (actionSpace.high[i]! - actionSpace.low[i]!) * agent.rng.uniform();
       } else {
-        agent.act(obs, true, action);
+        actor.act(obs, true, action);
       }
       const tEnv = performance.now();
       const r = env.step(action);
       replay.add(obs, action, r.reward, r.obs, r.terminated);
       qWatch.observe(r.reward);
+      normalizer?.update(r.obs);
       obs.set(r.obs);
       episodeReturn += r.reward;
       episodeLength++;

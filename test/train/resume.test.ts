@@ -23,12 +23,12 @@ const checkpointStep = (dir: string): number => {
 const metrics = (dir: string): string => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
   .map((l) => { const o = JSON.parse(l) as Record<string, number>; delete o['perf/sps']; return JSON.stringify(o); }).join('\n');
 
-it('resumes a killed run bit-identically to an uninterrupted one', async () => {
+async function killAndResume(extra: string[]): Promise<void> {
   const straight = tempRuns('straight');
-  assert.equal(spawnSync(process.execPath, [CLI, ...ARGS, '--runs-dir', straight]).status, 0);
+  assert.equal(spawnSync(process.execPath, [CLI, ...ARGS, ...extra, '--runs-dir', straight]).status, 0);
 
   const killed = tempRuns('killed');
-  const child = spawn(process.execPath, [CLI, ...ARGS, '--runs-dir', killed], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, ...ARGS, ...extra, '--runs-dir', killed], { stdio: 'ignore' });
   let dir = '';
   // Kill it as soon as a checkpoint beyond the first update exists.
   await new Promise<void>((resolve, reject) => {
@@ -49,7 +49,12 @@ it('resumes a killed run bit-identically to an uninterrupted one', async () => {
     assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs after resuming from step ${stoppedAt}`);
   }
   assert.equal(metrics(dir), metrics(runDirIn(straight)));
-});
+}
+
+it('resumes a killed run bit-identically to an uninterrupted one', () => killAndResume([]));
+
+// The observation statistics travel in the checkpoint: without them the resumed run would act and learn on differently scaled inputs.
+it('resumes bit-identically with observation normalisation', () => killAndResume(['--normalize-obs']));
 
 it('writes a checkpoint at the end of the episode on SIGINT, and `hyperrl eval` re-evaluates it', async () => {
   const runs = tempRuns('sigint');
