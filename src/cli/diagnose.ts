@@ -8,6 +8,7 @@ import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { ConfigError } from '../train/config.js';
+import { ObservationNormalizer } from '../train/obs-normalizer.js';
 import { makeAgent, readRunConfig } from '../train/run.js';
 import { loadSnapshot, snapshotSteps } from '../train/snapshots.js';
 import { parseFlags } from './flags.js';
@@ -62,8 +63,6 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
   const say = values.quiet === true ? (): void => {} : (line: string): void => console.error(line);
 
   const config = readRunConfig(runDir);
-  // The diagnostic feeds the critic raw states; it would need the run's statistics at every snapshot.
-  if (config.run.normalizeObs === true) throw new ConfigError(`diagnose grad: ${runDir} normalises observations, which the diagnostic does not support yet`);
   const engine = new Engine(defaultBackend());
   const env = await make(config.run.env);
   const agent = makeAgent(engine, env, config);
@@ -84,9 +83,16 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
   say(`${runDir}: ${config.run.algo.toUpperCase()} (${config.agent.critic} critic) on ${config.run.env}; ${steps.length} ${useCheckpoint ? 'checkpoint' : 'snapshot(s)'}, ${steps.length - todo.length} already in ${gradReportPath(runDir)}`);
 
   for (const [i, step] of todo.entries()) {
-    if (latest === null) await loadSnapshot(runDir, agent, step);
+    const stats = latest === null ? await loadSnapshot(runDir, agent, step) : latest.obsNormalizer;
+    let normalizer: ObservationNormalizer | undefined;
+    if (config.run.normalizeObs === true) {
+      // The networks only know states through the run's statistics at that step.
+      if (stats === undefined) throw new ConfigError(`diagnose grad: ${runDir} normalises observations, but its ${latest === null ? `snapshot at step ${step}` : 'checkpoint'} has no observation statistics`);
+      normalizer = new ObservationNormalizer(agent.spec.obsDim);
+      normalizer.loadState(stats);
+    }
     const prefix = `[${i + 1}/${todo.length}] step ${step}`;
-    const result = await gradientQuality({ agent, envId: config.run.env, ...settings, onProgress: (m) => say(`${prefix}: ${m}`) });
+    const result = await gradientQuality({ agent, envId: config.run.env, ...settings, normalizer, onProgress: (m) => say(`${prefix}: ${m}`) });
     mergeGradCheckpoint(runDir, {
       env: config.run.env, algo: config.run.algo, critic: config.agent.critic === 'hyper' ? `hyper-${config.agent.hyperPreset}` : 'mlp',
       settings: result.settings, interval: `95% Student-t over states (${result.settings.states - 1} degrees of freedom)`,

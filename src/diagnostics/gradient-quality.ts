@@ -24,6 +24,7 @@ import { Td3 } from '../algos/td3.js';
 import { MujocoEnv } from '../envs/mujoco/mujoco-env.js';
 import { makeSync, prepare } from '../envs/registry.js';
 import { TimeLimit } from '../envs/wrappers.js';
+import type { RowNormalizer } from '../replay/replay-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { minimum, tanh } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -90,18 +91,27 @@ interface DiagnosedAgent {
   criticTarget: Critic;
   /** Deterministic env-scale action: TD3's actor, SAC's tanh(mean). */
   policy(obs: Tensor): Tensor;
+  /** Observations (rows × obsDim, raw as the env returns them) as the networks' input tensor. */
+  stateTensor(obs: Float64Array, rows: number): Tensor;
   /** Release the action scaler's persistent tensors. */
   release(): void;
 }
 
-function diagnosed(agent: Td3 | Sac): DiagnosedAgent {
+function diagnosed(agent: Td3 | Sac, normalizer: RowNormalizer | undefined): DiagnosedAgent {
   const { engine, spec, critic, criticTarget } = agent;
+  // A run trained with normalised observations saw its states through the run's statistics.
+  const stateTensor = (obs: Float64Array, rows: number): Tensor => {
+    if (normalizer === undefined) return engine.tensor(obs.subarray(0, rows * spec.obsDim), [rows, spec.obsDim]);
+    const z = new Float64Array(rows * spec.obsDim);
+    for (let r = 0; r < rows; r++) normalizer.normalize(obs, r * spec.obsDim, z, r * spec.obsDim);
+    return engine.tensor(z, [rows, spec.obsDim]);
+  };
   const scaler = new ActionScaler(engine, spec.actionLow, spec.actionHigh);
   const policy = agent instanceof Td3
     ? (obs: Tensor): Tensor => scaler.toEnv(agent.actor.forward(obs))
     : (obs: Tensor): Tensor => scaler.toEnv(tanh(agent.actor.forward(obs).mean));
   const release = (): void => { for (const t of [scaler.scale, scaler.bias, scaler.low, scaler.high]) engine.release(t); };
-  return { engine, actionLow: spec.actionLow, actionHigh: spec.actionHigh, obsDim: spec.obsDim, critic, criticTarget, policy, release };
+  return { engine, actionLow: spec.actionLow, actionHigh: spec.actionHigh, obsDim: spec.obsDim, critic, criticTarget, policy, stateTensor, release };
 }
 
 /** A saved state of the sampling phase. */
@@ -114,6 +124,8 @@ interface SampledState {
 
 export interface GradientQualityRun extends Partial<GradientQualityOptions> {
   agent: Td3 | Sac;
+  /** The run's observation statistics at this snapshot, if it trained with normalised observations. */
+  normalizer?: RowNormalizer;
   envId: string;
   /** Progress messages (one per rollout batch). */
   onProgress?: (message: string) => void;
@@ -127,7 +139,7 @@ export async function gradientQuality(run: GradientQualityRun): Promise<Gradient
   if (o.actionsPerState <= dim && !o.pseudoinverse) {
     throw new RangeError(`gradient quality: ${o.actionsPerState} actions per state cannot determine a slope in ${dim} action dimensions; use more than ${dim} (or pseudoinverse)`);
   }
-  const agent = diagnosed(run.agent);
+  const agent = diagnosed(run.agent, run.normalizer);
   let pool: EnvPool | undefined;
   try {
     pool = await EnvPool.create(run.envId, Math.min(o.envs, o.states * o.actionsPerState), agent, o.maxEpisodeSteps);
@@ -225,7 +237,7 @@ function criticAtPolicy(agent: DiagnosedAgent, states: readonly SampledState[]):
   states.forEach((s, i) => obs.set(s.obs, i * agent.obsDim));
   const policyActions = new Float64Array(k * dim), gradients = new Float64Array(k * dim), qs = new Float64Array(k);
   e.scope(() => {
-    const s = e.tensor(obs, [k, agent.obsDim]);
+    const s = agent.stateTensor(obs, k);
     const a0 = e.noGrad(() => agent.policy(s));
     readRows(e, a0, policyActions);
     const a = e.tensor(policyActions, [k, dim]);
@@ -376,7 +388,7 @@ class EnvPool {
     const e = agent.engine;
     for (let i = 0; i < count; i++) this.obs.set(this.envs[i]!.obs, i * agent.obsDim);
     e.scope(() => e.noGrad(() => {
-      const a = agent.policy(e.tensor(this.obs.subarray(0, count * agent.obsDim), [count, agent.obsDim]));
+      const a = agent.policy(agent.stateTensor(this.obs, count));
       readRows(e, a, this.actions.subarray(0, count * this.dim));
     }));
     for (let i = 0; i < count * this.dim; i++) {
@@ -393,7 +405,7 @@ class EnvPool {
     envIndices.forEach((i, k) => obs.set(this.envs[i]!.obs, k * agent.obsDim));
     const values = new Float64Array(envIndices.length);
     e.scope(() => e.noGrad(() => {
-      const s = e.tensor(obs, [envIndices.length, agent.obsDim]);
+      const s = agent.stateTensor(obs, envIndices.length);
       const qs = agent.criticTarget.forward(s, agent.policy(s));
       readRows(e, qs.length > 1 ? minimum(qs[0]!, qs[1]!) : qs[0]!, values);
     }));

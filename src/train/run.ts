@@ -212,7 +212,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       if (step % rc.evalEvery === 0) runEval();
       if (step % rc.checkpointEvery === 0) checkpointDue = true;
       // Runs configured before snapshots existed have no snapshotEvery: none.
-      if (rc.snapshotEvery > 0 && step % rc.snapshotEvery === 0) await saveSnapshot(runDir, agent, step);
+      if (rc.snapshotEvery > 0 && step % rc.snapshotEvery === 0) await saveSnapshot(runDir, agent, step, normalizer?.state());
 
       if (r.terminated || r.truncated) {
         metrics.write(step, { 'charts/episodic_return': episodeReturn, 'charts/episodic_length': episodeLength });

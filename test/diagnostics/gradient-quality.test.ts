@@ -16,6 +16,7 @@ import { TimeLimit } from '../../src/envs/wrappers.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { defaults } from '../../src/train/config.js';
+import { ObservationNormalizer } from '../../src/train/obs-normalizer.js';
 
 const HOPPER = { obsDim: 11, actionLow: [-1, -1, -1], actionHigh: [1, 1, 1] };
 const SMALL = { actorHidden: [32, 32], criticHidden: [32, 32] };
@@ -37,6 +38,17 @@ describe('gradient quality', () => {
       }
       assert.equal(r.settings.maxEpisodeSteps, 40);
     }
+  });
+
+  it('feeds the networks normalised states when the run normalised observations', async () => {
+    const agent = td3();
+    const identity = new ObservationNormalizer(11, 1e9, 0);
+    identity.loadState({ count: 1, mean: Array(11).fill(0), variance: Array(11).fill(1) });
+    const halved = new ObservationNormalizer(11, 1e9, 0);
+    halved.loadState({ count: 1, mean: Array(11).fill(0), variance: Array(11).fill(4) });
+    const raw = await gradientQuality({ agent, ...TINY_RUN, seed: 5 });
+    assert.deepEqual((await gradientQuality({ agent, ...TINY_RUN, seed: 5, normalizer: identity })).perState, raw.perState);
+    assert.notDeepEqual((await gradientQuality({ agent, ...TINY_RUN, seed: 5, normalizer: halved })).perState, raw.perState);
   });
 
   it('runs for SAC with tanh(mean) as the policy', async () => {

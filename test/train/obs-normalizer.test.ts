@@ -64,3 +64,22 @@ test('ReplayBuffer with a normaliser: sampled obs and next obs are normalised, a
   }
   assert.equal(rb.state().obs[3], 101, 'the buffer keeps raw observations');
 });
+
+test('snapshots carry the observation statistics for the gradient diagnostic', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { Td3, TD3_SCHEMA } = await import('../../src/algos/td3.js');
+  const { defaults } = await import('../../src/train/config.js');
+  const { loadSnapshot, saveSnapshot } = await import('../../src/train/snapshots.js');
+  const spec = { obsDim: 3, actionLow: [-1], actionHigh: [1] };
+  const agent = new Td3(new Engine(defaultBackend()), spec, { ...defaults(TD3_SCHEMA), actorHidden: [8], criticHidden: [8] }, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'hyperrl-snap-'));
+  const norm = new ObservationNormalizer(3);
+  norm.update([1, 2, 3]);
+  norm.update([3, 2, 1]);
+  await saveSnapshot(dir, agent, 100, norm.state());
+  await saveSnapshot(dir, agent, 200);
+  assert.deepEqual(await loadSnapshot(dir, agent, 100), norm.state());
+  assert.equal(await loadSnapshot(dir, agent, 200), undefined);
+});
