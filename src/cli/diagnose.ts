@@ -89,7 +89,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
       // The networks only know states through the run's statistics at that step.
       if (stats === undefined) throw new ConfigError(`diagnose grad: ${runDir} normalises observations, but its ${latest === null ? `snapshot at step ${step}` : 'checkpoint'} has no observation statistics`);
       normalizer = new ObservationNormalizer(agent.spec.obsDim);
-      normalizer.loadState(stats);
+      normalizer.setState(stats);
     }
     const prefix = `[${i + 1}/${todo.length}] step ${step}`;
     const result = await gradientQuality({ agent, envId: config.run.env, ...settings, normalizer, onProgress: (m) => say(`${prefix}: ${m}`) });

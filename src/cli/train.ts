@@ -10,7 +10,7 @@ import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { evaluate } from '../train/evaluate.js';
-import { normalizedActor, ObservationNormalizer } from '../train/obs-normalizer.js';
+import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../train/obs-normalizer.js';
 import { RUN_SCHEMA } from '../train/run-config.js';
 import { readRunConfig, resolveTrainConfig, train } from '../train/run.js';
 import type { SacConfig } from '../algos/sac.js';
@@ -62,9 +62,8 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`--episodes must be a positive integer, got ${String(values.episodes)}`);
   let actor: Pick<typeof agent, 'act'> = agent;
   if (run.normalizeObs === true) {
-    if (meta.obsNormalizer === undefined) throw new Error(`${runDir}: the run normalises observations but its checkpoint has no observation statistics`);
     const normalizer = new ObservationNormalizer(spec.obsDim);
-    normalizer.loadState(meta.obsNormalizer);
+    restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
     actor = normalizedActor(agent, normalizer);
   }
   const r = evaluate(actor, env, episodes, Number(values.seed ?? run.seed + 100_000));

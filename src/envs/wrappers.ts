@@ -4,6 +4,9 @@
  */
 import type { Action, BoxAction, Env, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, type Discrete, type FloatArray } from './spaces.js';
+import { RunningMeanStd, type RunningMeanStdState } from '../core/running-mean-std.js';
+
+export type { RunningMeanStdState };
 
 /** Forwards everything to the wrapped env; subclasses override what they change. */
 export class Wrapper<A extends Action = Action, O extends FloatArray = FloatArray> implements Env<A, O> {
@@ -165,13 +168,6 @@ export class Float32Observation<A extends Action = Action> extends Wrapper<A, Fl
   }
 }
 
-/** Running statistics of NormalizeObservation, saveable with checkpoints. */
-export interface RunningMeanStdState {
-  mean: number[];
-  var: number[];
-  count: number;
-}
-
 /**
  * Normalises observations with a running mean and variance (Chan et al.'s
  * parallel update, initial count 1e-4 as in Gymnasium):
@@ -180,9 +176,7 @@ export interface RunningMeanStdState {
 export class NormalizeObservation<A extends Action = Action> extends Wrapper<A, FloatArray> {
   /** Set false to freeze the statistics (e.g. for evaluation). */
   updateStatistics = true;
-  private readonly mean: Float64Array;
-  private readonly variance: Float64Array;
-  private count = 1e-4;
+  private readonly stats: RunningMeanStd;
   private readonly normalized: FloatArray;
   private readonly stepOut: StepResult<FloatArray>;
   private readonly resetOut: ResetResult<FloatArray>;
@@ -191,8 +185,7 @@ export class NormalizeObservation<A extends Action = Action> extends Wrapper<A, 
   constructor(env: Env<A, FloatArray>, readonly epsilon = 1e-8) {
     super(env);
     const n = env.observationSpace.size;
-    this.mean = new Float64Array(n);
-    this.variance = new Float64Array(n).fill(1);
+    this.stats = new RunningMeanStd(n, epsilon);
     this.normalized = env.observationSpace.create();
     this.stepOut = { obs: this.normalized, reward: 0, terminated: false, truncated: false, info: {} };
     this.resetOut = { obs: this.normalized, info: {} };
@@ -222,31 +215,16 @@ export class NormalizeObservation<A extends Action = Action> extends Wrapper<A, 
   }
 
   getState(): RunningMeanStdState {
-    return { mean: [...this.mean], var: [...this.variance], count: this.count };
+    return this.stats.getState();
   }
 
   setState(state: RunningMeanStdState): void {
-    if (state.mean.length !== this.mean.length || state.var.length !== this.variance.length) {
-      throw new RangeError(`NormalizeObservation.setState: expected statistics of length ${this.mean.length}`);
-    }
-    this.mean.set(state.mean);
-    this.variance.set(state.var);
-    this.count = state.count;
+    this.stats.setState(state);
   }
 
   private normalize(obs: FloatArray): void {
-    const { mean, variance } = this;
-    if (this.updateStatistics) {
-      // Batch of one: batch mean = obs, batch variance = 0.
-      const total = this.count + 1;
-      for (let i = 0; i < mean.length; i++) {
-        const delta = obs[i]! - mean[i]!;
-        mean[i] = mean[i]! + delta / total;
-        variance[i] = (variance[i]! * this.count + (delta * delta * this.count) / total) / total;
-      }
-      this.count = total;
-    }
-    for (let i = 0; i < mean.length; i++) this.normalized[i] = (obs[i]! - mean[i]!) / Math.sqrt(variance[i]! + this.epsilon);
+    if (this.updateStatistics) this.stats.update(obs);
+    this.stats.normalize(obs, 0, this.normalized, 0);
   }
 }
 

@@ -13,7 +13,7 @@ import type { OffPolicyAgent } from '../algos/agent.js';
 import type { RngState } from '../core/random.js';
 import { readSafetensors, writeSafetensorsAtomic, type SafeTensor } from '../nn/safetensors.js';
 import type { ReplayBuffer } from '../replay/replay-buffer.js';
-import type { ObsNormalizerState } from './obs-normalizer.js';
+import type { RunningMeanStdState } from '../core/running-mean-std.js';
 
 export interface CheckpointMeta {
   format: 1;
@@ -26,7 +26,7 @@ export interface CheckpointMeta {
   savedAt: string;
   versions: Record<string, string>;
   /** Observation statistics of a run with normalizeObs. */
-  obsNormalizer?: ObsNormalizerState;
+  obsNormalizer?: RunningMeanStdState;
 }
 
 const CURRENT = 'checkpoint';

@@ -23,7 +23,7 @@ import { ConfigError, resolveConfig } from './config.js';
 import { QDivergenceWatch } from './divergence.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { MetricsLog } from './metrics.js';
-import { normalizedActor, ObservationNormalizer } from './obs-normalizer.js';
+import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from './obs-normalizer.js';
 import { PRESETS } from './presets.js';
 import { Progress } from './progress.js';
 import { RUN_SCHEMA, type RunConfig } from './run-config.js';
@@ -121,10 +121,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const meta = await loadCheckpoint(runDir, agent, replay);
     ({ step, episode, updates } = meta);
     elapsedBefore = meta.elapsed;
-    if (normalizer !== null) {
-      if (meta.obsNormalizer === undefined) throw new Error(`${runDir}: the run normalises observations but its checkpoint has no observation statistics`);
-      normalizer.loadState(meta.obsNormalizer);
-    }
+    if (normalizer !== null) restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
     metrics.truncateAfter(step);
     progress.log(`resuming ${runDir} at step ${step} (episode ${episode})`);
   } else {
@@ -163,7 +160,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let spsStep = step, spsTime = t0, sps = 0;
   const checkpoint = (): Promise<void> => saveCheckpoint(runDir, agent, replay, {
     format: 1, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
-    savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.state() } : {}),
+    savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.getState() } : {}),
   } satisfies CheckpointMeta);
 
   try {
@@ -212,7 +209,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       if (step % rc.evalEvery === 0) runEval();
       if (step % rc.checkpointEvery === 0) checkpointDue = true;
       // Runs configured before snapshots existed have no snapshotEvery: none.
-      if (rc.snapshotEvery > 0 && step % rc.snapshotEvery === 0) await saveSnapshot(runDir, agent, step, normalizer?.state());
+      if (rc.snapshotEvery > 0 && step % rc.snapshotEvery === 0) await saveSnapshot(runDir, agent, step, normalizer?.getState());
 
       if (r.terminated || r.truncated) {
         metrics.write(step, { 'charts/episodic_return': episodeReturn, 'charts/episodic_length': episodeLength });

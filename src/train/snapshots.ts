@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OffPolicyAgent } from '../algos/agent.js';
 import { readAgentParams, writeAgentParams } from './checkpoint.js';
-import type { ObsNormalizerState } from './obs-normalizer.js';
+import type { RunningMeanStdState } from '../core/running-mean-std.js';
 
 export const snapshotsDir = (runDir: string): string => join(runDir, 'snapshots');
 export const snapshotPath = (runDir: string, step: number): string => join(snapshotsDir(runDir), `step-${step}.safetensors`);
@@ -19,7 +19,7 @@ const SNAPSHOT_FILE = /^step-(\d+)\.safetensors$/;
  * Write the agent's parameters at `step` (atomic: a crash leaves no partial file), with the
  * observation statistics of a run that normalises observations (JSON in the file's metadata).
  */
-export async function saveSnapshot(runDir: string, agent: OffPolicyAgent, step: number, obsNormalizer?: ObsNormalizerState): Promise<void> {
+export async function saveSnapshot(runDir: string, agent: OffPolicyAgent, step: number, obsNormalizer?: RunningMeanStdState): Promise<void> {
   mkdirSync(snapshotsDir(runDir), { recursive: true });
   const metadata: Record<string, string> = { step: String(step) };
   if (obsNormalizer !== undefined) metadata.obsNormalizer = JSON.stringify(obsNormalizer);
@@ -27,10 +27,10 @@ export async function saveSnapshot(runDir: string, agent: OffPolicyAgent, step: 
 }
 
 /** Load the snapshot taken at `step` into the agent; returns its observation statistics, if any. */
-export async function loadSnapshot(runDir: string, agent: OffPolicyAgent, step: number): Promise<ObsNormalizerState | undefined> {
+export async function loadSnapshot(runDir: string, agent: OffPolicyAgent, step: number): Promise<RunningMeanStdState | undefined> {
   const metadata = await readAgentParams(snapshotPath(runDir, step), agent);
   const stats = metadata?.obsNormalizer;
-  return stats === undefined ? undefined : JSON.parse(stats) as ObsNormalizerState;
+  return stats === undefined ? undefined : JSON.parse(stats) as RunningMeanStdState;
 }
 
 /** Steps that have a snapshot, ascending. */

@@ -43,9 +43,9 @@ describe('gradient quality', () => {
   it('feeds the networks normalised states when the run normalised observations', async () => {
     const agent = td3();
     const identity = new ObservationNormalizer(11, 1e9, 0);
-    identity.loadState({ count: 1, mean: Array(11).fill(0), variance: Array(11).fill(1) });
+    identity.setState({ count: 1, mean: Array(11).fill(0), var: Array(11).fill(1) });
     const halved = new ObservationNormalizer(11, 1e9, 0);
-    halved.loadState({ count: 1, mean: Array(11).fill(0), variance: Array(11).fill(4) });
+    halved.setState({ count: 1, mean: Array(11).fill(0), var: Array(11).fill(4) });
     const raw = await gradientQuality({ agent, ...TINY_RUN, seed: 5 });
     assert.deepEqual((await gradientQuality({ agent, ...TINY_RUN, seed: 5, normalizer: identity })).perState, raw.perState);
     assert.notDeepEqual((await gradientQuality({ agent, ...TINY_RUN, seed: 5, normalizer: halved })).perState, raw.perState);

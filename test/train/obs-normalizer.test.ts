@@ -16,7 +16,7 @@ test('ObservationNormalizer: running mean and variance match a two-pass computat
     xs.push(x);
     norm.update(x);
   }
-  const s = norm.state();
+  const s = norm.getState();
   for (let j = 0; j < dim; j++) {
     const mean = xs.reduce((a, x) => a + x[j]!, 0) / n;
     const variance = xs.reduce((a, x) => a + (x[j]! - mean) ** 2, 0) / n;
@@ -24,7 +24,7 @@ test('ObservationNormalizer: running mean and variance match a two-pass computat
     // c0·|mean|/n and the variance by c0·(1 + mean² + variance)/n; plus float64 rounding.
     const c0 = 1e-4;
     assert.ok(Math.abs(s.mean[j]! - mean) <= 1.01 * c0 * Math.abs(mean) / n + 1e-12 * (Math.abs(mean) + 1), `mean[${j}] ${s.mean[j]} vs ${mean}`);
-    assert.ok(Math.abs(s.variance[j]! - variance) <= 1.01 * c0 * (1 + mean * mean + variance) / n + 1e-12 * variance, `variance[${j}] ${s.variance[j]} vs ${variance}`);
+    assert.ok(Math.abs(s.var[j]! - variance) <= 1.01 * c0 * (1 + mean * mean + variance) / n + 1e-12 * variance, `variance[${j}] ${s.var[j]} vs ${variance}`);
   }
   const out = new Float64Array(dim);
   norm.normalize([10 + 3, -2, 1e9], 0, out, 0);
@@ -32,9 +32,9 @@ test('ObservationNormalizer: running mean and variance match a two-pass computat
   assert.ok(Math.abs(out[1]!) < 0.05);
   assert.equal(out[2], 5, 'clipped at +clip');
   assert.throws(() => norm.update([1, 2]), /2 values, expected 3/);
-  assert.throws(() => new ObservationNormalizer(3).loadState({ count: 1, mean: [0], variance: [1] }), /1-d observations/);
+  assert.throws(() => new ObservationNormalizer(3).setState({ count: 1, mean: [0], var: [1] }), /1-d observations/);
   const copy = new ObservationNormalizer(dim, 5);
-  copy.loadState(s);
+  copy.setState(s);
   const again = new Float64Array(dim);
   copy.normalize([10 + 3, -2, 1e9], 0, again, 0);
   assert.deepEqual([...again], [...out]);
@@ -78,8 +78,8 @@ test('snapshots carry the observation statistics for the gradient diagnostic', a
   const norm = new ObservationNormalizer(3);
   norm.update([1, 2, 3]);
   norm.update([3, 2, 1]);
-  await saveSnapshot(dir, agent, 100, norm.state());
+  await saveSnapshot(dir, agent, 100, norm.getState());
   await saveSnapshot(dir, agent, 200);
-  assert.deepEqual(await loadSnapshot(dir, agent, 100), norm.state());
+  assert.deepEqual(await loadSnapshot(dir, agent, 100), norm.getState());
   assert.equal(await loadSnapshot(dir, agent, 200), undefined);
 });

@@ -1,0 +1,60 @@
+/**
+ * Running mean and variance of a stream of vectors (Chan et al.'s parallel update with a batch
+ * of one; initial count 1e-4, mean 0, variance 1, as Gymnasium's RunningMeanStd) and the
+ * standardisation it implies, clip((x − mean) / √(var + ε), ±clip). Shared by the
+ * NormalizeObservation wrapper and the training run's observation normalisation.
+ */
+
+/** The statistics, saveable with checkpoints. */
+export interface RunningMeanStdState {
+  mean: number[];
+  var: number[];
+  count: number;
+}
+
+export class RunningMeanStd {
+  private count = 1e-4;
+  private readonly mean: Float64Array;
+  private readonly variance: Float64Array;
+
+  constructor(readonly dim: number, readonly epsilon = 1e-8, readonly clip = Infinity) {
+    if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`RunningMeanStd: dim must be a positive integer, got ${dim}`);
+    if (!(clip > 0)) throw new RangeError(`RunningMeanStd: clip must be positive, got ${clip}`);
+    this.mean = new Float64Array(dim);
+    this.variance = new Float64Array(dim).fill(1);
+  }
+
+  /** One vector into the statistics (batch mean = x, batch variance = 0). */
+  update(x: ArrayLike<number>): void {
+    if (x.length !== this.dim) throw new RangeError(`RunningMeanStd.update: observation has ${x.length} values, expected ${this.dim}`);
+    const total = this.count + 1;
+    for (let i = 0; i < this.dim; i++) {
+      const delta = x[i]! - this.mean[i]!;
+      this.mean[i] = this.mean[i]! + delta / total;
+      this.variance[i] = (this.variance[i]! * this.count + (delta * delta * this.count) / total) / total;
+    }
+    this.count = total;
+  }
+
+  /** dst[dstOffset + i] = clip((src[srcOffset + i] − mean[i]) / √(var[i] + ε)) for i < dim. */
+  normalize(src: ArrayLike<number>, srcOffset: number, dst: { [i: number]: number }, dstOffset: number): void {
+    const c = this.clip;
+    for (let i = 0; i < this.dim; i++) {
+      const z = (src[srcOffset + i]! - this.mean[i]!) / Math.sqrt(this.variance[i]! + this.epsilon);
+      dst[dstOffset + i] = z > c ? c : z < -c ? -c : z;
+    }
+  }
+
+  getState(): RunningMeanStdState {
+    return { mean: Array.from(this.mean), var: Array.from(this.variance), count: this.count };
+  }
+
+  setState(s: RunningMeanStdState): void {
+    if (s.mean.length !== this.dim || s.var.length !== this.dim || !(s.count > 0)) {
+      throw new RangeError(`RunningMeanStd.setState: saved statistics for ${s.mean.length}-d observations (count ${s.count}) do not fit ${this.dim}-d ones`);
+    }
+    this.count = s.count;
+    this.mean.set(s.mean);
+    this.variance.set(s.var);
+  }
+}
