@@ -68,10 +68,11 @@ export function formatSteps(v: number): string {
   return trim(v);
 }
 
-/** A y tick label with as many decimals as the tick spacing needs. */
-function formatTick(v: number, step: number): string {
-  const decimals = Math.max(0, Math.min(4, -Math.floor(Math.log10(step) + 1e-9)));
-  return v.toFixed(step % 1 === 0 && Math.abs(v) >= 1 ? 0 : decimals);
+/** A y tick label with as many decimals as the tick spacing has (2.5 → one, so 2.5 does not read 3). */
+export function formatTick(v: number, step: number): string {
+  let decimals = 0;
+  while (decimals < 4 && Math.abs(step * 10 ** decimals - Math.round(step * 10 ** decimals)) > 1e-9 * 10 ** decimals) decimals++;
+  return v.toFixed(decimals);
 }
 
 function dataRange(panel: Panel): [number, number] {

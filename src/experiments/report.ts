@@ -4,6 +4,8 @@
  * the MLP baseline's final mean score, and its relative gain over the MLP; written as
  * results.json and results.md, with learning-curve and (when the gradient diagnostic
  * has written `<run>/diagnostics/grad.json`) cosine-similarity figures as SVG and PNG.
+ * Each critic's peak mean Q per seed and a figure of log10 |mean Q| show which runs'
+ * critics diverged, which the returns alone do not say.
  * Only finished runs (with `done.json`) count; unfinished ones are listed as pending.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,10 @@ export interface CriticSummary {
   /** (mean final − baseline mean final) / |baseline mean final|, with a CI; null for the baseline. */
   gainOverBaseline: Interval | null;
   curve: BandCurve | null;
+  /** Per finished seed that logged Q: the largest |mean Q1| of its training batches. */
+  peakQ: number[];
+  /** log10 |mean Q1| along the runs, mean over seeds with a CI (null: no Q logged). */
+  logQCurve: BandCurve | null;
 }
 
 export interface GroupSummary {
@@ -61,6 +67,9 @@ export function readMetricCurve(runDir: string, metric: string): Curve {
   return { steps, values: steps.map((s) => byStep.get(s)!) };
 }
 
+/** The critic's mean Q over each logged training batch (the divergence signal). */
+export const Q_METRIC = 'losses/qf1_values';
+
 /** The run's `eval/return_mean` curve. */
 export function readEvalCurve(runDir: string): Curve {
   return readMetricCurve(runDir, 'eval/return_mean');
@@ -71,15 +80,20 @@ const groupKey = (c: Pick<Cell, 'env' | 'algo'>): string => `${c.env}__${c.algo}
 export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions = {}): GroupSummary[] {
   const k = opts.finalK ?? 1;
   const groups = new Map<string, GroupSummary>();
-  const byCritic = new Map<string, { cells: Cell[]; curves: Curve[]; pending: number[] }>();
+  const byCritic = new Map<string, { cells: Cell[]; curves: Curve[]; qCurves: Curve[]; pending: number[] }>();
   for (const cell of cells(spec)) {
     const g = groupKey(cell);
     if (!groups.has(g)) groups.set(g, { env: cell.env, algo: cell.algo, baselineFinal: null, critics: [] });
     const key = `${g}__${cell.critic}`;
-    if (!byCritic.has(key)) byCritic.set(key, { cells: [], curves: [], pending: [] });
+    if (!byCritic.has(key)) byCritic.set(key, { cells: [], curves: [], qCurves: [], pending: [] });
     const entry = byCritic.get(key)!;
     const runDir = cellRunDir(dir, cell);
-    if (existsSync(join(runDir, 'done.json'))) { entry.cells.push(cell); entry.curves.push(readEvalCurve(runDir)); } else entry.pending.push(cell.seed);
+    if (existsSync(join(runDir, 'done.json'))) {
+      entry.cells.push(cell);
+      entry.curves.push(readEvalCurve(runDir));
+      const q = readMetricCurve(runDir, Q_METRIC);
+      if (q.steps.length) entry.qCurves.push(q);
+    } else entry.pending.push(cell.seed);
   }
   for (const [g, group] of groups) {
     const data = (critic: string) => byCritic.get(`${g}__${critic}`);
@@ -89,7 +103,9 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
     for (const critic of spec.grid.critic) {
       const d = data(critic)!;
       const finals = d.curves.map((c) => finalReturn(c, k));
-      const curve = d.curves.length ? meanCurve(d.curves, { ...opts.bootstrap, resamples: Math.min(2000, opts.bootstrap?.resamples ?? 2000) }) : null;
+      const bandOpts = { ...opts.bootstrap, resamples: Math.min(2000, opts.bootstrap?.resamples ?? 2000) };
+      const curve = d.curves.length ? meanCurve(d.curves, bandOpts) : null;
+      const logQ = d.qCurves.map((c) => ({ steps: c.steps, values: c.values.map((v) => Math.log10(Math.max(Math.abs(v), 1e-12))) }));
       group.critics.push({
         critic,
         n: d.curves.length,
@@ -101,6 +117,8 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
         stepsToBaseline: curve && group.baselineFinal !== null ? stepsToScore({ steps: curve.steps, values: curve.mean }, group.baselineFinal) : null,
         gainOverBaseline: critic !== BASELINE_CRITIC && finals.length && baselineFinals.length ? relativeGain(finals, baselineFinals, opts.bootstrap) : null,
         curve,
+        peakQ: d.qCurves.map((c) => Math.max(...c.values.map(Math.abs))),
+        logQCurve: logQ.length ? meanCurve(logQ, bandOpts) : null,
       });
     }
   }
@@ -110,6 +128,8 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
 const ci = (v: Interval | null, digits = 1): string => (v === null ? '–' : `${v.mean.toFixed(digits)} [${v.lo.toFixed(digits)}, ${v.hi.toFixed(digits)}]`);
 const pct = (v: Interval | null): string => (v === null ? '–' : `${(100 * v.mean).toFixed(0)}% [${(100 * v.lo).toFixed(0)}, ${(100 * v.hi).toFixed(0)}]`);
 const algoName = (a: GridAlgo): string => a.toUpperCase();
+/** 212 or 1.9e11: magnitudes spanning many orders, readable side by side. */
+const magnitude = (v: number): string => (v < 1e4 ? v.toFixed(0) : v.toExponential(1).replace('e+', 'e'));
 
 export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSummary[], opts: ReportOptions, figures: readonly string[]): string {
   const k = opts.finalK ?? 1;
@@ -119,14 +139,15 @@ export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSumm
     `Final return: mean of the last ${k === 1 ? 'evaluation' : `${k} evaluations`} of each seed. AUC: the evaluation curve's trapezoid area divided by its step span (its average return over training). `
     + `Intervals: mean over seeds [95% percentile bootstrap, ${opts.bootstrap?.resamples ?? 10_000} resamples, seeded]; with one seed they collapse to the point. `
     + `Steps to MLP final: the first evaluation step at which the critic's mean curve reaches the ${BASELINE_CRITIC} critic's final mean score (its share of the run in brackets). `
-    + `Gain: (critic − ${BASELINE_CRITIC}) / |${BASELINE_CRITIC}| of the mean final returns, with a CI from resampling both critics' seeds.`, '');
+    + `Gain: (critic − ${BASELINE_CRITIC}) / |${BASELINE_CRITIC}| of the mean final returns, with a CI from resampling both critics' seeds. `
+    + `Peak |Q|: per seed, the largest |mean Q1| over the training batches the run logged; a discounted return is bounded by max|r| / (1 − γ), so a peak far above the ${BASELINE_CRITIC} critic's marks a diverged critic.`, '');
   for (const g of groups) {
     lines.push(`## ${g.env} · ${algoName(g.algo)}`, '');
-    lines.push('| critic | seeds | steps | final return | AUC | steps to MLP final | gain vs MLP (final) |', '|---|---|---|---|---|---|---|');
+    lines.push('| critic | seeds | steps | final return | AUC | steps to MLP final | gain vs MLP (final) | peak \\|Q\\| per seed |', '|---|---|---|---|---|---|---|---|');
     for (const c of g.critics) {
       const reach = c.curve === null || g.baselineFinal === null ? '–' : c.stepsToBaseline === null ? 'not reached' : `${formatSteps(c.stepsToBaseline)} (${((100 * c.stepsToBaseline) / c.steps).toFixed(0)}%)`;
       const seeds = `${c.n}${c.pending.length ? ` (+${c.pending.length} pending)` : ''}`;
-      lines.push(`| ${c.critic} | ${seeds} | ${c.n ? formatSteps(c.steps) : '–'} | ${ci(c.finalReturn)} | ${ci(c.auc)} | ${reach} | ${pct(c.gainOverBaseline)} |`);
+      lines.push(`| ${c.critic} | ${seeds} | ${c.n ? formatSteps(c.steps) : '–'} | ${ci(c.finalReturn)} | ${ci(c.auc)} | ${reach} | ${pct(c.gainOverBaseline)} | ${c.peakQ.length ? c.peakQ.map(magnitude).join(', ') : '–'} |`);
     }
     lines.push('');
   }
@@ -186,6 +207,17 @@ export async function writeReport(spec: ExperimentSpec, dir: string, opts: Repor
     const seeds = `${Math.min(...counts) === Math.max(...counts) ? '' : 'up to '}${Math.max(...counts)} seed${Math.max(...counts) === 1 ? '' : 's'}`;
     const fig = await writeFigure(dir, 'learning-curves', figureSvg(learning, {
       title: `Learning curves: ${spec.name}`, subtitle: `evaluation return, mean over ${seeds} with 95% bootstrap CI band`, xLabel: 'environment steps', yLabel: 'evaluation return', columns,
+    }));
+    written.push(...fig.files);
+    if (fig.note) notes.push(fig.note);
+  }
+  const qPanels: Panel[] = groups.map((g) => ({
+    title: `${g.env} · ${algoName(g.algo)}`,
+    series: g.critics.filter((c) => c.logQCurve !== null).map((c) => ({ label: `${c.critic} critic`, color: CRITIC_COLORS[c.critic] ?? '#555', ...c.logQCurve! })),
+  }));
+  if (qPanels.some((p) => p.series.length)) {
+    const fig = await writeFigure(dir, 'q-values', figureSvg(qPanels, {
+      title: `Critic value estimates: ${spec.name}`, subtitle: 'log10 |mean Q1| of the training batches, mean over seeds with 95% bootstrap CI band', xLabel: 'environment steps', yLabel: 'log10 |mean Q|', columns,
     }));
     written.push(...fig.files);
     if (fig.note) notes.push(fig.note);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatSteps, ticks } from '../../src/experiments/plots.js';
+import { formatSteps, formatTick, ticks } from '../../src/experiments/plots.js';
 import { summarise, writeReport } from '../../src/experiments/report.js';
 import { parseSpec } from '../../src/experiments/spec.js';
 
@@ -14,7 +14,10 @@ const spec = parseSpec({
   train: { totalSteps: 20000, evalEvery: 5000 },
 }, 'fake.json');
 
-/** Run folders whose eval curves are known: MLP ramps 0→1000, hyper ramps 0→1200 (+50·seed jitter); Hopper hyper seed 3 unfinished. */
+/**
+ * Run folders whose eval curves are known: MLP ramps 0→1000, hyper ramps 0→1200 (+50·seed jitter); Hopper hyper seed 3 unfinished.
+ * Mean Q (logged every 10k steps) is 10·seed, except HalfCheetah hyper seed 3, whose Q falls to −2e6 at 20k (a diverged critic).
+ */
 function fakeExperiment(): string {
   const dir = mkdtempSync(join(tmpdir(), 'hyperrl-report-'));
   for (const env of ['HalfCheetah-v5', 'Hopper-v5']) for (const critic of ['mlp', 'hyper']) for (const seed of [1, 2, 3]) {
@@ -23,6 +26,8 @@ function fakeExperiment(): string {
     const top = (critic === 'mlp' ? 1000 : 1200) + 50 * (seed - 2);
     const rows = [0, 5000, 10000, 15000, 20000].map((step) => JSON.stringify({ step, 'eval/return_mean': (top * step) / 20000, 'eval/return_std': 1 }));
     rows.splice(2, 0, JSON.stringify({ step: 7000, 'charts/episodic_return': 5 }));
+    const diverged = env === 'HalfCheetah-v5' && critic === 'hyper' && seed === 3;
+    rows.push(JSON.stringify({ step: 10000, 'losses/qf1_values': 10 * seed }), JSON.stringify({ step: 20000, 'losses/qf1_values': diverged ? -2e6 : 10 * seed }));
     writeFileSync(join(run, 'metrics.jsonl'), rows.join('\n') + '\n');
     if (!(env === 'Hopper-v5' && critic === 'hyper' && seed === 3)) writeFileSync(join(run, 'done.json'), '{}\n');
   }
@@ -53,22 +58,29 @@ it('summarises final return, AUC, steps to the MLP score and the gain over seeds
   const hopperHyper = hopper!.critics[1]!;
   assert.equal(hopperHyper.n, 2);
   assert.deepEqual(hopperHyper.pending, [3]);
+  assert.deepEqual(mlp!.peakQ, [10, 20, 30]);
+  assert.deepEqual(hyper!.peakQ, [10, 20, 2e6]);
+  assert.deepEqual(hopperHyper.peakQ, [10, 20]);
+  // log10 |Q| at 20k over HalfCheetah hyper's seeds: (1 + log10 20 + log10 2e6) / 3.
+  assert.ok(Math.abs(hyper!.logQCurve!.mean[1]! - (1 + Math.log10(20) + Math.log10(2e6)) / 3) < 1e-12);
+  assert.deepEqual(hyper!.logQCurve!.steps, [10000, 20000]);
 });
 
 it('writes results.md, results.json and the learning-curve and cosine figures as SVG and PNG', async () => {
   const dir = fakeExperiment();
   const files = await writeReport(spec, dir, { finalK: 2 });
-  assert.deepEqual(files, ['results.md', 'results.json', 'learning-curves.svg', 'learning-curves.png', 'cosine-similarity.svg', 'cosine-similarity.png']);
+  assert.deepEqual(files, ['results.md', 'results.json', 'learning-curves.svg', 'learning-curves.png', 'q-values.svg', 'q-values.png', 'cosine-similarity.svg', 'cosine-similarity.png']);
   const md = readFileSync(join(dir, 'results.md'), 'utf8');
   assert.match(md, /mean of the last 2 evaluations/);
   // finalK = 2: MLP (750 + 1000) / 2 = 875.
   assert.match(md, /\| mlp \| 3 \| 20k \| 875\.0 \[/);
   assert.match(md, /\| hyper \| 2 \(\+1 pending\) \| 20k \|/);
+  assert.match(md, /\| hyper \| 3 \| 20k \|.*\| 10, 20, 2\.0e6 \|\n/);
   assert.match(md, /!\[learning-curves.png\]\(learning-curves.png\)/);
   const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { groups: unknown[]; finalK: number };
   assert.equal(json.groups.length, 2);
   assert.equal(json.finalK, 2);
-  for (const f of ['learning-curves', 'cosine-similarity']) {
+  for (const f of ['learning-curves', 'q-values', 'cosine-similarity']) {
     const svg = readFileSync(join(dir, `${f}.svg`), 'utf8');
     assert.match(svg, /^<svg xmlns/);
     assert.match(svg, /environment steps/);
@@ -76,6 +88,8 @@ it('writes results.md, results.json and the learning-curve and cosine figures as
   }
   assert.match(readFileSync(join(dir, 'learning-curves.svg'), 'utf8'), /evaluation return.*mlp critic.*hyper critic.*HalfCheetah-v5 · TD3.*Hopper-v5 · TD3/s);
   assert.match(readFileSync(join(dir, 'cosine-similarity.svg'), 'utf8'), /cosine similarity/);
+  const qSvg = readFileSync(join(dir, 'q-values.svg'), 'utf8');
+  for (const text of ['log10 |mean Q|', 'mlp critic', 'hyper critic', 'HalfCheetah-v5 · TD3']) assert.ok(qSvg.includes(text), `q-values.svg shows '${text}'`);
   assert.ok(existsSync(join(dir, 'cosine-similarity.png')));
 });
 
@@ -84,4 +98,8 @@ it('axis ticks are round numbers and steps read with k/M units', () => {
   assert.deepEqual(ticks(-1490, -1110, 5), [-1400, -1300, -1200]);
   assert.deepEqual(ticks(-0.1, 0.32, 5), [-0.1, 0, 0.1, 0.2, 0.3]);
   assert.deepEqual(['0', '500', '50k', '2.5k', '1.5M', '200k'], [0, 500, 50000, 2500, 1500000, 200000].map(formatSteps));
+  assert.deepEqual([2.5, 5, 7.5, 10].map((v) => formatTick(v, 2.5)), ['2.5', '5.0', '7.5', '10.0']);
+  assert.deepEqual([-0.1, 0, 0.3].map((v) => formatTick(v, 0.1)), ['-0.1', '0.0', '0.3']);
+  assert.deepEqual([-1400, 200].map((v) => formatTick(v, 100)), ['-1400', '200']);
+  assert.equal(formatTick(0.25, 0.25), '0.25');
 });
