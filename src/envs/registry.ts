@@ -62,7 +62,8 @@ function lookup(id: string): EnvRegistration {
   if (registration !== undefined) return registration;
   const suggestions = closeMatches(id, [...registry.keys()]);
   const hint = suggestions.length > 0 ? ` Did you mean: ${suggestions.join(', ')}?` : '';
-  throw new Error(`Unknown env id '${id}'.${hint} (${registry.size} registered; see registeredIds())`);
+  // The whole list is short (a dozen ids), so the message names them rather than pointing elsewhere.
+  throw new Error(`Unknown env id '${id}'.${hint} Registered: ${[...registry.keys()].join(', ')}`);
 }
 
 /** Registered ids within a small edit distance of `id`, nearest first (case-insensitive; also same name, other version). */
