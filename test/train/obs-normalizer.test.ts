@@ -5,7 +5,7 @@ import { ReplayBuffer } from '../../src/replay/replay-buffer.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { replayBatch } from '../../src/algos/agent.js';
-import { ObservationNormalizer } from '../../src/train/obs-normalizer.js';
+import { ObservationNormalizer, restoreFromCheckpoint } from '../../src/train/obs-normalizer.js';
 
 test('ObservationNormalizer: running mean and variance match a two-pass computation; output is standardised and clipped', () => {
   const rng = new Xoshiro128Rng(5);
@@ -38,6 +38,14 @@ test('ObservationNormalizer: running mean and variance match a two-pass computat
   const again = new Float64Array(dim);
   copy.normalize([10 + 3, -2, 1e9], 0, again, 0);
   assert.deepEqual([...again], [...out]);
+});
+
+test('restoreFromCheckpoint: loads saved statistics; a checkpoint without them is an error naming the run', () => {
+  const saved = { mean: [1, 2], var: [4, 9], count: 50 };
+  const norm = new ObservationNormalizer(2);
+  restoreFromCheckpoint(norm, saved, 'runs/a');
+  assert.deepEqual(norm.getState(), saved);
+  assert.throws(() => restoreFromCheckpoint(new ObservationNormalizer(2), undefined, 'runs/a'), /runs\/a: the run normalises observations but its checkpoint has no observation statistics/);
 });
 
 test('ReplayBuffer with a normaliser: sampled obs and next obs are normalised, actions and rewards are not, the stored data stays raw', () => {
