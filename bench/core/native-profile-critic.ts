@@ -16,7 +16,7 @@ const be = createBackend('native', { unchecked: true });
 const totals = new Map<string, { ms: number; calls: number }>();
 let recording = false;
 const raw = be as unknown as Record<string, (...a: number[]) => unknown>;
-for (const k of ['gemm', 'biasAct', 'actBackward', 'colSum', 'dynamicForward', 'dynamicBackward', 'adam', 'polyak', 'unary', 'binary', 'clamp', 'axpby', 'reduce', 'fill', 'sumSquares']) {
+for (const k of ['gemm', 'gemmBiasAct', 'biasAct', 'actBackward', 'colSum', 'dynamicForward', 'dynamicBackward', 'adam', 'polyak', 'unary', 'binary', 'clamp', 'axpby', 'reduce', 'fill', 'sumSquares']) {
   const f = raw[k]!.bind(be);
   raw[k] = (...a: number[]) => {
     if (!recording) return f(...a);
@@ -24,6 +24,7 @@ for (const k of ['gemm', 'biasAct', 'actBackward', 'colSum', 'dynamicForward', '
     const r = f(...a);
     const dt = performance.now() - t0;
     const key = k === 'gemm' ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} m=${a[2]} n=${a[3]} k=${a[4]} ld=${a[7]},${a[9]},${a[12]} beta=${a[10]}`
+      : k === 'gemmBiasAct' ? `gemmBiasAct ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} m=${a[2]} n=${a[3]} k=${a[4]} act=${a[11]}`
       : k === 'binary' || k === 'reduce' || k === 'unary' ? `${k} op=${a[0]} ${a.slice(1, 4).join(',')}` : `${k} ${a.slice(0, 3).join(',')}`;
     const e = totals.get(key) ?? { ms: 0, calls: 0 };
     e.ms += dt; e.calls++;
@@ -44,8 +45,8 @@ const step = (): void => e.scope(() => {
   e.backward(loss, params, false);
   opt.step();
 });
-for (let i = 0; i < 3; i++) step();
-const steps = 5;
+for (let i = 0; i < 20; i++) step(); // past JIT warm-up, so the wall time is steady-state
+const steps = 30;
 recording = true;
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) step();
