@@ -126,39 +126,38 @@ export class RescaleAction<O extends FloatArray = FloatArray> extends Wrapper<Bo
 }
 
 /**
- * Observations as float32 (MuJoCo tasks observe float64, Gymnasium's dtype, which
- * the fidelity tests need; learners usually want float32). Writes into one
- * preallocated Float32Array; vector envs built on it get float32 slabs.
+ * A wrapper that transforms every observation (Gymnasium's ObservationWrapper): reset and
+ * step are written once here; a subclass writes the transformed observation of the inner
+ * env into its preallocated output.
  */
-export class Float32Observation<A extends Action = Action> extends Wrapper<A, Float32Array> {
-  private readonly converted: Float32Array;
-  private readonly space: Box;
-  private readonly stepOut: StepResult<Float32Array>;
-  private readonly resetOut: ResetResult<Float32Array>;
+export abstract class ObservationWrapper<A extends Action = Action, O extends FloatArray = FloatArray> extends Wrapper<A, O> {
+  private readonly stepOut: StepResult<O>;
+  private readonly resetOut: ResetResult<O>;
 
-  constructor(env: Env<A, FloatArray>) {
-    super(env as unknown as Env<A, Float32Array>);
-    const inner = env.observationSpace;
-    this.converted = new Float32Array(inner.size);
-    this.space = new Box(inner.low, inner.high, inner.size, 'float32');
-    this.stepOut = { obs: this.converted, reward: 0, terminated: false, truncated: false, info: {} };
-    this.resetOut = { obs: this.converted, info: {} };
+  protected constructor(env: Env<A, FloatArray>, protected readonly out: O, private readonly space: Box) {
+    // The inner env observes some FloatArray; what this wrapper returns is `out`, an O.
+    super(env as unknown as Env<A, O>);
+    this.stepOut = { obs: out, reward: 0, terminated: false, truncated: false, info: {} };
+    this.resetOut = { obs: out, info: {} };
   }
+
+  /** Write the transform of the inner env's observation into `this.out`. */
+  protected abstract observation(obs: FloatArray): void;
 
   override get observationSpace(): Box {
     return this.space;
   }
 
-  override reset(args?: ResetArgs): ResetResult<Float32Array> {
+  override reset(args?: ResetArgs): ResetResult<O> {
     const result = this.env.reset(args);
-    this.converted.set(result.obs);
+    this.observation(result.obs);
     this.resetOut.info = result.info;
     return this.resetOut;
   }
 
-  override step(action: A): StepResult<Float32Array> {
+  override step(action: A): StepResult<O> {
     const result = this.env.step(action);
-    this.converted.set(result.obs);
+    this.observation(result.obs);
     const out = this.stepOut;
     out.reward = result.reward;
     out.terminated = result.terminated;
@@ -169,49 +168,35 @@ export class Float32Observation<A extends Action = Action> extends Wrapper<A, Fl
 }
 
 /**
+ * Observations as float32 (MuJoCo tasks observe float64, Gymnasium's dtype, which
+ * the fidelity tests need; learners usually want float32). Writes into one
+ * preallocated Float32Array; vector envs built on it get float32 slabs.
+ */
+export class Float32Observation<A extends Action = Action> extends ObservationWrapper<A, Float32Array> {
+  constructor(env: Env<A, FloatArray>) {
+    const inner = env.observationSpace;
+    super(env, new Float32Array(inner.size), new Box(inner.low, inner.high, inner.size, 'float32'));
+  }
+
+  protected observation(obs: FloatArray): void {
+    this.out.set(obs);
+  }
+}
+
+/**
  * Normalises observations with a running mean and variance (Chan et al.'s
  * parallel update, initial count 1e-4 as in Gymnasium):
  * `(obs − mean) / sqrt(var + epsilon)`.
  */
-export class NormalizeObservation<A extends Action = Action> extends Wrapper<A, FloatArray> {
+export class NormalizeObservation<A extends Action = Action> extends ObservationWrapper<A, FloatArray> {
   /** Set false to freeze the statistics (e.g. for evaluation). */
   updateStatistics = true;
   private readonly stats: RunningMeanStd;
-  private readonly normalized: FloatArray;
-  private readonly stepOut: StepResult<FloatArray>;
-  private readonly resetOut: ResetResult<FloatArray>;
-  private readonly space: Box;
 
   constructor(env: Env<A, FloatArray>, readonly epsilon = 1e-8) {
-    super(env);
     const n = env.observationSpace.size;
+    super(env, env.observationSpace.create(), new Box(-Infinity, Infinity, n, env.observationSpace.dtype));
     this.stats = new RunningMeanStd(n, epsilon);
-    this.normalized = env.observationSpace.create();
-    this.stepOut = { obs: this.normalized, reward: 0, terminated: false, truncated: false, info: {} };
-    this.resetOut = { obs: this.normalized, info: {} };
-    this.space = new Box(-Infinity, Infinity, n, env.observationSpace.dtype);
-  }
-
-  override get observationSpace(): Box {
-    return this.space;
-  }
-
-  override reset(args?: ResetArgs): ResetResult<FloatArray> {
-    const result = this.env.reset(args);
-    this.normalize(result.obs);
-    this.resetOut.info = result.info;
-    return this.resetOut;
-  }
-
-  override step(action: A): StepResult<FloatArray> {
-    const result = this.env.step(action);
-    this.normalize(result.obs);
-    const out = this.stepOut;
-    out.reward = result.reward;
-    out.terminated = result.terminated;
-    out.truncated = result.truncated;
-    out.info = result.info;
-    return out;
   }
 
   getState(): RunningMeanStdState {
@@ -222,9 +207,9 @@ export class NormalizeObservation<A extends Action = Action> extends Wrapper<A, 
     this.stats.setState(state);
   }
 
-  private normalize(obs: FloatArray): void {
+  protected observation(obs: FloatArray): void {
     if (this.updateStatistics) this.stats.update(obs);
-    this.stats.normalize(obs, 0, this.normalized, 0);
+    this.stats.normalize(obs, 0, this.out, 0);
   }
 }
 
