@@ -7,12 +7,14 @@ import {
   make,
   makeSync,
   NormalizeObservation,
+  ObservationWrapper,
   PendulumEnv,
   RecordEpisodeStatistics,
   register,
   RescaleAction,
   TimeLimit,
   type Env,
+  type FloatArray,
 } from '../../src/envs/index.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
 
@@ -114,6 +116,26 @@ test('NormalizeObservation tracks running statistics that can be saved and resto
     constant.step([0]);
   }
   assert.ok(Math.abs(constant.getState().mean[0]! - 1) < 1e-2);
+});
+
+test('a user ObservationWrapper transforms reset and step observations and passes the rest through', () => {
+  class Doubled extends ObservationWrapper<number[] | Float64Array, Float64Array> {
+    constructor(env: Env<number[] | Float64Array, FloatArray>) {
+      super(env, new Float64Array(env.observationSpace.size), env.observationSpace);
+    }
+    protected observation(obs: FloatArray): void {
+      for (let i = 0; i < obs.length; i++) this.out[i] = 2 * obs[i]!;
+    }
+  }
+  const inner = new PendulumEnv(), reference = new PendulumEnv();
+  const env = new Doubled(inner);
+  assert.deepEqual([...env.reset({ seed: 3 }).obs], [...reference.reset({ seed: 3 }).obs].map((x) => 2 * x));
+  for (let i = 0; i < 5; i++) {
+    const r = env.step([0.5]), expected = reference.step([0.5]);
+    assert.deepEqual([...r.obs], [...expected.obs].map((x) => 2 * x));
+    assert.equal(r.reward, expected.reward);
+    assert.equal(r.truncated, expected.truncated);
+  }
 });
 
 test('RecordEpisodeStatistics reports return and length at episode end', () => {
