@@ -53,6 +53,11 @@ async function killAndResume(extra: string[]): Promise<void> {
 
 it('resumes a killed run bit-identically to an uninterrupted one', () => killAndResume([]));
 
+// The hyper critic (its primary network, heads, target copy and their Adam moments) and SAC (its
+// temperature and that optimiser too) go through the same checkpoint: the reproduction resumes both.
+it('resumes HyperTD3 bit-identically', () => killAndResume(['--critic', 'hyper']));
+it('resumes SAC with the hyper critic bit-identically', () => killAndResume(['--algo', 'sac', '--critic', 'hyper']));
+
 // The observation statistics travel in the checkpoint: without them the resumed run would act and learn on differently scaled inputs.
 it('resumes bit-identically with observation normalisation', () => killAndResume(['--normalize-obs']));
 
