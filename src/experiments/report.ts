@@ -75,6 +75,19 @@ export function readEvalCurve(runDir: string): Curve {
   return readMetricCurve(runDir, 'eval/return_mean');
 }
 
+const peakAbs = (c: Curve): number => Math.max(...c.values.map(Math.abs));
+/** 212 or 1.9e11: magnitudes spanning many orders, readable side by side. */
+const magnitude = (v: number): string => (v < 1e4 ? v.toFixed(0) : v.toExponential(1).replace('e+', 'e'));
+
+/** A finished run in a few words (the runner logs it): its last evaluation return and its critic's peak |mean Q|. */
+export function runOutcome(runDir: string): string {
+  const evals = readEvalCurve(runDir), q = readMetricCurve(runDir, Q_METRIC);
+  const parts: string[] = [];
+  if (evals.values.length) parts.push(`eval return ${evals.values[evals.values.length - 1]!.toFixed(1)}`);
+  if (q.values.length) parts.push(`peak |mean Q| ${magnitude(peakAbs(q))}`);
+  return parts.join(', ');
+}
+
 const groupKey = (c: Pick<Cell, 'env' | 'algo'>): string => `${c.env}__${c.algo}`;
 
 export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions = {}): GroupSummary[] {
@@ -117,7 +130,7 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
         stepsToBaseline: curve && group.baselineFinal !== null ? stepsToScore({ steps: curve.steps, values: curve.mean }, group.baselineFinal) : null,
         gainOverBaseline: critic !== BASELINE_CRITIC && finals.length && baselineFinals.length ? relativeGain(finals, baselineFinals, opts.bootstrap) : null,
         curve,
-        peakQ: d.qCurves.map((c) => Math.max(...c.values.map(Math.abs))),
+        peakQ: d.qCurves.map(peakAbs),
         logQCurve: logQ.length ? meanCurve(logQ, bandOpts) : null,
       });
     }
@@ -128,8 +141,6 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
 const ci = (v: Interval | null, digits = 1): string => (v === null ? '–' : `${v.mean.toFixed(digits)} [${v.lo.toFixed(digits)}, ${v.hi.toFixed(digits)}]`);
 const pct = (v: Interval | null): string => (v === null ? '–' : `${(100 * v.mean).toFixed(0)}% [${(100 * v.lo).toFixed(0)}, ${(100 * v.hi).toFixed(0)}]`);
 const algoName = (a: GridAlgo): string => a.toUpperCase();
-/** 212 or 1.9e11: magnitudes spanning many orders, readable side by side. */
-const magnitude = (v: number): string => (v < 1e4 ? v.toFixed(0) : v.toExponential(1).replace('e+', 'e'));
 
 export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSummary[], opts: ReportOptions, figures: readonly string[]): string {
   const k = opts.finalK ?? 1;

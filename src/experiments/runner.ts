@@ -19,6 +19,7 @@ import { readGradReport } from '../diagnostics/grad-report.js';
 import { ConfigError } from '../train/config.js';
 import { snapshotSteps } from '../train/snapshots.js';
 import { resolveTrainConfig, type ResolvedConfig } from '../train/run.js';
+import { runOutcome } from './report.js';
 import { cellRunDir, cells, type Cell, type ExperimentSpec } from './spec.js';
 
 const CLI = new URL('../cli/main.js', import.meta.url).pathname;
@@ -227,7 +228,8 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
       if (code === 0 && step >= cell.totalSteps) {
         markDone(dir, step);
         result.finished.push(cell.id);
-        log(`finished ${cell.id} in ${took}`);
+        const outcome = runOutcome(dir);
+        log(`finished ${cell.id} in ${took}${outcome ? `: ${outcome}` : ''}`);
       } else if (code === 0 || stopping) {
         log(`stopped ${cell.id} at step ${step} (checkpoint)`);
       } else {

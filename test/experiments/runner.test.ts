@@ -73,7 +73,7 @@ it('runs the gradient diagnostic of finished runs that kept snapshots, and only 
   const specFile = join(out, 'spec.json');
   writeFileSync(specFile, JSON.stringify({
     name: 'diag', grid: { env: ['Hopper-v5'], algo: ['td3'], critic: ['mlp'], seed: [1] },
-    train: { totalSteps: 600, learningStarts: 200, randomSteps: 200, evalEvery: 600, evalEpisodes: 1, checkpointEvery: 300, snapshotEvery: 300, actorHidden: [16, 16], criticHidden: [16, 16], batchSize: 32 },
+    train: { totalSteps: 600, learningStarts: 200, randomSteps: 200, evalEvery: 600, evalEpisodes: 1, checkpointEvery: 300, snapshotEvery: 300, logEvery: 200, actorHidden: [16, 16], criticHidden: [16, 16], batchSize: 32 },
     diagnose: { states: 3, actions: 5, maxEpisodeSteps: 30 },
   }));
   const args = [CLI, 'experiment', specFile, '--jobs', '1', '--out', out];
@@ -82,7 +82,8 @@ it('runs the gradient diagnostic of finished runs that kept snapshots, and only 
 
   const first = spawnSync(process.execPath, args, { encoding: 'utf8' });
   assert.equal(first.status, 0, first.stdout + first.stderr);
-  assert.match(first.stdout, /finished Hopper-v5__td3-mlp__1/);
+  // The finish line says how the run ended: its last evaluation and its critic's peak |mean Q|.
+  assert.match(first.stdout, /finished Hopper-v5__td3-mlp__1 in \S+: eval return -?\d+\.\d, peak \|mean Q\| \d/);
   assert.match(first.stdout, /diagnosed Hopper-v5__td3-mlp__1/);
   assert.deepEqual(steps(), [300, 600]);
 
