@@ -30,5 +30,3 @@ export type ReduceCode = (typeof Reduce)[ReduceName];
 /** Offset meaning "no buffer" for optional kernel operands (bias, skipped gradients). */
 export const NONE = -1;
 
-export const actName = (code: number): ActName =>
-  (Object.keys(Act) as ActName[]).find((k) => Act[k] === code) ?? 'identity';
