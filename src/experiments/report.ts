@@ -31,7 +31,7 @@ export interface CriticSummary {
   steps: number;
   finalReturn: Interval | null;
   auc: Interval | null;
-  /** First step where this critic's mean curve reaches the baseline's final mean score (null: not reached). */
+  /** First step after learning starts where this critic's mean curve reaches the baseline's final mean score (null: not reached). */
   stepsToBaseline: number | null;
   /** (mean final − baseline mean final) / |baseline mean final|, with a CI; null for the baseline. */
   gainOverBaseline: Interval | null;
@@ -127,7 +127,7 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
         steps: Math.max(0, ...d.cells.map((c) => c.totalSteps)),
         finalReturn: finals.length ? bootstrapMean(finals, opts.bootstrap) : null,
         auc: d.curves.length ? bootstrapMean(d.curves.map(normalisedAuc), opts.bootstrap) : null,
-        stepsToBaseline: curve && group.baselineFinal !== null ? stepsToScore({ steps: curve.steps, values: curve.mean }, group.baselineFinal) : null,
+        stepsToBaseline: curve && group.baselineFinal !== null ? stepsToScore({ steps: curve.steps, values: curve.mean }, group.baselineFinal, Math.max(...d.cells.map((c) => c.learningStarts))) : null,
         gainOverBaseline: critic !== BASELINE_CRITIC && finals.length && baselineFinals.length ? relativeGain(finals, baselineFinals, opts.bootstrap) : null,
         curve,
         peakQ: d.qCurves.map(peakAbs),
@@ -149,7 +149,7 @@ export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSumm
   lines.push(
     `Final return: mean of the last ${k === 1 ? 'evaluation' : `${k} evaluations`} of each seed. AUC: the evaluation curve's trapezoid area divided by its step span (its average return over training). `
     + `Intervals: mean over seeds [95% percentile bootstrap, ${opts.bootstrap?.resamples ?? 10_000} resamples, seeded]; with one seed they collapse to the point. `
-    + `Steps to MLP final: the first evaluation step at which the critic's mean curve reaches the ${BASELINE_CRITIC} critic's final mean score (its share of the run in brackets). `
+    + `Steps to MLP final: the first evaluation step after learning starts at which the critic's mean curve reaches the ${BASELINE_CRITIC} critic's final mean score (its share of the run in brackets; the untrained policy's evaluations are passed over, since on Ant it stands still and scores ~980). `
     + `Gain: (critic − ${BASELINE_CRITIC}) / |${BASELINE_CRITIC}| of the mean final returns, with a CI from resampling both critics' seeds. `
     + `Peak |Q|: per seed, the largest |mean Q1| over the training batches the run logged; a discounted return is bounded by max|r| / (1 − γ), so a peak far above the ${BASELINE_CRITIC} critic's marks a diverged critic.`, '');
   for (const g of groups) {

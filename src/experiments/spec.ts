@@ -67,6 +67,8 @@ export interface Cell {
   /** The full `train()` overrides (grid coordinates included), as `resolveTrainConfig` takes them. */
   train: Record<string, unknown>;
   totalSteps: number;
+  /** Env steps before the first update: evaluations up to it score the untrained policy. */
+  learningStarts: number;
 }
 
 /** Keys the grid sets; a train section may not set them too. */
@@ -206,13 +208,13 @@ export function cells(spec: ExperimentSpec): Cell[] {
     for (const o of spec.overrides) if (matches(o.where, coords)) Object.assign(train, o.train);
     Object.assign(train, { env, algo, seed }, criticSettings(critic));
     const id = cellId(coords);
-    let totalSteps: number;
+    let run: { totalSteps: number; learningStarts: number };
     try {
-      totalSteps = resolveTrainConfig(train).run.totalSteps;
+      run = resolveTrainConfig(train).run;
     } catch (e) {
       throw new ConfigError(`experiment spec '${spec.name}', cell ${id}: ${(e as Error).message}`);
     }
-    out.push({ id, ...coords, train, totalSteps });
+    out.push({ id, ...coords, train, totalSteps: run.totalSteps, learningStarts: run.learningStarts });
   }
   return out;
 }

@@ -116,8 +116,13 @@ export function meanCurve(curves: readonly Curve[], opts: BootstrapOptions = {})
   return out;
 }
 
-/** The first step at which the curve reaches `target` (≥), or null if it never does. */
-export function stepsToScore(curve: Curve, target: number): number | null {
-  const i = curve.values.findIndex((v) => v >= target);
+/**
+ * The first step after `after` at which the curve reaches `target` (≥), or null if it never
+ * does. Evaluations up to the first update score the untrained policy, which on tasks with a
+ * survival bonus (Ant's untrained policy stands still for ~980) can beat a trained one: they
+ * say nothing about how fast a critic learns, so they are passed over.
+ */
+export function stepsToScore(curve: Curve, target: number, after = -Infinity): number | null {
+  const i = curve.values.findIndex((v, j) => curve.steps[j]! > after && v >= target);
   return i < 0 ? null : curve.steps[i]!;
 }

@@ -11,7 +11,7 @@ import { parseSpec } from '../../src/experiments/spec.js';
 const spec = parseSpec({
   name: 'fake',
   grid: { env: ['HalfCheetah-v5', 'Hopper-v5'], algo: ['td3'], critic: ['mlp', 'hyper'], seed: [1, 2, 3] },
-  train: { totalSteps: 20000, evalEvery: 5000 },
+  train: { totalSteps: 20000, evalEvery: 5000, learningStarts: 5000, randomSteps: 5000 },
 }, 'fake.json');
 
 /**

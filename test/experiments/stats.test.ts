@@ -55,6 +55,15 @@ it('steps to score: the first evaluation at or above the target, else null', () 
   assert.equal(stepsToScore(c, -100), null);
 });
 
+it('steps to score passes over the evaluations of the untrained policy', () => {
+  // Ant-like: the untrained policy stands still and outscores the first trained ones.
+  const c = { steps: [0, 5000, 10000, 15000, 20000], values: [980, 980, -60, 400, 900] };
+  assert.equal(stepsToScore(c, 850), 0);
+  assert.equal(stepsToScore(c, 850, 5000), 20000);
+  assert.equal(stepsToScore(c, 300, 5000), 15000);
+  assert.equal(stepsToScore(c, 950, 5000), null);
+});
+
 it('mean curve over seeds uses the steps every seed has, with a band around the mean', () => {
   const a = { steps: [0, 10, 20, 30], values: [0, 1, 2, 3] };
   const b = { steps: [0, 10, 20], values: [2, 3, 4] };
