@@ -38,6 +38,10 @@ export interface CriticSummary {
   curve: BandCurve | null;
   /** Per finished seed that logged Q: the largest |mean Q1| of its training batches. */
   peakQ: number[];
+  /** Per entry of peakQ: whether it passed DIVERGED_FACTOR × the baseline seeds' largest peak (the baseline's own seeds: false). */
+  diverged: boolean[];
+  /** Each diagnosed seed's ∇ₐQ cosine averaged over its snapshots, then the mean over seeds with a CI (null: none diagnosed). */
+  cosine: Interval | null;
   /** log10 |mean Q1| along the runs, mean over seeds with a CI (null: no Q logged). */
   logQCurve: BandCurve | null;
 }
@@ -70,6 +74,15 @@ export function readMetricCurve(runDir: string, metric: string): Curve {
 /** The critic's mean Q over each logged training batch (the divergence signal). */
 export const Q_METRIC = 'losses/qf1_values';
 
+/**
+ * A seed's critic counts as diverged when its peak |mean Q| passes this many times the
+ * largest peak among the baseline's seeds of the same env and algorithm. Relative to the
+ * baseline because the scale of Q differs by task (and SAC's includes entropy bonuses); 10×
+ * because bounded critics of either kind stayed within 4× of each other in every run so far,
+ * while diverged ones went to 1e4–1e11.
+ */
+export const DIVERGED_FACTOR = 10;
+
 /** The run's `eval/return_mean` curve. */
 export function readEvalCurve(runDir: string): Curve {
   return readMetricCurve(runDir, 'eval/return_mean');
@@ -93,12 +106,12 @@ const groupKey = (c: Pick<Cell, 'env' | 'algo'>): string => `${c.env}__${c.algo}
 export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions = {}): GroupSummary[] {
   const k = opts.finalK ?? 1;
   const groups = new Map<string, GroupSummary>();
-  const byCritic = new Map<string, { cells: Cell[]; curves: Curve[]; qCurves: Curve[]; pending: number[] }>();
+  const byCritic = new Map<string, { cells: Cell[]; curves: Curve[]; qCurves: Curve[]; cosines: number[]; pending: number[] }>();
   for (const cell of cells(spec)) {
     const g = groupKey(cell);
     if (!groups.has(g)) groups.set(g, { env: cell.env, algo: cell.algo, baselineFinal: null, critics: [] });
     const key = `${g}__${cell.critic}`;
-    if (!byCritic.has(key)) byCritic.set(key, { cells: [], curves: [], qCurves: [], pending: [] });
+    if (!byCritic.has(key)) byCritic.set(key, { cells: [], curves: [], qCurves: [], cosines: [], pending: [] });
     const entry = byCritic.get(key)!;
     const runDir = cellRunDir(dir, cell);
     if (existsSync(join(runDir, 'done.json'))) {
@@ -106,6 +119,11 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
       entry.curves.push(readEvalCurve(runDir));
       const q = readMetricCurve(runDir, Q_METRIC);
       if (q.steps.length) entry.qCurves.push(q);
+      const grad = join(runDir, 'diagnostics', 'grad.json');
+      if (existsSync(grad)) {
+        const cos = readCosine(grad);
+        if (cos.values.length) entry.cosines.push(mean(cos.values));
+      }
     } else entry.pending.push(cell.seed);
   }
   for (const [g, group] of groups) {
@@ -113,6 +131,7 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
     const baseline = data(BASELINE_CRITIC);
     const baselineFinals = baseline?.curves.map((c) => finalReturn(c, k)) ?? [];
     group.baselineFinal = baselineFinals.length ? mean(baselineFinals) : null;
+    const baselinePeak = baseline?.qCurves.length ? Math.max(...baseline.qCurves.map(peakAbs)) : null;
     for (const critic of spec.grid.critic) {
       const d = data(critic)!;
       const finals = d.curves.map((c) => finalReturn(c, k));
@@ -131,6 +150,8 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
         gainOverBaseline: critic !== BASELINE_CRITIC && finals.length && baselineFinals.length ? relativeGain(finals, baselineFinals, opts.bootstrap) : null,
         curve,
         peakQ: d.qCurves.map(peakAbs),
+        diverged: d.qCurves.map((c) => critic !== BASELINE_CRITIC && baselinePeak !== null && peakAbs(c) > DIVERGED_FACTOR * baselinePeak),
+        cosine: d.cosines.length ? bootstrapMean(d.cosines, opts.bootstrap) : null,
         logQCurve: logQ.length ? meanCurve(logQ, bandOpts) : null,
       });
     }
@@ -142,6 +163,27 @@ const ci = (v: Interval | null, digits = 1): string => (v === null ? '–' : `${
 const pct = (v: Interval | null): string => (v === null ? '–' : `${(100 * v.mean).toFixed(0)}% [${(100 * v.lo).toFixed(0)}, ${(100 * v.hi).toFixed(0)}]`);
 const algoName = (a: GridAlgo): string => a.toUpperCase();
 
+/**
+ * One row per env × algo and critic against the baseline: final returns, the gain, how many
+ * seeds' critics diverged and the mean ∇ₐQ cosine, so the whole comparison reads at a glance.
+ */
+export function summaryTable(groups: readonly GroupSummary[]): string[] {
+  const cos = (v: Interval | null): string => (v === null ? '–' : ci(v, 2));
+  const lines = ['## Summary', '',
+    `Final return and ∇ₐQ cosine: mean [95% CI] over the finished seeds (n). Diverged: seeds whose peak |mean Q| passed ${DIVERGED_FACTOR}× the ${BASELINE_CRITIC} critic's largest.`, '',
+    `| env · algo | critic | n | ${BASELINE_CRITIC} final | critic final | gain vs ${BASELINE_CRITIC} | diverged | ∇ₐQ cosine (${BASELINE_CRITIC} / critic) |`, '|---|---|---|---|---|---|---|---|'];
+  for (const g of groups) {
+    const base = g.critics.find((c) => c.critic === BASELINE_CRITIC);
+    for (const c of g.critics) {
+      if (c.critic === BASELINE_CRITIC) continue;
+      const n = `${base?.n ?? 0} / ${c.n}`;
+      const diverged = c.diverged.length ? `${c.diverged.filter(Boolean).length} of ${c.diverged.length}` : '–';
+      lines.push(`| ${g.env} · ${algoName(g.algo)} | ${c.critic} | ${n} | ${ci(base?.finalReturn ?? null, 0)} | ${ci(c.finalReturn, 0)} | ${pct(c.gainOverBaseline)} | ${diverged} | ${cos(base?.cosine ?? null)} / ${cos(c.cosine)} |`);
+    }
+  }
+  return lines;
+}
+
 export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSummary[], opts: ReportOptions, figures: readonly string[]): string {
   const k = opts.finalK ?? 1;
   const lines = [`# Experiment \`${spec.name}\``, ''];
@@ -152,6 +194,7 @@ export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSumm
     + `Steps to MLP final: the first evaluation step after learning starts at which the critic's mean curve reaches the ${BASELINE_CRITIC} critic's final mean score (its share of the run in brackets; the untrained policy's evaluations are passed over, since on Ant it stands still and scores ~980). `
     + `Gain: (critic − ${BASELINE_CRITIC}) / |${BASELINE_CRITIC}| of the mean final returns, with a CI from resampling both critics' seeds. `
     + `Peak |Q|: per seed, the largest |mean Q1| over the training batches the run logged; a discounted return is bounded by max|r| / (1 − γ), so a peak far above the ${BASELINE_CRITIC} critic's marks a diverged critic.`, '');
+  lines.push(...summaryTable(groups), '');
   for (const g of groups) {
     lines.push(`## ${g.env} · ${algoName(g.algo)}`, '');
     lines.push('| critic | seeds | steps | final return | AUC | steps to MLP final | gain vs MLP (final) | peak \\|Q\\| per seed |', '|---|---|---|---|---|---|---|---|');

@@ -61,6 +61,13 @@ it('summarises final return, AUC, steps to the MLP score and the gain over seeds
   assert.deepEqual(mlp!.peakQ, [10, 20, 30]);
   assert.deepEqual(hyper!.peakQ, [10, 20, 2e6]);
   assert.deepEqual(hopperHyper.peakQ, [10, 20]);
+  // Diverged: past 10× the MLP seeds' largest peak (30).
+  assert.deepEqual(hyper!.diverged, [false, false, true]);
+  assert.deepEqual(mlp!.diverged, [false, false, false]);
+  // Only seed 1 was diagnosed: its snapshots' cosines average 0.2 (MLP) and 0.5 (hyper).
+  assert.ok(Math.abs(mlp!.cosine!.mean - 0.2) < 1e-12 && mlp!.cosine!.n === 1);
+  assert.ok(Math.abs(hyper!.cosine!.mean - 0.5) < 1e-12);
+  assert.equal(hopperHyper.cosine, null);
   // log10 |Q| at 20k over HalfCheetah hyper's seeds: (1 + log10 20 + log10 2e6) / 3.
   assert.ok(Math.abs(hyper!.logQCurve!.mean[1]! - (1 + Math.log10(20) + Math.log10(2e6)) / 3) < 1e-12);
   assert.deepEqual(hyper!.logQCurve!.steps, [10000, 20000]);
@@ -76,6 +83,9 @@ it('writes results.md, results.json and the learning-curve and cosine figures as
   assert.match(md, /\| mlp \| 3 \| 20k \| 875\.0 \[/);
   assert.match(md, /\| hyper \| 2 \(\+1 pending\) \| 20k \|/);
   assert.match(md, /\| hyper \| 3 \| 20k \|.*\| 10, 20, 2\.0e6 \|\n/);
+  // The summary row: both finals with finalK = 2 (MLP 875; hyper (900 + 1200) / 2 = 1050), gain +20%, one diverged seed, cosines.
+  assert.match(md, /## Summary[\s\S]*\| HalfCheetah-v5 · TD3 \| hyper \| 3 \/ 3 \| 875 \[.*\] \| 1050 \[.*\] \| 20% \[.*\] \| 1 of 3 \| 0\.20 \[0\.20, 0\.20\] \/ 0\.50 \[0\.50, 0\.50\] \|\n/);
+  assert.match(md, /\| Hopper-v5 · TD3 \| hyper \| 3 \/ 2 \| .* \| 0 of 2 \| – \/ – \|\n/);
   assert.match(md, /!\[learning-curves.png\]\(learning-curves.png\)/);
   const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { groups: unknown[]; finalK: number };
   assert.equal(json.groups.length, 2);
