@@ -232,7 +232,8 @@ function cosinePanels(spec: ExperimentSpec, dir: string, opts: ReportOptions): P
     const band = runs.length === 1 ? { steps: runs[0]!.steps, mean: runs[0]!.values, lo: runs[0]!.lo, hi: runs[0]!.hi } : meanCurve(runs, { ...opts.bootstrap, resamples: 2000 });
     const key = `${env} · ${algoName(algo)}`;
     if (!panels.has(key)) panels.set(key, { title: key, series: [] });
-    panels.get(key)!.series.push({ label: `${critic} critic (${runs.length} seed${runs.length === 1 ? '' : 's'})`, color: CRITIC_COLORS[critic] ?? '#555', ...band });
+    // Labelled by critic alone: the legend is shared by panels whose seed counts differ (results.md has them).
+    panels.get(key)!.series.push({ label: `${critic} critic`, color: CRITIC_COLORS[critic] ?? '#555', ...band });
   }
   return [...panels.values()];
 }
@@ -279,7 +280,7 @@ export async function writeReport(spec: ExperimentSpec, dir: string, opts: Repor
   const cosine = cosinePanels(spec, dir, opts);
   if (cosine.length) {
     const fig = await writeFigure(dir, 'cosine-similarity', figureSvg(cosine, {
-      title: `Action-gradient quality: ${spec.name}`, subtitle: 'cosine similarity of ∇ₐQ to the Monte-Carlo action-gradient, mean with 95% CI band', xLabel: 'environment steps', yLabel: 'cosine similarity', columns: Math.min(4, cosine.length), markers: true,
+      title: `Action-gradient quality: ${spec.name}`, subtitle: 'cosine similarity of ∇ₐQ to the Monte-Carlo action-gradient: mean over seeds with 95% bootstrap CI band (one seed: t interval over states)', xLabel: 'environment steps', yLabel: 'cosine similarity', columns: Math.min(4, cosine.length), markers: true,
     }));
     written.push(...fig.files);
     if (fig.note) notes.push(fig.note);

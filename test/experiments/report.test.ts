@@ -97,7 +97,9 @@ it('writes results.md, results.json and the learning-curve and cosine figures as
     assert.ok(readFileSync(join(dir, `${f}.png`)).subarray(1, 4).equals(Buffer.from('PNG')));
   }
   assert.match(readFileSync(join(dir, 'learning-curves.svg'), 'utf8'), /evaluation return.*mlp critic.*hyper critic.*HalfCheetah-v5 · TD3.*Hopper-v5 · TD3/s);
-  assert.match(readFileSync(join(dir, 'cosine-similarity.svg'), 'utf8'), /cosine similarity/);
+  const cosSvg = readFileSync(join(dir, 'cosine-similarity.svg'), 'utf8');
+  assert.match(cosSvg, /cosine similarity/);
+  assert.equal(cosSvg.split('>hyper critic<').length - 1, 1, 'one legend entry per critic, whatever the panels\' seed counts');
   const qSvg = readFileSync(join(dir, 'q-values.svg'), 'utf8');
   for (const text of ['log10 |mean Q|', 'mlp critic', 'hyper critic', 'HalfCheetah-v5 · TD3']) assert.ok(qSvg.includes(text), `q-values.svg shows '${text}'`);
   assert.ok(existsSync(join(dir, 'cosine-similarity.png')));
