@@ -16,6 +16,9 @@ export const EXPERIMENT_HELP = `usage: hyperrl experiment <spec.json> [options] 
   --only-report       write the report from the finished runs without running anything
   --final-k K         evaluations averaged for the final return [1]
   --progress-every S  seconds between progress lines [30]
+  --time-limit T      wall time the runner may take (e.g. 2h30m, 90m, 5400s): runs that the finished
+                      seeds of the same cell say cannot finish in the time left are not started, and
+                      running ones are stopped with a checkpoint at the limit [none]
 Rerunning the same command skips finished runs and resumes unfinished ones from their checkpoints.
 Ctrl-C stops every run at its next episode end with a checkpoint.
 
@@ -31,6 +34,16 @@ function positiveInt(flag: string, raw: string | undefined, fallback: number): n
   const v = Number(raw);
   if (!Number.isInteger(v) || v < 1) throw new ConfigError(`--${flag}: expected a positive integer, got '${raw}'`);
   return v;
+}
+
+/** '2h30m', '90m', '45s', '1h' or plain seconds ('5400') as seconds. */
+export function parseDuration(flag: string, raw: string): number {
+  const text = raw.trim();
+  const units = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(text);
+  const seconds = /^\d+(?:\.\d+)?$/.test(text) ? Number(text)
+    : units && text !== '' ? Number(units[1] ?? 0) * 3600 + Number(units[2] ?? 0) * 60 + Number(units[3] ?? 0) : NaN;
+  if (!(seconds > 0)) throw new ConfigError(`--${flag}: expected a positive duration such as 2h30m, 90m or 5400s, got '${raw}'`);
+  return seconds;
 }
 
 async function costCommand(args: string[]): Promise<number> {
@@ -52,17 +65,18 @@ async function costCommand(args: string[]): Promise<number> {
 export async function experimentCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { console.log(EXPERIMENT_HELP); return 0; }
   if (args[0] === 'cost') return costCommand(args.slice(1));
-  const { values, positional } = parseFlags(args, [], { jobs: 'string', out: 'string', onlyReport: 'boolean', finalK: 'string', progressEvery: 'string' });
+  const { values, positional } = parseFlags(args, [], { jobs: 'string', out: 'string', onlyReport: 'boolean', finalK: 'string', progressEvery: 'string', timeLimit: 'string' });
   if (positional.length !== 1) throw new ConfigError(`hyperrl experiment: expected one spec file, got ${positional.length}\n\n${EXPERIMENT_HELP}`);
-  const v = values as { jobs?: string; out?: string; onlyReport?: boolean; finalK?: string; progressEvery?: string };
+  const v = values as { jobs?: string; out?: string; onlyReport?: boolean; finalK?: string; progressEvery?: string; timeLimit?: string };
   const spec = readSpec(positional[0]!);
   const dir = v.out ?? join('results', 'hyperl', spec.name);
   const finalK = positiveInt('final-k', v.finalK, 1);
+  const timeLimit = v.timeLimit === undefined ? undefined : parseDuration('time-limit', v.timeLimit);
   mkdirSync(dir, { recursive: true });
   let code = 0;
   if (!v.onlyReport) {
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
-    const r = await runExperiment(spec, { dir, jobs: positiveInt('jobs', v.jobs, availableParallelism()), progressEvery: positiveInt('progress-every', v.progressEvery, 30) });
+    const r = await runExperiment(spec, { dir, jobs: positiveInt('jobs', v.jobs, availableParallelism()), progressEvery: positiveInt('progress-every', v.progressEvery, 30), timeLimit });
     if (r.interrupted) return 130;
     if (r.failed.length) code = 1;
   }

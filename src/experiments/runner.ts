@@ -10,6 +10,9 @@
  * A finished run that kept parameter snapshots (`snapshotEvery`) then gets its
  * gradient-quality diagnostic (`hyperrl diagnose grad`, log in `diagnose.log`) in the
  * same job slot; the diagnostic resumes too, so an interrupted one is finished later.
+ * Under a time limit (a batch job's wall limit, a session's end) the runner starts only the
+ * runs that its estimate (the same cell's other seeds) says will finish in the time left,
+ * the first such in grid order, and at the limit stops the running ones with a checkpoint.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ import { readGradReport } from '../diagnostics/grad-report.js';
 import { ConfigError } from '../train/config.js';
 import { snapshotSteps } from '../train/snapshots.js';
 import { resolveTrainConfig, type ResolvedConfig } from '../train/run.js';
+import { estimateSeconds } from './estimate.js';
 import { runOutcome } from './report.js';
 import { cellRunDir, cells, type Cell, type ExperimentSpec } from './spec.js';
 
@@ -33,6 +37,8 @@ export interface RunnerOptions {
   jobs: number;
   /** Seconds between progress lines (default 30). */
   progressEvery?: number;
+  /** Wall seconds the runner may take: runs estimated not to finish in the time left are not started, running ones are stopped at the limit. */
+  timeLimit?: number;
   log?: (line: string) => void;
 }
 
@@ -42,6 +48,8 @@ export interface RunnerResult {
   failed: { id: string; code: number | null; signal: string | null }[];
   /** Stopped by SIGINT/SIGTERM before every cell was done. */
   interrupted: boolean;
+  /** Cells left undone because of the time limit (not started, or stopped at the limit). */
+  timeLimited: string[];
 }
 
 export type CellStatus = { state: 'done' | 'resume'; step: number } | { state: 'fresh'; step: 0 };
@@ -140,7 +148,7 @@ export const formatDuration = (seconds: number): string => {
 export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): Promise<RunnerResult> {
   const log = opts.log ?? ((l: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${l}`));
   const all = cells(spec);
-  const result: RunnerResult = { finished: [], skipped: [], failed: [], interrupted: false };
+  const result: RunnerResult = { finished: [], skipped: [], failed: [], interrupted: false, timeLimited: [] };
   const queue: { cell: Cell; dir: string; status: CellStatus }[] = [];
   for (const cell of all) {
     const dir = cellRunDir(opts.dir, cell);
@@ -180,6 +188,22 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const ticker = setInterval(progressLine, (opts.progressEvery ?? 30) * 1000);
+  const deadline = opts.timeLimit === undefined ? Infinity : startedAt + opts.timeLimit * 1000;
+  const limitTimer = Number.isFinite(deadline) ? setTimeout(() => {
+    if (stopping) return;
+    log(`time limit reached: stopping ${running.size} runs at their next episode end with a checkpoint; rerun the same command to resume`);
+    stopping = true;
+    for (const { cell, child } of running.values()) {
+      result.timeLimited.push(cell.id);
+      child.kill('SIGINT');
+    }
+  }, deadline - startedAt) : null;
+  /** Whether the item may start now: its estimated time fits before the deadline (no estimate: it is tried). */
+  const fits = (item: (typeof queue)[number]): boolean => {
+    if (!Number.isFinite(deadline) || item.status.state === 'done') return true;
+    const estimate = estimateSeconds(opts.dir, item.cell, item.status.step, all);
+    return estimate === null || performance.now() + estimate * 1000 <= deadline;
+  };
 
   /** `hyperrl diagnose grad` on a finished run, as a child like the training runs (stopped the same way). */
   const diagnose = async (cell: Cell, dir: string): Promise<void> => {
@@ -244,18 +268,23 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
 
   const worker = async (): Promise<void> => {
     while (!stopping) {
-      const item = queue.shift();
-      if (item === undefined) return;
-      await launch(item);
+      const i = queue.findIndex(fits);
+      if (i < 0) return; // time only runs out: nothing left fits for this worker either later
+      await launch(queue.splice(i, 1)[0]!);
     }
   };
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, queue.length)) }, worker));
   } finally {
     clearInterval(ticker);
+    if (limitTimer !== null) clearTimeout(limitTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  log(`experiment ${spec.name}: ${result.finished.length} finished now, ${result.skipped.length} were done, ${result.failed.length} failed${result.interrupted ? ', interrupted' : ''} (${formatDuration((performance.now() - startedAt) / 1000)})`);
+  if (Number.isFinite(deadline) && !result.interrupted && queue.length) {
+    result.timeLimited.push(...queue.map((q) => q.cell.id));
+    log(`time limit: not started ${queue.map((q) => q.cell.id).join(', ')} (estimated not to finish in the time left); rerun to continue`);
+  }
+  log(`experiment ${spec.name}: ${result.finished.length} finished now, ${result.skipped.length} were done, ${result.failed.length} failed${result.interrupted ? ', interrupted' : ''}${result.timeLimited.length ? `, ${result.timeLimited.length} left by the time limit` : ''} (${formatDuration((performance.now() - startedAt) / 1000)})`);
   return result;
 }

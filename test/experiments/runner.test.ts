@@ -6,7 +6,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cells, readSpec } from '../../src/experiments/spec.js';
@@ -99,4 +99,41 @@ it('runs the gradient diagnostic of finished runs that kept snapshots, and only 
   assert.match(third.stdout, /1 already done \(1 without their gradient diagnostic\)/);
   assert.doesNotMatch(third.stdout, /(start|resume) Hopper/);
   assert.deepEqual(steps(), [300, 600]);
+});
+
+/** A spec of Pendulum TD3 MLP runs in a fresh folder; returns the spec file and the folder. */
+function pendulumSpec(name: string, seeds: number[], train: Record<string, unknown>): { specFile: string; out: string } {
+  const out = mkdtempSync(join(tmpdir(), `hyperrl-experiment-${name}-`));
+  const specFile = join(out, 'spec.json');
+  writeFileSync(specFile, JSON.stringify({ name, grid: { env: ['Pendulum-v1'], algo: ['td3'], critic: ['mlp'], seed: seeds }, train }));
+  return { specFile, out };
+}
+
+it('under a time limit, starts no run that the finished seeds say cannot finish in time', () => {
+  const { specFile, out } = pendulumSpec('limit', [1, 2], { totalSteps: 3000, learningStarts: 1000, randomSteps: 1000, evalEvery: 1500 });
+  // Seed 1 "finished" at 1 step/s: 3000 s for the cell, far past a 60 s limit.
+  const seed1 = join(out, 'runs', 'Pendulum-v1__td3-mlp__1');
+  mkdirSync(seed1, { recursive: true });
+  writeFileSync(join(seed1, 'metrics.jsonl'), [0, 1500, 3000].map((step) => JSON.stringify({ step, 'eval/return_mean': -1000, 'perf/sps': 1 })).join('\n') + '\n');
+  writeFileSync(join(seed1, 'done.json'), '{}\n');
+  const r = spawnSync(process.execPath, [CLI, 'experiment', specFile, '--out', out, '--time-limit', '60s'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /time limit: not started Pendulum-v1__td3-mlp__2 \(estimated not to finish in the time left\)/);
+  assert.match(r.stdout, /1 left by the time limit/);
+  assert.ok(!existsSync(join(out, 'runs', 'Pendulum-v1__td3-mlp__2', 'train.log')), 'seed 2 was not started');
+  const bad = spawnSync(process.execPath, [CLI, 'experiment', specFile, '--out', out, '--time-limit', '1h30'], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--time-limit: expected a positive duration such as 2h30m/);
+});
+
+it('at the time limit, stops the running runs with a checkpoint to resume from', () => {
+  const { specFile, out } = pendulumSpec('deadline', [1], { totalSteps: 200000, learningStarts: 500, randomSteps: 500, evalEvery: 100000, evalEpisodes: 1, checkpointEvery: 1000, actorHidden: [16, 16], criticHidden: [16, 16], batchSize: 32 });
+  const r = spawnSync(process.execPath, [CLI, 'experiment', specFile, '--out', out, '--time-limit', '6s'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /time limit reached: stopping 1 runs/);
+  assert.match(r.stdout, /stopped Pendulum-v1__td3-mlp__1 at step \d+ \(checkpoint\)/);
+  const dir = join(out, 'runs', 'Pendulum-v1__td3-mlp__1');
+  const step = checkpointStep(dir);
+  assert.ok(step > 0 && step < 200000, `checkpoint at step ${step}`);
+  assert.ok(!existsSync(join(dir, 'done.json')));
 });
