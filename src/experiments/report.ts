@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gradReportPath } from '../diagnostics/grad-report.js';
 import { CRITIC_COLORS, figureSvg, formatSteps, svgToPng, type Panel } from './plots.js';
 import { cellRunDir, cells, BASELINE_CRITIC, type Cell, type ExperimentSpec, type GridAlgo } from './spec.js';
 import { bootstrapMean, finalReturn, mean, meanCurve, normalisedAuc, relativeGain, stepsToScore, type BandCurve, type BootstrapOptions, type Curve, type Interval } from './stats.js';
@@ -119,7 +120,7 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
       entry.curves.push(readEvalCurve(runDir));
       const q = readMetricCurve(runDir, Q_METRIC);
       if (q.steps.length) entry.qCurves.push(q);
-      const grad = join(runDir, 'diagnostics', 'grad.json');
+      const grad = gradReportPath(runDir);
       if (existsSync(grad)) {
         const cos = readCosine(grad);
         if (cos.values.length) entry.cosines.push(mean(cos.values));
@@ -227,7 +228,7 @@ function cosinePanels(spec: ExperimentSpec, dir: string, opts: ReportOptions): P
   const all = cells(spec);
   for (const env of spec.grid.env) for (const algo of spec.grid.algo) for (const critic of spec.grid.critic) {
     const runs = all.filter((c) => c.env === env && c.algo === algo && c.critic === critic)
-      .map((c) => join(cellRunDir(dir, c), 'diagnostics', 'grad.json')).filter((f) => existsSync(f)).map(readCosine);
+      .map((c) => gradReportPath(cellRunDir(dir, c))).filter((f) => existsSync(f)).map(readCosine);
     if (runs.length === 0) continue;
     const band = runs.length === 1 ? { steps: runs[0]!.steps, mean: runs[0]!.values, lo: runs[0]!.lo, hi: runs[0]!.hi } : meanCurve(runs, { ...opts.bootstrap, resamples: 2000 });
     const key = `${env} · ${algoName(algo)}`;
