@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gradReportPath } from '../diagnostics/grad-report.js';
+import { gradReportPath, readGradReport } from '../diagnostics/grad-report.js';
 import { CRITIC_COLORS, figureSvg, formatSteps, svgToPng, type Panel } from './plots.js';
 import { cellRunDir, cells, BASELINE_CRITIC, type Cell, type ExperimentSpec, type GridAlgo } from './spec.js';
 import { bootstrapMean, finalReturn, mean, meanCurve, normalisedAuc, relativeGain, stepsToScore, type BandCurve, type BootstrapOptions, type Curve, type Interval } from './stats.js';
@@ -52,11 +52,6 @@ export interface GroupSummary {
   algo: GridAlgo;
   baselineFinal: number | null;
   critics: CriticSummary[];
-}
-
-/** A cosine-similarity diagnostic file, `<run>/diagnostics/grad.json`, as `hyperrl diagnose grad` writes it. */
-export interface CosineDiagnostic {
-  checkpoints: { step: number; cosine: { mean: number; lo: number; hi: number } }[];
 }
 
 /** One metric of a run as a curve from its metrics.jsonl (a step logged twice keeps the last value). */
@@ -120,11 +115,8 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
       entry.curves.push(readEvalCurve(runDir));
       const q = readMetricCurve(runDir, Q_METRIC);
       if (q.steps.length) entry.qCurves.push(q);
-      const grad = gradReportPath(runDir);
-      if (existsSync(grad)) {
-        const cos = readCosine(grad);
-        if (cos.values.length) entry.cosines.push(mean(cos.values));
-      }
+      const cos = readCosine(runDir);
+      if (cos?.values.length) entry.cosines.push(mean(cos.values));
     } else entry.pending.push(cell.seed);
   }
   for (const [g, group] of groups) {
@@ -210,9 +202,11 @@ export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSumm
   return lines.join('\n');
 }
 
-function readCosine(file: string): Curve & { lo: number[]; hi: number[] } {
-  const d = JSON.parse(readFileSync(file, 'utf8')) as CosineDiagnostic;
-  if (!Array.isArray(d.checkpoints)) throw new Error(`${file}: expected { checkpoints: [{ step, cosine: { mean, lo, hi } }] }`);
+/** A run's cosine curve from its gradient-quality report; null when the run was not diagnosed. */
+function readCosine(runDir: string): (Curve & { lo: number[]; hi: number[] }) | null {
+  const d = readGradReport(runDir);
+  if (d === null) return null;
+  if (!Array.isArray(d.checkpoints)) throw new Error(`${gradReportPath(runDir)}: expected { checkpoints: [{ step, cosine: { mean, lo, hi } }] }`);
   const rows = [...d.checkpoints].sort((a, b) => a.step - b.step);
   return { steps: rows.map((r) => r.step), values: rows.map((r) => r.cosine.mean), lo: rows.map((r) => r.cosine.lo), hi: rows.map((r) => r.cosine.hi) };
 }
@@ -228,7 +222,7 @@ function cosinePanels(spec: ExperimentSpec, dir: string, opts: ReportOptions): P
   const all = cells(spec);
   for (const env of spec.grid.env) for (const algo of spec.grid.algo) for (const critic of spec.grid.critic) {
     const runs = all.filter((c) => c.env === env && c.algo === algo && c.critic === critic)
-      .map((c) => gradReportPath(cellRunDir(dir, c))).filter((f) => existsSync(f)).map(readCosine);
+      .map((c) => readCosine(cellRunDir(dir, c))).filter((r) => r !== null);
     if (runs.length === 0) continue;
     const band = runs.length === 1 ? { steps: runs[0]!.steps, mean: runs[0]!.values, lo: runs[0]!.lo, hi: runs[0]!.hi } : meanCurve(runs, { ...opts.bootstrap, resamples: 2000 });
     const key = `${env} · ${algoName(algo)}`;
