@@ -7,6 +7,6 @@ export { Engine, type GradOptions } from './engine.js';
 export { Tensor, type Shape } from './tensor.js';
 export * from './ops/elementwise.js';
 export { matmul, linear } from './ops/matmul.js';
-export { reshape, slice, concat, gatherRows } from './ops/shape.js';
+export { reshape, slice, concat, gatherRows, oneHot } from './ops/shape.js';
 export { dynamicLinear, dynamicParamCount } from './ops/dynamic.js';
-export { randomNormal, type NormalSource } from './ops/random.js';
+export { randomCategorical, randomNormal, type NormalSource } from './ops/random.js';

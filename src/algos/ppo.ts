@@ -1,0 +1,353 @@
+/**
+ * PPO (Schulman et al. 2017) with the semantics of CleanRL's ppo_continuous_action.py (diagonal
+ * Gaussian with a state-independent log-std) and ppo.py (categorical), read top to bottom:
+ * config → networks → acting during the rollout → GAE → epochs of minibatch updates (clipped
+ * surrogate, clipped value loss, entropy bonus, per-minibatch advantage normalisation,
+ * learning-rate annealing, global gradient-norm clipping).
+ *
+ * Time limits: a truncated episode bootstraps from V(final observation) (Beck et al.'s code);
+ * `truncation: 'terminate'` instead treats truncation as termination, as CleanRL does
+ * (docs/ppo.md). The training loop steps the vector envs, normalises observations and
+ * rewards (envs/vector/wrappers.ts) and hands each step to `collect` and `recordOutcome`.
+ */
+import { gaussianEntropy, gaussianLogProb, categoricalEntropy, categoricalLogProb } from '../nn/distributions.js';
+import { orthogonal, zerosInit } from '../nn/init.js';
+import { MLP } from '../nn/layers.js';
+import { Module } from '../nn/module.js';
+import { Adam, clipGradNorm } from '../nn/optim.js';
+import { Xoshiro128Rng } from '../core/random.js';
+import { RolloutBuffer, type RolloutMinibatch } from '../replay/rollout-buffer.js';
+import type { Engine } from '../tensor/engine.js';
+import { add, clamp, exp, maximum, mul, neg, scale, squaredDifference, sub, sum } from '../tensor/ops/elementwise.js';
+import { randomCategorical, randomNormal } from '../tensor/ops/random.js';
+import { oneHot } from '../tensor/ops/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { ConfigError, nonNegative, positive, positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
+import { checkFinite, observationTensor, type AgentSpec, type UpdateMetrics } from './agent.js';
+
+export interface PpoConfig {
+  numEnvs: number;
+  numSteps: number;
+  learningRate: number;
+  annealLr: boolean;
+  gamma: number;
+  gaeLambda: number;
+  numMinibatches: number;
+  updateEpochs: number;
+  normAdv: boolean;
+  clipCoef: number;
+  clipVloss: boolean;
+  entCoef: number;
+  vfCoef: number;
+  maxGradNorm: number;
+  targetKl: number;
+  adamEps: number;
+  actorHidden: number[];
+  criticHidden: number[];
+  activation: 'tanh' | 'relu';
+  normalizeObservation: boolean;
+  normalizeReward: boolean;
+  observationClip: number;
+  rewardClip: number;
+  truncation: 'bootstrap' | 'terminate';
+}
+
+/** Defaults are CleanRL's ppo_continuous_action.py (ppo.py's differ: see the `cleanrl-discrete` preset). */
+export const PPO_SCHEMA: Schema<PpoConfig> = {
+  numEnvs: { default: 1, doc: 'parallel environments stepped together', check: positiveInt },
+  numSteps: { default: 2048, doc: 'steps per environment in each rollout', check: positiveInt },
+  learningRate: { default: 3e-4, doc: 'Adam learning rate (at the start, when annealed)', check: positive },
+  annealLr: { default: true, doc: 'anneal the learning rate linearly to 0 over the run' },
+  gamma: { default: 0.99, doc: 'discount factor', check: unitInterval },
+  gaeLambda: { default: 0.95, doc: 'GAE λ', check: unitInterval },
+  numMinibatches: { default: 32, doc: 'minibatches per epoch (they split numEnvs × numSteps)', check: positiveInt },
+  updateEpochs: { default: 10, doc: 'passes over each rollout', check: positiveInt },
+  normAdv: { default: true, doc: 'standardise advantages in each minibatch' },
+  clipCoef: { default: 0.2, doc: 'surrogate (and value) clipping range ε', check: positive },
+  clipVloss: { default: true, doc: 'clip the value loss around the rollout\'s values, as in the paper\'s code' },
+  entCoef: { default: 0, doc: 'entropy bonus coefficient', check: nonNegative },
+  vfCoef: { default: 0.5, doc: 'value loss coefficient', check: nonNegative },
+  maxGradNorm: { default: 0.5, doc: 'global gradient-norm clip', check: positive },
+  targetKl: { default: 0, doc: 'stop the epochs once the approximate KL exceeds this (0: never)', check: nonNegative },
+  adamEps: { default: 1e-5, doc: 'Adam ε (CleanRL\'s 1e-5, not PyTorch\'s 1e-8)', check: positive },
+  actorHidden: { default: [64, 64], doc: 'policy hidden widths', check: positiveInts },
+  criticHidden: { default: [64, 64], doc: 'value network hidden widths', check: positiveInts },
+  activation: { default: 'tanh', doc: 'hidden activation', choices: ['tanh', 'relu'] },
+  normalizeObservation: { default: true, doc: 'normalise observations by running mean and std (kept in checkpoints)' },
+  normalizeReward: { default: true, doc: 'scale rewards by the running std of the discounted return (kept in checkpoints)' },
+  observationClip: { default: 10, doc: 'clip normalised observations to ±this', check: positive },
+  rewardClip: { default: 10, doc: 'clip normalised rewards to ±this', check: positive },
+  truncation: {
+    default: 'bootstrap',
+    doc: 'time-limit truncation: bootstrap from V(final observation), or terminate the return as CleanRL does',
+    choices: ['bootstrap', 'terminate'],
+  },
+};
+
+/** CleanRL's ppo.py for classic-control discrete tasks. */
+export const PPO_DISCRETE_OVERRIDES: Partial<PpoConfig> = {
+  numEnvs: 4, numSteps: 128, learningRate: 2.5e-4, numMinibatches: 4, updateEpochs: 4, entCoef: 0.01,
+  normalizeObservation: false, normalizeReward: false,
+};
+
+/** The env as PPO sees it: continuous actions (Box bounds) or `actionCount` discrete ones. */
+export type PpoSpec = AgentSpec | { obsDim: number; actionCount: number };
+
+const isDiscrete = (spec: PpoSpec): spec is { obsDim: number; actionCount: number } => 'actionCount' in spec;
+
+/**
+ * CleanRL's Agent: separate actor and critic MLPs with orthogonal weights and zero biases
+ * (layer_init: gain √2 hidden, 1 for the value output, 0.01 for the policy output, so the
+ * initial policy is near-uniform), and for continuous actions a state-independent log-std
+ * starting at 0.
+ */
+export class PpoActorCritic extends Module {
+  readonly critic: MLP;
+  readonly actor: MLP;
+  readonly logStd: Tensor | null;
+
+  constructor(engine: Engine, rng: Xoshiro128Rng, obsDim: number, actionDim: number, continuous: boolean, config: PpoConfig) {
+    super(engine);
+    const hidden = { hiddenAct: config.activation, weightInit: orthogonal(Math.SQRT2), biasInit: zerosInit };
+    this.critic = this.child('critic', new MLP(engine, [obsDim, ...config.criticHidden, 1], rng, { ...hidden, outputWeightInit: orthogonal(1) }));
+    this.actor = this.child('actor', new MLP(engine, [obsDim, ...config.actorHidden, actionDim], rng, { ...hidden, outputWeightInit: orthogonal(0.01) }));
+    this.logStd = continuous ? this.param('logStd', [1, actionDim], new Float32Array(actionDim)) : null;
+  }
+}
+
+export class Ppo {
+  readonly rng: Xoshiro128Rng;
+  readonly net: PpoActorCritic;
+  readonly optimizer: Adam;
+  readonly buffer: RolloutBuffer;
+  private readonly mb: RolloutMinibatch;
+  /** Policy output width: action dimensions (continuous) or classes (discrete). */
+  private readonly actionDim: number;
+  private readonly nextValues: Float64Array;
+
+  constructor(readonly engine: Engine, readonly spec: PpoSpec, readonly config: PpoConfig, seed: number) {
+    const e = engine, c = config;
+    const batch = c.numEnvs * c.numSteps;
+    if (batch % c.numMinibatches !== 0) {
+      throw new ConfigError(`ppo: numEnvs × numSteps = ${batch} does not split into numMinibatches = ${c.numMinibatches} equal minibatches`);
+    }
+    this.rng = new Xoshiro128Rng(seed);
+    this.actionDim = isDiscrete(spec) ? spec.actionCount : spec.actionLow.length;
+    this.net = new PpoActorCritic(e, this.rng, spec.obsDim, this.actionDim, !isDiscrete(spec), c);
+    this.optimizer = new Adam(e, this.net.parameters(), { lr: c.learningRate, eps: c.adamEps });
+    // Discrete actions are stored as one class index per row.
+    const storedActionDim = isDiscrete(spec) ? 1 : this.actionDim;
+    this.buffer = new RolloutBuffer(c.numSteps, c.numEnvs, spec.obsDim, storedActionDim);
+    const size = batch / c.numMinibatches;
+    this.mb = {
+      obs: e.persistent([size, spec.obsDim]), actions: e.persistent([size, storedActionDim]), logProbs: e.persistent([size, 1]),
+      values: e.persistent([size, 1]), advantages: e.persistent([size, 1]), returns: e.persistent([size, 1]), weights: e.persistent([size, 1]),
+    };
+    this.nextValues = new Float64Array(c.numEnvs);
+  }
+
+  /** log π(a|s) and the policy entropy per row ([B, 1]; [1, 1] for the state-independent Gaussian) at stored actions. */
+  private logProbAndEntropy(obs: Tensor, actions: Tensor): { logProb: Tensor; entropy: Tensor } {
+    const out = this.net.actor.forward(obs);
+    const logStd = this.net.logStd;
+    if (logStd === null) return { logProb: categoricalLogProb(out, oneHot(actions, this.actionDim)), entropy: categoricalEntropy(out) };
+    return { logProb: gaussianLogProb(out, logStd, actions), entropy: gaussianEntropy(logStd) };
+  }
+
+  /** A sampled action per row: a ~ N(μ(s), σ²) or a ~ Categorical(softmax(logits(s))), with log π(a|s). */
+  private sample(obs: Tensor): { action: Tensor; logProb: Tensor } {
+    const out = this.net.actor.forward(obs);
+    const logStd = this.net.logStd;
+    if (logStd === null) {
+      const action = randomCategorical(out, this.rng);
+      return { action, logProb: categoricalLogProb(out, oneHot(action, this.actionDim)) };
+    }
+    const action = add(out, mul(exp(logStd), randomNormal(this.engine, out.shape, this.rng)));
+    return { action, logProb: gaussianLogProb(out, logStd, action) };
+  }
+
+  /**
+   * Evaluation (one observation): the mean action clipped to the bounds, or the most likely
+   * class; with explore, a sample. Discrete agents write the class index into out[0].
+   */
+  act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void {
+    const e = this.engine;
+    e.scope(() => e.noGrad(() => {
+      const o = observationTensor(e, obs, this.spec.obsDim);
+      const a = explore ? this.sample(o).action : this.net.actor.forward(o);
+      const d = e.backend.arena.data;
+      if (isDiscrete(this.spec)) {
+        let best = 0;
+        if (explore) best = d[a.offset]!;
+        else for (let k = 1; k < this.actionDim; k++) if (d[a.offset + k]! > d[a.offset + best]!) best = k;
+        out[0] = best;
+      } else {
+        for (let k = 0; k < this.actionDim; k++) out[k] = Math.min(this.spec.actionHigh[k]!, Math.max(this.spec.actionLow[k]!, d[a.offset + k]!));
+      }
+    }));
+  }
+
+  /**
+   * One rollout step: act on every env's observation (numEnvs × obsDim), storing the
+   * observation, the sampled action, its log-probability and the value, and write the env
+   * actions (clipped to the bounds, as CleanRL's ClipAction; discrete: class indices) into
+   * `envActions`.
+   */
+  collect(obs: ArrayLike<number>, envActions: Float64Array): void {
+    const { engine: e, buffer: b } = this;
+    const n = b.numEnvs, ad = b.actionDim, row = b.row;
+    b.addObservations(obs);
+    e.scope(() => e.noGrad(() => {
+      const o = rowsTensor(e, b.obs, row * b.obsDim, n, b.obsDim);
+      const value = this.net.critic.forward(o);
+      const { action, logProb } = this.sample(o);
+      const d = e.backend.arena.data;
+      for (let i = 0; i < n; i++) {
+        b.values[row + i] = d[value.offset + i]!;
+        b.logProbs[row + i] = d[logProb.offset + i]!;
+        for (let k = 0; k < ad; k++) {
+          const a = d[action.offset + i * ad + k]!;
+          b.actions[(row + i) * ad + k] = a;
+          envActions[i * ad + k] = isDiscrete(this.spec) ? a : Math.min(this.spec.actionHigh[k]!, Math.max(this.spec.actionLow[k]!, a));
+        }
+      }
+    }));
+  }
+
+  /** The outcome of the step `collect` acted for (rewards as the agent learns from them, normalised or not). */
+  recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>): void {
+    this.buffer.addOutcome(rewards, terminations, truncations);
+  }
+
+  /** The envs were reset from outside the rollout: no autoreset step follows their last one. */
+  episodesRestarted(): void {
+    this.buffer.restartEpisodes();
+  }
+
+  /**
+   * After numSteps collected steps: bootstrap from V(nextObs), compute advantages, then
+   * updateEpochs passes of minibatch updates. `iteration` counts from 0 of `numIterations`.
+   */
+  update(nextObs: ArrayLike<number>, iteration: number, numIterations: number): UpdateMetrics {
+    const { engine: e, config: c, buffer: b, mb } = this;
+    // Annealing the rate: CleanRL's frac = 1 − (iteration − 1) / num_iterations with 1-based iterations.
+    const lr = c.annealLr ? (1 - iteration / numIterations) * c.learningRate : c.learningRate;
+    this.optimizer.config.lr = lr;
+
+    // Bootstrap value of the observations after the last step, then GAE over the rollout.
+    e.scope(() => e.noGrad(() => {
+      const v = this.net.critic.forward(observationRows(e, nextObs, b.numEnvs, b.obsDim));
+      const d = e.backend.arena.data;
+      for (let i = 0; i < b.numEnvs; i++) this.nextValues[i] = d[v.offset + i]!;
+    }));
+    b.computeAdvantages(this.nextValues, { gamma: c.gamma, lambda: c.gaeLambda, bootstrapTruncated: c.truncation === 'bootstrap' });
+
+    // Optimising the policy and value network.
+    const params = this.net.parameters();
+    const metrics: UpdateMetrics = {};
+    let clipFractions = 0, minibatches = 0, approxKl = 0;
+    for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
+      b.shuffle(this.rng);
+      for (let k = 0; k < c.numMinibatches; k++) {
+        if (b.minibatchInto(k, mb) === 0) continue; // only autoreset rows: nothing to learn from
+        if (c.normAdv) normalizeAdvantages(mb);
+        e.scope(() => {
+          const { logProb, entropy } = this.logProbAndEntropy(mb.obs, mb.actions);
+          const newValue = this.net.critic.forward(mb.obs);
+          const logRatio = sub(logProb, mb.logProbs);
+          const ratio = exp(logRatio);
+          const stats = ratioStatistics(logRatio, ratio, mb.weights, c.clipCoef);
+          approxKl = stats.approxKl;
+          clipFractions += stats.clipFraction;
+          minibatches++;
+
+          // Policy loss: the pessimistic (larger) of the unclipped and clipped surrogate losses.
+          const pgLoss = weightedMean(maximum(neg(mul(mb.advantages, ratio)), neg(mul(mb.advantages, clamp(ratio, 1 - c.clipCoef, 1 + c.clipCoef)))), mb.weights);
+
+          // Value loss, optionally clipped around the rollout's value estimates.
+          let vLoss: Tensor;
+          if (c.clipVloss) {
+            const vClipped = add(mb.values, clamp(sub(newValue, mb.values), -c.clipCoef, c.clipCoef));
+            vLoss = weightedMean(maximum(squaredDifference(newValue, mb.returns), squaredDifference(vClipped, mb.returns)), mb.weights, 0.5);
+          } else {
+            vLoss = weightedMean(squaredDifference(newValue, mb.returns), mb.weights, 0.5);
+          }
+
+          const entropyLoss = weightedMean(entropy, mb.weights);
+          const loss = add(sub(pgLoss, scale(entropyLoss, c.entCoef)), scale(vLoss, c.vfCoef));
+          checkFinite(loss.item(), 'PPO loss', iteration);
+          e.backward(loss, params, false);
+          clipGradNorm(e, params, c.maxGradNorm);
+          this.optimizer.step();
+
+          metrics['losses/policy_loss'] = pgLoss.item();
+          metrics['losses/value_loss'] = vLoss.item();
+          metrics['losses/entropy'] = entropyLoss.item();
+          metrics['losses/old_approx_kl'] = stats.oldApproxKl;
+          metrics['losses/approx_kl'] = stats.approxKl;
+        });
+      }
+      if (c.targetKl > 0 && approxKl > c.targetKl) break;
+    }
+    metrics['losses/clipfrac'] = minibatches === 0 ? 0 : clipFractions / minibatches;
+    metrics['losses/explained_variance'] = b.explainedVariance();
+    metrics['charts/learning_rate'] = lr;
+    b.clear();
+    return metrics;
+  }
+
+  modules(): Record<string, Module> {
+    return { agent: this.net };
+  }
+
+  optimizers(): Record<string, { module: Module; optimizer: Adam }> {
+    return { agent: { module: this.net, optimizer: this.optimizer } };
+  }
+}
+
+/** Σ w·x (times `factor`): a mean over the valid rows when w holds 1/count on them and 0 elsewhere. */
+function weightedMean(x: Tensor, weights: Tensor, factor = 1): Tensor {
+  const s = sum(mul(x, weights));
+  return factor === 1 ? s : scale(s, factor);
+}
+
+/** Standardise a minibatch's advantages over its valid rows: (A − mean) / (std + 1e-8), std unbiased as torch's. */
+function normalizeAdvantages(mb: RolloutMinibatch): void {
+  const d = mb.advantages.engine.backend.arena.data;
+  const n = mb.advantages.size, a = mb.advantages.offset, w = mb.weights.offset;
+  let count = 0, total = 0;
+  for (let i = 0; i < n; i++) if (d[w + i]! > 0) { count++; total += d[a + i]!; }
+  const mean = total / count;
+  let squares = 0;
+  for (let i = 0; i < n; i++) if (d[w + i]! > 0) squares += (d[a + i]! - mean) ** 2;
+  const std = count > 1 ? Math.sqrt(squares / (count - 1)) : 0;
+  for (let i = 0; i < n; i++) d[a + i] = d[w + i]! > 0 ? (d[a + i]! - mean) / (std + 1e-8) : 0;
+}
+
+/** CleanRL's diagnostics over the valid rows: −log r, (r − 1) − log r (http://joschu.net/blog/kl-approx.html), and |r − 1| > ε. */
+function ratioStatistics(logRatio: Tensor, ratio: Tensor, weights: Tensor, clipCoef: number): { oldApproxKl: number; approxKl: number; clipFraction: number } {
+  const d = logRatio.engine.backend.arena.data;
+  let oldApproxKl = 0, approxKl = 0, clipFraction = 0;
+  for (let i = 0; i < ratio.size; i++) {
+    const w = d[weights.offset + i]!, lr = d[logRatio.offset + i]!, r = d[ratio.offset + i]!;
+    oldApproxKl -= w * lr;
+    approxKl += w * (r - 1 - lr);
+    if (Math.abs(r - 1) > clipCoef) clipFraction += w;
+  }
+  return { oldApproxKl, approxKl, clipFraction };
+}
+
+/** rows × dim values at `offset` of a typed array, copied into a new [rows, dim] tensor of the current scope. */
+function rowsTensor(e: Engine, src: ArrayLike<number>, offset: number, rows: number, dim: number): Tensor {
+  const t = e.empty([rows, dim]);
+  const d = e.backend.arena.data;
+  for (let k = 0; k < rows * dim; k++) d[t.offset + k] = src[offset + k]!;
+  return t;
+}
+
+/** Observations of every env (rows × dim), checked finite, as a new tensor. */
+function observationRows(e: Engine, obs: ArrayLike<number>, rows: number, dim: number): Tensor {
+  if (obs.length !== rows * dim) throw new RangeError(`ppo: ${obs.length} observation values, expected ${rows} envs × ${dim}`);
+  for (let k = 0; k < obs.length; k++) if (!Number.isFinite(obs[k]!)) throw new RangeError(`ppo: env ${Math.floor(k / dim)} observation[${k % dim}] is ${obs[k]}`);
+  return rowsTensor(e, obs, 0, rows, dim);
+}
