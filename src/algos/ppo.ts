@@ -261,18 +261,8 @@ export class Ppo {
           clipFractions += stats.clipFraction;
           minibatches++;
 
-          // Policy loss: the pessimistic (larger) of the unclipped and clipped surrogate losses.
-          const pgLoss = weightedMean(maximum(neg(mul(mb.advantages, ratio)), neg(mul(mb.advantages, clamp(ratio, 1 - c.clipCoef, 1 + c.clipCoef)))), mb.weights);
-
-          // Value loss, optionally clipped around the rollout's value estimates.
-          let vLoss: Tensor;
-          if (c.clipVloss) {
-            const vClipped = add(mb.values, clamp(sub(newValue, mb.values), -c.clipCoef, c.clipCoef));
-            vLoss = weightedMean(maximum(squaredDifference(newValue, mb.returns), squaredDifference(vClipped, mb.returns)), mb.weights, 0.5);
-          } else {
-            vLoss = weightedMean(squaredDifference(newValue, mb.returns), mb.weights, 0.5);
-          }
-
+          const pgLoss = clippedPolicyLoss(ratio, mb.advantages, mb.weights, c.clipCoef);
+          const vLoss = valueLoss(newValue, mb.values, mb.returns, mb.weights, c.clipVloss ? c.clipCoef : null);
           const entropyLoss = weightedMean(entropy, mb.weights);
           const loss = add(sub(pgLoss, scale(entropyLoss, c.entCoef)), scale(vLoss, c.vfCoef));
           checkFinite(loss.item(), 'PPO loss', iteration);
@@ -303,6 +293,21 @@ export class Ppo {
   optimizers(): Record<string, { module: Module; optimizer: Adam }> {
     return { agent: { module: this.net, optimizer: this.optimizer } };
   }
+}
+
+/** The clipped surrogate objective as a loss: the pessimistic (larger) of −A·r and −A·clip(r, 1 ± ε), averaged. */
+export function clippedPolicyLoss(ratio: Tensor, advantages: Tensor, weights: Tensor, clipCoef: number): Tensor {
+  return weightedMean(maximum(neg(mul(advantages, ratio)), neg(mul(advantages, clamp(ratio, 1 - clipCoef, 1 + clipCoef)))), weights);
+}
+
+/**
+ * ½·mean (V − R)², or with a clip ε the pessimistic ½·mean max((V − R)², (V_old + clip(V − V_old, ±ε) − R)²),
+ * which stops rewarding a value that moved more than ε from the rollout's estimate.
+ */
+export function valueLoss(value: Tensor, oldValue: Tensor, returns: Tensor, weights: Tensor, clipCoef: number | null): Tensor {
+  if (clipCoef === null) return weightedMean(squaredDifference(value, returns), weights, 0.5);
+  const clipped = add(oldValue, clamp(sub(value, oldValue), -clipCoef, clipCoef));
+  return weightedMean(maximum(squaredDifference(value, returns), squaredDifference(clipped, returns)), weights, 0.5);
 }
 
 /** Σ w·x (times `factor`): a mean over the valid rows when w holds 1/count on them and 0 elsewhere. */
