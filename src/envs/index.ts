@@ -1,9 +1,11 @@
 /**
  * Environments with Gymnasium 1.x semantics. Importing this module registers
- * the built-in envs: classic control, and the MuJoCo v5 tasks, whose
- * WebAssembly engine loads lazily on the first `make` in each thread.
+ * the built-in envs: classic control, the MuJoCo v5 tasks, whose
+ * WebAssembly engine loads lazily on the first `make` in each thread, and
+ * the memory task MemoryCue-v0.
  */
 import { registerClassicEnvs } from './classic/index.js';
+import { registerMemoryEnvs } from './memory/index.js';
 import { registerMujocoEnvs } from './mujoco/index.js';
 
 export * from './core.js';
@@ -13,7 +15,9 @@ export * from './wrappers.js';
 export * from './registry.js';
 export * from './classic/index.js';
 export * from './mujoco/index.js';
+export * from './memory/index.js';
 export * from './vector/index.js';
 
 registerClassicEnvs();
 registerMujocoEnvs();
+registerMemoryEnvs();
