@@ -8,7 +8,14 @@
  * step's action is ignored and it reports the new episode's first observation. Its row is
  * kept but marked invalid: it carries no transition (zero advantage, zero weight in the
  * losses), and its value V(final observation), computed while acting on the ended
- * episode's last observation, is what a time-limit truncation bootstraps from.
+ * episode's last observation, is what a time-limit truncation bootstraps from. The row
+ * after it starts an episode (`episodeStarts`: a recurrent agent resets its state there).
+ *
+ * Recurrent agents (`sequenceLength` > 1) learn from whole sequences: each env's rollout is
+ * cut into segments of `sequenceLength` steps, the agent stores its hidden state at the
+ * start of each segment (`hiddens`), and a minibatch is a set of segments laid out time-major
+ * (row τ·S + j is step τ of segment j), to be unrolled from the stored states with
+ * truncated backpropagation through time.
  */
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -17,7 +24,7 @@ export interface IntegerSource {
   integer(n: number): number;
 }
 
-/** Persistent tensors one minibatch is gathered into (shapes [size, ·]). */
+/** Persistent tensors one minibatch is gathered into (shapes [size, ·]; time-major for sequences). */
 export interface RolloutMinibatch {
   obs: Tensor;
   actions: Tensor;
@@ -27,6 +34,21 @@ export interface RolloutMinibatch {
   returns: Tensor;
   /** 1 / (valid rows) on valid rows, 0 on autoreset rows: weights of the losses' means. */
   weights: Tensor;
+}
+
+/** A minibatch of S whole segments of L steps: the rows time-major, [L·S, ·]. */
+export interface SequenceMinibatch extends RolloutMinibatch {
+  /** 1 where a step starts an episode (reset the state before it), [L·S, 1]. */
+  episodeStarts: Tensor;
+  /** The agent's state before each segment's first step, [S, hiddenSize]. */
+  hidden: Tensor;
+}
+
+export interface RecurrentStorage {
+  /** Steps per segment (divides numSteps). */
+  sequenceLength: number;
+  /** Width of the state stored at segment starts. */
+  hiddenSize: number;
 }
 
 export interface GaeOptions {
@@ -47,18 +69,28 @@ export class RolloutBuffer {
   readonly truncations: Uint8Array;
   /** 0 on rows of autoreset steps (see the module comment). */
   readonly valid: Uint8Array;
+  /** 1 on the first row of an episode (after an autoreset row, or after the envs were reset from outside). */
+  readonly episodeStarts: Uint8Array;
+  /** Hidden states at segment starts, [numSteps / sequenceLength, numEnvs, hiddenSize] (recurrent agents only). */
+  readonly hiddens: Float32Array | null;
+  readonly sequenceLength: number;
   readonly advantages: Float64Array;
   readonly returns: Float64Array;
   /** The step being filled (0 … numSteps). */
   step = 0;
   /** Per env: its last recorded step ended an episode, so its next step is an autoreset. */
   private readonly episodeEnded: Uint8Array;
+  /** Per env: its next valid row starts an episode. */
+  private readonly pendingStart: Uint8Array;
+  /** Rows (or segments, for sequences) in minibatch order. */
   private readonly order: Int32Array;
 
-  constructor(readonly numSteps: number, readonly numEnvs: number, readonly obsDim: number, readonly actionDim: number) {
-    for (const [k, v] of [['numSteps', numSteps], ['numEnvs', numEnvs], ['obsDim', obsDim], ['actionDim', actionDim]] as const) {
+  constructor(readonly numSteps: number, readonly numEnvs: number, readonly obsDim: number, readonly actionDim: number, recurrent?: RecurrentStorage) {
+    for (const [k, v] of [['numSteps', numSteps], ['numEnvs', numEnvs], ['obsDim', obsDim], ['actionDim', actionDim], ['sequenceLength', recurrent?.sequenceLength ?? 1], ['hiddenSize', recurrent?.hiddenSize ?? 1]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`RolloutBuffer: ${k} must be a positive integer, got ${v}`);
     }
+    this.sequenceLength = recurrent?.sequenceLength ?? 1;
+    if (numSteps % this.sequenceLength !== 0) throw new RangeError(`RolloutBuffer: sequenceLength ${this.sequenceLength} does not divide numSteps ${numSteps}`);
     const n = (this.size = numSteps * numEnvs);
     this.obs = new Float32Array(n * obsDim);
     this.actions = new Float64Array(n * actionDim);
@@ -70,8 +102,16 @@ export class RolloutBuffer {
     this.valid = new Uint8Array(n);
     this.advantages = new Float64Array(n);
     this.returns = new Float64Array(n);
+    this.episodeStarts = new Uint8Array(n);
+    this.hiddens = recurrent === undefined ? null : new Float32Array((numSteps / this.sequenceLength) * numEnvs * recurrent.hiddenSize);
     this.episodeEnded = new Uint8Array(numEnvs);
+    this.pendingStart = new Uint8Array(numEnvs).fill(1);
     this.order = new Int32Array(n);
+  }
+
+  /** Segments of sequenceLength steps (numEnvs per segment start); rows when sequenceLength is 1. */
+  get segments(): number {
+    return this.size / this.sequenceLength;
   }
 
   get full(): boolean {
@@ -94,7 +134,12 @@ export class RolloutBuffer {
       if (!Number.isFinite(v)) throw new RangeError(`RolloutBuffer.addObservations: env ${Math.floor(k / od)} observation[${k % od}] is ${v} at step ${this.step}`);
       this.obs[o + k] = v;
     }
-    for (let i = 0; i < n; i++) this.valid[this.row + i] = this.episodeEnded[i] ? 0 : 1;
+    for (let i = 0; i < n; i++) {
+      const valid = this.episodeEnded[i] ? 0 : 1;
+      this.valid[this.row + i] = valid;
+      this.episodeStarts[this.row + i] = valid & this.pendingStart[i]!;
+      this.pendingStart[i] = valid === 0 ? 1 : 0;
+    }
   }
 
   /** Store the outcome of the current step (after actions, log-probabilities and values were written) and move on. */
@@ -114,6 +159,7 @@ export class RolloutBuffer {
   /** Every env was just reset from outside (no autoreset step follows). */
   restartEpisodes(): void {
     this.episodeEnded.fill(0);
+    this.pendingStart.fill(1);
   }
 
   /** Start the next rollout (the episode-end flags of the last step carry over). */
@@ -153,11 +199,14 @@ export class RolloutBuffer {
     }
   }
 
-  /** A fresh uniformly random order of all rows (Fisher–Yates from the identity, so it depends on the generator only). */
+  /**
+   * A fresh uniformly random order of all rows, or of all segments for sequences
+   * (Fisher–Yates from the identity, so it depends on the generator only).
+   */
   shuffle(rng: IntegerSource): void {
-    const o = this.order;
-    for (let k = 0; k < o.length; k++) o[k] = k;
-    for (let k = o.length - 1; k > 0; k--) {
+    const o = this.order, units = this.segments;
+    for (let k = 0; k < units; k++) o[k] = k;
+    for (let k = units - 1; k > 0; k--) {
       const j = rng.integer(k + 1);
       const tmp = o[k]!;
       o[k] = o[j]!;
@@ -171,26 +220,65 @@ export class RolloutBuffer {
    */
   minibatchInto(index: number, mb: RolloutMinibatch): number {
     const size = mb.obs.shape[0]!;
+    if (this.sequenceLength !== 1) throw new Error('RolloutBuffer.minibatchInto: this buffer holds sequences; use sequenceMinibatchInto');
     if (!Number.isInteger(index) || index < 0 || (index + 1) * size > this.size) throw new RangeError(`RolloutBuffer.minibatchInto: minibatch ${index} of size ${size} is outside the ${this.size} rows`);
-    const d = mb.obs.engine.backend.arena.data;
-    const { obsDim: od, actionDim: ad } = this;
     let count = 0;
     for (let b = 0; b < size; b++) count += this.valid[this.order[index * size + b]!]!;
     const weight = count === 0 ? 0 : 1 / count;
-    // Element loops rather than set(subarray(...)): a subarray is a new view object per row.
-    for (let b = 0; b < size; b++) {
-      const k = this.order[index * size + b]!;
-      const o = mb.obs.offset + b * od, src = k * od;
-      for (let j = 0; j < od; j++) d[o + j] = this.obs[src + j]!;
-      const a = mb.actions.offset + b * ad, asrc = k * ad;
-      for (let j = 0; j < ad; j++) d[a + j] = this.actions[asrc + j]!;
-      d[mb.logProbs.offset + b] = this.logProbs[k]!;
-      d[mb.values.offset + b] = this.values[k]!;
-      d[mb.advantages.offset + b] = this.advantages[k]!;
-      d[mb.returns.offset + b] = this.returns[k]!;
-      d[mb.weights.offset + b] = this.valid[k]! * weight;
+    for (let b = 0; b < size; b++) this.gatherRow(this.order[index * size + b]!, b, mb, weight);
+    return count;
+  }
+
+  /**
+   * Gather minibatch `index` of whole segments (segments order[index·S, (index + 1)·S), S =
+   * mb.hidden's rows) time-major into `mb`, with their episode starts and stored hidden
+   * states; returns how many of its rows are valid.
+   */
+  sequenceMinibatchInto(index: number, mb: SequenceMinibatch): number {
+    const hiddens = this.hiddens;
+    if (hiddens === null) throw new Error('RolloutBuffer.sequenceMinibatchInto: this buffer was made without recurrent storage');
+    const [seqs, width] = mb.hidden.shape as [number, number];
+    const len = this.sequenceLength, n = this.numEnvs;
+    if (mb.obs.shape[0] !== len * seqs || width * this.segments !== hiddens.length) throw new RangeError(`RolloutBuffer.sequenceMinibatchInto: a minibatch of ${seqs} segments of ${len} steps needs ${len * seqs} rows and hidden states of ${hiddens.length / this.segments}, got ${mb.obs.shape[0]} and ${width}`);
+    if (!Number.isInteger(index) || index < 0 || (index + 1) * seqs > this.segments) throw new RangeError(`RolloutBuffer.sequenceMinibatchInto: minibatch ${index} of ${seqs} segments is outside the ${this.segments} segments`);
+    // Segment g is env g % numEnvs over steps [⌊g / numEnvs⌋·L, +L): its rows are (⌊g / n⌋·L + τ)·n + g % n.
+    const rowOf = (g: number, tau: number): number => (Math.floor(g / n) * len + tau) * n + (g % n);
+    let count = 0;
+    for (let j = 0; j < seqs; j++) for (let tau = 0; tau < len; tau++) count += this.valid[rowOf(this.order[index * seqs + j]!, tau)]!;
+    const weight = count === 0 ? 0 : 1 / count;
+    const d = mb.obs.engine.backend.arena.data;
+    for (let j = 0; j < seqs; j++) {
+      const g = this.order[index * seqs + j]!;
+      for (let tau = 0; tau < len; tau++) {
+        const k = rowOf(g, tau), b = tau * seqs + j;
+        this.gatherRow(k, b, mb, weight);
+        d[mb.episodeStarts.offset + b] = this.episodeStarts[k]!;
+      }
+      for (let h = 0; h < width; h++) d[mb.hidden.offset + j * width + h] = hiddens[g * width + h]!;
     }
     return count;
+  }
+
+  /** Index into `hiddens` of env i's state at the start of the segment beginning at the current step (a multiple of sequenceLength). */
+  hiddenOffset(env: number): number {
+    if (this.hiddens === null) throw new Error('RolloutBuffer.hiddenOffset: this buffer was made without recurrent storage');
+    if (this.step % this.sequenceLength !== 0) throw new Error(`RolloutBuffer.hiddenOffset: step ${this.step} does not start a segment of ${this.sequenceLength} steps`);
+    return ((this.step / this.sequenceLength) * this.numEnvs + env) * (this.hiddens.length / this.segments);
+  }
+
+  /** Row k into position b of a minibatch. Element loops rather than set(subarray(...)): a subarray is a new view object per row. */
+  private gatherRow(k: number, b: number, mb: RolloutMinibatch, weight: number): void {
+    const d = mb.obs.engine.backend.arena.data;
+    const { obsDim: od, actionDim: ad } = this;
+    const o = mb.obs.offset + b * od, src = k * od;
+    for (let j = 0; j < od; j++) d[o + j] = this.obs[src + j]!;
+    const a = mb.actions.offset + b * ad, asrc = k * ad;
+    for (let j = 0; j < ad; j++) d[a + j] = this.actions[asrc + j]!;
+    d[mb.logProbs.offset + b] = this.logProbs[k]!;
+    d[mb.values.offset + b] = this.values[k]!;
+    d[mb.advantages.offset + b] = this.advantages[k]!;
+    d[mb.returns.offset + b] = this.returns[k]!;
+    d[mb.weights.offset + b] = this.valid[k]! * weight;
   }
 
   /** 1 − Var[return − value] / Var[return] over the valid rows (NaN when the returns do not vary), CleanRL's diagnostic. */

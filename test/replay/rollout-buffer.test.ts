@@ -154,3 +154,58 @@ test('filling, GAE, shuffling and gathering allocate nothing', () => {
   cycle();
   assert.equal(countTypedArrayAllocations(cycle), 0);
 });
+
+test('episode starts: the first row, the row after an autoreset row, and every row after the envs were reset from outside', () => {
+  const b = filled();
+  // Env 0: starts at t = 0, autoreset at t = 2, so t = 3 starts an episode; env 1 likewise.
+  assert.deepEqual([...b.episodeStarts], [1, 1, 0, 0, 0, 0, 1, 1]);
+  b.clear();
+  b.restartEpisodes();
+  b.addObservations([0, 0]);
+  assert.deepEqual([...b.episodeStarts.subarray(0, 2)], [1, 1]);
+});
+
+test('sequence minibatches: whole segments time-major, their episode starts, valid weights and stored hidden states', () => {
+  // 4 steps of 2 envs in segments of 2 steps: 4 segments of which a minibatch takes 2.
+  const b = new RolloutBuffer(4, 2, 1, 1, { sequenceLength: 2, hiddenSize: 3 });
+  for (let t = 0; t < 4; t++) {
+    if (t % 2 === 0) for (let i = 0; i < 2; i++) for (let h = 0; h < 3; h++) b.hiddens![b.hiddenOffset(i) + h] = 100 * t + 10 * i + h;
+    b.addObservations([10 * t, 10 * t + 1]);
+    for (let i = 0; i < 2; i++) b.actions[b.row + i] = 10 * t + i;
+    b.addOutcome([0, 0], [t === 0 ? 1 : 0, 0], [0, 0]); // env 0 ends at t = 0: t = 1 is its autoreset row, t = 2 starts an episode
+  }
+  b.computeAdvantages([0, 0], { gamma: 0.9, lambda: 0.9, bootstrapTruncated: true });
+  const e = new Engine(defaultBackend());
+  const t2 = (shape: number[]): ReturnType<Engine['persistent']> => e.persistent(shape);
+  const mb = {
+    obs: t2([4, 1]), actions: t2([4, 1]), logProbs: t2([4, 1]), values: t2([4, 1]), advantages: t2([4, 1]), returns: t2([4, 1]),
+    weights: t2([4, 1]), episodeStarts: t2([4, 1]), hidden: t2([2, 3]),
+  };
+  b.shuffle(new Xoshiro128Rng(5));
+  const segments: number[] = [];
+  for (let k = 0; k < 2; k++) {
+    const count = b.sequenceMinibatchInto(k, mb);
+    const obs = mb.obs.toArray(), starts = mb.episodeStarts.toArray(), weights = mb.weights.toArray(), hidden = mb.hidden.toArray();
+    for (let j = 0; j < 2; j++) {
+      // Time-major: rows j and 2 + j are steps 0 and 1 of segment j, consecutive steps of one env.
+      const t0 = Math.floor(obs[j]! / 10), env = obs[j]! % 10;
+      assert.equal(t0 % 2, 0, 'segments start at even steps');
+      assert.equal(obs[2 + j], 10 * (t0 + 1) + env);
+      segments.push(t0 * 2 + env);
+      assert.deepEqual(hidden.slice(3 * j, 3 * j + 3), [0, 1, 2].map((h) => 100 * t0 + 10 * env + h), 'the state stored at the segment start');
+      const rows = [t0 * 2 + env, (t0 + 1) * 2 + env];
+      rows.forEach((row, tau) => {
+        assert.equal(starts[2 * tau + j], b.episodeStarts[row]);
+        assert.ok(Math.abs(weights[2 * tau + j]! - (b.valid[row] ? 1 / count : 0)) < 1e-7);
+      });
+    }
+  }
+  assert.deepEqual(segments.sort((p, q) => p - q), [0, 1, 4, 5], 'every segment once');
+  assert.deepEqual([...b.episodeStarts], [1, 1, 0, 0, 1, 0, 0, 0]);
+  assert.throws(() => b.minibatchInto(0, mb), /holds sequences; use sequenceMinibatchInto/);
+  assert.throws(() => new RolloutBuffer(5, 1, 1, 1, { sequenceLength: 2, hiddenSize: 1 }), /sequenceLength 2 does not divide numSteps 5/);
+  b.clear();
+  b.addObservations([0, 0]);
+  b.addOutcome([0, 0], [0, 0], [0, 0]);
+  assert.throws(() => b.hiddenOffset(0), /step 1 does not start a segment of 2 steps/);
+});
