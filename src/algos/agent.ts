@@ -1,6 +1,6 @@
 /**
- * What the off-policy training loop needs from an algorithm (TD3, SAC): acting,
- * one gradient update from the replay buffer, and its state for checkpoints.
+ * What the training loops need from an algorithm: acting and its state for checkpoints
+ * (every agent), one gradient update from the replay buffer (off-policy: TD3, SAC).
  */
 import { HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../nn/critics.js';
 import type { HypeRlPrimaryRule } from '../nn/init.js';
@@ -16,17 +16,47 @@ import { positiveInt, positiveInts, unitInterval, type Schema } from '../train/c
 /** Losses and statistics of one update, under CleanRL's metric names. */
 export type UpdateMetrics = Record<string, number>;
 
-export interface OffPolicyAgent {
+/** What checkpoints and evaluation need from any agent. */
+export interface Agent {
   readonly engine: Engine;
-  /** The algorithm's own generator (exploration noise, replay sampling, target noise). */
+  /** The algorithm's own generator (exploration noise, sampling, shuffling). */
   readonly rng: Xoshiro128Rng;
-  /** Write an env-scale action for one observation into `out`; explore adds the algorithm's noise. */
+  /** Write an env-scale action for one observation into `out` (a discrete agent: the class index in out[0]); explore adds the algorithm's noise. */
   act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void;
-  /** One gradient step; `updateIndex` counts from 0 (delayed updates depend on it). */
-  update(replay: ReplayBuffer, updateIndex: number): UpdateMetrics;
   /** Everything with parameters, by name, for checkpoints. */
   modules(): Record<string, Module>;
   optimizers(): Record<string, { module: Module; optimizer: Adam }>;
+}
+
+export interface OffPolicyAgent extends Agent {
+  /** One gradient step; `updateIndex` counts from 0 (delayed updates depend on it). */
+  update(replay: ReplayBuffer, updateIndex: number): UpdateMetrics;
+}
+
+/** How an on-policy agent wants its vector env: how many envs, and the normalisation wrappers around them. */
+export interface OnPolicyEnvConfig {
+  numEnvs: number;
+  numSteps: number;
+  gamma: number;
+  normalizeObservation: boolean;
+  normalizeReward: boolean;
+  observationClip: number;
+  rewardClip: number;
+}
+
+/**
+ * What the on-policy loop needs from an algorithm (PPO): acting on every env's observation
+ * into its rollout, the outcome of each step, and an update once numSteps steps are in.
+ */
+export interface OnPolicyAgent extends Agent {
+  readonly config: OnPolicyEnvConfig;
+  /** Act on numEnvs × obsDim observations, writing env actions (discrete: class indices) into envActions. */
+  collect(obs: ArrayLike<number>, envActions: Float64Array): void;
+  recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>): void;
+  /** The envs were reset from outside the rollout. */
+  episodesRestarted(): void;
+  /** Learn from the full rollout; nextObs: the observations after its last step; iteration counts from 0. */
+  update(nextObs: ArrayLike<number>, iteration: number, numIterations: number): UpdateMetrics;
 }
 
 /** Mean squared error. */

@@ -23,7 +23,7 @@ import { randomCategorical, randomNormal } from '../tensor/ops/random.js';
 import { oneHot } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ConfigError, nonNegative, positive, positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
-import { checkFinite, observationTensor, type AgentSpec, type UpdateMetrics } from './agent.js';
+import { checkFinite, observationTensor, type AgentSpec, type OnPolicyAgent, type UpdateMetrics } from './agent.js';
 
 export interface PpoConfig {
   numEnvs: number;
@@ -115,7 +115,7 @@ export class PpoActorCritic extends Module {
   }
 }
 
-export class Ppo {
+export class Ppo implements OnPolicyAgent {
   readonly rng: Xoshiro128Rng;
   readonly net: PpoActorCritic;
   readonly optimizer: Adam;

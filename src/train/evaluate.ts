@@ -3,7 +3,8 @@
  * env or the agent's generator, so evaluating does not change training).
  */
 import type { Env } from '../envs/core.js';
-import type { OffPolicyAgent } from '../algos/agent.js';
+import { Discrete } from '../envs/spaces.js';
+import type { Agent } from '../algos/agent.js';
 
 export interface EvalResult {
   returns: number[];
@@ -11,16 +12,18 @@ export interface EvalResult {
   std: number;
 }
 
-export function evaluate(agent: Pick<OffPolicyAgent, 'act'>, env: Env, episodes: number, seed: number): EvalResult {
-  const dim = env.actionSpace.size;
-  const action = new Float64Array(dim);
+/** Mean and spread of the agent's deterministic returns over `episodes` episodes seeded seed, seed + 1, … */
+export function evaluate(agent: Pick<Agent, 'act'>, env: Env, episodes: number, seed: number): EvalResult {
+  const space = env.actionSpace;
+  const action = new Float64Array(space.size);
   const returns: number[] = [];
   for (let ep = 0; ep < episodes; ep++) {
     let { obs } = env.reset({ seed: seed + ep });
     let total = 0;
     for (;;) {
       agent.act(obs, false, action);
-      const r = env.step(action);
+      // A discrete agent's class index, shifted to the space's first action.
+      const r = env.step(space instanceof Discrete ? space.start + action[0]! : action);
       total += r.reward;
       obs = r.obs;
       if (r.terminated || r.truncated) break;
