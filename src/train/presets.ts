@@ -1,22 +1,30 @@
 /**
  * Named hyperparameter presets per algorithm: overrides of the run and agent
- * defaults. `cleanrl` reproduces CleanRL's scripts; `hyperrl-paper` HypeRL's code
- * (Sarafian et al. 2021), with its SAC evaluation bug fixed (see src/algos/sac.ts).
+ * defaults. `cleanrl` reproduces CleanRL's scripts (PPO: ppo_continuous_action.py);
+ * `hyperrl-paper` HypeRL's code (Sarafian et al. 2021), with its SAC evaluation bug
+ * fixed (see src/algos/sac.ts); `cleanrl-discrete` CleanRL's ppo.py.
  */
+import { PPO_DISCRETE_OVERRIDES } from '../algos/ppo.js';
 import type { RunConfig } from './run-config.js';
 
-export type PresetName = 'cleanrl' | 'hyperrl-paper';
-export type AlgoName = 'td3' | 'sac';
+export type PresetName = RunConfig['preset'];
+export type AlgoName = RunConfig['algo'];
 
 export interface Preset {
   run: Partial<RunConfig>;
   agent: Record<string, unknown>;
 }
 
-export const PRESETS: Record<PresetName, Record<AlgoName, Preset>> = {
+/** Presets by name, then algorithm (not every preset exists for every algorithm). */
+export const PRESETS: Record<PresetName, Partial<Record<AlgoName, Preset>>> = {
   cleanrl: {
     td3: { run: { learningStarts: 25_000, randomSteps: 25_000 }, agent: {} },
     sac: { run: { learningStarts: 5_000, randomSteps: 5_000 }, agent: {} },
+    ppo: { run: {}, agent: {} },
+  },
+  'cleanrl-discrete': {
+    // ppo.py: CartPole-v1, 500k steps.
+    ppo: { run: { totalSteps: 500_000 }, agent: { ...PPO_DISCRETE_OVERRIDES } },
   },
   'hyperrl-paper': {
     // HypeRL TD3: batch 100, hyper critic lr 5e-5, 1e3 uniform-random start steps, evaluation every 5e3 steps.

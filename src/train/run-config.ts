@@ -3,8 +3,8 @@ import { nonNegativeInt, positiveInt, type Schema } from './config.js';
 
 export interface RunConfig {
   env: string;
-  algo: 'td3' | 'sac';
-  preset: 'cleanrl' | 'hyperrl-paper';
+  algo: 'td3' | 'sac' | 'ppo';
+  preset: 'cleanrl' | 'hyperrl-paper' | 'cleanrl-discrete';
   seed: number;
   totalSteps: number;
   learningStarts: number;
@@ -16,13 +16,15 @@ export interface RunConfig {
   snapshotEvery: number;
   logEvery: number;
   normalizeObs: boolean;
+  vectorEnv: 'sync' | 'async';
+  workers: number;
   runsDir: string;
 }
 
 export const RUN_SCHEMA: Schema<RunConfig> = {
   env: { default: 'Pendulum-v1', doc: 'environment id (see `hyperrl envs`)' },
-  algo: { default: 'td3', doc: 'algorithm', choices: ['td3', 'sac'] },
-  preset: { default: 'cleanrl', doc: 'hyperparameter preset', choices: ['cleanrl', 'hyperrl-paper'] },
+  algo: { default: 'td3', doc: 'algorithm', choices: ['td3', 'sac', 'ppo'] },
+  preset: { default: 'cleanrl', doc: 'hyperparameter preset (cleanrl-discrete: PPO with CleanRL\'s ppo.py settings)', choices: ['cleanrl', 'hyperrl-paper', 'cleanrl-discrete'] },
   seed: { default: 1, doc: 'seed of the agent, the training env (episode i: hash(seed, i)) and evaluation', check: nonNegativeInt },
   totalSteps: { default: 1_000_000, doc: 'environment steps', check: positiveInt },
   learningStarts: { default: 25_000, doc: 'env steps before the first gradient update', check: nonNegativeInt },
@@ -33,6 +35,8 @@ export const RUN_SCHEMA: Schema<RunConfig> = {
   checkpointEvery: { default: 50_000, doc: 'env steps between checkpoints (written at the next episode end)', check: positiveInt },
   snapshotEvery: { default: 0, doc: 'env steps between parameter snapshots in snapshots/step-<n>.safetensors, for `hyperrl diagnose grad` (0 = none)', check: nonNegativeInt },
   logEvery: { default: 1_000, doc: 'env steps between loss/throughput log rows', check: positiveInt },
-  normalizeObs: { default: false, doc: 'normalise observations by running mean and std (kept in checkpoints; the replay buffer stays raw)' },
+  normalizeObs: { default: false, doc: 'off-policy: normalise observations by running mean and std (kept in checkpoints; the replay buffer stays raw)' },
+  vectorEnv: { default: 'sync', doc: 'on-policy: step the envs in this thread (sync) or on worker threads (async); runs are bit-identical', choices: ['sync', 'async'] },
+  workers: { default: 0, doc: 'on-policy: worker threads of the async vector env (0: one per core)', check: nonNegativeInt },
   runsDir: { default: 'runs', doc: 'folder that receives runs/<run-id>/' },
 };

@@ -1,19 +1,21 @@
 /**
- * The off-policy training run (TD3, SAC): act → step → store (the real next
+ * The training run. Off-policy (TD3, SAC): act → step → store (the real next
  * observation, `terminated` for bootstrapping) → update, with evaluation,
  * metrics, progress and atomic checkpoints. Checkpoints are taken at episode
  * boundaries and every episode's env seed is hash(seed, episode), so a resumed run
- * continues bit-identically to an uninterrupted one.
+ * continues bit-identically to an uninterrupted one. On-policy (PPO): the loop of
+ * loops/on-policy.ts in the same run folder, with the same metrics and checkpoints.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UpdateMetrics } from '../algos/agent.js';
+import { Ppo, PPO_SCHEMA, type PpoConfig } from '../algos/ppo.js';
 import { Sac, SAC_SCHEMA, type SacConfig } from '../algos/sac.js';
 import { Td3, TD3_SCHEMA, type Td3Config } from '../algos/td3.js';
 import type { Env } from '../envs/core.js';
 import { make } from '../envs/registry.js';
-import { Box } from '../envs/spaces.js';
+import { Box, Discrete } from '../envs/spaces.js';
 import { ReplayBuffer } from '../replay/replay-buffer.js';
 import { packageVersion } from '../core/version.js';
 import { defaultBackend } from '../tensor/backends/index.js';
@@ -22,6 +24,7 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoin
 import { ConfigError, resolveConfig } from './config.js';
 import { QDivergenceWatch } from './divergence.js';
 import { evaluate, type EvalResult } from './evaluate.js';
+import { trainOnPolicy } from './loops/on-policy.js';
 import { MetricsLog } from './metrics.js';
 import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from './obs-normalizer.js';
 import { PRESETS } from './presets.js';
@@ -31,16 +34,18 @@ import { saveSnapshot } from './snapshots.js';
 
 export interface ResolvedConfig {
   run: RunConfig;
-  agent: Td3Config | SacConfig;
+  agent: Td3Config | SacConfig | PpoConfig;
 }
+
+const SCHEMAS = { td3: TD3_SCHEMA, sac: SAC_SCHEMA, ppo: PPO_SCHEMA } as const;
 
 /** Defaults ← preset ← user overrides; keys are checked against the run and algorithm schemas. */
 export function resolveTrainConfig(overrides: Record<string, unknown>): ResolvedConfig {
   const algo = (overrides.algo ?? RUN_SCHEMA.algo.default) as RunConfig['algo'];
   const presetName = (overrides.preset ?? RUN_SCHEMA.preset.default) as RunConfig['preset'];
   if (!(presetName in PRESETS)) throw new ConfigError(`train: config 'preset' must be one of ${Object.keys(PRESETS).join(', ')}, got '${presetName}'`);
-  if (algo !== 'td3' && algo !== 'sac') throw new ConfigError(`train: config 'algo' must be one of td3, sac, got '${String(algo)}'`);
-  const schema = algo === 'td3' ? TD3_SCHEMA : SAC_SCHEMA;
+  if (!(algo in SCHEMAS)) throw new ConfigError(`train: config 'algo' must be one of ${Object.keys(SCHEMAS).join(', ')}, got '${String(algo)}'`);
+  const schema = SCHEMAS[algo];
   const runKeys: Record<string, unknown> = {}, agentKeys: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(overrides)) {
     if (k in RUN_SCHEMA) runKeys[k] = v;
@@ -48,8 +53,9 @@ export function resolveTrainConfig(overrides: Record<string, unknown>): Resolved
     else throw new ConfigError(`train: unknown config key '${k}' for ${algo}; run keys: ${Object.keys(RUN_SCHEMA).join(', ')}; ${algo} keys: ${Object.keys(schema).join(', ')}`);
   }
   const preset = PRESETS[presetName][algo];
+  if (preset === undefined) throw new ConfigError(`train: preset '${presetName}' has no ${algo} settings; ${algo} presets: ${Object.keys(PRESETS).filter((p) => PRESETS[p as keyof typeof PRESETS][algo] !== undefined).join(', ')}`);
   const run = resolveConfig('train', RUN_SCHEMA, preset.run, runKeys);
-  const agent = resolveConfig(algo, schema as never, preset.agent, agentKeys) as Td3Config | SacConfig;
+  const agent = resolveConfig(algo, schema as never, preset.agent, agentKeys) as ResolvedConfig['agent'];
   return { run, agent };
 }
 
@@ -88,17 +94,81 @@ function versions(engine: Engine): Record<string, string> {
   return { hyperrl: packageVersion(), git, node: process.version, backend: `${engine.backend.name} (${engine.backend.detail})` };
 }
 
-/** The run's agent with fresh parameters (load a checkpoint or snapshot into it). */
+/** The run's off-policy agent with fresh parameters (load a checkpoint or snapshot into it). */
 export function makeAgent(engine: Engine, env: Env, config: ResolvedConfig): Td3 | Sac {
   if (!(env.actionSpace instanceof Box)) throw new Error(`${config.run.env}: ${config.run.algo.toUpperCase()} needs a continuous (Box) action space`);
   const spec = { obsDim: env.observationSpace.size, actionLow: [...env.actionSpace.low], actionHigh: [...env.actionSpace.high] };
-  return config.run.algo === 'td3'
-    ? new Td3(engine, spec, config.agent as Td3Config, config.run.seed)
-    : new Sac(engine, spec, config.agent as SacConfig, config.run.seed);
+  if (config.run.algo === 'td3') return new Td3(engine, spec, config.agent as Td3Config, config.run.seed);
+  if (config.run.algo === 'sac') return new Sac(engine, spec, config.agent as SacConfig, config.run.seed);
+  throw new Error(`makeAgent: ${config.run.algo} is not an off-policy algorithm`);
+}
+
+/** The run's PPO agent for the env's action space (Box: Gaussian; Discrete: categorical). */
+export function makePpo(engine: Engine, env: Env, config: ResolvedConfig): Ppo {
+  const obsDim = env.observationSpace.size, space = env.actionSpace;
+  const spec = space instanceof Discrete ? { obsDim, actionCount: space.n } : { obsDim, actionLow: [...space.low], actionHigh: [...space.high] };
+  return new Ppo(engine, spec, config.agent as PpoConfig, config.run.seed);
+}
+
+interface OpenedRun {
+  runDir: string;
+  metrics: MetricsLog;
+  /** Read once: every checkpoint records them, and `git rev-parse` is a process spawn. */
+  versions: Record<string, string>;
+}
+
+/** The run folder: the one resumed, or a fresh one with its config.json (named `<env>__<label>__<seed>__<time>`). */
+function openRun(opts: TrainOptions, engine: Engine, label: string, progress: Progress, description: string): OpenedRun {
+  const { run: rc } = opts.config;
+  if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
+  if (opts.runDir !== undefined && existsSync(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
+  const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${label}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(runDir, { recursive: true });
+  const opened = { runDir, metrics: new MetricsLog(runDir), versions: versions(engine) };
+  if (opts.resumeDir === undefined) {
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: opened.versions }, null, 2) + '\n');
+    progress.log(`run ${runDir}: ${description} on ${rc.env}, seed ${rc.seed}, ${engine.backend.name} backend`);
+  }
+  return opened;
+}
+
+/** SIGINT asks the run to stop at its next checkpoint opportunity; a second one quits at once. */
+function interruptHandler(progress: Progress, what: string): { requested: () => boolean; dispose: () => void } {
+  let requested = false, interrupts = 0;
+  const onSigint = (): void => {
+    if (++interrupts > 1) process.exit(130);
+    requested = true;
+    progress.log(`interrupt: finishing the ${what} to write a checkpoint (Ctrl-C again to quit now)`);
+  };
+  process.on('SIGINT', onSigint);
+  return { requested: () => requested, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/** An on-policy (PPO) run: loops/on-policy.ts in a run folder. */
+async function trainOnPolicyRun(opts: TrainOptions): Promise<TrainResult> {
+  const { run: rc } = opts.config;
+  const engine = new Engine(defaultBackend());
+  const evalEnv = await make(rc.env);
+  const agent = makePpo(engine, evalEnv, opts.config);
+  const progress = new Progress(process.stderr, 10, opts.quiet);
+  const { runDir, metrics, versions: runVersions } = openRun(opts, engine, rc.algo, progress, `${rc.algo.toUpperCase()} (${agent.config.numEnvs} envs, ${rc.vectorEnv})`);
+  const interrupt = interruptHandler(progress, 'rollout');
+  try {
+    const r = await trainOnPolicy({
+      run: rc, agent, evalEnv, runDir, metrics, progress, versions: runVersions, resume: opts.resumeDir !== undefined,
+      stopAtStep: opts.stopAtStep, stopRequested: interrupt.requested, envSeed: episodeSeed,
+    });
+    return { runDir, steps: r.steps, seconds: r.seconds, finalEval: r.finalEval, learningPhase: r.learningPhase };
+  } finally {
+    interrupt.dispose();
+    evalEnv.close();
+  }
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
-  const { run: rc, agent: ac } = opts.config;
+  if (opts.config.run.algo === 'ppo') return trainOnPolicyRun(opts);
+  const { run: rc } = opts.config;
+  const ac = opts.config.agent as Td3Config | SacConfig;
   const engine = new Engine(defaultBackend());
   const env = await make(rc.env);
   const evalEnv = await make(rc.env);
@@ -108,14 +178,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const normalizer = rc.normalizeObs === true ? new ObservationNormalizer(env.observationSpace.size) : null;
   replay.normalizer = normalizer;
   const progress = new Progress(process.stderr, 10, opts.quiet);
-
-  if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
-  if (opts.runDir !== undefined && existsSync(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
-  const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${rc.algo}-${ac.critic}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  mkdirSync(runDir, { recursive: true });
-  const metrics = new MetricsLog(runDir);
-  // Read once: every checkpoint records them, and `git rev-parse` is a process spawn.
-  const runVersions = versions(engine);
+  const { runDir, metrics, versions: runVersions } = openRun(opts, engine, `${rc.algo}-${ac.critic}`, progress, `${rc.algo.toUpperCase()} (${ac.critic} critic)`);
   let step = 0, episode = 0, updates = 0, elapsedBefore = 0;
   if (opts.resumeDir !== undefined) {
     const meta = await loadCheckpoint(runDir, agent, replay);
@@ -124,9 +187,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (normalizer !== null) restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
     metrics.truncateAfter(step);
     progress.log(`resuming ${runDir} at step ${step} (episode ${episode})`);
-  } else {
-    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: runVersions }, null, 2) + '\n');
-    progress.log(`run ${runDir}: ${rc.algo.toUpperCase()} (${ac.critic} critic) on ${rc.env}, seed ${rc.seed}, ${engine.backend.name} backend`);
   }
 
   const evalSeed = rc.seed + 100_000;
@@ -140,13 +200,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   if (step === 0) runEval();
 
-  let stopRequested = false, interrupts = 0;
-  const onSigint = (): void => {
-    if (++interrupts > 1) process.exit(130);
-    stopRequested = true;
-    progress.log('interrupt: finishing the episode to write a checkpoint (Ctrl-C again to quit now)');
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = interruptHandler(progress, 'episode');
 
   const obsDim = env.observationSpace.size, actionSpace = env.actionSpace as Box;
   const obs = new Float64Array(obsDim), action = new Float64Array(actionSpace.size);
@@ -221,7 +275,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         // The loop is synchronous between checkpoints: give pending signal handlers (SIGINT, a parent
         // that went away) a turn once per episode, or an interrupt would only be seen at the next checkpoint.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        const stopping = stopRequested || (opts.stopAtStep !== undefined && step >= opts.stopAtStep);
+        const stopping = interrupt.requested() || (opts.stopAtStep !== undefined && step >= opts.stopAtStep);
         if (checkpointDue || stopping) {
           await checkpoint();
           checkpointDue = false;
@@ -239,7 +293,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     progress.done();
     return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase };
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
     env.close();
     evalEnv.close();
   }
