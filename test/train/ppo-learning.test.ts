@@ -7,14 +7,16 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { quickPpo } from '../helpers/on-policy.js';
+import { quickTrain } from '../helpers/train.js';
+
+const FINAL_EVAL_ONLY = { evalEvery: 1_000_000, checkpointEvery: 1_000_000 };
 
 it('PPO reaches ≥ 475 on CartPole-v1 within 200k steps', async () => {
-  const { result } = await quickPpo({ env: 'CartPole-v1', totalSteps: 200_000 }, { updateEpochs: 10 });
-  assert.ok(result.finalEval.mean >= 475, `evaluation return ${result.finalEval.mean.toFixed(1)} (${result.finalEval.returns.join(', ')})`);
+  const r = await quickTrain({ algo: 'ppo', preset: 'cleanrl-discrete', env: 'CartPole-v1', seed: 1, totalSteps: 200_000, updateEpochs: 10, ...FINAL_EVAL_ONLY });
+  assert.ok(r.finalEval.mean >= 475, `evaluation return ${r.finalEval.mean.toFixed(1)} (${r.finalEval.returns.join(', ')})`);
 });
 
 it('PPO reaches ≥ 900 on InvertedPendulum-v5 within 200k steps', async () => {
-  const { result } = await quickPpo({ env: 'InvertedPendulum-v5', totalSteps: 100_000 });
-  assert.ok(result.finalEval.mean >= 900, `evaluation return ${result.finalEval.mean.toFixed(1)} (${result.finalEval.returns.join(', ')})`);
+  const r = await quickTrain({ algo: 'ppo', env: 'InvertedPendulum-v5', seed: 1, totalSteps: 100_000, ...FINAL_EVAL_ONLY });
+  assert.ok(r.finalEval.mean >= 900, `evaluation return ${r.finalEval.mean.toFixed(1)} (${r.finalEval.returns.join(', ')})`);
 });
