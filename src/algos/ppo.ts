@@ -120,6 +120,7 @@ export class Ppo implements OnPolicyAgent {
   readonly net: PpoActorCritic;
   readonly optimizer: Adam;
   readonly buffer: RolloutBuffer;
+  private readonly params: Tensor[];
   private readonly mb: RolloutMinibatch;
   /** Policy output width: action dimensions (continuous) or classes (discrete). */
   private readonly actionDim: number;
@@ -134,7 +135,8 @@ export class Ppo implements OnPolicyAgent {
     this.rng = new Xoshiro128Rng(seed);
     this.actionDim = isDiscrete(spec) ? spec.actionCount : spec.actionLow.length;
     this.net = new PpoActorCritic(e, this.rng, spec.obsDim, this.actionDim, !isDiscrete(spec), c);
-    this.optimizer = new Adam(e, this.net.parameters(), { lr: c.learningRate, eps: c.adamEps });
+    this.params = this.net.parameters();
+    this.optimizer = new Adam(e, this.params, { lr: c.learningRate, eps: c.adamEps });
     // Discrete actions are stored as one class index per row.
     const storedActionDim = isDiscrete(spec) ? 1 : this.actionDim;
     this.buffer = new RolloutBuffer(c.numSteps, c.numEnvs, spec.obsDim, storedActionDim);
@@ -243,7 +245,7 @@ export class Ppo implements OnPolicyAgent {
     b.computeAdvantages(this.nextValues, { gamma: c.gamma, lambda: c.gaeLambda, bootstrapTruncated: c.truncation === 'bootstrap' });
 
     // Optimising the policy and value network.
-    const params = this.net.parameters();
+    const params = this.params;
     const metrics: UpdateMetrics = {};
     let clipFractions = 0, minibatches = 0, approxKl = 0;
     for (let epoch = 0; epoch < c.updateEpochs; epoch++) {

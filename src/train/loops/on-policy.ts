@@ -108,9 +108,11 @@ export async function trainOnPolicy(ctx: OnPolicyContext): Promise<OnPolicyResul
     }
 
     const evalActor = vec.observations === null ? agent : normalizedActor(agent, vec.observations.stats);
-    let lastEval: EvalResult | null = null;
+    let lastEval: EvalResult | null = null, evalSeconds = 0;
     const runEval = (): EvalResult => {
+      const t = performance.now();
       const r = evaluate(evalActor, evalEnv, run.evalEpisodes, run.seed + 100_000);
+      evalSeconds += (performance.now() - t) / 1000;
       metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std });
       progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${run.evalEpisodes} episodes)`);
       return (lastEval = r);
@@ -138,7 +140,7 @@ export async function trainOnPolicy(ctx: OnPolicyContext): Promise<OnPolicyResul
     let lastReturn: number | null = null, sps = 0;
 
     while (iteration < numIterations) {
-      const tIteration = performance.now();
+      const tIteration = performance.now(), evalBefore = evalSeconds;
       for (let s = 0; s < c.numSteps; s++) {
         const tAct = performance.now();
         agent.collect(obs, agentActions);
@@ -169,11 +171,13 @@ export async function trainOnPolicy(ctx: OnPolicyContext): Promise<OnPolicyResul
       const tUpdate = performance.now();
       const update: UpdateMetrics = agent.update(obs, iteration, numIterations);
       const tEnd = performance.now();
+      // Evaluations during the rollout do not count as training time.
+      const seconds = (tEnd - tIteration) / 1000 - (evalSeconds - evalBefore);
       phase.updateSeconds += (tEnd - tUpdate) / 1000;
-      phase.seconds += (tEnd - tIteration) / 1000;
+      phase.seconds += seconds;
       phase.steps += batch;
       iteration++;
-      sps = (batch * 1000) / (tEnd - tIteration);
+      sps = batch / seconds;
       metrics.write(step, { ...update, 'perf/sps': sps });
       progress.update({ step, total: numIterations * batch, stepsPerSecond: sps, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
 
