@@ -23,6 +23,10 @@ export interface Agent {
   readonly rng: Xoshiro128Rng;
   /** Write an env-scale action for one observation into `out` (a discrete agent: the class index in out[0]); explore adds the algorithm's noise. */
   act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void;
+  /** Agents with memory: an evaluation episode starts (forget the last one). */
+  startEpisode?(): void;
+  /** Agents that see rewards (RL² inputs): the reward and end flag of the step just acted for, in evaluation. */
+  observe?(reward: number, done: boolean): void;
   /** Everything with parameters, by name, for checkpoints. */
   modules(): Record<string, Module>;
   optimizers(): Record<string, { module: Module; optimizer: Adam }>;

@@ -9,20 +9,27 @@
  * `truncation: 'terminate'` instead treats truncation as termination, as CleanRL does
  * (docs/ppo.md). The training loop steps the vector envs, normalises observations and
  * rewards (envs/vector/wrappers.ts) and hands each step to `collect` and `recordOutcome`.
+ *
+ * Recurrent PPO (`recurrentHidden` > 0): a GRU between the inputs and both heads, its state
+ * carried across steps and reset where episodes start; updates unroll it over whole
+ * sequences of `sequenceLength` steps from the states stored during the rollout (truncated
+ * BPTT). With `rl2Inputs` the policy also sees the previous action, reward and done flag
+ * (RL², Duan et al. 2016).
  */
 import { gaussianEntropy, gaussianLogProb, categoricalEntropy, categoricalLogProb } from '../nn/distributions.js';
 import { orthogonal, zerosInit } from '../nn/init.js';
+import { GRU } from '../nn/gru.js';
 import { MLP } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { Adam, clipGradNorm } from '../nn/optim.js';
 import { Xoshiro128Rng } from '../core/random.js';
-import { RolloutBuffer, type RolloutMinibatch } from '../replay/rollout-buffer.js';
+import { RolloutBuffer, type RolloutMinibatch, type SequenceMinibatch } from '../replay/rollout-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { add, clamp, exp, maximum, mul, neg, scale, squaredDifference, sub, sum } from '../tensor/ops/elementwise.js';
 import { randomCategorical, randomNormal } from '../tensor/ops/random.js';
-import { oneHot } from '../tensor/ops/shape.js';
+import { oneHot, reshape } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ConfigError, nonNegative, positive, positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
+import { ConfigError, nonNegative, nonNegativeInt, positive, positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
 import { checkFinite, observationTensor, type AgentSpec, type OnPolicyAgent, type UpdateMetrics } from './agent.js';
 
 export interface PpoConfig {
@@ -50,6 +57,9 @@ export interface PpoConfig {
   observationClip: number;
   rewardClip: number;
   truncation: 'bootstrap' | 'terminate';
+  recurrentHidden: number;
+  sequenceLength: number;
+  rl2Inputs: boolean;
 }
 
 /** Defaults are CleanRL's ppo_continuous_action.py (ppo.py's differ: see the `cleanrl-discrete` preset). */
@@ -82,6 +92,9 @@ export const PPO_SCHEMA: Schema<PpoConfig> = {
     doc: 'time-limit truncation: bootstrap from V(final observation), or terminate the return as CleanRL does',
     choices: ['bootstrap', 'terminate'],
   },
+  recurrentHidden: { default: 0, doc: 'GRU state width between the inputs and the heads (0: feed-forward, no memory)', check: nonNegativeInt },
+  sequenceLength: { default: 32, doc: 'recurrent: steps per training sequence (truncated BPTT; divides numSteps)', check: positiveInt },
+  rl2Inputs: { default: false, doc: 'also feed the previous action, reward and done flag to the policy (RL²)' },
 };
 
 /** CleanRL's ppo.py for classic-control discrete tasks. */
@@ -99,18 +112,23 @@ const isDiscrete = (spec: PpoSpec): spec is { obsDim: number; actionCount: numbe
  * CleanRL's Agent: separate actor and critic MLPs with orthogonal weights and zero biases
  * (layer_init: gain √2 hidden, 1 for the value output, 0.01 for the policy output, so the
  * initial policy is near-uniform), and for continuous actions a state-independent log-std
- * starting at 0.
+ * starting at 0. Recurrent: a GRU (orthogonal weights, zero biases, as CleanRL initialises
+ * its LSTM) turns the inputs into the state both heads read.
  */
 export class PpoActorCritic extends Module {
+  readonly gru: GRU | null;
   readonly critic: MLP;
   readonly actor: MLP;
   readonly logStd: Tensor | null;
 
-  constructor(engine: Engine, rng: Xoshiro128Rng, obsDim: number, actionDim: number, continuous: boolean, config: PpoConfig) {
+  constructor(engine: Engine, rng: Xoshiro128Rng, inputDim: number, actionDim: number, continuous: boolean, config: PpoConfig) {
     super(engine);
+    const H = config.recurrentHidden;
+    this.gru = H > 0 ? this.child('gru', new GRU(engine, inputDim, H, rng, { weightInit: orthogonal(1), biasInit: zerosInit })) : null;
+    const features = H > 0 ? H : inputDim;
     const hidden = { hiddenAct: config.activation, weightInit: orthogonal(Math.SQRT2), biasInit: zerosInit };
-    this.critic = this.child('critic', new MLP(engine, [obsDim, ...config.criticHidden, 1], rng, { ...hidden, outputWeightInit: orthogonal(1) }));
-    this.actor = this.child('actor', new MLP(engine, [obsDim, ...config.actorHidden, actionDim], rng, { ...hidden, outputWeightInit: orthogonal(0.01) }));
+    this.critic = this.child('critic', new MLP(engine, [features, ...config.criticHidden, 1], rng, { ...hidden, outputWeightInit: orthogonal(1) }));
+    this.actor = this.child('actor', new MLP(engine, [features, ...config.actorHidden, actionDim], rng, { ...hidden, outputWeightInit: orthogonal(0.01) }));
     this.logStd = continuous ? this.param('logStd', [1, actionDim], new Float32Array(actionDim)) : null;
   }
 }
@@ -120,45 +138,77 @@ export class Ppo implements OnPolicyAgent {
   readonly net: PpoActorCritic;
   readonly optimizer: Adam;
   readonly buffer: RolloutBuffer;
+  /** Policy input width: the observation, then with rl2Inputs the previous action (one-hot if discrete), reward and done flag. */
+  readonly inputDim: number;
   private readonly params: Tensor[];
-  private readonly mb: RolloutMinibatch;
+  private readonly mb: RolloutMinibatch | SequenceMinibatch;
   /** Policy output width: action dimensions (continuous) or classes (discrete). */
   private readonly actionDim: number;
   private readonly nextValues: Float64Array;
+  /** The current step's policy inputs, numEnvs × inputDim (rl2Inputs). */
+  private readonly inputs: Float64Array;
+  /** Per env, what the RL² inputs append: its last executed action, reward and done flag (rl2Inputs). */
+  private readonly previous: Float64Array;
+  /** The rollout's GRU state, [numEnvs, H] (recurrent). */
+  private readonly hidden: Tensor | null;
+  /** Evaluation's own state and RL² inputs (one env), reset by startEpisode. */
+  private readonly evalHidden: Tensor | null;
+  private readonly evalPrevious: Float64Array;
+  private readonly evalInputs: Float64Array;
 
   constructor(readonly engine: Engine, readonly spec: PpoSpec, readonly config: PpoConfig, seed: number) {
     const e = engine, c = config;
-    const batch = c.numEnvs * c.numSteps;
-    if (batch % c.numMinibatches !== 0) {
-      throw new ConfigError(`ppo: numEnvs × numSteps = ${batch} does not split into numMinibatches = ${c.numMinibatches} equal minibatches`);
+    const recurrent = c.recurrentHidden > 0;
+    // Feed-forward minibatches split rows; recurrent ones split whole sequences.
+    const units = c.numEnvs * c.numSteps / (recurrent ? c.sequenceLength : 1);
+    if (recurrent && c.numSteps % c.sequenceLength !== 0) throw new ConfigError(`ppo: sequenceLength ${c.sequenceLength} does not divide numSteps ${c.numSteps}`);
+    if (units % c.numMinibatches !== 0) {
+      throw new ConfigError(`ppo: the ${units} ${recurrent ? 'sequences' : 'steps'} of a rollout (numEnvs × numSteps${recurrent ? ' / sequenceLength' : ''}) do not split into numMinibatches = ${c.numMinibatches} equal minibatches`);
     }
     this.rng = new Xoshiro128Rng(seed);
     this.actionDim = isDiscrete(spec) ? spec.actionCount : spec.actionLow.length;
-    this.net = new PpoActorCritic(e, this.rng, spec.obsDim, this.actionDim, !isDiscrete(spec), c);
+    const previousDim = c.rl2Inputs ? this.actionDim + 2 : 0;
+    this.inputDim = spec.obsDim + previousDim;
+    this.net = new PpoActorCritic(e, this.rng, this.inputDim, this.actionDim, !isDiscrete(spec), c);
     this.params = this.net.parameters();
     this.optimizer = new Adam(e, this.params, { lr: c.learningRate, eps: c.adamEps });
     // Discrete actions are stored as one class index per row.
     const storedActionDim = isDiscrete(spec) ? 1 : this.actionDim;
-    this.buffer = new RolloutBuffer(c.numSteps, c.numEnvs, spec.obsDim, storedActionDim);
-    const size = batch / c.numMinibatches;
-    this.mb = {
-      obs: e.persistent([size, spec.obsDim]), actions: e.persistent([size, storedActionDim]), logProbs: e.persistent([size, 1]),
-      values: e.persistent([size, 1]), advantages: e.persistent([size, 1]), returns: e.persistent([size, 1]), weights: e.persistent([size, 1]),
+    const H = c.recurrentHidden;
+    this.buffer = new RolloutBuffer(c.numSteps, c.numEnvs, this.inputDim, storedActionDim, recurrent ? { sequenceLength: c.sequenceLength, hiddenSize: H } : undefined);
+    const rows = (c.numEnvs * c.numSteps) / c.numMinibatches;
+    const column = (): Tensor => e.persistent([rows, 1]);
+    const mb: RolloutMinibatch = {
+      obs: e.persistent([rows, this.inputDim]), actions: e.persistent([rows, storedActionDim]), logProbs: column(),
+      values: column(), advantages: column(), returns: column(), weights: column(),
     };
+    this.mb = recurrent ? { ...mb, episodeStarts: column(), hidden: e.persistent([units / c.numMinibatches, H]) } : mb;
     this.nextValues = new Float64Array(c.numEnvs);
+    this.inputs = new Float64Array(c.rl2Inputs ? c.numEnvs * this.inputDim : 0);
+    this.previous = new Float64Array(c.numEnvs * previousDim);
+    this.hidden = recurrent ? e.persistent([c.numEnvs, H]) : null;
+    this.evalHidden = recurrent ? e.persistent([1, H]) : null;
+    this.evalPrevious = new Float64Array(previousDim);
+    this.evalInputs = new Float64Array(this.inputDim);
+  }
+
+  /** What the heads read: the inputs themselves, or the GRU state after them (x: [B, inputDim] for one step of B envs). */
+  private stepFeatures(x: Tensor, state: Tensor | null, resets: Tensor | null): Tensor {
+    const gru = this.net.gru;
+    return gru === null || state === null ? x : gru.step(x, state, resets);
   }
 
   /** log π(a|s) and the policy entropy per row ([B, 1]; [1, 1] for the state-independent Gaussian) at stored actions. */
-  private logProbAndEntropy(obs: Tensor, actions: Tensor): { logProb: Tensor; entropy: Tensor } {
-    const out = this.net.actor.forward(obs);
+  private logProbAndEntropy(features: Tensor, actions: Tensor): { logProb: Tensor; entropy: Tensor } {
+    const out = this.net.actor.forward(features);
     const logStd = this.net.logStd;
     if (logStd === null) return { logProb: categoricalLogProb(out, oneHot(actions, this.actionDim)), entropy: categoricalEntropy(out) };
     return { logProb: gaussianLogProb(out, logStd, actions), entropy: gaussianEntropy(logStd) };
   }
 
   /** A sampled action per row: a ~ N(μ(s), σ²) or a ~ Categorical(softmax(logits(s))), with log π(a|s). */
-  private sample(obs: Tensor): { action: Tensor; logProb: Tensor } {
-    const out = this.net.actor.forward(obs);
+  private sample(features: Tensor): { action: Tensor; logProb: Tensor } {
+    const out = this.net.actor.forward(features);
     const logStd = this.net.logStd;
     if (logStd === null) {
       const action = randomCategorical(out, this.rng);
@@ -168,15 +218,51 @@ export class Ppo implements OnPolicyAgent {
     return { action, logProb: gaussianLogProb(out, logStd, action) };
   }
 
+  /** The action env `i` executes for a stored action: clipped to the bounds (CleanRL's ClipAction), or the class index. */
+  private envAction(stored: number, k: number): number {
+    return isDiscrete(this.spec) ? stored : Math.min(this.spec.actionHigh[k]!, Math.max(this.spec.actionLow[k]!, stored));
+  }
+
+  /**
+   * The policy inputs of every env (numEnvs × obsDim observations in): the observations
+   * themselves, or with rl2Inputs each followed by the env's previous action, reward and done.
+   */
+  private policyInputs(obs: ArrayLike<number>, previous: Float64Array, out: { [i: number]: number; length: number }): ArrayLike<number> {
+    if (!this.config.rl2Inputs) return obs;
+    const od = this.spec.obsDim, pd = this.inputDim - od, n = out.length / this.inputDim;
+    if (obs.length !== n * od) throw new RangeError(`ppo: ${obs.length} observation values, expected ${n} envs × ${od}`);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < od; k++) out[i * this.inputDim + k] = obs[i * od + k]!;
+      for (let k = 0; k < pd; k++) out[i * this.inputDim + od + k] = previous[i * pd + k]!;
+    }
+    return out as ArrayLike<number>;
+  }
+
+  /** Record an executed step for the RL² inputs: the action (one-hot if discrete), the reward, the done flag. */
+  private remember(previous: Float64Array, i: number, actions: ArrayLike<number>, at: number, reward: number, done: boolean): void {
+    const pd = this.inputDim - this.spec.obsDim, o = i * pd;
+    if (isDiscrete(this.spec)) {
+      for (let k = 0; k < this.actionDim; k++) previous[o + k] = 0;
+      previous[o + actions[at]!] = 1;
+    } else {
+      for (let k = 0; k < this.actionDim; k++) previous[o + k] = this.envAction(actions[at + k]!, k);
+    }
+    previous[o + this.actionDim] = reward;
+    previous[o + this.actionDim + 1] = done ? 1 : 0;
+  }
+
   /**
    * Evaluation (one observation): the mean action clipped to the bounds, or the most likely
    * class; with explore, a sample. Discrete agents write the class index into out[0].
+   * Recurrent agents carry their evaluation state from startEpisode on.
    */
   act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void {
     const e = this.engine;
     e.scope(() => e.noGrad(() => {
-      const o = observationTensor(e, obs, this.spec.obsDim);
-      const a = explore ? this.sample(o).action : this.net.actor.forward(o);
+      const x = observationTensor(e, this.policyInputs(obs, this.evalPrevious, this.evalInputs), this.inputDim);
+      const features = this.stepFeatures(x, this.evalHidden, null);
+      if (this.evalHidden !== null) e.backend.axpby(features.size, 1, features.offset, 0, this.evalHidden.offset);
+      const a = explore ? this.sample(features).action : this.net.actor.forward(features);
       const d = e.backend.arena.data;
       if (isDiscrete(this.spec)) {
         let best = 0;
@@ -184,25 +270,46 @@ export class Ppo implements OnPolicyAgent {
         else for (let k = 1; k < this.actionDim; k++) if (d[a.offset + k]! > d[a.offset + best]!) best = k;
         out[0] = best;
       } else {
-        for (let k = 0; k < this.actionDim; k++) out[k] = Math.min(this.spec.actionHigh[k]!, Math.max(this.spec.actionLow[k]!, d[a.offset + k]!));
+        for (let k = 0; k < this.actionDim; k++) out[k] = this.envAction(d[a.offset + k]!, k);
       }
+      if (this.config.rl2Inputs) this.remember(this.evalPrevious, 0, out, 0, 0, false);
     }));
+  }
+
+  /** Evaluation: a new episode starts (recurrent state and RL² inputs are cleared). */
+  startEpisode(): void {
+    if (this.evalHidden !== null) this.engine.backend.fill(this.evalHidden.size, this.evalHidden.offset, 0);
+    this.evalPrevious.fill(0);
+  }
+
+  /** Evaluation: the reward (scaled as the agent learns from it) and end flag of the step just acted for (RL² inputs). */
+  observe(reward: number, done: boolean): void {
+    if (!this.config.rl2Inputs) return;
+    this.evalPrevious[this.actionDim] = reward;
+    this.evalPrevious[this.actionDim + 1] = done ? 1 : 0;
   }
 
   /**
    * One rollout step: act on every env's observation (numEnvs × obsDim), storing the
-   * observation, the sampled action, its log-probability and the value, and write the env
-   * actions (clipped to the bounds, as CleanRL's ClipAction; discrete: class indices) into
-   * `envActions`.
+   * policy input, the sampled action, its log-probability and the value (and, recurrent, the
+   * state at each sequence start), and write the env actions (clipped to the bounds, as
+   * CleanRL's ClipAction; discrete: class indices) into `envActions`.
    */
   collect(obs: ArrayLike<number>, envActions: Float64Array): void {
     const { engine: e, buffer: b } = this;
-    const n = b.numEnvs, ad = b.actionDim, row = b.row;
-    b.addObservations(obs);
+    const n = b.numEnvs, ad = b.actionDim, row = b.row, hidden = this.hidden;
+    b.addObservations(this.policyInputs(obs, this.previous, this.inputs));
+    if (hidden !== null && b.step % b.sequenceLength === 0) {
+      const d = e.backend.arena.data, H = hidden.shape[1]!;
+      for (let i = 0; i < n; i++) for (let k = 0; k < H; k++) b.hiddens![b.hiddenOffset(i) + k] = d[hidden.offset + i * H + k]!;
+    }
     e.scope(() => e.noGrad(() => {
-      const o = rowsTensor(e, b.obs, row * b.obsDim, n, b.obsDim);
-      const value = this.net.critic.forward(o);
-      const { action, logProb } = this.sample(o);
+      const x = rowsTensor(e, b.obs, row * b.obsDim, [n, b.obsDim]);
+      // The state is reset where an episode starts (after an autoreset step or a restart of the envs).
+      const features = this.stepFeatures(x, hidden, hidden === null ? null : rowsTensor(e, b.episodeStarts, row, [n]));
+      if (hidden !== null) e.backend.axpby(features.size, 1, features.offset, 0, hidden.offset);
+      const value = this.net.critic.forward(features);
+      const { action, logProb } = this.sample(features);
       const d = e.backend.arena.data;
       for (let i = 0; i < n; i++) {
         b.values[row + i] = d[value.offset + i]!;
@@ -210,7 +317,7 @@ export class Ppo implements OnPolicyAgent {
         for (let k = 0; k < ad; k++) {
           const a = d[action.offset + i * ad + k]!;
           b.actions[(row + i) * ad + k] = a;
-          envActions[i * ad + k] = isDiscrete(this.spec) ? a : Math.min(this.spec.actionHigh[k]!, Math.max(this.spec.actionLow[k]!, a));
+          envActions[i * ad + k] = this.envAction(a, k);
         }
       }
     }));
@@ -218,12 +325,29 @@ export class Ppo implements OnPolicyAgent {
 
   /** The outcome of the step `collect` acted for (rewards as the agent learns from them, normalised or not). */
   recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>): void {
-    this.buffer.addOutcome(rewards, terminations, truncations);
+    const b = this.buffer;
+    // RL² inputs remember executed steps only: not autoreset steps, whose actions the envs ignore.
+    if (this.config.rl2Inputs) {
+      for (let i = 0; i < b.numEnvs; i++) {
+        if (b.valid[b.row + i]) this.remember(this.previous, i, b.actions, (b.row + i) * b.actionDim, rewards[i]!, terminations[i] === 1 || truncations[i] === 1);
+      }
+    }
+    b.addOutcome(rewards, terminations, truncations);
   }
 
-  /** The envs were reset from outside the rollout: no autoreset step follows their last one. */
+  /** The envs were reset from outside the rollout: no autoreset step follows their last one, and memories start afresh. */
   episodesRestarted(): void {
     this.buffer.restartEpisodes();
+    this.previous.fill(0);
+  }
+
+  /** What the heads read for a minibatch: its inputs, or the GRU unrolled over its sequences from their stored states. */
+  private minibatchFeatures(mb: RolloutMinibatch | SequenceMinibatch): Tensor {
+    const gru = this.net.gru;
+    if (gru === null || !('hidden' in mb)) return mb.obs;
+    const seqs = mb.hidden.shape[0]!, len = mb.obs.shape[0]! / seqs;
+    const { outputs } = gru.forward(reshape(mb.obs, [len, seqs, this.inputDim]), mb.hidden, reshape(mb.episodeStarts, [len, seqs]));
+    return reshape(outputs, [len * seqs, gru.hiddenSize]);
   }
 
   /**
@@ -236,9 +360,11 @@ export class Ppo implements OnPolicyAgent {
     const lr = c.annealLr ? (1 - iteration / numIterations) * c.learningRate : c.learningRate;
     this.optimizer.config.lr = lr;
 
-    // Bootstrap value of the observations after the last step, then GAE over the rollout.
+    // Bootstrap value of the observations after the last step (recurrent: one step on from the
+    // rollout's state, without keeping it), then GAE over the rollout.
     e.scope(() => e.noGrad(() => {
-      const v = this.net.critic.forward(observationRows(e, nextObs, b.numEnvs, b.obsDim));
+      const x = observationRows(e, this.policyInputs(nextObs, this.previous, this.inputs), b.numEnvs, b.obsDim);
+      const v = this.net.critic.forward(this.stepFeatures(x, this.hidden, null));
       const d = e.backend.arena.data;
       for (let i = 0; i < b.numEnvs; i++) this.nextValues[i] = d[v.offset + i]!;
     }));
@@ -251,11 +377,13 @@ export class Ppo implements OnPolicyAgent {
     for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
       b.shuffle(this.rng);
       for (let k = 0; k < c.numMinibatches; k++) {
-        if (b.minibatchInto(k, mb) === 0) continue; // only autoreset rows: nothing to learn from
+        const valid = 'hidden' in mb ? b.sequenceMinibatchInto(k, mb) : b.minibatchInto(k, mb);
+        if (valid === 0) continue; // only autoreset rows: nothing to learn from
         if (c.normAdv) normalizeAdvantages(mb);
         e.scope(() => {
-          const { logProb, entropy } = this.logProbAndEntropy(mb.obs, mb.actions);
-          const newValue = this.net.critic.forward(mb.obs);
+          const features = this.minibatchFeatures(mb);
+          const { logProb, entropy } = this.logProbAndEntropy(features, mb.actions);
+          const newValue = this.net.critic.forward(features);
           const logRatio = sub(logProb, mb.logProbs);
           const ratio = exp(logRatio);
           const stats = ratioStatistics(logRatio, ratio, mb.weights, c.clipCoef);
@@ -344,11 +472,11 @@ function ratioStatistics(logRatio: Tensor, ratio: Tensor, weights: Tensor, clipC
   return { oldApproxKl, approxKl, clipFraction };
 }
 
-/** rows × dim values at `offset` of a typed array, copied into a new [rows, dim] tensor of the current scope. */
-function rowsTensor(e: Engine, src: ArrayLike<number>, offset: number, rows: number, dim: number): Tensor {
-  const t = e.empty([rows, dim]);
+/** Values at `offset` of a typed array, copied into a new tensor of the given shape in the current scope. */
+function rowsTensor(e: Engine, src: ArrayLike<number>, offset: number, shape: readonly number[]): Tensor {
+  const t = e.empty(shape);
   const d = e.backend.arena.data;
-  for (let k = 0; k < rows * dim; k++) d[t.offset + k] = src[offset + k]!;
+  for (let k = 0; k < t.size; k++) d[t.offset + k] = src[offset + k]!;
   return t;
 }
 
@@ -356,5 +484,5 @@ function rowsTensor(e: Engine, src: ArrayLike<number>, offset: number, rows: num
 function observationRows(e: Engine, obs: ArrayLike<number>, rows: number, dim: number): Tensor {
   if (obs.length !== rows * dim) throw new RangeError(`ppo: ${obs.length} observation values, expected ${rows} envs × ${dim}`);
   for (let k = 0; k < obs.length; k++) if (!Number.isFinite(obs[k]!)) throw new RangeError(`ppo: env ${Math.floor(k / dim)} observation[${k % dim}] is ${obs[k]}`);
-  return rowsTensor(e, obs, 0, rows, dim);
+  return rowsTensor(e, obs, 0, [rows, dim]);
 }

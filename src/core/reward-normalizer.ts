@@ -42,6 +42,12 @@ export class RewardNormalizer {
     }
   }
 
+  /** One reward scaled and clipped with the current statistics, which it leaves alone (evaluation). */
+  scale(reward: number): number {
+    const r = reward / Math.sqrt(this.returnStats.varianceAt(0) + this.epsilon);
+    return Math.min(this.clip, Math.max(-this.clip, r));
+  }
+
   getState(): RewardNormalizerState {
     return { returns: Array.from(this.returns), returnStats: this.returnStats.getState() };
   }

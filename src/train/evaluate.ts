@@ -12,18 +12,23 @@ export interface EvalResult {
   std: number;
 }
 
+/** What evaluation uses of an agent: acting, and the episode hooks of agents with memory. */
+export type EvalActor = Pick<Agent, 'act' | 'startEpisode' | 'observe'>;
+
 /** Mean and spread of the agent's deterministic returns over `episodes` episodes seeded seed, seed + 1, … */
-export function evaluate(agent: Pick<Agent, 'act'>, env: Env, episodes: number, seed: number): EvalResult {
+export function evaluate(agent: EvalActor, env: Env, episodes: number, seed: number): EvalResult {
   const space = env.actionSpace;
   const action = new Float64Array(space.size);
   const returns: number[] = [];
   for (let ep = 0; ep < episodes; ep++) {
     let { obs } = env.reset({ seed: seed + ep });
+    agent.startEpisode?.();
     let total = 0;
     for (;;) {
       agent.act(obs, false, action);
       // A discrete agent's class index, shifted to the space's first action.
       const r = env.step(space instanceof Discrete ? space.start + action[0]! : action);
+      agent.observe?.(r.reward, r.terminated || r.truncated);
       total += r.reward;
       obs = r.obs;
       if (r.terminated || r.truncated) break;

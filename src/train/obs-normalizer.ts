@@ -8,7 +8,7 @@
  * off-policy algorithms); a wrapper on the env instead would fill the buffer with
  * observations normalised by stale statistics.
  */
-import type { Agent } from '../algos/agent.js';
+import type { EvalActor } from './evaluate.js';
 import { RunningMeanStd, type RunningMeanStdState } from '../core/running-mean-std.js';
 import type { RowNormalizer } from '../replay/replay-buffer.js';
 
@@ -26,12 +26,14 @@ export function restoreFromCheckpoint(normalizer: ObservationNormalizer, saved: 
 }
 
 /** The agent acting on observations normalised by the given statistics (evaluation and data collection). */
-export function normalizedActor(agent: Pick<Agent, 'act'>, normalizer: RunningMeanStd): Pick<Agent, 'act'> {
+export function normalizedActor(agent: EvalActor, normalizer: RunningMeanStd): EvalActor {
   const scratch = new Float64Array(normalizer.dim);
   return {
     act(obs, explore, out) {
       normalizer.normalize(obs, 0, scratch, 0);
       agent.act(scratch, explore, out);
     },
+    startEpisode: agent.startEpisode?.bind(agent),
+    observe: agent.observe?.bind(agent),
   };
 }

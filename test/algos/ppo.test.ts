@@ -115,7 +115,7 @@ test('PPO: after the first iteration, rollouts and updates allocate no typed arr
 });
 
 test('PPO: the batch must split into equal minibatches; the defaults are CleanRL\'s continuous ones', () => {
-  assert.throws(() => new Ppo(new Engine(defaultBackend()), PENDULUM, config({ numMinibatches: 5 }), 1), /numEnvs × numSteps = 32 does not split into numMinibatches = 5/);
+  assert.throws(() => new Ppo(new Engine(defaultBackend()), PENDULUM, config({ numMinibatches: 5 }), 1), /the 32 steps of a rollout \(numEnvs × numSteps\) do not split into numMinibatches = 5 equal minibatches/);
   const d = defaults(PPO_SCHEMA);
   assert.deepEqual([d.numEnvs, d.numSteps, d.updateEpochs, d.numMinibatches, d.learningRate, d.clipCoef, d.gaeLambda, d.maxGradNorm], [1, 2048, 10, 32, 3e-4, 0.2, 0.95, 0.5]);
 });

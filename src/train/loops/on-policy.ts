@@ -21,7 +21,7 @@ import { SyncVectorEnv } from '../../envs/vector/sync.js';
 import type { VectorEnv } from '../../envs/vector/vector-env.js';
 import { VectorNormalizeObservation, VectorNormalizeReward } from '../../envs/vector/wrappers.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../checkpoint.js';
-import { evaluate, type EvalResult } from '../evaluate.js';
+import { evaluate, type EvalActor, type EvalResult } from '../evaluate.js';
 import type { MetricsLog } from '../metrics.js';
 import { normalizedActor } from '../obs-normalizer.js';
 import type { Progress } from '../progress.js';
@@ -107,7 +107,7 @@ export async function trainOnPolicy(ctx: OnPolicyContext): Promise<OnPolicyResul
       progress.log(`resuming ${ctx.runDir} at step ${step} (iteration ${iteration} of ${numIterations})`);
     }
 
-    const evalActor = vec.observations === null ? agent : normalizedActor(agent, vec.observations.stats);
+    const evalActor = evaluationActor(agent, vec);
     let lastEval: EvalResult | null = null, evalSeconds = 0;
     const runEval = (): EvalResult => {
       const t = performance.now();
@@ -205,6 +205,17 @@ export async function trainOnPolicy(ctx: OnPolicyContext): Promise<OnPolicyResul
   } finally {
     await vec.base.close();
   }
+}
+
+/**
+ * The agent as evaluation sees it: observations normalised, and rewards shown to it (RL²
+ * inputs) scaled, with the training statistics, which evaluation does not change.
+ */
+function evaluationActor(agent: OnPolicyAgent, vec: WrappedVectorEnv): EvalActor {
+  const actor: EvalActor = vec.observations === null ? agent : normalizedActor(agent, vec.observations.stats);
+  const rewards = vec.rewards?.normalizer, observe = actor.observe?.bind(actor);
+  if (rewards === undefined || observe === undefined) return actor;
+  return { act: actor.act.bind(actor), startEpisode: actor.startEpisode?.bind(actor), observe: (reward, done) => observe(rewards.scale(reward), done) };
 }
 
 function saved<T>(value: T | undefined, runDir: string, does: string, what: string): T {
