@@ -82,7 +82,7 @@ function createMetaEnv(spec: MetaEnvSpec, options: EnvOptions, maxEpisodeSteps: 
   const limited = maxEpisodeSteps === undefined ? env : new TimeLimit(env, maxEpisodeSteps);
   if (k === 0) {
     const given = trialKeys.filter((key) => key !== 'episodes_per_trial' && key in options);
-    if (given.length > 0) throw new RangeError(`${family.envId}: ${given.join(', ')} only apply to trials; set episodes_per_trial ≥ 1`);
+    if (given.length > 0) throw new RangeError(`${family.envId}: ${given.join(', ')} ${given.length === 1 ? 'applies' : 'apply'} only to trials; set episodes_per_trial ≥ 1`);
     return limited;
   }
   const sampleTask = poolSize === 0 ? distributionSampler(family, split as TaskSplit) : poolSampler(taskPool(family, split as TaskSplit, poolSize, trial.task_pool_seed));
