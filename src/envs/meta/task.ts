@@ -145,9 +145,9 @@ export function taskEnvOf(env: Env): TaskEnv {
  * the base env (undefined when nothing is).
  */
 export function applyTaskOption<T>(env: TaskEnv<T>, options: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  if (options === undefined || !('task' in options)) return options;
+  if (options === undefined) return undefined;
   const { task, ...rest } = options;
-  env.setTask(task as T);
+  if (task !== undefined) env.setTask(task as T);
   return Object.keys(rest).length > 0 ? rest : undefined;
 }
 

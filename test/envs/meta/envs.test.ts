@@ -161,6 +161,7 @@ test('2D-Navigation: p ← p + clip(a, ±0.1), r = −‖p − g‖, terminated 
   assert.equal(reached.terminated, true);
   assert.ok(reached.reward > -0.01);
   assert.throws(() => env.reset({ options: { start: 0 } }), /Navigation2D-v0: reset takes only the option 'task', got start/);
+  assert.deepEqual([...env.reset({ options: {} }).obs], [0, 0]);
 });
 
 /** Expected model arrays under a task: nominal × base^u, entry by entry. */
