@@ -72,7 +72,7 @@ function lookup(id: string): EnvRegistration {
   if (registration !== undefined) return registration;
   const suggestions = closeMatches(id, [...registry.keys()]);
   const hint = suggestions.length > 0 ? ` Did you mean: ${suggestions.join(', ')}?` : '';
-  // The whole list is short (a dozen ids), so the message names them rather than pointing elsewhere.
+  // The whole list is short (about twenty ids), so the message names them rather than pointing elsewhere.
   throw new Error(`Unknown env id '${id}'.${hint} Registered: ${[...registry.keys()].join(', ')}`);
 }
 
