@@ -3,6 +3,7 @@
  * `--actor-hidden 64,64`, `--autotune false` / `--no-autotune`. Unknown flags and
  * unparsable values are errors that name the flag.
  */
+import { closeMatches } from '../core/edit-distance.js';
 import { ConfigError, type Field, type Schema } from '../train/config.js';
 
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -48,7 +49,7 @@ export function parseFlags(args: readonly string[], schemas: readonly Schema<unk
     }
     const field = fields.get(key);
     if (field === undefined) {
-      const close = [...fields.keys()].map(kebab).filter((f) => f.includes(name) || name.includes(f));
+      const close = closeMatches(name, [...fields.keys(), ...Object.keys(extra)].map(kebab));
       throw new ConfigError(`unknown option --${name}${close.length ? ` (did you mean ${close.map((c) => `--${c}`).join(', ')}?)` : ''}`);
     }
     if (typeof field.default === 'boolean' && raw === undefined) { values[key] = !negate; continue; }

@@ -28,6 +28,7 @@ import { PRESETS } from './presets.js';
 import { Progress } from './progress.js';
 import { RUN_SCHEMA, type RunConfig } from './run-config.js';
 import { saveSnapshot } from './snapshots.js';
+import { settingsTable } from './tensorboard.js';
 
 export interface ResolvedConfig {
   run: RunConfig;
@@ -126,6 +127,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     progress.log(`resuming ${runDir} at step ${step} (episode ${episode})`);
   } else {
     writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: runVersions }, null, 2) + '\n');
+    metrics.tensorboard.text('hyperparameters', settingsTable({ ...rc, ...ac, ...runVersions }));
     progress.log(`run ${runDir}: ${rc.algo.toUpperCase()} (${ac.critic} critic) on ${rc.env}, seed ${rc.seed}, ${engine.backend.name} backend`);
   }
 
