@@ -234,7 +234,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase };
         }
       }
-      progress.update({ step, total: rc.totalSteps, stepsPerSecond: sps, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
+      progress.update({ step, total: rc.totalSteps, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
     }
     const finalEval = step % rc.evalEvery === 0 && lastEval !== null ? lastEval : runEval();
     await checkpoint();
