@@ -19,7 +19,10 @@ import { packageVersion } from '../core/version.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
-import { ConfigError, resolveConfig } from './config.js';
+import { closeMatches } from '../core/edit-distance.js';
+import { translateCleanRlNames } from './cleanrl-names.js';
+import { configYaml } from './config-file.js';
+import { ConfigError, resolveConfig, type Schema } from './config.js';
 import { QDivergenceWatch } from './divergence.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { MetricsLog } from './metrics.js';
@@ -33,7 +36,11 @@ import { settingsTable } from './tensorboard.js';
 export interface ResolvedConfig {
   run: RunConfig;
   agent: Td3Config | SacConfig;
+  /** Absolute paths of modules that register the run's custom envs: `eval`, `diagnose` and `--resume` import them again. */
+  modules?: string[];
 }
+
+const algoSchema = (algo: RunConfig['algo']): Schema<unknown> => (algo === 'td3' ? TD3_SCHEMA : SAC_SCHEMA) as never;
 
 /** Defaults ← preset ← user overrides; keys are checked against the run and algorithm schemas. */
 export function resolveTrainConfig(overrides: Record<string, unknown>): ResolvedConfig {
@@ -41,12 +48,15 @@ export function resolveTrainConfig(overrides: Record<string, unknown>): Resolved
   const presetName = (overrides.preset ?? RUN_SCHEMA.preset.default) as RunConfig['preset'];
   if (!(presetName in PRESETS)) throw new ConfigError(`train: config 'preset' must be one of ${Object.keys(PRESETS).join(', ')}, got '${presetName}'`);
   if (algo !== 'td3' && algo !== 'sac') throw new ConfigError(`train: config 'algo' must be one of td3, sac, got '${String(algo)}'`);
-  const schema = algo === 'td3' ? TD3_SCHEMA : SAC_SCHEMA;
+  const schema = algoSchema(algo);
   const runKeys: Record<string, unknown> = {}, agentKeys: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(overrides)) {
+  for (const [k, v] of Object.entries(translateCleanRlNames(overrides, algo, (k) => k in RUN_SCHEMA || k in schema))) {
     if (k in RUN_SCHEMA) runKeys[k] = v;
     else if (k in schema) agentKeys[k] = v;
-    else throw new ConfigError(`train: unknown config key '${k}' for ${algo}; run keys: ${Object.keys(RUN_SCHEMA).join(', ')}; ${algo} keys: ${Object.keys(schema).join(', ')}`);
+    else {
+      const near = closeMatches(k, [...Object.keys(RUN_SCHEMA), ...Object.keys(schema)], { normalize: (x) => x.toLowerCase() });
+      throw new ConfigError(`train: unknown config key '${k}' for ${algo}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; run keys: ${Object.keys(RUN_SCHEMA).join(', ')}; ${algo} keys: ${Object.keys(schema).join(', ')}`);
+    }
   }
   const preset = PRESETS[presetName][algo];
   const run = resolveConfig('train', RUN_SCHEMA, preset.run, runKeys);
@@ -63,6 +73,8 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Stop (with a checkpoint) once this many env steps are done: used to simulate interruptions. */
   stopAtStep?: number;
+  /** Run even if `totalSteps ≤ learningStarts` (no gradient update at all), with a warning instead of an error. */
+  allowNoUpdates?: boolean;
 }
 
 export interface TrainResult {
@@ -112,6 +124,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
   if (opts.runDir !== undefined && existsSync(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
+  if (opts.resumeDir === undefined && rc.totalSteps <= rc.learningStarts) {
+    // Evaluations of such a run score an untrained policy: almost always a mistake (CleanRL's TD3 starts learning at 25,000 steps).
+    const problem = `no gradient update would happen: totalSteps ${rc.totalSteps} ≤ learningStarts ${rc.learningStarts} (${rc.algo} ${rc.preset} preset)`;
+    if (opts.allowNoUpdates !== true) throw new ConfigError(`train: ${problem}; raise --total-steps or lower --learning-starts (and --random-steps), or pass --allow-no-updates to run anyway`);
+    console.warn(`hyperrl train: warning: ${problem}; the evaluations score the untrained policy`);
+  }
   const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${rc.algo}-${ac.critic}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(runDir, { recursive: true });
   const metrics = new MetricsLog(runDir);
@@ -127,6 +145,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     progress.log(`resuming ${runDir} at step ${step} (episode ${episode})`);
   } else {
     writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: runVersions }, null, 2) + '\n');
+    writeFileSync(join(runDir, 'config.yaml'), configYaml({ ...rc, ...ac }, [RUN_SCHEMA as never, algoSchema(rc.algo)], opts.config.modules));
     metrics.tensorboard.text('hyperparameters', settingsTable({ ...rc, ...ac, ...runVersions }));
     progress.log(`run ${runDir}: ${rc.algo.toUpperCase()} (${ac.critic} critic) on ${rc.env}, seed ${rc.seed}, ${engine.backend.name} backend`);
   }
@@ -251,6 +270,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 export function readRunConfig(runDir: string): ResolvedConfig {
   const file = join(runDir, 'config.json');
   if (!existsSync(file)) throw new Error(`${runDir}: not a run folder (no config.json)`);
-  const { run, agent } = JSON.parse(readFileSync(file, 'utf8')) as ResolvedConfig;
-  return { run, agent };
+  const { run, agent, modules } = JSON.parse(readFileSync(file, 'utf8')) as ResolvedConfig;
+  return { run, agent, ...(modules !== undefined ? { modules } : {}) };
 }
