@@ -32,6 +32,7 @@ import { Progress } from './progress.js';
 import { RUN_SCHEMA, type RunConfig } from './run-config.js';
 import { saveSnapshot } from './snapshots.js';
 import { settingsTable } from './tensorboard.js';
+import { type CallbackResult, type StepInfo, type TrainCallbacks, type UpdateInfo } from './callbacks.js';
 
 export interface ResolvedConfig {
   run: RunConfig;
@@ -75,6 +76,8 @@ export interface TrainOptions {
   stopAtStep?: number;
   /** Run even if `totalSteps ≤ learningStarts` (no gradient update at all), with a warning instead of an error. */
   allowNoUpdates?: boolean;
+  /** Observe the run; a callback returning `false` stops it at the episode's end, with a checkpoint. */
+  callbacks?: TrainCallbacks;
 }
 
 export interface TrainResult {
@@ -84,6 +87,8 @@ export interface TrainResult {
   finalEval: EvalResult;
   /** Seconds spent after learning starts, split by activity (evaluation excluded). */
   learningPhase: { steps: number; seconds: number; envSeconds: number; actSeconds: number; updateSeconds: number };
+  /** Why the run stopped before totalSteps: the callback that asked (`onStep`, …), `interrupt` or `stopAtStep`; null if it ran to the end. */
+  stoppedBy: string | null;
 }
 
 /** Per-episode env seed: a 32-bit mix of the run seed and the episode index. */
@@ -153,18 +158,25 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const evalSeed = rc.seed + 100_000;
   const actor = normalizer === null ? agent : normalizedActor(agent, normalizer);
   let lastEval: EvalResult | null = null;
+  const callbacks = opts.callbacks ?? {};
+  // Set by Ctrl-C or a callback returning false: the run stops at the episode's end, with a checkpoint.
+  let stopRequestedBy: string | null = null;
+  const stopIf = (callback: keyof TrainCallbacks, result: CallbackResult): void => {
+    if (result === false) stopRequestedBy ??= callback;
+  };
   const runEval = (): EvalResult => {
     const r = evaluate(actor, evalEnv, rc.evalEpisodes, evalSeed);
     metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std });
     progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${rc.evalEpisodes} episodes)`);
+    stopIf('onEvaluation', callbacks.onEvaluation?.({ step, result: r }));
     return (lastEval = r);
   };
   if (step === 0) runEval();
 
-  let stopRequested = false, interrupts = 0;
+  let interrupts = 0;
   const onSigint = (): void => {
     if (++interrupts > 1) process.exit(130);
-    stopRequested = true;
+    stopRequestedBy ??= 'interrupt';
     progress.log('interrupt: finishing the episode to write a checkpoint (Ctrl-C again to quit now)');
   };
   process.on('SIGINT', onSigint);
@@ -179,10 +191,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const phase = { steps: 0, seconds: 0, envSeconds: 0, actSeconds: 0, updateSeconds: 0 };
   const t0 = performance.now();
   let spsStep = step, spsTime = t0, sps = 0;
-  const checkpoint = (): Promise<void> => saveCheckpoint(runDir, agent, replay, {
-    format: 1, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
-    savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.getState() } : {}),
-  } satisfies CheckpointMeta);
+  const checkpoint = async (): Promise<void> => {
+    await saveCheckpoint(runDir, agent, replay, {
+      format: 1, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
+      savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.getState() } : {}),
+    } satisfies CheckpointMeta);
+    stopIf('onCheckpoint', callbacks.onCheckpoint?.({ step, runDir }));
+  };
+  // Reused by every call: the loop allocates nothing per step.
+  const stepInfo: StepInfo = { step, episode, reward: 0, terminated: false, truncated: false };
+  const updateInfo: UpdateInfo = { step, updates, metrics: lastUpdate };
 
   try {
     while (step < rc.totalSteps) {
@@ -209,7 +227,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       step++;
       const tUpdate = performance.now();
       // Merged so the last value of every metric is logged, also those of delayed (actor) updates.
-      if (step > rc.learningStarts) Object.assign(lastUpdate, agent.update(replay, updates++));
+      if (step > rc.learningStarts) {
+        updateInfo.metrics = agent.update(replay, updates++);
+        Object.assign(lastUpdate, updateInfo.metrics);
+        if (callbacks.onUpdate !== undefined) {
+          updateInfo.step = step;
+          updateInfo.updates = updates;
+          stopIf('onUpdate', callbacks.onUpdate(updateInfo));
+        }
+      }
       if (learning) {
         const tEnd = performance.now();
         phase.steps++;
@@ -227,6 +253,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         spsStep = step;
         spsTime = now;
       }
+      if (callbacks.onStep !== undefined) {
+        stepInfo.step = step;
+        stepInfo.episode = episode;
+        stepInfo.reward = r.reward;
+        stepInfo.terminated = r.terminated;
+        stepInfo.truncated = r.truncated;
+        stopIf('onStep', callbacks.onStep(stepInfo));
+      }
       if (step % rc.evalEvery === 0) runEval();
       if (step % rc.checkpointEvery === 0) checkpointDue = true;
       // Runs configured before snapshots existed have no snapshotEvery: none.
@@ -242,15 +276,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         // The loop is synchronous between checkpoints: give pending signal handlers (SIGINT, a parent
         // that went away) a turn once per episode, or an interrupt would only be seen at the next checkpoint.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        const stopping = stopRequested || (opts.stopAtStep !== undefined && step >= opts.stopAtStep);
+        if (stopRequestedBy === null && opts.stopAtStep !== undefined && step >= opts.stopAtStep) stopRequestedBy = 'stopAtStep';
+        const stopping = stopRequestedBy !== null;
         if (checkpointDue || stopping) {
           await checkpoint();
           checkpointDue = false;
         }
         if (stopping) {
           progress.done();
-          progress.log(`stopped at step ${step}; resume with: hyperrl train --resume ${runDir}`);
-          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase };
+          progress.log(`stopped at step ${step} (${stopRequestedBy === 'interrupt' ? 'interrupted' : `requested by ${stopRequestedBy}`}); resume with: hyperrl train --resume ${runDir}`);
+          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase, stoppedBy: stopRequestedBy };
         }
       }
       progress.update({ step, total: rc.totalSteps, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
@@ -258,7 +293,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const finalEval = step % rc.evalEvery === 0 && lastEval !== null ? lastEval : runEval();
     await checkpoint();
     progress.done();
-    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase };
+    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase, stoppedBy: null };
   } finally {
     process.off('SIGINT', onSigint);
     env.close();
