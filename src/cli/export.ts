@@ -28,6 +28,8 @@ export async function exportCommand(args: string[]): Promise<number> {
   if (!FORMATS.includes(String(values.format))) throw new ConfigError(`hyperrl export: --format must be one of ${FORMATS.join(', ')}, got ${values.format === undefined ? 'none' : `'${String(values.format)}'`}`);
   const runDir = positional[0]!;
   const config = readRunConfig(runDir);
+  // The networks of such a run expect normalised observations; the PyTorch modules of docs/pytorch.md take raw ones.
+  if (config.run.normalizeObs === true) throw new ConfigError(`hyperrl export: ${runDir} normalises observations (normalizeObs); exporting such runs is not supported (the statistics are in checkpoint/meta.json, obsNormalizer)`);
   await importModules(config.modules ?? []);
   const env = await make(config.run.env);
   const agent = makeAgent(new Engine(defaultBackend()), env, config);
