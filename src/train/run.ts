@@ -284,7 +284,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         }
         if (stopping) {
           progress.done();
-          progress.log(`stopped at step ${step} (${stopRequestedBy === 'interrupt' ? 'interrupted' : `requested by ${stopRequestedBy}`}); resume with: hyperrl train --resume ${runDir}`);
+          progress.log(`stopped at step ${step}${stopRequestedBy === 'interrupt' ? '' : ` (by ${stopRequestedBy})`}; resume with: hyperrl train --resume ${runDir}`);
           return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase, stoppedBy: stopRequestedBy };
         }
       }
