@@ -8,4 +8,3 @@ export * from './hypernetwork.js';
 export * from './critics.js';
 export * from './hyper-policy.js';
 export * from './distributions.js';
-export * from './persist.js';
