@@ -158,7 +158,7 @@ function filmHeadScheme(role: Role, f: BaseInit, init: Exclude<HyperInit, 'hyper
 }
 
 /** A network of the state embedding x [B, S] conditioned on e [B, d_l]. */
-interface ConditionedNetwork extends Module {
+export interface ConditionedNetwork extends Module {
   forward(x: Tensor, e: Tensor): Tensor;
   /** Values the heads generate per sample (0 for the standard MLP). */
   readonly generatedPerSample: number;
@@ -169,7 +169,7 @@ interface ConditionedNetwork extends Module {
 const layerAct = (sizes: readonly number[], l: number, act: ActName): ActName => (l === sizes.length - 2 ? 'identity' : act);
 
 /** Standard: an MLP over concat(x, e); hidden weights f, biases 0; the output layer's init is the caller's. */
-class ConcatenationNetwork extends Module implements ConditionedNetwork {
+export class ConcatenationNetwork extends Module implements ConditionedNetwork {
   readonly net: Sequential;
   readonly generatedPerSample = 0;
 
@@ -190,7 +190,7 @@ class ConcatenationNetwork extends Module implements ConditionedNetwork {
 }
 
 /** Hypernetwork: per layer one head Linear(d_l → out·in + out) generating [W (out×in) | c]. */
-class GeneratedNetwork extends Module implements ConditionedNetwork {
+export class GeneratedNetwork extends Module implements ConditionedNetwork {
   readonly heads: Linear[];
   readonly generatedPerSample: number;
 
@@ -225,7 +225,7 @@ class GeneratedNetwork extends Module implements ConditionedNetwork {
 }
 
 /** FiLM: per layer a bias-free base Linear and one head Linear(d_l → 2·out) generating [scale | shift]. */
-class FilmNetwork extends Module implements ConditionedNetwork {
+export class FilmNetwork extends Module implements ConditionedNetwork {
   readonly base: Linear[];
   readonly heads: Linear[];
   readonly generatedPerSample: number;
