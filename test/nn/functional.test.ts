@@ -3,7 +3,8 @@
  * parameter tensors. The meta-gradient of a MAML step through them is checked
  * against float64 finite differences; on every backend, a call on the module's own
  * parameters equals the ordinary forward, and a call on another module's parameters
- * equals that module's forward (which fails if any layer reads a parameter directly).
+ * equals that module's forward (which fails if any layer reads a parameter directly),
+ * for every module class in src/nn.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { HyperCritic, MlpCritic } from '../../src/nn/critics.js';
 import { HyperNetwork } from '../../src/nn/hypernetwork.js';
 import { hypeRlHeadInit } from '../../src/nn/hyper-init.js';
 import { Linear, MLP } from '../../src/nn/layers.js';
+import { MetaPolicy } from '../../src/nn/meta-policy.js';
 import { Module } from '../../src/nn/module.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
 import { availableBackends } from '../helpers/backends.js';
@@ -54,6 +56,11 @@ const CASES: Case[] = [
     run: (m, e) => { const c = m as HyperCritic, s = obs(e, 5, 4, 1), a = obs(e, 5, 2, 2); return [...c.forward(s, a), c.q1ForActor(s, a)]; },
   },
   { name: 'HyperNetwork', make: hyperNet, run: (m, e) => [(m as HyperNetwork).forward(obs(e, 5, 3, 1), obs(e, 5, 2, 2))] },
+  ...(['standard', 'hypernetwork', 'film'] as const).map((architecture): Case => ({
+    name: `MetaPolicy ${architecture}`,
+    make: (e, s) => new MetaPolicy(e, new Xoshiro128Rng(s), { architecture, stateDim: 4, conditioningDim: 3, actionDim: 2, embeddingDim: 5, stateEmbedding: 8, hidden: [8, 6], initStd: s }),
+    run: (m, e) => { const { mean: mu, logStd, value } = (m as MetaPolicy).forward(obs(e, 5, 4, 1), obs(e, 5, 3, 2)); return [mu, logStd, value]; },
+  })),
 ];
 
 describe('Module.withParameters on every backend', () => {
