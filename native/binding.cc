@@ -424,6 +424,39 @@ napi_value DynamicBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value GruForward(napi_env env, napi_callback_info info) {
+  BEGIN(7)
+  int64_t batch = a.i64(0), hidden = a.i64(1);
+  if (a.failed) return nullptr;
+  if (batch < 0 || hidden < 1) { a.fail("gruForward: batch must be >= 0 and hidden >= 1"); return nullptr; }
+  const float* gi = a.region(2, batch, 3 * hidden, 3 * hidden, false, "gi");
+  const float* gh = a.region(3, batch, 3 * hidden, 3 * hidden, false, "gh");
+  const float* h = a.region(4, batch, hidden, hidden, false, "h");
+  float* y = a.region(5, batch, hidden, hidden, false, "y");
+  float* gates = a.region(6, batch, 3 * hidden, 3 * hidden, true, "gates");
+  if (a.failed) return nullptr;
+  a.s->k->gruForward(batch, hidden, gi, gh, h, y, gates);
+  return nullptr;
+}
+
+napi_value GruBackward(napi_env env, napi_callback_info info) {
+  BEGIN(10)
+  int64_t batch = a.i64(0), hidden = a.i64(1);
+  if (a.failed) return nullptr;
+  if (batch < 0 || hidden < 1) { a.fail("gruBackward: batch must be >= 0 and hidden >= 1"); return nullptr; }
+  const float* gates = a.region(2, batch, 3 * hidden, 3 * hidden, false, "gates");
+  const float* gh = a.region(3, batch, 3 * hidden, 3 * hidden, false, "gh");
+  const float* h = a.region(4, batch, hidden, hidden, false, "h");
+  const float* dy = a.region(5, batch, hidden, hidden, false, "dy");
+  const float* dhIn = a.region(6, batch, hidden, hidden, true, "dhIn");
+  float* dgi = a.region(7, batch, 3 * hidden, 3 * hidden, false, "dgi");
+  float* dgh = a.region(8, batch, 3 * hidden, 3 * hidden, false, "dgh");
+  float* dh = a.region(9, batch, hidden, hidden, false, "dh");
+  if (a.failed) return nullptr;
+  a.s->k->gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh);
+  return nullptr;
+}
+
 napi_value Adam(napi_env env, napi_callback_info info) {
   BEGIN(12)
   int64_t n = a.i64(0);
@@ -550,7 +583,8 @@ NAPI_MODULE_INIT() {
     {"setArena", SetArena}, {"allocArena", AllocArena}, {"isa", Isa}, {"setIsa", SetIsa}, {"isas", Isas},
     {"cpuFeatures", CpuFeatures}, {"fmaPeak", FmaPeak},
     {"gemm", Gemm}, {"gemmBiasAct", GemmBiasAct}, {"biasAct", BiasAct}, {"actBackward", ActBackward}, {"colSum", ColSum},
-    {"dynamicForward", DynamicForward}, {"dynamicBackward", DynamicBackward}, {"adam", Adam},
+    {"dynamicForward", DynamicForward}, {"dynamicBackward", DynamicBackward},
+    {"gruForward", GruForward}, {"gruBackward", GruBackward}, {"adam", Adam},
     {"polyak", Polyak}, {"unary", UnaryK}, {"binary", BinaryK}, {"clamp", Clamp}, {"axpby", Axpby},
     {"reduce", ReduceK}, {"fill", Fill}, {"sumSquares", SumSquares},
   };

@@ -124,6 +124,27 @@ export function withValidation(be: Backend): Backend {
       be.dynamicBackward(batch, out, inp, xo, ldx, w, ldw, g, ldg, dy, lddy, dx, lddx, dw, lddw, dg, lddg, dc, lddc);
     },
 
+    gruForward(batch, hidden, gi, gh, h, y, gates) {
+      const x = ctx('gruForward');
+      size(x, 'batch', batch); size(x, 'hidden', hidden, 1);
+      const w = 3 * hidden;
+      region(x, 'gi', gi, batch, w, w); region(x, 'gh', gh, batch, w, w);
+      region(x, 'h', h, batch, hidden, hidden); region(x, 'y', y, batch, hidden, hidden);
+      optionalRegion(x, 'gates', gates, batch, w, w);
+      be.gruForward(batch, hidden, gi, gh, h, y, gates);
+    },
+
+    gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh) {
+      const x = ctx('gruBackward');
+      size(x, 'batch', batch); size(x, 'hidden', hidden, 1);
+      const w = 3 * hidden;
+      region(x, 'gates', gates, batch, w, w); region(x, 'gh', gh, batch, w, w);
+      region(x, 'h', h, batch, hidden, hidden); region(x, 'dy', dy, batch, hidden, hidden);
+      optionalRegion(x, 'dhIn', dhIn, batch, hidden, hidden);
+      region(x, 'dgi', dgi, batch, w, w); region(x, 'dgh', dgh, batch, w, w); region(x, 'dh', dh, batch, hidden, hidden);
+      be.gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh);
+    },
+
     adam(n, p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
       const x = ctx('adam');
       size(x, 'n', n); size(x, 'step', step, 1);
