@@ -20,8 +20,8 @@ interface GemmCase { tA: boolean; tB: boolean; m: number; n: number; k: number; 
 function gemmCases(): GemmCase[] {
   const rng = makeRng(7);
   const cases: GemmCase[] = [];
-  // The benchmark's shapes and the MLP backward shapes, then random awkward ones.
-  for (const [m, k, n] of [[256, 17, 256], [256, 256, 256], [1, 256, 256], [256, 256, 1], [33, 1, 17]]) {
+  // The benchmark's shapes, the MLP backward shapes and a GRU step's h·W_hhᵀ (few rows, transposed B), then random awkward ones.
+  for (const [m, k, n] of [[256, 17, 256], [256, 256, 256], [1, 256, 256], [256, 256, 1], [33, 1, 17], [16, 256, 768], [13, 33, 770]]) {
     for (const tA of [false, true]) for (const tB of [false, true]) cases.push({ tA, tB, m: m!, n: n!, k: k!, alpha: 1, beta: 0, pad: 0 });
   }
   for (let t = 0; t < 48; t++) {
@@ -228,10 +228,12 @@ for (const { label, make, isa } of targets) {
     it('computes the fused dense layer act(op(A)·op(B) + bias) on every GEMM path within the dot-product bound', () => {
       const rng = makeRng(10);
       // Packed tiles with and without edge columns (578 = 36 vectors + 2), the split and transposed-solve
-      // paths, gemv (n = 1, m = 1), rank-1 (k = 1), few columns, then random awkward shapes.
+      // paths, gemv (n = 1, m = 1), rank-1 (k = 1), few columns, few rows against a transposed B (row and
+      // column tails), then random awkward shapes.
       const shapes: [boolean, boolean, number, number, number][] = [
         [false, false, 256, 578, 256], [true, false, 256, 578, 256], [false, true, 64, 578, 40], [false, false, 256, 256, 23],
         [false, false, 256, 1, 256], [false, false, 1, 256, 64], [false, false, 33, 17, 1], [true, false, 100, 6, 64], [false, false, 40, 5, 70],
+        [false, true, 16, 768, 256], [false, true, 13, 770, 33],
       ];
       for (let t = 0; t < 16; t++) shapes.push([rng.next() < 0.5, rng.next() < 0.5, rng.pick(AWKWARD), rng.pick(AWKWARD), rng.pick(AWKWARD)]);
       shapes.forEach(([tA, tB, m, n, k], t) => {
