@@ -115,15 +115,15 @@ function checkDynamic(be: Backend, ref: Backend, seed: number, batch: number, ou
  * few ulps, carried through n and h'; backward outputs are products of ≤ 6 correctly rounded
  * factors, so their error is a few u of the product of the factors' magnitudes.
  */
-function checkGru(be: Backend, ref: Backend, seed: number, batch: number, hidden: number): void {
+function checkGru(be: Backend, ref: Backend, seed: number, batch: number, hidden: number, range: number): void {
   const rng = makeRng(seed);
   const H = hidden, G = 3 * hidden;
   const inputs = {
-    gi: randomArray(rng, batch * G, -3, 3), gh: randomArray(rng, batch * G, -3, 3), h: randomArray(rng, batch * H),
+    gi: randomArray(rng, batch * G, -range, range), gh: randomArray(rng, batch * G, -range, range), h: randomArray(rng, batch * H),
     // NaN: the kernel must write every element it owns.
     y: new Float64Array(batch * H).fill(NaN), gates: new Float64Array(batch * G).fill(NaN),
   };
-  const tag = `batch=${batch} hidden=${hidden}`;
+  const tag = `batch=${batch} hidden=${hidden} range=±${range}`;
   const fwd = runBoth(be, ref, inputs, (b, o) => b.gruForward(batch, H, o.gi!, o.gh!, o.h!, o.y!, o.gates!));
   const GI = Float32Array.from(inputs.gi), GH = Float32Array.from(inputs.gh), Hv = Float32Array.from(inputs.h);
   const want = fwd.want;
@@ -303,8 +303,10 @@ for (const { label, make, isa } of targets) {
     it('computes the fused GRU cell forward and backward', () => {
       let seed = 40;
       for (const [batch, hidden] of [[1, 1], [3, 5], [16, 256], [7, 33], [2, 17], [5, 8], [4, 100], [1, 64]] as const) {
-        checkGru(be, ref, seed++, batch, hidden);
+        checkGru(be, ref, seed++, batch, hidden, 3);
       }
+      // Saturated gates: pre-activations far into σ's and tanh's flat tails.
+      for (const [batch, hidden] of [[3, 37], [2, 20]] as const) checkGru(be, ref, seed++, batch, hidden, 60);
     });
 
     it('takes fused Adam steps with bias correction and both weight-decay forms', () => {
