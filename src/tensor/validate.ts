@@ -51,6 +51,19 @@ function leading(c: Ctx, name: string, ld: number, min: number, rows: number): v
   if (rows > 1 && ld < min) fail(c, `argument '${name}' (${ld}) must be ≥ ${min}`);
 }
 
+/**
+ * Checks a GRU kernel's sizes and returns the check of its operands: contiguous rows of
+ * `blocks` gate blocks (3: [r | z | n] pre-activations, gates and their gradients; 1: states).
+ */
+function gruRows(c: Ctx, batch: number, hidden: number): (name: string, offset: number, blocks: 1 | 3, optional?: boolean) => void {
+  size(c, 'batch', batch); size(c, 'hidden', hidden, 1);
+  return (name, offset, blocks, optional = false) => {
+    const w = blocks * hidden;
+    if (optional) optionalRegion(c, name, offset, batch, w, w);
+    else region(c, name, offset, batch, w, w);
+  };
+}
+
 /** Wrap a backend so that every kernel call validates its arguments first. */
 export function withValidation(be: Backend): Backend {
   const ctx = (kernel: string): Ctx => ({ kernel, length: be.arena.data.length });
@@ -125,23 +138,15 @@ export function withValidation(be: Backend): Backend {
     },
 
     gruForward(batch, hidden, gi, gh, h, y, gates) {
-      const x = ctx('gruForward');
-      size(x, 'batch', batch); size(x, 'hidden', hidden, 1);
-      const w = 3 * hidden;
-      region(x, 'gi', gi, batch, w, w); region(x, 'gh', gh, batch, w, w);
-      region(x, 'h', h, batch, hidden, hidden); region(x, 'y', y, batch, hidden, hidden);
-      optionalRegion(x, 'gates', gates, batch, w, w);
+      const rows = gruRows(ctx('gruForward'), batch, hidden);
+      rows('gi', gi, 3); rows('gh', gh, 3); rows('h', h, 1); rows('y', y, 1); rows('gates', gates, 3, true);
       be.gruForward(batch, hidden, gi, gh, h, y, gates);
     },
 
     gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh) {
-      const x = ctx('gruBackward');
-      size(x, 'batch', batch); size(x, 'hidden', hidden, 1);
-      const w = 3 * hidden;
-      region(x, 'gates', gates, batch, w, w); region(x, 'gh', gh, batch, w, w);
-      region(x, 'h', h, batch, hidden, hidden); region(x, 'dy', dy, batch, hidden, hidden);
-      optionalRegion(x, 'dhIn', dhIn, batch, hidden, hidden);
-      region(x, 'dgi', dgi, batch, w, w); region(x, 'dgh', dgh, batch, w, w); region(x, 'dh', dh, batch, hidden, hidden);
+      const rows = gruRows(ctx('gruBackward'), batch, hidden);
+      rows('gates', gates, 3); rows('gh', gh, 3); rows('h', h, 1); rows('dy', dy, 1); rows('dhIn', dhIn, 1, true);
+      rows('dgi', dgi, 3); rows('dgh', dgh, 3); rows('dh', dh, 1);
       be.gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh);
     },
 
