@@ -13,7 +13,7 @@
  * fused); each step is one GEMM for h̃·W_hhᵀ (bias fused) and one fused cell kernel
  * (Backend.gruForward) for everything elementwise. Backward through time runs the cell's
  * backward kernel and one GEMM (dh̃ += dgh·W_hh) per step, and leaves the parameter and
- * input gradients to four GEMMs and two column sums over the whole sequence, so no
+ * input gradients to three GEMMs and two column sums over the whole sequence, so no
  * per-step weight-gradient tensors are made or summed.
  *
  * The whole sequence is one tape node; its first-order gradient is the kernel path above.
