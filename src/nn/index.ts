@@ -3,6 +3,7 @@ export * from './hyper-init.js';
 export * from './safetensors.js';
 export * from './module.js';
 export * from './layers.js';
+export * from './gru.js';
 export * from './optim.js';
 export * from './hypernetwork.js';
 export * from './critics.js';
