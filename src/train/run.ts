@@ -1,10 +1,10 @@
 /**
- * The training run. Off-policy (TD3, SAC): act → step → store (the real next
+ * The off-policy training run (TD3, SAC): act → step → store (the real next
  * observation, `terminated` for bootstrapping) → update, with evaluation,
  * metrics, progress and atomic checkpoints. Checkpoints are taken at episode
  * boundaries and every episode's env seed is hash(seed, episode), so a resumed run
  * continues bit-identically to an uninterrupted one. On-policy (PPO): the loop of
- * loops/on-policy.ts in the same run folder, with the same metrics and checkpoints.
+ * loops/on-policy.ts in the same kind of run folder, with the same metrics and checkpoints.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,10 @@ import { packageVersion } from '../core/version.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
-import { ConfigError, resolveConfig } from './config.js';
+import { closeMatches } from '../core/edit-distance.js';
+import { translateCleanRlNames } from './cleanrl-names.js';
+import { configYaml } from './config-file.js';
+import { ConfigError, resolveConfig, type Schema } from './config.js';
 import { QDivergenceWatch } from './divergence.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { trainOnPolicy } from './loops/on-policy.js';
@@ -31,26 +34,34 @@ import { PRESETS } from './presets.js';
 import { Progress } from './progress.js';
 import { RUN_SCHEMA, type RunConfig } from './run-config.js';
 import { saveSnapshot } from './snapshots.js';
+import { settingsTable } from './tensorboard.js';
+import { type CallbackResult, type StepInfo, type TrainCallbacks, type UpdateInfo } from './callbacks.js';
 
 export interface ResolvedConfig {
   run: RunConfig;
   agent: Td3Config | SacConfig | PpoConfig;
+  /** Absolute paths of modules that register the run's custom envs: `eval`, `diagnose` and `--resume` import them again. */
+  modules?: string[];
 }
 
-const SCHEMAS = { td3: TD3_SCHEMA, sac: SAC_SCHEMA, ppo: PPO_SCHEMA } as const;
+const ALGO_SCHEMAS = { td3: TD3_SCHEMA, sac: SAC_SCHEMA, ppo: PPO_SCHEMA } as const;
+const algoSchema = (algo: RunConfig['algo']): Schema<unknown> => ALGO_SCHEMAS[algo] as never;
 
 /** Defaults ← preset ← user overrides; keys are checked against the run and algorithm schemas. */
 export function resolveTrainConfig(overrides: Record<string, unknown>): ResolvedConfig {
   const algo = (overrides.algo ?? RUN_SCHEMA.algo.default) as RunConfig['algo'];
   const presetName = (overrides.preset ?? RUN_SCHEMA.preset.default) as RunConfig['preset'];
   if (!(presetName in PRESETS)) throw new ConfigError(`train: config 'preset' must be one of ${Object.keys(PRESETS).join(', ')}, got '${presetName}'`);
-  if (!(algo in SCHEMAS)) throw new ConfigError(`train: config 'algo' must be one of ${Object.keys(SCHEMAS).join(', ')}, got '${String(algo)}'`);
-  const schema = SCHEMAS[algo];
+  if (!(algo in ALGO_SCHEMAS)) throw new ConfigError(`train: config 'algo' must be one of ${Object.keys(ALGO_SCHEMAS).join(', ')}, got '${String(algo)}'`);
+  const schema = algoSchema(algo);
   const runKeys: Record<string, unknown> = {}, agentKeys: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(overrides)) {
+  for (const [k, v] of Object.entries(translateCleanRlNames(overrides, algo, (k) => k in RUN_SCHEMA || k in schema))) {
     if (k in RUN_SCHEMA) runKeys[k] = v;
     else if (k in schema) agentKeys[k] = v;
-    else throw new ConfigError(`train: unknown config key '${k}' for ${algo}; run keys: ${Object.keys(RUN_SCHEMA).join(', ')}; ${algo} keys: ${Object.keys(schema).join(', ')}`);
+    else {
+      const near = closeMatches(k, [...Object.keys(RUN_SCHEMA), ...Object.keys(schema)], { normalize: (x) => x.toLowerCase() });
+      throw new ConfigError(`train: unknown config key '${k}' for ${algo}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; run keys: ${Object.keys(RUN_SCHEMA).join(', ')}; ${algo} keys: ${Object.keys(schema).join(', ')}`);
+    }
   }
   const preset = PRESETS[presetName][algo];
   if (preset === undefined) throw new ConfigError(`train: preset '${presetName}' has no ${algo} settings; ${algo} presets: ${Object.keys(PRESETS).filter((p) => PRESETS[p as keyof typeof PRESETS][algo] !== undefined).join(', ')}`);
@@ -68,6 +79,10 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Stop (with a checkpoint) once this many env steps are done: used to simulate interruptions. */
   stopAtStep?: number;
+  /** Run even if `totalSteps ≤ learningStarts` (no gradient update at all), with a warning instead of an error. */
+  allowNoUpdates?: boolean;
+  /** Observe the run; a callback returning `false` stops it at the episode's end, with a checkpoint. */
+  callbacks?: TrainCallbacks;
 }
 
 export interface TrainResult {
@@ -77,6 +92,8 @@ export interface TrainResult {
   finalEval: EvalResult;
   /** Seconds spent after learning starts, split by activity (evaluation excluded). */
   learningPhase: { steps: number; seconds: number; envSeconds: number; actSeconds: number; updateSeconds: number };
+  /** Why the run stopped before totalSteps: the callback that asked (`onStep`, …), `interrupt` or `stopAtStep`; null if it ran to the end. */
+  stoppedBy: string | null;
 }
 
 /** Per-episode env seed: a 32-bit mix of the run seed and the episode index. */
@@ -100,7 +117,7 @@ export function makeAgent(engine: Engine, env: Env, config: ResolvedConfig): Td3
   const spec = { obsDim: env.observationSpace.size, actionLow: [...env.actionSpace.low], actionHigh: [...env.actionSpace.high] };
   if (config.run.algo === 'td3') return new Td3(engine, spec, config.agent as Td3Config, config.run.seed);
   if (config.run.algo === 'sac') return new Sac(engine, spec, config.agent as SacConfig, config.run.seed);
-  throw new Error(`makeAgent: ${config.run.algo} is not an off-policy algorithm`);
+  throw new Error(`makeAgent: ${config.run.algo} is not an off-policy algorithm (makePpo builds PPO agents)`);
 }
 
 /** The run's PPO agent for the env's action space (Box: Gaussian; Discrete: categorical). */
@@ -117,9 +134,12 @@ interface OpenedRun {
   versions: Record<string, string>;
 }
 
-/** The run folder: the one resumed, or a fresh one with its config.json (named `<env>__<label>__<seed>__<time>`). */
+/**
+ * The run folder: the one being resumed, or a fresh one (`<env>__<label>__<seed>__<time>`
+ * unless runDir names it) with its config.json, config.yaml and hyperparameters table.
+ */
 function openRun(opts: TrainOptions, engine: Engine, label: string, progress: Progress, description: string): OpenedRun {
-  const { run: rc } = opts.config;
+  const { run: rc, agent: ac } = opts.config;
   if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
   if (opts.runDir !== undefined && existsSync(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
   const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${label}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -127,40 +147,37 @@ function openRun(opts: TrainOptions, engine: Engine, label: string, progress: Pr
   const opened = { runDir, metrics: new MetricsLog(runDir), versions: versions(engine) };
   if (opts.resumeDir === undefined) {
     writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: opened.versions }, null, 2) + '\n');
+    writeFileSync(join(runDir, 'config.yaml'), configYaml({ ...rc, ...ac }, [RUN_SCHEMA as never, algoSchema(rc.algo)], opts.config.modules));
+    opened.metrics.tensorboard.text('hyperparameters', settingsTable({ ...rc, ...ac, ...opened.versions }));
     progress.log(`run ${runDir}: ${description} on ${rc.env}, seed ${rc.seed}, ${engine.backend.name} backend`);
   }
   return opened;
 }
 
-/** SIGINT asks the run to stop at its next checkpoint opportunity; a second one quits at once. */
-function interruptHandler(progress: Progress, what: string): { requested: () => boolean; dispose: () => void } {
-  let requested = false, interrupts = 0;
-  const onSigint = (): void => {
-    if (++interrupts > 1) process.exit(130);
-    requested = true;
-    progress.log(`interrupt: finishing the ${what} to write a checkpoint (Ctrl-C again to quit now)`);
-  };
-  process.on('SIGINT', onSigint);
-  return { requested: () => requested, dispose: () => process.off('SIGINT', onSigint) };
-}
-
 /** An on-policy (PPO) run: loops/on-policy.ts in a run folder. */
 async function trainOnPolicyRun(opts: TrainOptions): Promise<TrainResult> {
   const { run: rc } = opts.config;
+  if (opts.callbacks?.onStep !== undefined) throw new ConfigError(`train: onStep reports one env's steps; ${rc.algo} steps its envs together: use onUpdate (after each rollout's update)`);
   const engine = new Engine(defaultBackend());
   const evalEnv = await make(rc.env);
   const agent = makePpo(engine, evalEnv, opts.config);
   const progress = new Progress(process.stderr, 10, opts.quiet);
-  const { runDir, metrics, versions: runVersions } = openRun(opts, engine, rc.algo, progress, `${rc.algo.toUpperCase()} (${agent.config.numEnvs} envs, ${rc.vectorEnv})`);
-  const interrupt = interruptHandler(progress, 'rollout');
+  const { runDir, metrics, versions: runVersions } = openRun(opts, engine, rc.algo, progress, `${rc.algo.toUpperCase()} (${agent.config.numEnvs} envs, ${rc.vectorEnv} vector env)`);
+  let stopRequestedBy: string | null = null, interrupts = 0;
+  const onSigint = (): void => {
+    if (++interrupts > 1) process.exit(130);
+    stopRequestedBy ??= 'interrupt';
+    progress.log('interrupt: finishing the rollout to write a checkpoint (Ctrl-C again to quit now)');
+  };
+  process.on('SIGINT', onSigint);
   try {
     const r = await trainOnPolicy({
       run: rc, agent, evalEnv, runDir, metrics, progress, versions: runVersions, resume: opts.resumeDir !== undefined,
-      stopAtStep: opts.stopAtStep, stopRequested: interrupt.requested, envSeed: episodeSeed,
+      stopAtStep: opts.stopAtStep, callbacks: opts.callbacks ?? {}, stopRequestedBy: () => stopRequestedBy, envSeed: episodeSeed,
     });
-    return { runDir, steps: r.steps, seconds: r.seconds, finalEval: r.finalEval, learningPhase: r.learningPhase };
+    return { runDir, steps: r.steps, seconds: r.seconds, finalEval: r.finalEval, learningPhase: r.learningPhase, stoppedBy: r.stoppedBy };
   } finally {
-    interrupt.dispose();
+    process.off('SIGINT', onSigint);
     evalEnv.close();
   }
 }
@@ -178,6 +195,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const normalizer = rc.normalizeObs === true ? new ObservationNormalizer(env.observationSpace.size) : null;
   replay.normalizer = normalizer;
   const progress = new Progress(process.stderr, 10, opts.quiet);
+
+  if (opts.resumeDir === undefined && rc.totalSteps <= rc.learningStarts) {
+    // Evaluations of such a run score an untrained policy: almost always a mistake (CleanRL's TD3 starts learning at 25,000 steps).
+    const problem = `no gradient update would happen: totalSteps ${rc.totalSteps} ≤ learningStarts ${rc.learningStarts} (${rc.algo} ${rc.preset} preset)`;
+    if (opts.allowNoUpdates !== true) throw new ConfigError(`train: ${problem}; raise --total-steps or lower --learning-starts (and --random-steps), or pass --allow-no-updates to run anyway`);
+    console.warn(`hyperrl train: warning: ${problem}; the evaluations score the untrained policy`);
+  }
   const { runDir, metrics, versions: runVersions } = openRun(opts, engine, `${rc.algo}-${ac.critic}`, progress, `${rc.algo.toUpperCase()} (${ac.critic} critic)`);
   let step = 0, episode = 0, updates = 0, elapsedBefore = 0;
   if (opts.resumeDir !== undefined) {
@@ -192,15 +216,28 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const evalSeed = rc.seed + 100_000;
   const actor = normalizer === null ? agent : normalizedActor(agent, normalizer);
   let lastEval: EvalResult | null = null;
+  const callbacks = opts.callbacks ?? {};
+  // Set by Ctrl-C or a callback returning false: the run stops at the episode's end, with a checkpoint.
+  let stopRequestedBy: string | null = null;
+  const stopIf = (callback: keyof TrainCallbacks, result: CallbackResult): void => {
+    if (result === false) stopRequestedBy ??= callback;
+  };
   const runEval = (): EvalResult => {
     const r = evaluate(actor, evalEnv, rc.evalEpisodes, evalSeed);
     metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std });
     progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${rc.evalEpisodes} episodes)`);
+    stopIf('onEvaluation', callbacks.onEvaluation?.({ step, result: r }));
     return (lastEval = r);
   };
   if (step === 0) runEval();
 
-  const interrupt = interruptHandler(progress, 'episode');
+  let interrupts = 0;
+  const onSigint = (): void => {
+    if (++interrupts > 1) process.exit(130);
+    stopRequestedBy ??= 'interrupt';
+    progress.log('interrupt: finishing the episode to write a checkpoint (Ctrl-C again to quit now)');
+  };
+  process.on('SIGINT', onSigint);
 
   const obsDim = env.observationSpace.size, actionSpace = env.actionSpace as Box;
   const obs = new Float64Array(obsDim), action = new Float64Array(actionSpace.size);
@@ -212,10 +249,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const phase = { steps: 0, seconds: 0, envSeconds: 0, actSeconds: 0, updateSeconds: 0 };
   const t0 = performance.now();
   let spsStep = step, spsTime = t0, sps = 0;
-  const checkpoint = (): Promise<void> => saveCheckpoint(runDir, agent, replay, {
-    format: 1, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
-    savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.getState() } : {}),
-  } satisfies CheckpointMeta);
+  const checkpoint = async (): Promise<void> => {
+    await saveCheckpoint(runDir, agent, replay, {
+      format: 1, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
+      savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.getState() } : {}),
+    } satisfies CheckpointMeta);
+    stopIf('onCheckpoint', callbacks.onCheckpoint?.({ step, runDir }));
+  };
+  // Reused by every call: the loop allocates nothing per step.
+  const stepInfo: StepInfo = { step, episode, reward: 0, terminated: false, truncated: false };
+  const updateInfo: UpdateInfo = { step, updates, metrics: lastUpdate };
 
   try {
     while (step < rc.totalSteps) {
@@ -242,7 +285,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       step++;
       const tUpdate = performance.now();
       // Merged so the last value of every metric is logged, also those of delayed (actor) updates.
-      if (step > rc.learningStarts) Object.assign(lastUpdate, agent.update(replay, updates++));
+      if (step > rc.learningStarts) {
+        updateInfo.metrics = agent.update(replay, updates++);
+        Object.assign(lastUpdate, updateInfo.metrics);
+        if (callbacks.onUpdate !== undefined) {
+          updateInfo.step = step;
+          updateInfo.updates = updates;
+          stopIf('onUpdate', callbacks.onUpdate(updateInfo));
+        }
+      }
       if (learning) {
         const tEnd = performance.now();
         phase.steps++;
@@ -260,6 +311,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         spsStep = step;
         spsTime = now;
       }
+      if (callbacks.onStep !== undefined) {
+        stepInfo.step = step;
+        stepInfo.episode = episode;
+        stepInfo.reward = r.reward;
+        stepInfo.terminated = r.terminated;
+        stepInfo.truncated = r.truncated;
+        stopIf('onStep', callbacks.onStep(stepInfo));
+      }
       if (step % rc.evalEvery === 0) runEval();
       if (step % rc.checkpointEvery === 0) checkpointDue = true;
       // Runs configured before snapshots existed have no snapshotEvery: none.
@@ -275,25 +334,26 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         // The loop is synchronous between checkpoints: give pending signal handlers (SIGINT, a parent
         // that went away) a turn once per episode, or an interrupt would only be seen at the next checkpoint.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        const stopping = interrupt.requested() || (opts.stopAtStep !== undefined && step >= opts.stopAtStep);
+        if (stopRequestedBy === null && opts.stopAtStep !== undefined && step >= opts.stopAtStep) stopRequestedBy = 'stopAtStep';
+        const stopping = stopRequestedBy !== null;
         if (checkpointDue || stopping) {
           await checkpoint();
           checkpointDue = false;
         }
         if (stopping) {
           progress.done();
-          progress.log(`stopped at step ${step}; resume with: hyperrl train --resume ${runDir}`);
-          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase };
+          progress.log(`stopped at step ${step}${stopRequestedBy === 'interrupt' ? '' : ` (by ${stopRequestedBy})`}; resume with: hyperrl train --resume ${runDir}`);
+          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase, stoppedBy: stopRequestedBy };
         }
       }
-      progress.update({ step, total: rc.totalSteps, stepsPerSecond: sps, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
+      progress.update({ step, total: rc.totalSteps, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
     }
     const finalEval = step % rc.evalEvery === 0 && lastEval !== null ? lastEval : runEval();
     await checkpoint();
     progress.done();
-    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase };
+    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase, stoppedBy: null };
   } finally {
-    interrupt.dispose();
+    process.off('SIGINT', onSigint);
     env.close();
     evalEnv.close();
   }
@@ -303,6 +363,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 export function readRunConfig(runDir: string): ResolvedConfig {
   const file = join(runDir, 'config.json');
   if (!existsSync(file)) throw new Error(`${runDir}: not a run folder (no config.json)`);
-  const { run, agent } = JSON.parse(readFileSync(file, 'utf8')) as ResolvedConfig;
-  return { run, agent };
+  const { run, agent, modules } = JSON.parse(readFileSync(file, 'utf8')) as ResolvedConfig;
+  return { run, agent, ...(modules !== undefined ? { modules } : {}) };
 }

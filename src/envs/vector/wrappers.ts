@@ -8,7 +8,7 @@
 import { RewardNormalizer, type RewardNormalizerState } from '../../core/reward-normalizer.js';
 import { RunningMeanStd, type RunningMeanStdState } from '../../core/running-mean-std.js';
 import type { Box, Discrete } from '../spaces.js';
-import type { VectorEnv, VectorResetResult, VectorStepResult } from './vector-env.js';
+import type { VectorEnv, VectorResetArgs, VectorResetResult, VectorStepResult } from './vector-env.js';
 
 /** Forwards everything to the wrapped vector env; subclasses override what they change. */
 export class VectorWrapper implements VectorEnv {
@@ -23,7 +23,7 @@ export class VectorWrapper implements VectorEnv {
   get singleActionSpace(): Box | Discrete {
     return this.env.singleActionSpace;
   }
-  reset(args?: { seed?: number; options?: Record<string, unknown> }): VectorResetResult {
+  reset(args?: VectorResetArgs): VectorResetResult {
     return this.env.reset(args);
   }
   step(actions: ArrayLike<number>): VectorStepResult {
@@ -62,7 +62,7 @@ export class VectorNormalizeObservation extends VectorWrapper {
     this.stats.setState(state);
   }
 
-  override reset(args?: { seed?: number; options?: Record<string, unknown> }): VectorResetResult {
+  override reset(args?: VectorResetArgs): VectorResetResult {
     this.normalize(this.env.reset(args).obs);
     return { obs: this.obs };
   }

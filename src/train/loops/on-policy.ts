@@ -20,6 +20,7 @@ import { AsyncVectorEnv } from '../../envs/vector/async.js';
 import { SyncVectorEnv } from '../../envs/vector/sync.js';
 import type { VectorEnv } from '../../envs/vector/vector-env.js';
 import { VectorNormalizeObservation, VectorNormalizeReward } from '../../envs/vector/wrappers.js';
+import type { CallbackResult, TrainCallbacks, UpdateInfo } from '../callbacks.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../checkpoint.js';
 import { evaluate, type EvalActor, type EvalResult } from '../evaluate.js';
 import type { MetricsLog } from '../metrics.js';
@@ -73,8 +74,10 @@ export interface OnPolicyContext {
   resume: boolean;
   /** Stop (with a checkpoint) at the first rollout end at or after this step (simulated interruptions). */
   stopAtStep?: number;
-  /** Set by the caller's SIGINT handler: stop with a checkpoint at the next rollout end. */
-  stopRequested: () => boolean;
+  /** onUpdate (after each rollout's update), onEvaluation, onCheckpoint; `false` stops the run at the rollout's end. */
+  callbacks: Omit<TrainCallbacks, 'onStep'>;
+  /** What asked the run to stop (the caller's SIGINT handler: 'interrupt'), or null. */
+  stopRequestedBy: () => string | null;
   /** The env-seed mix of the run (per restart index). */
   envSeed: (seed: number, index: number) => number;
 }
@@ -85,11 +88,12 @@ export interface OnPolicyResult {
   finalEval: EvalResult;
   /** Whole-run split of the wall time (evaluation excluded). */
   learningPhase: { steps: number; seconds: number; envSeconds: number; actSeconds: number; updateSeconds: number };
-  stopped: boolean;
+  /** Why the run stopped before totalSteps (a callback's name, `interrupt`, `stopAtStep`), or null. */
+  stoppedBy: string | null;
 }
 
 export async function trainOnPolicy(ctx: OnPolicyContext): Promise<OnPolicyResult> {
-  const { run, agent, evalEnv, metrics, progress } = ctx;
+  const { run, agent, evalEnv, metrics, progress, callbacks } = ctx;
   const c = agent.config;
   const n = c.numEnvs, batch = n * c.numSteps;
   const numIterations = Math.floor(run.totalSteps / batch);
@@ -109,23 +113,32 @@ export async function trainOnPolicy(ctx: OnPolicyContext): Promise<OnPolicyResul
 
     const evalActor = evaluationActor(agent, vec);
     let lastEval: EvalResult | null = null, evalSeconds = 0;
+    let stopRequestedBy: string | null = null;
+    const stopIf = (callback: keyof TrainCallbacks, result: CallbackResult): void => {
+      if (result === false) stopRequestedBy ??= callback;
+    };
     const runEval = (): EvalResult => {
       const t = performance.now();
       const r = evaluate(evalActor, evalEnv, run.evalEpisodes, run.seed + 100_000);
       evalSeconds += (performance.now() - t) / 1000;
       metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std });
       progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${run.evalEpisodes} episodes)`);
+      stopIf('onEvaluation', callbacks.onEvaluation?.({ step, result: r }));
       return (lastEval = r);
     };
     if (step === 0) runEval();
 
     const t0 = performance.now();
-    const checkpoint = (): Promise<void> => saveCheckpoint(ctx.runDir, agent, null, {
-      format: 1, step, episode, updates: iteration, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
-      savedAt: new Date().toISOString(), versions: ctx.versions,
-      ...(vec.observations !== null ? { obsNormalizer: vec.observations.getState() } : {}),
-      ...(vec.rewards !== null ? { rewardNormalizer: vec.rewards.getState() } : {}),
-    } satisfies CheckpointMeta);
+    const checkpoint = async (): Promise<void> => {
+      await saveCheckpoint(ctx.runDir, agent, null, {
+        format: 1, step, episode, updates: iteration, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
+        savedAt: new Date().toISOString(), versions: ctx.versions,
+        ...(vec.observations !== null ? { obsNormalizer: vec.observations.getState() } : {}),
+        ...(vec.rewards !== null ? { rewardNormalizer: vec.rewards.getState() } : {}),
+      } satisfies CheckpointMeta);
+      stopIf('onCheckpoint', callbacks.onCheckpoint?.({ step, runDir: ctx.runDir }));
+    };
+    const updateInfo: UpdateInfo = { step, updates: iteration, metrics: {} };
 
     // (Re)start every env: at the start, and after each scheduled checkpoint (see the module comment).
     let obs = vec.env.reset({ seed: ctx.envSeed(run.seed, iteration) }).obs;
@@ -179,18 +192,25 @@ export async function trainOnPolicy(ctx: OnPolicyContext): Promise<OnPolicyResul
       iteration++;
       sps = batch / seconds;
       metrics.write(step, { ...update, 'perf/sps': sps });
-      progress.update({ step, total: numIterations * batch, stepsPerSecond: sps, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
+      if (callbacks.onUpdate !== undefined) {
+        updateInfo.step = step;
+        updateInfo.updates = iteration;
+        updateInfo.metrics = update;
+        stopIf('onUpdate', callbacks.onUpdate(updateInfo));
+      }
+      progress.update({ step, total: numIterations * batch, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
 
       // The loop is synchronous within a rollout: let pending signal handlers run once per rollout.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const stopping = ctx.stopRequested() || (ctx.stopAtStep !== undefined && step >= ctx.stopAtStep);
+      stopRequestedBy ??= ctx.stopRequestedBy();
+      if (stopRequestedBy === null && ctx.stopAtStep !== undefined && step >= ctx.stopAtStep) stopRequestedBy = 'stopAtStep';
       const scheduled = Math.floor(step / run.checkpointEvery) > Math.floor((step - batch) / run.checkpointEvery);
-      if (iteration < numIterations && (scheduled || stopping)) {
+      if (iteration < numIterations && (scheduled || stopRequestedBy !== null)) {
         await checkpoint();
-        if (stopping) {
+        if (stopRequestedBy !== null) {
           progress.done();
-          progress.log(`stopped at step ${step}; resume with: hyperrl train --resume ${ctx.runDir}`);
-          return { steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase, stopped: true };
+          progress.log(`stopped at step ${step}${stopRequestedBy === 'interrupt' ? '' : ` (by ${stopRequestedBy})`}; resume with: hyperrl train --resume ${ctx.runDir}`);
+          return { steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase, stoppedBy: stopRequestedBy };
         }
         obs = vec.env.reset({ seed: ctx.envSeed(run.seed, iteration) }).obs;
         agent.episodesRestarted();
@@ -201,7 +221,7 @@ export async function trainOnPolicy(ctx: OnPolicyContext): Promise<OnPolicyResul
     const finalEval = step % run.evalEvery === 0 && lastEval !== null ? lastEval : runEval();
     await checkpoint();
     progress.done();
-    return { steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase, stopped: false };
+    return { steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase, stoppedBy: null };
   } finally {
     await vec.base.close();
   }
