@@ -119,3 +119,40 @@ test('PPO: the batch must split into equal minibatches; the defaults are CleanRL
   const d = defaults(PPO_SCHEMA);
   assert.deepEqual([d.numEnvs, d.numSteps, d.updateEpochs, d.numMinibatches, d.learningRate, d.clipCoef, d.gaeLambda, d.maxGradNorm], [1, 2048, 10, 32, 3e-4, 0.2, 0.95, 0.5]);
 });
+
+test('PPO: replaying the rollout in the update gives back its log-probabilities (ratio 1 before the first step), recurrent or not', () => {
+  for (const overrides of [{}, { recurrentHidden: 6, sequenceLength: 4 }, { recurrentHidden: 6, sequenceLength: 4, rl2Inputs: true }] as Partial<PpoConfig>[]) {
+    // One minibatch, one epoch: the logged KL estimates are those of the rollout's own policy. Episodes end every 5 steps
+    // (autoreset rows, state resets inside sequences) and sequences of 4 start from stored states.
+    for (const spec of [PENDULUM, { obsDim: 3, actionCount: 3 }]) {
+      const agent = new Ppo(new Engine(defaultBackend()), spec, config({ numMinibatches: 1, updateEpochs: 1, ...overrides }), 2);
+      const [m] = scriptedRollouts(agent)(1);
+      const label = `${JSON.stringify(overrides)} ${'actionCount' in spec ? 'discrete' : 'continuous'}`;
+      assert.ok(m!['losses/approx_kl']! < 1e-9 && Math.abs(m!['losses/old_approx_kl']!) < 1e-6, `${label}: approx KL ${m!['losses/approx_kl']}, old ${m!['losses/old_approx_kl']}`);
+      assert.equal(m!['losses/clipfrac'], 0, label);
+    }
+  }
+});
+
+test('PPO with RL² inputs: each step sees the previous executed action (one-hot), reward and done flag', () => {
+  const agent = new Ppo(new Engine(defaultBackend()), { obsDim: 1, actionCount: 2 }, config({ numEnvs: 1, numSteps: 4, numMinibatches: 1, rl2Inputs: true, recurrentHidden: 3, sequenceLength: 2 }), 1);
+  assert.equal(agent.inputDim, 1 + 2 + 2);
+  const b = agent.buffer, actions = new Float64Array(1);
+  const steps = [{ reward: 0.5, done: 0 }, { reward: -1, done: 1 }, { reward: 0, done: 0 }, { reward: 2, done: 0 }];
+  const taken: number[] = [];
+  steps.forEach((s, t) => {
+    agent.collect([10 + t], actions);
+    taken.push(actions[0]!);
+    agent.recordOutcome([s.reward], [s.done], [0]);
+  });
+  const row = (t: number): number[] => Array.from(b.obs.subarray(5 * t, 5 * t + 5));
+  const hot = (a: number): number[] => (a === 0 ? [1, 0] : [0, 1]);
+  assert.deepEqual(row(0), [10, 0, 0, 0, 0], 'nothing before the first step');
+  assert.deepEqual(row(1), [11, ...hot(taken[0]!), 0.5, 0]);
+  assert.deepEqual(row(2), [12, ...hot(taken[1]!), -1, 1], 'the autoreset row');
+  // The autoreset step's action is not executed: the first step of the next episode still sees the ending step.
+  assert.deepEqual(row(3), [13, ...hot(taken[1]!), -1, 1]);
+  assert.deepEqual([...b.valid], [1, 1, 0, 1]);
+  assert.deepEqual([...b.episodeStarts], [1, 0, 0, 1]);
+  assert.throws(() => new Ppo(new Engine(defaultBackend()), PENDULUM, config({ recurrentHidden: 4, sequenceLength: 5 }), 1), /sequenceLength 5 does not divide numSteps 16/);
+});
