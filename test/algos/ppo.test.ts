@@ -107,11 +107,13 @@ test('PPO: a discrete agent samples class indices and acts greedily in evaluatio
   assert.ok(Number.isInteger(greedy) && greedy >= 0 && greedy < 4);
 });
 
-test('PPO: after the first iteration, rollouts and updates allocate no typed arrays', () => {
-  const agent = new Ppo(new Engine(defaultBackend()), PENDULUM, config(), 3);
-  const rollouts = scriptedRollouts(agent);
-  rollouts(1);
-  assert.equal(countTypedArrayAllocations(() => rollouts(1)), 0);
+test('PPO: after the first iteration, rollouts and updates allocate no typed arrays (recurrent with RL² inputs too)', () => {
+  for (const overrides of [{}, { recurrentHidden: 6, sequenceLength: 4, rl2Inputs: true }] as Partial<PpoConfig>[]) {
+    const agent = new Ppo(new Engine(defaultBackend()), PENDULUM, config(overrides), 3);
+    const rollouts = scriptedRollouts(agent);
+    rollouts(1);
+    assert.equal(countTypedArrayAllocations(() => rollouts(1)), 0, JSON.stringify(overrides));
+  }
 });
 
 test('PPO: the batch must split into equal minibatches; the defaults are CleanRL\'s continuous ones', () => {
