@@ -136,12 +136,11 @@ interface OpenedRun {
 
 /**
  * The run folder: the one being resumed, or a fresh one (`<env>__<label>__<seed>__<time>`
- * unless runDir names it) with its config.json, config.yaml and hyperparameters table.
+ * unless runDir names it; train() has checked it) with its config.json, config.yaml and
+ * hyperparameters table.
  */
 function openRun(opts: TrainOptions, engine: Engine, label: string, progress: Progress, description: string): OpenedRun {
   const { run: rc, agent: ac } = opts.config;
-  if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
-  if (opts.runDir !== undefined && existsSync(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
   const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${label}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(runDir, { recursive: true });
   const opened = { runDir, metrics: new MetricsLog(runDir), versions: versions(engine) };
@@ -183,6 +182,8 @@ async function trainOnPolicyRun(opts: TrainOptions): Promise<TrainResult> {
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
+  if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
+  if (opts.runDir !== undefined && existsSync(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
   if (opts.config.run.algo === 'ppo') return trainOnPolicyRun(opts);
   const { run: rc } = opts.config;
   const ac = opts.config.agent as Td3Config | SacConfig;
