@@ -5,6 +5,10 @@ export * from './envs/index.js';
 export * from './replay/replay-buffer.js';
 export { Td3, TD3_SCHEMA, type Td3Config } from './algos/td3.js';
 export { Sac, SAC_SCHEMA, type SacConfig } from './algos/sac.js';
+export {
+  trainMaml, MamlLearner, MAML_SCHEMA, NormalMlpPolicy, HyperMamlPolicy, makeMamlPolicy, trpoStep, outerObjective, adapt, conjugateGradient, fisherVectorProduct,
+  type MamlConfig, type MamlPolicy, type MamlPolicyKind, type MamlOrder, type MamlBatchMetrics, type TrpoStepResult,
+} from './algos/maml.js';
 export type { AgentSpec, OffPolicyAgent, OffPolicyConfig, UpdateMetrics } from './algos/agent.js';
 export { train, resolveTrainConfig, type TrainOptions, type TrainResult, type ResolvedConfig } from './train/run.js';
 export { evaluate, type EvalResult } from './train/evaluate.js';
