@@ -9,7 +9,8 @@
  * log π_θ(a|s)·Â, with Â the GAE (τ = 1) of a linear feature baseline fitted to the
  * task's training episodes, weight-normalised. Outer loop: TRPO on the surrogate
  * −mean_tasks mean_episodes mean_t exp(log π_θ'(a|s) − log π_old(a|s))·Â on the
- * post-adaptation episodes, trust region mean_tasks KL(π_old ‖ π_θ') ≤ max KL.
+ * post-adaptation episodes, trust region mean_tasks KL(π_θ' ‖ π_old) ≤ max KL (averaged over
+ * steps and action dimensions, as pytorch-maml-rl's weighted_mean).
  *
  * `order: 'second'` differentiates through the inner step (θ' = θ − α∇L_in built with
  * createGraph, evaluated by a functional call), in the surrogate and in the Fisher-vector
@@ -79,7 +80,7 @@ export const MAML_SCHEMA: Schema<MamlConfig> = {
   fastHyperLr: { default: 5e-5, doc: 'inner-step learning rate of the hyper policy (--fast-hyper-lr)', check: positive },
   gamma: { default: 0.95, doc: 'discount', check: unitInterval },
   gaeLambda: { default: 1.0, doc: 'GAE τ', check: unitInterval },
-  maxKl: { default: 1e-2, doc: 'TRPO trust region: mean KL(π_old ‖ π_new) over tasks', check: positive },
+  maxKl: { default: 1e-2, doc: 'TRPO trust region: KL(π_new ‖ π_old) averaged over tasks, steps and action dimensions', check: positive },
   cgIters: { default: 10, doc: 'conjugate-gradient iterations', check: positiveInt },
   cgDamping: { default: 1e-5, doc: 'damping added to the Fisher-vector product', check: (v) => (Number.isFinite(v) && v >= 0 ? null : 'must be a non-negative number') },
   lsMaxSteps: { default: 20, doc: 'line-search steps at most', check: positiveInt },
@@ -229,7 +230,7 @@ function baselineFeatures(obs: Float64Array, row: number, obsDim: number, step: 
 /**
  * Per-step advantages: the linear feature baseline fitted by regularised least squares
  * (reg 1e-5, ×10 on failure, as pytorch-maml-rl) to the discounted returns, GAE(γ, τ)
- * with a zero value after each episode, then normalised with the per-episode-mean weights.
+ * with a zero value after each episode, then normalised by their mean and std over all steps.
  */
 export function baselineAdvantages(episodes: Episodes, obsDim: number, gamma: number, lambda: number): Float64Array {
   const n = episodes.rewards.length, d = 2 * obsDim + 4;
@@ -266,9 +267,9 @@ export function baselineAdvantages(episodes: Episodes, obsDim: number, gamma: nu
     }
     start += len;
   }
-  const w = stepWeights(episodes.lengths);
-  let m = 0; for (let r = 0; r < n; r++) m += w[r]! * adv[r]!;
-  let v = 0; for (let r = 0; r < n; r++) v += w[r]! * (adv[r]! - m) ** 2;
+  // weighted_normalize(advantages, weights=mask) with dim=None: mean and std pooled over every valid step.
+  let m = 0; for (let r = 0; r < n; r++) m += adv[r]! / n;
+  let v = 0; for (let r = 0; r < n; r++) v += (adv[r]! - m) ** 2 / n;
   const sd = Math.sqrt(v) + 1e-8;
   for (let r = 0; r < n; r++) adv[r] = (adv[r]! - m) / sd;
   return adv;
@@ -331,7 +332,7 @@ export interface OldPolicy {
 
 /**
  * The outer objective over the meta-batch: surrogate −mean_tasks Σ w·exp(log π_θ' − log π_old)·Â
- * and mean_tasks Σ w·KL(π_old ‖ π_θ'), θ' adapted from the current θ. With `old` null, the
+ * and mean_tasks Σ w·KL(π_θ' ‖ π_old)/d_a, θ' adapted from the current θ. With `old` null, the
  * old policy is the current adapted one (values detached, so the ratio is 1 and KL 0 but
  * their derivatives are TRPO's); the old policy used is returned for the line search.
  */
@@ -344,7 +345,8 @@ export function outerObjective(policy: MamlPolicy, tasks: readonly MamlTask[], f
     const o = old?.[i] ?? { logProb: stopGradient(logProb), mean: stopGradient(mean), logStd: stopGradient(logStd) };
     olds.push(o);
     losses.push(neg(sum(mul(exp(sub(logProb, o.logProb)), task.valid.weightedAdvantages))));
-    kls.push(sum(mul(diagGaussianKl(o.mean, o.logStd, mean, logStd), task.valid.weights)));
+    // pytorch-maml-rl's weighted_mean(kl_divergence(pi, old_pi), dim=0, weights=mask): KL(π_θ' ‖ π_old) per action dimension, averaged.
+    kls.push(scale(sum(mul(diagGaussianKl(mean, logStd, o.mean, o.logStd), task.valid.weights)), 1 / policy.actionDim));
   });
   const total = (xs: Tensor[]): Tensor => scale(xs.reduce((a, b) => add(a, b)), 1 / xs.length);
   return { loss: total(losses), kl: total(kls), old: olds };

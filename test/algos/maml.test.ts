@@ -75,7 +75,7 @@ describe('Fisher-vector product', () => {
     const sigma2 = [0.3, -0.2].map((l) => Math.exp(2 * l));
     e.write(logStd, [0.3, -0.2]);
     const obs = values(n * obsDim, 9);
-    // W is [in, out]. Closed form: F = mean_s J_μᵀ Σ⁻¹ J_μ ⊕ 2·I for the log-std.
+    // W is [in, out]. Closed form (the KL is averaged over action dimensions): F = mean_s J_μᵀ Σ⁻¹ J_μ / d_a ⊕ (2 / d_a)·I for the log-std.
     const P = W.size + bias.size + logStd.size;
     const fisher = Array.from({ length: P }, () => new Array<number>(P).fill(0));
     const muIndex = (o: number): number[] => [...Array.from({ length: obsDim }, (_, i) => start.get(W)! + i * actionDim + o), start.get(bias)! + o];
@@ -83,10 +83,10 @@ describe('Fisher-vector product', () => {
       for (let o = 0; o < actionDim; o++) {
         const jac = [...obs.slice(r * obsDim, (r + 1) * obsDim), 1];
         const idx = muIndex(o);
-        idx.forEach((p, a) => idx.forEach((q, c) => { fisher[p]![q]! += jac[a]! * jac[c]! / sigma2[o]! / n; }));
+        idx.forEach((p, a) => idx.forEach((q, c) => { fisher[p]![q]! += jac[a]! * jac[c]! / sigma2[o]! / n / actionDim; }));
       }
     }
-    for (let o = 0; o < actionDim; o++) fisher[start.get(logStd)! + o]![start.get(logStd)! + o] = 2;
+    for (let o = 0; o < actionDim; o++) fisher[start.get(logStd)! + o]![start.get(logStd)! + o] = 2 / actionDim;
     e.scope(() => {
       // With the inner step reduced to nothing (fast lr ~0), the outer KL is the KL of π_θ itself.
       const task: MamlTask = { taskVector: e.tensor([0], [1, 1]), train: fakeEpisodes(e, n, obsDim, actionDim, 20), valid: { ...fakeEpisodes(e, n, obsDim, actionDim, 30), obs: e.tensor(obs, [n, obsDim]) } };
