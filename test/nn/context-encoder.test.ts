@@ -5,13 +5,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine } from '../../src/tensor/engine.js';
-import { createBackend } from '../../src/tensor/backends/index.js';
 import { ContextEncoder, klToStandardNormal, productOfGaussians } from '../../src/nn/context-encoder.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
+import { engine64 as e64 } from '../helpers/gradcheck.js';
 import { makeRng } from '../helpers/rng.js';
 
-const e64 = (): Engine => new Engine(createBackend('js', { dtype: 'float64' }));
 const logNormal = (x: number, m: number, v: number): number => -0.5 * Math.log(2 * Math.PI * v) - (x - m) ** 2 / (2 * v);
 
 describe('product of Gaussians', () => {
