@@ -7,6 +7,10 @@ export * from './replay/rollout-buffer.js';
 export { Td3, TD3_SCHEMA, type Td3Config } from './algos/td3.js';
 export { Sac, SAC_SCHEMA, type SacConfig } from './algos/sac.js';
 export { Ppo, PPO_SCHEMA, PPO_DISCRETE_OVERRIDES, type PpoConfig, type PpoSpec } from './algos/ppo.js';
+export {
+  trainMaml, MamlLearner, MAML_SCHEMA, NormalMlpPolicy, HyperMamlPolicy, makeMamlPolicy, trpoStep, outerObjective, adapt, conjugateGradient, fisherVectorProduct,
+  type MamlConfig, type MamlPolicy, type MamlPolicyKind, type MamlOrder, type MamlBatchMetrics, type TrpoStepResult,
+} from './algos/maml.js';
 export type { Agent, AgentSpec, OffPolicyAgent, OffPolicyConfig, OnPolicyAgent, UpdateMetrics } from './algos/agent.js';
 export { train, resolveTrainConfig, type TrainOptions, type TrainResult, type ResolvedConfig } from './train/run.js';
 export { evaluate, type EvalResult } from './train/evaluate.js';
