@@ -23,8 +23,12 @@ export interface Agent {
   readonly rng: Xoshiro128Rng;
   /** Write an env-scale action for one observation into `out` (a discrete agent: the class index in out[0]); explore adds the algorithm's noise. */
   act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void;
-  /** Agents with memory: an evaluation episode starts (forget the last one). */
-  startEpisode?(): void;
+  /**
+   * Agents with memory: episode `episode` (0, 1, … within one evaluation) starts. Episodes
+   * follow one another as they do in training: a recurrent state restarts, RL² inputs carry
+   * the previous episode's last step (from nothing at episode 0).
+   */
+  startEpisode?(episode: number): void;
   /** Agents that see rewards (RL² inputs): the reward and end flag of the step just acted for, in evaluation. */
   observe?(reward: number, done: boolean): void;
   /** Everything with parameters, by name, for checkpoints. */

@@ -276,10 +276,13 @@ export class Ppo implements OnPolicyAgent {
     }));
   }
 
-  /** Evaluation: a new episode starts (recurrent state and RL² inputs are cleared). */
-  startEpisode(): void {
+  /**
+   * Evaluation: episode `episode` starts. As in the rollouts, the recurrent state restarts
+   * while the RL² inputs carry the last step of the episode before (none before episode 0).
+   */
+  startEpisode(episode: number): void {
     if (this.evalHidden !== null) this.engine.backend.fill(this.evalHidden.size, this.evalHidden.offset, 0);
-    this.evalPrevious.fill(0);
+    if (episode === 0) this.evalPrevious.fill(0);
   }
 
   /** Evaluation: the reward (scaled as the agent learns from it) and end flag of the step just acted for (RL² inputs). */

@@ -1,15 +1,15 @@
 /** `hyperrl train` and `hyperrl eval`. */
 import '../envs/index.js';
 import type { Agent } from '../algos/agent.js';
-import { PPO_SCHEMA, type PpoConfig } from '../algos/ppo.js';
+import { Ppo, PPO_SCHEMA } from '../algos/ppo.js';
 import { SAC_SCHEMA } from '../algos/sac.js';
 import { TD3_SCHEMA } from '../algos/td3.js';
-import { RunningMeanStd } from '../core/running-mean-std.js';
 import { make } from '../envs/registry.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { evaluate, type EvalActor } from '../train/evaluate.js';
+import { savedEvaluationActor } from '../train/loops/on-policy.js';
 import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../train/obs-normalizer.js';
 import { RUN_SCHEMA } from '../train/run-config.js';
 import { makeAgent, makePpo, readRunConfig, resolveTrainConfig, train, type ResolvedConfig } from '../train/run.js';
@@ -113,10 +113,10 @@ export async function evalCommand(args: string[]): Promise<number> {
   const episodes = Number(values.episodes ?? 10);
   if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`--episodes must be a positive integer, got ${String(values.episodes)}`);
   let actor: EvalActor = agent;
-  // The networks only know observations through the run's statistics (off-policy: normalizeObs; PPO: normalizeObservation).
-  if (run.algo === 'ppo' ? (config.agent as PpoConfig).normalizeObservation : run.normalizeObs === true) {
-    const dim = env.observationSpace.size;
-    const normalizer = run.algo === 'ppo' ? new RunningMeanStd(dim, 1e-8, (config.agent as PpoConfig).observationClip) : new ObservationNormalizer(dim);
+  // The networks only know observations (and RL² rewards) through the run's statistics.
+  if (agent instanceof Ppo) actor = savedEvaluationActor(agent, env.observationSpace.size, meta, runDir);
+  else if (run.normalizeObs === true) {
+    const normalizer = new ObservationNormalizer(env.observationSpace.size);
     restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
     actor = normalizedActor(agent, normalizer);
   }

@@ -22,7 +22,7 @@ export function evaluate(agent: EvalActor, env: Env, episodes: number, seed: num
   const returns: number[] = [];
   for (let ep = 0; ep < episodes; ep++) {
     let { obs } = env.reset({ seed: seed + ep });
-    agent.startEpisode?.();
+    agent.startEpisode?.(ep);
     let total = 0;
     for (;;) {
       agent.act(obs, false, action);

@@ -20,6 +20,8 @@ import { AsyncVectorEnv } from '../../envs/vector/async.js';
 import { SyncVectorEnv } from '../../envs/vector/sync.js';
 import type { VectorEnv } from '../../envs/vector/vector-env.js';
 import { VectorNormalizeObservation, VectorNormalizeReward } from '../../envs/vector/wrappers.js';
+import { RewardNormalizer } from '../../core/reward-normalizer.js';
+import { RunningMeanStd } from '../../core/running-mean-std.js';
 import type { CallbackResult, TrainCallbacks, UpdateInfo } from '../callbacks.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../checkpoint.js';
 import { evaluate, type EvalActor, type EvalResult } from '../evaluate.js';
@@ -111,7 +113,7 @@ export async function trainOnPolicy(ctx: OnPolicyContext): Promise<OnPolicyResul
       progress.log(`resuming ${ctx.runDir} at step ${step} (iteration ${iteration} of ${numIterations})`);
     }
 
-    const evalActor = evaluationActor(agent, vec);
+    const evalActor = evaluationActor(agent, vec.observations?.stats ?? null, vec.rewards?.normalizer ?? null);
     let lastEval: EvalResult | null = null, evalSeconds = 0;
     let stopRequestedBy: string | null = null;
     const stopIf = (callback: keyof TrainCallbacks, result: CallbackResult): void => {
@@ -231,11 +233,21 @@ export async function trainOnPolicy(ctx: OnPolicyContext): Promise<OnPolicyResul
  * The agent as evaluation sees it: observations normalised, and rewards shown to it (RL²
  * inputs) scaled, with the training statistics, which evaluation does not change.
  */
-function evaluationActor(agent: OnPolicyAgent, vec: WrappedVectorEnv): EvalActor {
-  const actor: EvalActor = vec.observations === null ? agent : normalizedActor(agent, vec.observations.stats);
-  const rewards = vec.rewards?.normalizer, observe = actor.observe?.bind(actor);
-  if (rewards === undefined || observe === undefined) return actor;
+export function evaluationActor(agent: EvalActor, observations: RunningMeanStd | null, rewards: RewardNormalizer | null): EvalActor {
+  const actor: EvalActor = observations === null ? agent : normalizedActor(agent, observations);
+  const observe = actor.observe?.bind(actor);
+  if (rewards === null || observe === undefined) return actor;
   return { act: actor.act.bind(actor), startEpisode: actor.startEpisode?.bind(actor), observe: (reward, done) => observe(rewards.scale(reward), done) };
+}
+
+/** A checkpoint's evaluation actor for an on-policy agent: the agent with the statistics the checkpoint saved (`hyperrl eval`). */
+export function savedEvaluationActor(agent: OnPolicyAgent, obsDim: number, meta: CheckpointMeta, runDir: string): EvalActor {
+  const c = agent.config;
+  const observations = c.normalizeObservation ? new RunningMeanStd(obsDim, 1e-8, c.observationClip) : null;
+  observations?.setState(saved(meta.obsNormalizer, runDir, 'normalises observations', 'observation statistics'));
+  const rewards = c.normalizeReward ? new RewardNormalizer(c.numEnvs, c.gamma, 1e-8, c.rewardClip) : null;
+  rewards?.setState(saved(meta.rewardNormalizer, runDir, 'normalises rewards', 'reward statistics'));
+  return evaluationActor(agent, observations, rewards);
 }
 
 function saved<T>(value: T | undefined, runDir: string, does: string, what: string): T {
