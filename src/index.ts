@@ -8,5 +8,5 @@ export { Sac, SAC_SCHEMA, type SacConfig } from './algos/sac.js';
 export type { AgentSpec, OffPolicyAgent, OffPolicyConfig, UpdateMetrics } from './algos/agent.js';
 export { train, resolveTrainConfig, type TrainOptions, type TrainResult, type ResolvedConfig } from './train/run.js';
 export { evaluate, type EvalResult } from './train/evaluate.js';
-export { defaults, resolveConfig, ConfigError } from './train/config.js';
+export { defaults, resolveConfig, ConfigError } from './core/config.js';
 export * from './core/types.js';

@@ -11,7 +11,7 @@ import type { ReplayBuffer, ReplaySample } from '../replay/replay-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { mean, squaredDifference } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
+import { positiveInt, positiveInts, unitInterval, type Schema } from '../core/config.js';
 
 /** Losses and statistics of one update, under CleanRL's metric names. */
 export type UpdateMetrics = Record<string, number>;

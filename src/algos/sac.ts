@@ -16,7 +16,7 @@ import type { Engine } from '../tensor/engine.js';
 import { add, addScalar, exp, mean, minimum, mul, neg, scale, stopGradient, sub, tanh } from '../tensor/ops/elementwise.js';
 import { randomNormal } from '../tensor/ops/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { positive, positiveInt, type Schema } from '../train/config.js';
+import { positive, positiveInt, type Schema } from '../core/config.js';
 import { checkFinite, makeCritic, mse, observationTensor, OFF_POLICY_SCHEMA, replayBatch, type AgentSpec, type OffPolicyAgent, type OffPolicyConfig, type UpdateMetrics } from './agent.js';
 
 export interface SacConfig extends OffPolicyConfig {

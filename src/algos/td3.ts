@@ -12,7 +12,7 @@ import type { ReplayBuffer, ReplaySample } from '../replay/replay-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { add, clamp, maximum, mean, minimum, mul, neg, scale } from '../tensor/ops/elementwise.js';
 import { randomNormal } from '../tensor/ops/random.js';
-import { nonNegative, positive, positiveInt, type Schema } from '../train/config.js';
+import { nonNegative, positive, positiveInt, type Schema } from '../core/config.js';
 import { checkFinite, makeCritic, mse, observationTensor, OFF_POLICY_SCHEMA, replayBatch, type AgentSpec, type OffPolicyAgent, type OffPolicyConfig, type UpdateMetrics } from './agent.js';
 
 export interface Td3Config extends OffPolicyConfig {

@@ -7,7 +7,7 @@ import { TimeLimit } from '../envs/wrappers.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError, kebab } from '../core/config.js';
 import { ObservationNormalizer } from '../train/obs-normalizer.js';
 import { makeAgent, readRunConfig } from '../train/run.js';
 import { loadSnapshot, snapshotSteps } from '../train/snapshots.js';
@@ -50,7 +50,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
     const raw = values[flag] as string | undefined;
     if (raw === undefined) return undefined;
     const v = Number(raw.replace(/_/g, ''));
-    if (raw.trim() === '' || !Number.isFinite(v)) throw new ConfigError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: expected a number, got '${raw}'`);
+    if (raw.trim() === '' || !Number.isFinite(v)) throw new ConfigError(`--${kebab(flag)}: expected a number, got '${raw}'`);
     return v;
   };
   const options: Partial<GradientQualityOptions> = { pseudoinverse: values.pseudoinverse === true };

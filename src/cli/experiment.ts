@@ -7,7 +7,7 @@ import { writeReport } from '../experiments/report.js';
 import { runExperiment } from '../experiments/runner.js';
 import { ALGOS, readSpec, type GridAlgo } from '../experiments/spec.js';
 import { defaultBackend } from '../tensor/backends/index.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { parseFlags } from './flags.js';
 
 export const EXPERIMENT_HELP = `usage: hyperrl experiment <spec.json> [options]   run an env × algo × critic × seed grid, then write its report

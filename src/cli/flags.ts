@@ -3,9 +3,8 @@
  * `--actor-hidden 64,64`, `--autotune false` / `--no-autotune`. Unknown flags and
  * unparsable values are errors that name the flag.
  */
-import { ConfigError, type Field, type Schema } from '../train/config.js';
+import { ConfigError, kebab, type Field, type Schema } from '../core/config.js';
 
-export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function parseValue(flag: string, field: Field<unknown>, raw: string): unknown {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `hyperrl` command. */
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { infoLines } from './info.js';
 
 const USAGE = `usage: hyperrl <command> [options]

@@ -17,9 +17,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kebab } from '../cli/flags.js';
 import { readGradReport } from '../diagnostics/grad-report.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError, kebab } from '../core/config.js';
 import { snapshotSteps } from '../train/snapshots.js';
 import { resolveTrainConfig, type ResolvedConfig } from '../train/run.js';
 import { estimateSeconds } from './estimate.js';

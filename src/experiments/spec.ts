@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../envs/index.js';
 import { registeredIds } from '../envs/registry.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { resolveTrainConfig } from '../train/run.js';
 
 export const CRITICS = ['mlp', 'hyper', 'hyper-compact', 'hyper-paper'] as const;

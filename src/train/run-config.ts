@@ -1,5 +1,5 @@
 /** The training run's own configuration (the algorithm's lives in its file). */
-import { nonNegativeInt, positiveInt, type Schema } from './config.js';
+import { nonNegativeInt, positiveInt, type Schema } from '../core/config.js';
 
 export interface RunConfig {
   env: string;

@@ -19,7 +19,7 @@ import { packageVersion } from '../core/version.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
-import { ConfigError, resolveConfig } from './config.js';
+import { ConfigError, resolveConfig } from '../core/config.js';
 import { QDivergenceWatch } from './divergence.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { MetricsLog } from './metrics.js';
