@@ -1,20 +1,14 @@
 /** `hyperrl train` and `hyperrl eval`. */
 import '../envs/index.js';
-import { SAC_SCHEMA } from '../algos/sac.js';
-import { TD3_SCHEMA } from '../algos/td3.js';
-import { Sac } from '../algos/sac.js';
-import { Td3 } from '../algos/td3.js';
+import { ALGORITHMS } from '../algos/registry.js';
 import { make } from '../envs/registry.js';
-import { Box } from '../envs/spaces.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import { evaluate, evaluationSeed } from '../train/evaluate.js';
+import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../train/obs-normalizer.js';
+import { makeAgent, readRunConfig, resolveTrainConfig, RUN_SCHEMA } from '../train/run-config.js';
+import { train } from '../train/run.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
-import { evaluate } from '../train/evaluate.js';
-import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../train/obs-normalizer.js';
-import { RUN_SCHEMA } from '../train/run-config.js';
-import { readRunConfig, resolveTrainConfig, train } from '../train/run.js';
-import type { SacConfig } from '../algos/sac.js';
-import type { Td3Config } from '../algos/td3.js';
 import { flagHelp, parseFlags } from './flags.js';
 
 export const TRAIN_HELP = [
@@ -23,14 +17,16 @@ export const TRAIN_HELP = [
   '       hyperrl train --run-dir DIR [...]  start a fresh run in exactly DIR (instead of --runs-dir/<generated id>)',
   '',
   'run options:', ...flagHelp([RUN_SCHEMA as never]),
-  '', 'td3 options:', ...flagHelp([TD3_SCHEMA as never]),
-  '', 'sac options (with --algo sac):', ...flagHelp([SAC_SCHEMA as never]),
+  ...ALGORITHMS.flatMap((a) => [
+    '', `${a.name} options${a.name === RUN_SCHEMA.algo.default ? '' : ` (with --algo ${a.name})`}: ${a.summary}; presets ${Object.keys(a.presets).join(', ')}`,
+    ...flagHelp([a.schema as never]),
+  ]),
   '', '  --quiet                    no progress output',
 ].join('\n');
 
 export async function trainCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { console.log(TRAIN_HELP); return 0; }
-  const { values, positional } = parseFlags(args, [RUN_SCHEMA as never, TD3_SCHEMA as never, SAC_SCHEMA as never], { resume: 'string', runDir: 'string', quiet: 'boolean', stopAtStep: 'string' });
+  const { values, positional } = parseFlags(args, [RUN_SCHEMA as never, ...ALGORITHMS.map((a) => a.schema as never)], { resume: 'string', runDir: 'string', quiet: 'boolean', stopAtStep: 'string' });
   if (positional.length) throw new Error(`hyperrl train: unexpected argument '${positional[0]}'`);
   const { resume, runDir, quiet, stopAtStep, ...overrides } = values as { resume?: string; runDir?: string; quiet?: boolean; stopAtStep?: string } & Record<string, unknown>;
   const config = resume !== undefined ? readRunConfig(resume) : resolveTrainConfig(overrides);
@@ -51,22 +47,21 @@ export async function evalCommand(args: string[]): Promise<number> {
   const { values, positional } = parseFlags(args, [], { episodes: 'string', seed: 'string' });
   const runDir = positional[0];
   if (runDir === undefined) throw new Error('usage: hyperrl eval runs/<run-id> [--episodes 10] [--seed N]');
-  const { run, agent: ac } = readRunConfig(runDir);
+  const config = readRunConfig(runDir);
+  const { run } = config;
   const engine = new Engine(defaultBackend());
   const env = await make(run.env);
-  if (!(env.actionSpace instanceof Box)) throw new Error(`${run.env}: needs a Box action space`);
-  const spec = { obsDim: env.observationSpace.size, actionLow: [...env.actionSpace.low], actionHigh: [...env.actionSpace.high] };
-  const agent = run.algo === 'td3' ? new Td3(engine, spec, ac as Td3Config, run.seed) : new Sac(engine, spec, ac as SacConfig, run.seed);
+  const agent = makeAgent(engine, env, config);
   const meta = await loadCheckpoint(runDir, agent, null);
   const episodes = Number(values.episodes ?? 10);
   if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`--episodes must be a positive integer, got ${String(values.episodes)}`);
   let actor: Pick<typeof agent, 'act'> = agent;
   if (run.normalizeObs === true) {
-    const normalizer = new ObservationNormalizer(spec.obsDim);
+    const normalizer = new ObservationNormalizer(env.observationSpace.size);
     restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
     actor = normalizedActor(agent, normalizer);
   }
-  const r = evaluate(actor, env, episodes, Number(values.seed ?? run.seed + 100_000));
+  const r = evaluate(actor, env, episodes, Number(values.seed ?? evaluationSeed(run.seed)));
   console.log(`${runDir} at step ${meta.step}: return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} over ${episodes} episodes`);
   env.close();
   return 0;

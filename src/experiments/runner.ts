@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { readGradReport } from '../diagnostics/grad-report.js';
 import { ConfigError, kebab } from '../core/config.js';
 import { snapshotSteps } from '../train/snapshots.js';
-import { resolveTrainConfig, type ResolvedConfig } from '../train/run.js';
+import { resolveTrainConfig, type ResolvedConfig } from '../train/run-config.js';
 import { estimateSeconds } from './estimate.js';
 import { runOutcome } from './report.js';
 import { cellRunDir, cells, type Cell, type ExperimentSpec } from './spec.js';
