@@ -1,9 +1,10 @@
 /**
  * SAC (Haarnoja et al. 2018) with an MLP or hypernetwork critic and a tanh-squashed
  * Gaussian actor, read top to bottom: config → networks → act → update (critic,
- * delayed actor and temperature, target averaging). Bootstrapping uses `terminated`
- * only. Evaluation acts with tanh(mean) scaled to the action bounds (HypeRL's code
- * passed the raw pre-tanh mean to the env: a bug we do not reproduce).
+ * delayed actor and temperature, target averaging) → registry entry (presets, factory).
+ * Bootstrapping uses `terminated` only. Evaluation acts with tanh(mean) scaled to the
+ * action bounds (HypeRL's code passed the raw pre-tanh mean to the env: a bug we do not
+ * reproduce).
  */
 import { ActionScaler, GaussianActor } from '../nn/actors.js';
 import type { Critic } from '../nn/critics.js';

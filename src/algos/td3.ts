@@ -1,6 +1,7 @@
 /**
  * TD3 (Fujimoto et al. 2018) with an MLP or hypernetwork critic, read top to bottom:
- * config → networks → act → update (critic, then delayed actor and target averaging).
+ * config → networks → act → update (critic, then delayed actor and target averaging) →
+ * registry entry (presets, factory).
  * Bootstrapping uses `terminated` only: a time-limit truncation still bootstraps.
  */
 import { ActionScaler, DeterministicActor } from '../nn/actors.js';

@@ -128,6 +128,7 @@ export class Evaluation {
   }
 }
 
+/** One run's shared pieces (see above): made by train(), used by the loop of the run's algorithm. */
 export class RunContext {
   readonly run: RunConfig;
   readonly engine = new Engine(defaultBackend());
