@@ -12,5 +12,6 @@ export { train } from './train/run.js';
 export { resolveTrainConfig, type ResolvedConfig } from './train/run-config.js';
 export type { TrainOptions, TrainResult } from './train/run-context.js';
 export { evaluate, type EvalResult } from './train/evaluate.js';
+export type { TrainCallbacks, StepInfo, UpdateInfo, EvaluationInfo, CheckpointInfo, CallbackResult } from './train/callbacks.js';
 export { defaults, resolveConfig, ConfigError } from './core/config.js';
 export * from './core/types.js';

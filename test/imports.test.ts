@@ -104,16 +104,6 @@ it('imports run downward only: no upward or sideways arrow between layers, nothi
   assert.deepEqual(wrong, []);
 });
 
-// The one cycle left: tensor/engine.ts accumulates gradients with ops/elementwise's `add`, whose
-// modules import the engine's types back. Its fix (issue 15, functional calls) is on its way to main;
-// until then it is reported as a known failure (TODO) and any other cycle fails.
-const KNOWN_CYCLE = 'tensor/engine.ts ↔ tensor/ops/broadcast.ts ↔ tensor/ops/elementwise.ts ↔ tensor/ops/shape.ts ↔ tensor/tensor.ts';
-const found = cycles(graph).map((c) => c.join(' ↔ '));
-
-it('has no import cycle besides the known tensor/engine ↔ tensor/ops/elementwise one', () => {
-  assert.deepEqual(found.filter((c) => c !== KNOWN_CYCLE), []);
-});
-
-it('has no import cycle', { todo: 'tensor/engine ↔ tensor/ops/elementwise (issue 15: being removed)' }, () => {
-  assert.deepEqual(found, []);
+it('has no import cycle', () => {
+  assert.deepEqual(cycles(graph).map((c) => c.join(' ↔ ')), []);
 });

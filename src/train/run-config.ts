@@ -9,7 +9,9 @@ import type { Agent, EnvSpaces } from '../algos/agent.js';
 import type { AlgorithmBase, AlgorithmConfig, RunLabel } from '../algos/algorithm.js';
 import { algorithm, ALGORITHM_NAMES, PRESET_NAMES } from '../algos/registry.js';
 import { ConfigError, nonNegativeInt, positiveInt, resolveConfig, type Schema } from '../core/config.js';
+import { closeMatches } from '../core/edit-distance.js';
 import type { Engine } from '../tensor/engine.js';
+import { translateCleanRlNames } from './cleanrl-names.js';
 
 export interface RunConfig {
   env: string;
@@ -53,6 +55,8 @@ export interface ResolvedConfig {
   run: RunConfig;
   /** The config of `run.algo`, of its schema's type. */
   agent: AlgorithmConfig;
+  /** Absolute paths of modules that register the run's custom envs: `eval`, `diagnose` and `--resume` import them again. */
+  modules?: string[];
 }
 
 /** Defaults ← preset ← user overrides; keys are checked against the run and algorithm schemas. */
@@ -65,10 +69,13 @@ export function resolveTrainConfig(overrides: Record<string, unknown>): Resolved
   const preset = algo.presets[presetName as string];
   if (preset === undefined) throw new ConfigError(`train: config 'preset' must be one of ${Object.keys(algo.presets).join(', ')} for ${algo.name}, got '${String(presetName)}'`);
   const runKeys: Record<string, unknown> = {}, agentKeys: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(overrides)) {
+  for (const [k, v] of Object.entries(translateCleanRlNames(overrides, algo.name, (k) => k in RUN_SCHEMA || k in algo.schema))) {
     if (k in RUN_SCHEMA) runKeys[k] = v;
     else if (k in algo.schema) agentKeys[k] = v;
-    else throw new ConfigError(`train: unknown config key '${k}' for ${algo.name}; run keys: ${Object.keys(RUN_SCHEMA).join(', ')}; ${algo.name} keys: ${Object.keys(algo.schema).join(', ')}`);
+    else {
+      const near = closeMatches(k, [...Object.keys(RUN_SCHEMA), ...Object.keys(algo.schema)], { normalize: (x) => x.toLowerCase() });
+      throw new ConfigError(`train: unknown config key '${k}' for ${algo.name}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; run keys: ${Object.keys(RUN_SCHEMA).join(', ')}; ${algo.name} keys: ${Object.keys(algo.schema).join(', ')}`);
+    }
   }
   const run = resolveConfig('train', RUN_SCHEMA, preset.run, runKeys);
   const agent = resolveConfig(algo.name, algo.schema, preset.agent, agentKeys);
@@ -79,8 +86,8 @@ export function resolveTrainConfig(overrides: Record<string, unknown>): Resolved
 export function readRunConfig(runDir: string): ResolvedConfig {
   const file = join(runDir, 'config.json');
   if (!existsSync(file)) throw new Error(`${runDir}: not a run folder (no config.json)`);
-  const { run, agent } = JSON.parse(readFileSync(file, 'utf8')) as ResolvedConfig;
-  return { run, agent };
+  const { run, agent, modules } = JSON.parse(readFileSync(file, 'utf8')) as ResolvedConfig;
+  return { run, agent, ...(modules !== undefined ? { modules } : {}) };
 }
 
 /** The run's algorithm, typed for any config: the run's was resolved against its schema. */

@@ -6,7 +6,8 @@
  *   - evaluation on its own env and seeds, logged (`evaluation`);
  *   - checkpoints: restored on resume, saved with the loop's counters (`begin`, `checkpoint`);
  *   - parameter snapshots every snapshotEvery steps (`snapshotIfDue`);
- *   - stop requests: Ctrl-C (a second one quits at once) and TrainOptions.stopAtStep (`stopRequested`).
+ *   - the user's callbacks (`callbacks`, `stopIf`: one returning false stops the run like Ctrl-C);
+ *   - stop requests: Ctrl-C (a second one quits at once), callbacks and TrainOptions.stopAtStep (`stopRequested`).
  * A loop owns its envs, agent and buffers and the order of act → step → learn, and checkpoints
  * where its state is complete (the off-policy loop: at episode ends). `train()` (run.ts) makes
  * the context and hands it to the loop of the algorithm's kind (`TrainingLoop`).
@@ -22,13 +23,16 @@ import type { Env } from '../envs/core.js';
 import type { ReplayBuffer } from '../replay/replay-buffer.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
+import type { CallbackResult, TrainCallbacks } from './callbacks.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { configYaml } from './config-file.js';
 import { evaluate, evaluationSeed, type EvalResult } from './evaluate.js';
 import { MetricsLog } from './metrics.js';
 import { restoreFromCheckpoint, type ObservationNormalizer } from './obs-normalizer.js';
 import { Progress } from './progress.js';
-import type { ResolvedConfig, RunConfig } from './run-config.js';
+import { RUN_SCHEMA, runLabel, type ResolvedConfig, type RunConfig } from './run-config.js';
 import { saveSnapshot } from './snapshots.js';
+import { settingsTable } from './tensorboard.js';
 
 export interface TrainOptions {
   config: ResolvedConfig;
@@ -39,6 +43,10 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Stop (with a checkpoint) once this many env steps are done: used to simulate interruptions. */
   stopAtStep?: number;
+  /** Run even if `totalSteps ≤ learningStarts` (no gradient update at all), with a warning instead of an error. */
+  allowNoUpdates?: boolean;
+  /** Observe the run; a callback returning `false` stops it at the episode's end, with a checkpoint. */
+  callbacks?: TrainCallbacks;
 }
 
 /** Seconds spent after learning starts, split by activity (evaluation excluded). */
@@ -56,6 +64,8 @@ export interface TrainResult {
   seconds: number;
   finalEval: EvalResult;
   learningPhase: LearningPhase;
+  /** Why the run stopped before totalSteps: the callback that asked (`onStep`, …), `interrupt` or `stopAtStep`; null if it ran to the end. */
+  stoppedBy: string | null;
 }
 
 /**
@@ -97,7 +107,6 @@ function versions(engine: Engine): Record<string, string> {
 
 /** Steps per second between successive log rows (`perf/sps`). */
 export class StepRate {
-  value = 0;
   private time = performance.now();
 
   constructor(private step: number) {}
@@ -105,10 +114,10 @@ export class StepRate {
   /** The rate since the previous sample (or the start). */
   sample(step: number): number {
     const now = performance.now();
-    this.value = ((step - this.step) * 1000) / (now - this.time);
+    const rate = ((step - this.step) * 1000) / (now - this.time);
     this.step = step;
     this.time = now;
-    return this.value;
+    return rate;
   }
 }
 
@@ -124,6 +133,7 @@ export class Evaluation {
     const r = evaluate(this.actor, this.env, episodes, evaluationSeed(this.ctx.run.seed));
     this.ctx.metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std });
     this.ctx.progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${episodes} episodes)`);
+    this.ctx.stopIf('onEvaluation', this.ctx.callbacks.onEvaluation?.({ step, result: r }));
     return (this.last = r);
   }
 }
@@ -134,27 +144,34 @@ export class RunContext {
   readonly engine = new Engine(defaultBackend());
   readonly progress: Progress;
   readonly dir: string;
-  private readonly resuming: boolean;
+  readonly resuming: boolean;
+  readonly callbacks: TrainCallbacks;
+  private readonly label: RunLabel;
   private metricsLog: MetricsLog | null = null;
   // Read once: every checkpoint records them, and `git rev-parse` is a process spawn.
   private readonly versions: Record<string, string>;
   private started = 0;
   private elapsedBefore = 0;
   private interrupts = 0;
+  /** Set by Ctrl-C, a callback returning false or stopAtStep: the run stops at the next checkpoint boundary. */
+  private stopRequestedBy: string | null = null;
   private readonly onSigint = (): void => {
     if (++this.interrupts > 1) process.exit(130);
+    this.stopRequestedBy ??= 'interrupt';
     this.progress.log('interrupt: finishing the episode to write a checkpoint (Ctrl-C again to quit now)');
   };
 
-  /** Checks the options' folders; `title` and `tag` (the algorithm's label) name the run in logs and its folder. */
-  constructor(private readonly options: TrainOptions, private readonly label: RunLabel) {
+  /** Checks the options' folders; the algorithm's label names the run in logs and its folder. */
+  constructor(readonly options: TrainOptions, private readonly algorithm: Algorithm) {
     const rc = options.config.run;
     this.run = rc;
+    this.label = runLabel(options.config);
+    this.callbacks = options.callbacks ?? {};
     this.progress = new Progress(process.stderr, 10, options.quiet);
     if (options.resumeDir !== undefined && options.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
     if (options.runDir !== undefined && existsSync(join(options.runDir, 'config.json'))) throw new ConfigError(`train: ${options.runDir} already holds a run; resume it instead`);
     this.resuming = options.resumeDir !== undefined;
-    this.dir = options.resumeDir ?? options.runDir ?? join(rc.runsDir, `${rc.env}__${label.tag}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    this.dir = options.resumeDir ?? options.runDir ?? join(rc.runsDir, `${rc.env}__${this.label.tag}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
     this.versions = versions(this.engine);
   }
 
@@ -185,7 +202,10 @@ export class RunContext {
       this.metricsLog.truncateAfter(counters.step);
       this.progress.log(`resuming ${this.dir} at step ${counters.step} (episode ${counters.episode})`);
     } else {
+      const { run, agent, modules } = this.options.config;
       writeFileSync(join(this.dir, 'config.json'), JSON.stringify({ ...this.options.config, versions: this.versions }, null, 2) + '\n');
+      writeFileSync(join(this.dir, 'config.yaml'), configYaml({ ...run, ...agent }, [RUN_SCHEMA as never, this.algorithm.schema as never], modules));
+      this.metricsLog.tensorboard.text('hyperparameters', settingsTable({ ...run, ...agent, ...this.versions }));
       this.progress.log(`run ${this.dir}: ${this.label.title} on ${this.run.env}, seed ${this.run.seed}, ${this.engine.backend.name} backend`);
     }
     if (counters.step === 0) evaluation.run(0);
@@ -199,12 +219,18 @@ export class RunContext {
     return (performance.now() - this.started) / 1000;
   }
 
-  checkpoint(state: TrainingState, counters: LoopCounters): Promise<void> {
-    return saveCheckpoint(this.dir, state.agent, state.replay, {
+  async checkpoint(state: TrainingState, counters: LoopCounters): Promise<void> {
+    await saveCheckpoint(this.dir, state.agent, state.replay, {
       format: 1, step: counters.step, episode: counters.episode, updates: counters.updates, agentRng: state.agent.rng.getState(),
       elapsed: this.elapsedBefore + this.seconds(), savedAt: new Date().toISOString(), versions: this.versions,
       ...(state.normalizer !== null ? { obsNormalizer: state.normalizer.getState() } : {}),
     } satisfies CheckpointMeta);
+    this.stopIf('onCheckpoint', this.callbacks.onCheckpoint?.({ step: counters.step, runDir: this.dir }));
+  }
+
+  /** A callback's answer: `false` asks the run to stop (the first such callback is named in the result). */
+  stopIf(callback: keyof TrainCallbacks, result: CallbackResult): void {
+    if (result === false) this.stopRequestedBy ??= callback;
   }
 
   /** A parameter snapshot if `step` is a multiple of snapshotEvery. */
@@ -213,19 +239,21 @@ export class RunContext {
     if (this.run.snapshotEvery > 0 && step % this.run.snapshotEvery === 0) await saveSnapshot(this.dir, state.agent, step, state.normalizer?.getState());
   }
 
-  /** Whether to stop here (Ctrl-C, or stopAtStep reached); call it where a checkpoint can be taken. */
+  /** Whether to stop here (Ctrl-C, a callback, or stopAtStep reached); call it where a checkpoint can be taken. */
   async stopRequested(step: number): Promise<boolean> {
     // The loop is synchronous between checkpoints: give pending signal handlers (SIGINT, a parent
     // that went away) a turn here, or an interrupt would only be seen at the next checkpoint.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    return this.interrupts > 0 || (this.options.stopAtStep !== undefined && step >= this.options.stopAtStep);
+    if (this.stopRequestedBy === null && this.options.stopAtStep !== undefined && step >= this.options.stopAtStep) this.stopRequestedBy = 'stopAtStep';
+    return this.stopRequestedBy !== null;
   }
 
   /** The result of a run that ends at `step`, finished or stopped (its checkpoint written). */
   end(how: 'finished' | 'stopped', step: number, finalEval: EvalResult, learningPhase: LearningPhase): TrainResult {
     this.progress.done();
-    if (how === 'stopped') this.progress.log(`stopped at step ${step}; resume with: hyperrl train --resume ${this.dir}`);
-    return { runDir: this.dir, steps: step, seconds: this.seconds(), finalEval, learningPhase };
+    const by = how === 'stopped' ? this.stopRequestedBy : null;
+    if (how === 'stopped') this.progress.log(`stopped at step ${step}${by === 'interrupt' ? '' : ` (by ${by})`}; resume with: hyperrl train --resume ${this.dir}`);
+    return { runDir: this.dir, steps: step, seconds: this.seconds(), finalEval, learningPhase, stoppedBy: by };
   }
 
   close(): void {

@@ -6,14 +6,13 @@
 import type { ConfigOf } from '../algos/algorithm.js';
 import { algorithm } from '../algos/registry.js';
 import { offPolicyLoop } from './loops/off-policy.js';
-import { runLabel } from './run-config.js';
 import { RunContext, type TrainOptions, type TrainResult } from './run-context.js';
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const algo = algorithm(opts.config.run.algo);
   // The agent config was resolved against this algorithm's schema.
   const config = opts.config.agent;
-  const ctx = new RunContext(opts, runLabel(opts.config));
+  const ctx = new RunContext(opts, algo);
   try {
     switch (algo.loop) {
       case 'off-policy': return await offPolicyLoop(ctx, algo, config as ConfigOf<typeof algo>);

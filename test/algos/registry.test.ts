@@ -11,7 +11,7 @@ import { kebab } from '../../src/core/config.js';
 import { makeSync } from '../../src/envs/registry.js';
 import { createBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { TRAIN_HELP } from '../../src/cli/train.js';
+import { trainHelp } from '../../src/cli/train.js';
 import { parseFlags } from '../../src/cli/flags.js';
 import { makeAgent, resolveTrainConfig, RUN_SCHEMA } from '../../src/train/run-config.js';
 
@@ -41,9 +41,11 @@ it('resolves every algorithm with each of its presets, the preset over the defau
 
 it('gives every key of every algorithm a flag and a line of --help', () => {
   for (const a of ALGORITHMS) {
-    assert.ok(TRAIN_HELP.includes(a.summary), `${a.name}'s summary in --help`);
+    const help = trainHelp(resolveTrainConfig({ algo: a.name }), `--algo ${a.name}`);
+    assert.ok(help.includes(a.summary), `${a.name}'s summary in its --help`);
+    for (const other of ALGORITHMS) if (other !== a) assert.ok(help.includes(other.name), `${a.name}'s --help points to ${other.name}`);
     for (const k of Object.keys(a.schema)) {
-      assert.ok(TRAIN_HELP.includes(`--${kebab(k)} `), `--${kebab(k)} in --help`);
+      assert.ok(help.includes(`--${kebab(k)} `), `--${kebab(k)} in --help`);
       const d = (a.schema as Record<string, { default: unknown }>)[k]!.default;
       const raw = Array.isArray(d) ? d.join(',') : String(d);
       assert.deepEqual(parseFlags([`--${kebab(k)}=${raw}`], ALGORITHMS.map((x) => x.schema as never)).values, { [k]: d });

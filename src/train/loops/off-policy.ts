@@ -9,12 +9,20 @@ import type { UpdateMetrics } from '../../algos/agent.js';
 import { make } from '../../envs/registry.js';
 import type { Box } from '../../envs/spaces.js';
 import { ReplayBuffer } from '../../replay/replay-buffer.js';
+import { ConfigError } from '../../core/config.js';
+import type { StepInfo, UpdateInfo } from '../callbacks.js';
 import { QDivergenceWatch } from '../divergence.js';
 import { normalizedActor, ObservationNormalizer } from '../obs-normalizer.js';
 import { episodeSeed, StepRate, type TrainingLoop, type TrainingState } from '../run-context.js';
 
 export const offPolicyLoop: TrainingLoop<OffPolicyAlgorithm> = async (ctx, algorithm, config) => {
   const rc = ctx.run;
+  if (!ctx.resuming && rc.totalSteps <= rc.learningStarts) {
+    // Evaluations of such a run score an untrained policy: almost always a mistake (CleanRL's TD3 starts learning at 25,000 steps).
+    const problem = `no gradient update would happen: totalSteps ${rc.totalSteps} ≤ learningStarts ${rc.learningStarts} (${rc.algo} ${rc.preset} preset)`;
+    if (ctx.options.allowNoUpdates !== true) throw new ConfigError(`train: ${problem}; raise --total-steps or lower --learning-starts (and --random-steps), or pass --allow-no-updates to run anyway`);
+    console.warn(`hyperrl train: warning: ${problem}; the evaluations score the untrained policy`);
+  }
   const env = await make(rc.env);
   const evalEnv = await make(rc.env);
   try {
@@ -39,6 +47,10 @@ export const offPolicyLoop: TrainingLoop<OffPolicyAlgorithm> = async (ctx, algor
     qWatch.observeAll(replay.state().rewards);
     const phase = { steps: 0, seconds: 0, envSeconds: 0, actSeconds: 0, updateSeconds: 0 };
     const rate = new StepRate(step);
+    const { callbacks } = ctx;
+    // Reused by every call: the loop allocates nothing per step.
+    const stepInfo: StepInfo = { step, episode, reward: 0, terminated: false, truncated: false };
+    const updateInfo: UpdateInfo = { step, updates, metrics: lastUpdate };
 
     while (step < rc.totalSteps) {
       if (needsReset) {
@@ -64,7 +76,15 @@ export const offPolicyLoop: TrainingLoop<OffPolicyAlgorithm> = async (ctx, algor
       step++;
       const tUpdate = performance.now();
       // Merged so the last value of every metric is logged, also those of delayed (actor) updates.
-      if (step > rc.learningStarts) Object.assign(lastUpdate, agent.update(replay, updates++));
+      if (step > rc.learningStarts) {
+        updateInfo.metrics = agent.update(replay, updates++);
+        Object.assign(lastUpdate, updateInfo.metrics);
+        if (callbacks.onUpdate !== undefined) {
+          updateInfo.step = step;
+          updateInfo.updates = updates;
+          ctx.stopIf('onUpdate', callbacks.onUpdate(updateInfo));
+        }
+      }
       if (learning) {
         const tEnd = performance.now();
         phase.steps++;
@@ -77,6 +97,14 @@ export const offPolicyLoop: TrainingLoop<OffPolicyAlgorithm> = async (ctx, algor
         ctx.metrics.write(step, { ...lastUpdate, 'perf/sps': rate.sample(step) });
         const divergence = qWatch.check(lastUpdate['losses/qf1_values'], step);
         if (divergence !== null) ctx.progress.log(divergence);
+      }
+      if (callbacks.onStep !== undefined) {
+        stepInfo.step = step;
+        stepInfo.episode = episode;
+        stepInfo.reward = r.reward;
+        stepInfo.terminated = r.terminated;
+        stepInfo.truncated = r.truncated;
+        ctx.stopIf('onStep', callbacks.onStep(stepInfo));
       }
       if (step % rc.evalEvery === 0) evaluation.run(step);
       if (step % rc.checkpointEvery === 0) checkpointDue = true;
@@ -96,7 +124,7 @@ export const offPolicyLoop: TrainingLoop<OffPolicyAlgorithm> = async (ctx, algor
         }
         if (stopping) return ctx.end('stopped', step, evaluation.last ?? evaluation.run(step), phase);
       }
-      ctx.progress.update({ step, total: rc.totalSteps, stepsPerSecond: rate.value, episodeReturn: lastReturn, evalReturn: evaluation.last?.mean ?? null });
+      ctx.progress.update({ step, total: rc.totalSteps, episodeReturn: lastReturn, evalReturn: evaluation.last?.mean ?? null });
     }
     const finalEval = step % rc.evalEvery === 0 && evaluation.last !== null ? evaluation.last : evaluation.run(step);
     await ctx.checkpoint(state, { step, episode, updates });
