@@ -29,8 +29,10 @@ import { add, clamp, exp, maximum, mul, neg, scale, squaredDifference, sub, sum 
 import { randomCategorical, randomNormal } from '../tensor/ops/random.js';
 import { oneHot, reshape } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ConfigError, nonNegative, nonNegativeInt, positive, positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
-import { checkFinite, observationTensor, type AgentSpec, type OnPolicyAgent, type UpdateMetrics } from './agent.js';
+import { ConfigError, nonNegative, nonNegativeInt, positive, positiveInt, positiveInts, unitInterval, type Schema } from '../core/config.js';
+import { Discrete } from '../envs/spaces.js';
+import type { OnPolicyAlgorithm } from './algorithm.js';
+import { checkFinite, continuousSpec, observationTensor, type AgentSpec, type EnvSpaces, type OnPolicyAgent, type UpdateMetrics } from './agent.js';
 
 export interface PpoConfig {
   numEnvs: number;
@@ -62,7 +64,7 @@ export interface PpoConfig {
   rl2Inputs: boolean;
 }
 
-/** Defaults are CleanRL's ppo_continuous_action.py (ppo.py's differ: see the `cleanrl-discrete` preset). */
+/** Defaults are CleanRL's ppo_continuous_action.py (ppo.py's differ: the `cleanrl-discrete` preset). */
 export const PPO_SCHEMA: Schema<PpoConfig> = {
   numEnvs: { default: 1, doc: 'parallel environments stepped together', check: positiveInt },
   numSteps: { default: 2048, doc: 'steps per environment in each rollout', check: positiveInt },
@@ -489,3 +491,23 @@ function observationRows(e: Engine, obs: ArrayLike<number>, rows: number, dim: n
   for (let k = 0; k < obs.length; k++) if (!Number.isFinite(obs[k]!)) throw new RangeError(`ppo: env ${Math.floor(k / dim)} observation[${k % dim}] is ${obs[k]}`);
   return rowsTensor(e, obs, 0, [rows, dim]);
 }
+
+/** The spec of the env's spaces: a Gaussian policy for a Box, a categorical one for a Discrete action space. */
+export function ppoSpec(env: EnvSpaces): PpoSpec {
+  return env.actionSpace instanceof Discrete ? { obsDim: env.observationSpace.size, actionCount: env.actionSpace.n } : continuousSpec(env, 'PPO');
+}
+
+/** The registry entry (src/algos/registry.ts). */
+export const PPO: OnPolicyAlgorithm<PpoConfig> = {
+  name: 'ppo',
+  summary: 'PPO (Schulman et al. 2017), continuous or discrete actions, optionally recurrent (docs/ppo.md)',
+  loop: 'on-policy',
+  schema: PPO_SCHEMA,
+  presets: {
+    cleanrl: { run: {}, agent: {} },
+    // ppo.py: CartPole-v1, 500k steps.
+    'cleanrl-discrete': { run: { totalSteps: 500_000 }, agent: PPO_DISCRETE_OVERRIDES },
+  },
+  label: (c) => (c.recurrentHidden > 0 ? { tag: 'ppo-gru', title: `PPO (GRU ${c.recurrentHidden}, ${c.numEnvs} envs)` } : { tag: 'ppo', title: `PPO (${c.numEnvs} envs)` }),
+  create: (engine, env, config, seed) => new Ppo(engine, ppoSpec(env), config, seed),
+};

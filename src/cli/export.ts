@@ -2,15 +2,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import '../envs/index.js';
-import type { OffPolicyConfig } from '../algos/agent.js';
+import { isTwinCriticAgent } from '../algos/agent.js';
 import { make } from '../envs/registry.js';
 import { writeSafetensorsAtomic } from '../nn/safetensors.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { importModules } from '../train/modules.js';
-import { makeAgent, readRunConfig } from '../train/run.js';
+import { makeAgent, readRunConfig } from '../train/run-config.js';
 import { torchActorStateDict, torchCriticStateDict } from '../train/torch-export.js';
 import { parseFlags } from './flags.js';
 
@@ -34,8 +34,9 @@ export async function exportCommand(args: string[]): Promise<number> {
   await importModules(config.modules ?? []);
   const env = await make(config.run.env);
   const agent = makeAgent(new Engine(defaultBackend()), env, config);
-  const ac = config.agent as OffPolicyConfig;
   env.close();
+  if (!isTwinCriticAgent(agent)) throw new ConfigError(`hyperrl export: ${runDir} is a ${config.run.algo} run; the export knows actor-critic agents with a twin critic (TD3, SAC)`);
+  const ac = agent.config;
   const meta = await loadCheckpoint(runDir, agent, null);
   const { actor, critic } = agent.modules();
   const info = {

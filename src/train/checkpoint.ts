@@ -117,7 +117,7 @@ export async function readAgentParams(file: string, agent: Pick<Agent, 'modules'
   return params.metadata;
 }
 
-/** Restore agent (and replay, unless null) from the run's checkpoint; returns its meta. Errors name the file and the problem. */
+/** Restore agent (and replay, unless null: evaluation, or a loop without one) from the run's checkpoint; returns its meta. Errors name the file and the problem. */
 export async function loadCheckpoint(runDir: string, agent: Agent, replay: ReplayBuffer | null): Promise<CheckpointMeta> {
   let dir = join(runDir, CURRENT);
   if (!existsSync(join(dir, 'meta.json'))) {
@@ -137,7 +137,7 @@ export async function loadCheckpoint(runDir: string, agent: Agent, replay: Repla
   await readOptimizerState(join(dir, 'optim.safetensors'), agent);
 
   agent.rng.setState(meta.agentRng);
-  if (replay === null) return meta; // evaluation and on-policy runs need no replay buffer
+  if (replay === null) return meta;
   const rep = await readSafetensors(join(dir, 'replay.safetensors'));
   const t = (k: string): SafeTensor => {
     const x = rep.tensors[k];

@@ -12,6 +12,9 @@ export interface EvalResult {
   std: number;
 }
 
+/** The first evaluation episode's seed of a run (episode i uses this + i): apart from the training episodes' seeds. */
+export const evaluationSeed = (runSeed: number): number => runSeed + 100_000;
+
 /** What evaluation uses of an agent: acting, and the episode hooks of agents with memory. */
 export type EvalActor = Pick<Agent, 'act' | 'startEpisode' | 'observe'>;
 

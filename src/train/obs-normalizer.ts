@@ -20,7 +20,7 @@ export class ObservationNormalizer extends RunningMeanStd implements RowNormaliz
 }
 
 /** A resumed or re-evaluated run's statistics from its checkpoint's metadata (missing: an error naming the run). */
-export function restoreFromCheckpoint(normalizer: ObservationNormalizer, saved: RunningMeanStdState | undefined, runDir: string): void {
+export function restoreFromCheckpoint(normalizer: RunningMeanStd, saved: RunningMeanStdState | undefined, runDir: string): void {
   if (saved === undefined) throw new Error(`${runDir}: the run normalises observations but its checkpoint has no observation statistics`);
   normalizer.setState(saved);
 }

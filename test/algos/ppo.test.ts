@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { clippedPolicyLoss, Ppo, PPO_SCHEMA, valueLoss, type PpoConfig } from '../../src/algos/ppo.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { defaults, resolveConfig } from '../../src/train/config.js';
+import { defaults, resolveConfig } from '../../src/core/config.js';
 import { countTypedArrayAllocations } from '../helpers/alloc.js';
 import { engine64 } from '../helpers/gradcheck.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
