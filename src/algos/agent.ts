@@ -46,6 +46,10 @@ export interface OffPolicyAgent extends Agent {
 /** How an on-policy agent wants its vector env: how many envs, and the normalisation wrappers around them. */
 export interface OnPolicyEnvConfig {
   numEnvs: number;
+  /** 'sync': the envs step in the training thread; 'async': on worker threads (runs are bit-identical either way). */
+  vectorEnv: 'sync' | 'async';
+  /** Worker threads of an async vector env (0: one per core, at most one per env). */
+  workers: number;
   numSteps: number;
   gamma: number;
   normalizeObservation: boolean;

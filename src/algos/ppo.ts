@@ -36,6 +36,8 @@ import { checkFinite, continuousSpec, observationTensor, type AgentSpec, type En
 
 export interface PpoConfig {
   numEnvs: number;
+  vectorEnv: 'sync' | 'async';
+  workers: number;
   numSteps: number;
   learningRate: number;
   annealLr: boolean;
@@ -67,6 +69,8 @@ export interface PpoConfig {
 /** Defaults are CleanRL's ppo_continuous_action.py (ppo.py's differ: the `cleanrl-discrete` preset). */
 export const PPO_SCHEMA: Schema<PpoConfig> = {
   numEnvs: { default: 1, doc: 'parallel environments stepped together', check: positiveInt },
+  vectorEnv: { default: 'sync', doc: 'step the envs in the training thread (sync) or on worker threads (async); runs are bit-identical', choices: ['sync', 'async'] },
+  workers: { default: 0, doc: 'worker threads of the async vector env (0: one per core)', check: nonNegativeInt },
   numSteps: { default: 2048, doc: 'steps per environment in each rollout', check: positiveInt },
   learningRate: { default: 3e-4, doc: 'Adam learning rate (at the start, when annealed)', check: positive },
   annealLr: { default: true, doc: 'anneal the learning rate linearly to 0 over the run' },

@@ -30,8 +30,6 @@ export interface RunConfig {
   snapshotEvery: number;
   logEvery: number;
   normalizeObs: boolean;
-  vectorEnv: 'sync' | 'async';
-  workers: number;
   runsDir: string;
 }
 
@@ -50,8 +48,6 @@ export const RUN_SCHEMA: Schema<RunConfig> = {
   snapshotEvery: { default: 0, doc: 'env steps between parameter snapshots in snapshots/step-<n>.safetensors, for `hyperrl diagnose grad` (0 = none)', check: nonNegativeInt },
   logEvery: { default: 1_000, doc: 'env steps between loss/throughput log rows', check: positiveInt },
   normalizeObs: { default: false, doc: 'off-policy: normalise observations by running mean and std (kept in checkpoints; the replay buffer stays raw)' },
-  vectorEnv: { default: 'sync', doc: 'on-policy: step the envs in this thread (sync) or on worker threads (async); runs are bit-identical', choices: ['sync', 'async'] },
-  workers: { default: 0, doc: 'on-policy: worker threads of the async vector env (0: one per core)', check: nonNegativeInt },
   runsDir: { default: 'runs', doc: 'folder that receives runs/<run-id>/' },
 };
 

@@ -43,8 +43,8 @@ export interface WrappedVectorEnv {
 
 export async function makeVectorEnv(run: RunConfig, agent: OnPolicyAgent): Promise<WrappedVectorEnv> {
   const c = agent.config;
-  const base = run.vectorEnv === 'async'
-    ? await AsyncVectorEnv.create(run.env, c.numEnvs, run.workers > 0 ? { workers: run.workers } : {})
+  const base = c.vectorEnv === 'async'
+    ? await AsyncVectorEnv.create(run.env, c.numEnvs, c.workers > 0 ? { workers: c.workers } : {})
     : await SyncVectorEnv.create(run.env, c.numEnvs);
   let env: VectorEnv = base;
   const observations = c.normalizeObservation ? new VectorNormalizeObservation(env, 1e-8, c.observationClip) : null;
