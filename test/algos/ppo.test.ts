@@ -4,6 +4,7 @@ import { clippedPolicyLoss, Ppo, PPO_SCHEMA, valueLoss, type PpoConfig } from '.
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { defaults, resolveConfig } from '../../src/core/config.js';
+import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { countTypedArrayAllocations } from '../helpers/alloc.js';
 import { engine64 } from '../helpers/gradcheck.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -157,4 +158,15 @@ test('PPO with RL² inputs: each step sees the previous executed action (one-hot
   assert.deepEqual([...b.valid], [1, 1, 0, 1]);
   assert.deepEqual([...b.episodeStarts], [1, 0, 0, 1]);
   assert.throws(() => new Ppo(new Engine(defaultBackend()), PENDULUM, config({ recurrentHidden: 4, sequenceLength: 5 }), 1), /sequenceLength 5 does not divide numSteps 16/);
+});
+
+test('PPO presets: cleanrl is ppo_continuous_action.py, cleanrl-discrete is ppo.py (CartPole, 500k steps)', () => {
+  const discrete = resolveTrainConfig({ algo: 'ppo', preset: 'cleanrl-discrete' });
+  assert.equal(discrete.run.totalSteps, 500_000);
+  const a = discrete.agent as PpoConfig;
+  assert.deepEqual([a.numEnvs, a.numSteps, a.learningRate, a.numMinibatches, a.updateEpochs, a.entCoef, a.normalizeObservation, a.normalizeReward, a.annealLr, a.clipCoef],
+    [4, 128, 2.5e-4, 4, 4, 0.01, false, false, true, 0.2]);
+  const continuous = resolveTrainConfig({ algo: 'ppo' }).agent as PpoConfig;
+  assert.deepEqual([continuous.numEnvs, continuous.numSteps, continuous.entCoef, continuous.normalizeObservation, continuous.normalizeReward, continuous.truncation],
+    [1, 2048, 0, true, true, 'bootstrap']);
 });
