@@ -5,6 +5,7 @@
 import { HYPER_CRITIC_PRESETS, HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../nn/critics.js';
 import type { HypeRlPrimaryRule } from '../nn/init.js';
 import type { Module } from '../nn/module.js';
+import type { SafeTensor } from '../nn/safetensors.js';
 import type { Adam } from '../nn/optim.js';
 import type { Xoshiro128Rng } from '../core/random.js';
 import type { Env } from '../envs/core.js';
@@ -14,6 +15,12 @@ import type { Engine } from '../tensor/engine.js';
 import { mean, squaredDifference } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { positiveInt, positiveInts, unitInterval, type Schema } from '../core/config.js';
+
+/** State an agent keeps besides its modules and optimisers: arrays, and strings (JSON) for the rest. */
+export interface AgentExtraState {
+  tensors: Record<string, SafeTensor>;
+  metadata: Record<string, string>;
+}
 
 /** Losses and statistics of one update, under CleanRL's metric names. */
 export type UpdateMetrics = Record<string, number>;
@@ -35,6 +42,9 @@ export interface Agent {
   observe?(reward: number, done: boolean): void;
   /** Everything with parameters, by name, for checkpoints. */
   modules(): Record<string, Module>;
+  /** Agents with state besides parameters and optimisers (VariBAD's trial buffer and belief statistics), for checkpoints. */
+  extraState?(): AgentExtraState;
+  loadExtraState?(state: AgentExtraState): void;
   optimizers(): Record<string, { module: Module; optimizer: Adam }>;
 }
 

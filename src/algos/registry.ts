@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../core/config.js';
 import type { Algorithm } from './algorithm.js';
+import { META_PPO_ALGORITHMS } from './meta-ppo.js';
 import { PPO } from './ppo.js';
 import { SAC } from './sac.js';
 import { TD3 } from './td3.js';
@@ -13,6 +14,7 @@ export const ALGORITHMS: readonly Algorithm[] = [
   TD3,
   SAC,
   PPO,
+  ...META_PPO_ALGORITHMS,
 ];
 
 export const ALGORITHM_NAMES: readonly string[] = ALGORITHMS.map((a) => a.name);

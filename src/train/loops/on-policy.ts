@@ -19,7 +19,7 @@ import type { OnPolicyAlgorithm } from '../../algos/algorithm.js';
 import { ConfigError } from '../../core/config.js';
 import { RewardNormalizer } from '../../core/reward-normalizer.js';
 import { RunningMeanStd } from '../../core/running-mean-std.js';
-import { make } from '../../envs/registry.js';
+import { make, type EnvOptions } from '../../envs/registry.js';
 import { Discrete } from '../../envs/spaces.js';
 import { AsyncVectorEnv } from '../../envs/vector/async.js';
 import { SyncVectorEnv } from '../../envs/vector/sync.js';
@@ -41,11 +41,11 @@ export interface WrappedVectorEnv {
   rewards: VectorNormalizeReward | null;
 }
 
-export async function makeVectorEnv(run: RunConfig, agent: OnPolicyAgent): Promise<WrappedVectorEnv> {
+export async function makeVectorEnv(run: RunConfig, agent: OnPolicyAgent, envOptions: EnvOptions = {}): Promise<WrappedVectorEnv> {
   const c = agent.config;
   const base = c.vectorEnv === 'async'
-    ? await AsyncVectorEnv.create(run.env, c.numEnvs, c.workers > 0 ? { workers: c.workers } : {})
-    : await SyncVectorEnv.create(run.env, c.numEnvs);
+    ? await AsyncVectorEnv.create(run.env, c.numEnvs, { envOptions, ...(c.workers > 0 ? { workers: c.workers } : {}) })
+    : await SyncVectorEnv.create(run.env, c.numEnvs, { envOptions });
   let env: VectorEnv = base;
   const observations = c.normalizeObservation ? new VectorNormalizeObservation(env, 1e-8, c.observationClip) : null;
   if (observations !== null) env = observations;
@@ -60,9 +60,10 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
   const n = config.numEnvs, batch = n * config.numSteps;
   const numIterations = Math.floor(rc.totalSteps / batch);
   if (numIterations < 1) throw new ConfigError(`train: totalSteps ${rc.totalSteps} is less than one rollout (numEnvs × numSteps = ${batch}); raise --total-steps`);
-  const evalEnv = await make(rc.env);
+  const envOptions = algorithm.envOptions?.(config);
+  const evalEnv = await make(rc.env, envOptions?.evaluation);
   const agent = algorithm.create(ctx.engine, evalEnv, config, rc.seed);
-  const vec = await makeVectorEnv(rc, agent);
+  const vec = await makeVectorEnv(rc, agent, envOptions?.train);
   try {
     const state: TrainingState = { agent, replay: null, normalizer: vec.observations?.stats ?? null, rewardNormalizer: vec.rewards?.normalizer ?? null };
     const evaluation = ctx.evaluation(evaluationActor(agent, state.normalizer, state.rewardNormalizer), evalEnv);
