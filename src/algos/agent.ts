@@ -38,8 +38,11 @@ export interface Agent {
    * the previous episode's last step (from nothing at episode 0).
    */
   startEpisode?(episode: number): void;
-  /** Agents that see rewards (RL² inputs): the reward and end flag of the step just acted for, in evaluation. */
-  observe?(reward: number, done: boolean): void;
+  /**
+   * Agents that see rewards (RL² inputs, VariBAD's VAE): the reward (scaled as the agent
+   * learns from it), the end flag and the env's own reward of the step just acted for, in evaluation.
+   */
+  observe?(reward: number, done: boolean, rawReward: number): void;
   /** Everything with parameters, by name, for checkpoints. */
   modules(): Record<string, Module>;
   /** Agents with state besides parameters and optimisers (VariBAD's trial buffer and belief statistics), for checkpoints. */
@@ -76,7 +79,8 @@ export interface OnPolicyAgent extends Agent {
   readonly config: OnPolicyEnvConfig;
   /** Act on numEnvs × obsDim observations, writing env actions (discrete: class indices) into envActions. */
   collect(obs: ArrayLike<number>, envActions: Float64Array): void;
-  recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>): void;
+  /** The step's rewards as the agent learns from them (normalised or not), flags, and the env's own rewards. */
+  recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>, rawRewards: ArrayLike<number>): void;
   /** The envs were reset from outside the rollout. */
   episodesRestarted(): void;
   /** Learn from the full rollout; nextObs: the observations after its last step; iteration counts from 0. */

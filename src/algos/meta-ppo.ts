@@ -351,19 +351,23 @@ export class MetaPpo implements OnPolicyAgent {
     previous[o + da + 1] = done ? 1 : 0;
   }
 
-  /** The outcome of the step `collect` acted for (rewards as the agent learns from them: the task inference sees those too). */
-  recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>): void {
+  /**
+   * The outcome of the step `collect` acted for. The recurrent encoder sees the rewards PPO
+   * learns from (normalised or not), VariBAD's VAE the env's own, as in the reference code.
+   */
+  recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>, rawRewards: ArrayLike<number>): void {
     const b = this.buffer, v = this.varibad, da = this.actionDim, T = this.trialSteps;
+    const seen = v === null ? rewards : rawRewards;
     for (let i = 0; i < b.numEnvs; i++) {
       // Autoreset steps execute nothing.
       if (!b.valid[b.row + i]) continue;
-      this.remember(this.previous, i, b.actions, (b.row + i) * da, rewards[i]!, terminations[i] === 1 || truncations[i] === 1);
+      this.remember(this.previous, i, b.actions, (b.row + i) * da, seen[i]!, terminations[i] === 1 || truncations[i] === 1);
       if (v === null) continue;
       const t = v.stagedLength[i]!;
       if (t < 0) continue;
       if (t >= T) { v.stagedLength[i] = -1; continue; }
       for (let k = 0; k < da; k++) v.stagedActions[(i * T + t) * da + k] = this.previous[i * (da + 2) + k]!;
-      v.stagedRewards[i * T + t] = rewards[i]!;
+      v.stagedRewards[i * T + t] = seen[i]!;
       v.stagedLength[i] = t + 1;
     }
     b.addOutcome(rewards, terminations, truncations);
@@ -384,9 +388,9 @@ export class MetaPpo implements OnPolicyAgent {
     if (this.evalHidden !== null) this.engine.backend.fill(this.evalHidden.size, this.evalHidden.offset, 0);
   }
 
-  /** Evaluation: the reward (scaled as in training) and trial-end flag of the step just acted for. */
-  observe(reward: number, done: boolean): void {
-    this.evalPrevious[this.actionDim] = reward;
+  /** Evaluation: the reward (scaled as in training; VariBAD: the env's own) and trial-end flag of the step just acted for. */
+  observe(reward: number, done: boolean, rawReward: number): void {
+    this.evalPrevious[this.actionDim] = this.varibad === null ? reward : rawReward;
     this.evalPrevious[this.actionDim + 1] = done ? 1 : 0;
   }
 

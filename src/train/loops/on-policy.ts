@@ -97,10 +97,10 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
         const r = vec.env.step(envActions);
         phase.actSeconds += (tEnv - tAct) / 1000;
         phase.envSeconds += (performance.now() - tEnv) / 1000;
-        agent.recordOutcome(r.rewards, r.terminations, r.truncations);
-        obs = r.obs;
         // Episode returns in the env's own rewards.
         const raw = vec.rewards === null ? r.rewards : vec.rewards.rawRewards;
+        agent.recordOutcome(r.rewards, r.terminations, r.truncations, raw);
+        obs = r.obs;
         const before = step;
         step += n;
         for (let i = 0; i < n; i++) {
@@ -163,7 +163,7 @@ export function evaluationActor(agent: EvalActor, observations: RunningMeanStd |
   const actor: EvalActor = observations === null ? agent : normalizedActor(agent, observations);
   const observe = actor.observe?.bind(actor);
   if (rewards === null || observe === undefined) return actor;
-  return { act: actor.act.bind(actor), startEpisode: actor.startEpisode?.bind(actor), observe: (reward, done) => observe(rewards.scale(reward), done) };
+  return { act: actor.act.bind(actor), startEpisode: actor.startEpisode?.bind(actor), observe: (reward, done, raw) => observe(rewards.scale(reward), done, raw) };
 }
 
 /** A checkpoint's evaluation actor for an on-policy agent: the agent with the statistics the checkpoint saved (`hyperrl eval`). */
