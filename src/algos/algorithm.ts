@@ -9,6 +9,12 @@ import type { EnvOptions } from '../envs/registry.js';
 import type { Engine } from '../tensor/engine.js';
 import type { Agent, EnvSpaces, OffPolicyAgent, OffPolicyConfig, OnPolicyAgent, OnPolicyEnvConfig } from './agent.js';
 
+/** Named settings of an algorithm's variants for the experiment grid (src/experiments/spec.ts). */
+export interface GridVariants {
+  baseline: string;
+  variants: Readonly<Record<string, Readonly<Record<string, string | number | boolean>>>>;
+}
+
 /** Env options of a run, by use. */
 export interface RunEnvOptions {
   train: EnvOptions;
@@ -61,6 +67,12 @@ export interface AlgorithmBase<C extends object, A extends Agent> {
    * evaluation env's spaces, which must equal the training envs'.
    */
   envOptions?(config: C): RunEnvOptions;
+  /**
+   * The experiment grid's `critic` axis for algorithms whose variants are not TD3/SAC
+   * critics (the meta-RL policies): named train settings, and the variant the others are
+   * compared with.
+   */
+  readonly gridVariants?: GridVariants;
 }
 
 export interface OffPolicyAlgorithm<C extends OffPolicyConfig = OffPolicyConfig> extends AlgorithmBase<C, OffPolicyAgent> {

@@ -41,7 +41,7 @@ import { add, exp, mul } from '../tensor/ops/elementwise.js';
 import { randomNormal } from '../tensor/ops/random.js';
 import { reshape, slice } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { OnPolicyAlgorithm } from './algorithm.js';
+import type { GridVariants, OnPolicyAlgorithm } from './algorithm.js';
 import { checkFinite, continuousSpec, observationTensor, type AgentExtraState, type AgentSpec, type EnvSpaces, type OnPolicyAgent, type UpdateMetrics } from './agent.js';
 import { PPO_SCHEMA, ppoUpdate, rowsTensor, observationRows, type PpoConfig } from './ppo.js';
 import { RecurrentTaskEncoder, VaeTrainer, VaribadBelief } from './varibad/task-inference.js';
@@ -502,6 +502,25 @@ function trialOptions(c: MetaPpoConfig) {
   return { train, evaluation: { ...train, task_split: 'test' } };
 }
 
+const hyper = (hyperInit: HyperInit, baseInit: BaseInit = 'normc') => ({ policy: 'hyper', hyperInit, baseInit });
+
+/** Beck et al.'s policy × initialisation comparisons as the experiment grid's `critic` axis (results/beck/). */
+export const META_GRID_VARIANTS: GridVariants = {
+  baseline: 'standard',
+  variants: {
+    'standard': { policy: 'standard' },
+    'hyper-naive-normc': hyper('naive', 'normc'),
+    'hyper-naive-kaiming': hyper('naive', 'kaiming'),
+    'hyper-naive-orthogonal': hyper('naive', 'orthogonal'),
+    'hyper-hfi': hyper('hyperfan-in'),
+    'hyper-weight-hyperinit': hyper('weight-hyperinit'),
+    'hyper-bias-hyperinit': hyper('bias-hyperinit'),
+    'hyper-weight-and-bias-hyperinit': hyper('weight-and-bias-hyperinit'),
+    'film-naive-normc': { policy: 'film', hyperInit: 'naive', baseInit: 'normc' },
+    'film-bias-hyperinit': { policy: 'film', hyperInit: 'bias-hyperinit', baseInit: 'normc' },
+  },
+};
+
 const policyTitle = (c: MetaPpoConfig): string => (c.policy === 'standard' ? 'standard policy' : `${c.policy} policy, ${c.hyperInit}`);
 
 /** A registry entry for one method; `policy` / `hyperInit` defaults as the method's paper. */
@@ -523,6 +542,7 @@ function metaAlgorithm(method: MetaMethod, summary: string, title: string, polic
     label: (c) => ({ tag: `${method}-${c.policy}${c.policy === 'standard' ? '' : `-${c.hyperInit}`}`, title: `${title} (${policyTitle(c)}, ${c.numEnvs} envs)` }),
     create: (engine, env: EnvSpaces, config, seed) => new MetaPpo(engine, continuousSpec(env, title), config, seed, method, env.id),
     envOptions: trialOptions,
+    gridVariants: META_GRID_VARIANTS,
   };
 }
 
