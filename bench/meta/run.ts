@@ -3,8 +3,8 @@
  * rollout) with the Standard and the hypernetwork (Bias-HyperInit, XL) policy, frames/s and
  * the time split into env stepping, acting (task inference + policy), the PPO update and
  * the VAE update. The agent is driven directly, as the on-policy loop drives it, for
- * `ROLLOUTS` rollouts after a warm-up one; the VAE's share is timed by its own steps on
- * the same trial buffer (vaeUpdates per rollout), the PPO update is the rest of `update`.
+ * `ROLLOUTS` rollouts after a warm-up one; the agent's own VAE steps are turned off and the
+ * bench takes them (the default vaeUpdates per rollout) right after `update`, timed apart.
  * `--quick`: 2 envs × 202 steps, a small VAE batch (checks the code runs; no timing claims).
  * Writes bench/results/meta-<date>[-quick].json.
  */
@@ -34,7 +34,8 @@ interface Split {
 
 async function measure(settings: Record<string, unknown>): Promise<Split> {
   // The VAE trains from the first rollout on, so every timed rollout has its VAE steps.
-  const config = resolveTrainConfig({ algo: 'varibad', env: ENV, ...SIZE, ...settings, vaePrecollectSteps: 0 }).agent as MetaPpoConfig;
+  const config = resolveTrainConfig({ algo: 'varibad', env: ENV, ...SIZE, ...settings, vaePrecollectSteps: 0, vaeUpdates: 0 }).agent as MetaPpoConfig;
+  const vaeUpdates = VARIBAD.schema.vaeUpdates.default;
   const evalEnv = await make(ENV, VARIBAD.envOptions!(config).evaluation);
   const agent = VARIBAD.create(new Engine(defaultBackend()), evalEnv, config, 1) as MetaPpo;
   const vec = await SyncVectorEnv.create(ENV, config.numEnvs, { envOptions: VARIBAD.envOptions!(config).train });
@@ -56,14 +57,9 @@ async function measure(settings: Record<string, unknown>): Promise<Split> {
     }
     const t0 = performance.now();
     agent.update(obs, rollout, ROLLOUTS + 1);
-    const update = (performance.now() - t0) / 1000;
-    let vae = 0;
-    if (agent.varibad!.trials.size > 0) {
-      const t1 = performance.now();
-      for (let k = 0; k < config.vaeUpdates; k++) agent.varibad!.trainer.update(agent.rng);
-      vae = (performance.now() - t1) / 1000;
-    }
-    if (timed) { seconds.vaeUpdate += vae; seconds.ppoUpdate += Math.max(0, update - vae); }
+    const t1 = performance.now();
+    if (agent.varibad!.trials.size > 0) for (let k = 0; k < vaeUpdates; k++) agent.varibad!.trainer.update(agent.rng);
+    if (timed) { seconds.ppoUpdate += (t1 - t0) / 1000; seconds.vaeUpdate += (performance.now() - t1) / 1000; }
   }
   await vec.close();
   evalEnv.close();
