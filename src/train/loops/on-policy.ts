@@ -61,7 +61,10 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
   const numIterations = Math.floor(rc.totalSteps / batch);
   if (numIterations < 1) throw new ConfigError(`train: totalSteps ${rc.totalSteps} is less than one rollout (numEnvs × numSteps = ${batch}); raise --total-steps`);
   const envOptions = algorithm.envOptions?.(config);
-  const evalEnv = await make(rc.env, envOptions?.evaluation);
+  const evalEnv = await make(rc.env, envOptions?.evaluation).catch((error: Error) => {
+    // Meta-RL algorithms need task families: say which options the env refused.
+    throw envOptions === undefined ? error : new ConfigError(`train: ${rc.algo} makes ${rc.env} with ${JSON.stringify(envOptions.evaluation)} (meta-RL trials: a task family such as HalfCheetahDir-v0, docs/envs.md): ${error.message}`, { cause: error });
+  });
   const agent = algorithm.create(ctx.engine, evalEnv, config, rc.seed);
   const vec = await makeVectorEnv(rc, agent, envOptions?.train);
   try {
