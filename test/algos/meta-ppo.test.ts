@@ -156,3 +156,13 @@ for (const algo of ['varibad', 'rl2']) {
     assert.equal(resumed.finalEval.mean, straight.finalEval.mean);
   });
 }
+
+it('hyperrl eval reproduces a meta run\'s final meta-test return (test-task trials, the saved belief statistics)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = await train({ quiet: true, config: resolveTrainConfig({ algo: 'varibad', env: 'Navigation2D-v0', numEnvs: 4, numSteps: 50, numMinibatches: 1, totalSteps: 1000,
+    evalEvery: 1_000_000, evalEpisodes: 3, policySize: 'XS', encoderHidden: 16, vaeBufferTrials: 50, vaePrecollectSteps: 0, runsDir: tempRuns('meta-eval') }) });
+  const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
+  const out = spawnSync(process.execPath, [cli, 'eval', r.runDir, '--episodes', '3'], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(out.stdout, new RegExp(`return ${r.finalEval.mean.toFixed(1)} ± ${r.finalEval.std.toFixed(1)} over 3 episodes`));
+});
