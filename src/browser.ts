@@ -1,0 +1,21 @@
+/**
+ * `hyperrl/browser`: the library without Node. The WebAssembly backend (from bytes),
+ * the engine and its ops, nn (modules, critics, actors, safetensors from bytes), the
+ * environments with MuJoCo's WebAssembly build, vector envs on Web Workers, replay, the
+ * algorithms and evaluation. Bundlers pick the browser platform layer (src/platform/) by
+ * the "browser" condition; test/browser/bundle.test.ts checks that nothing here imports
+ * a Node built-in.
+ */
+export * from './tensor/index.js';
+export { instantiateWasmBackend, relaxedSimdSupported, WASM_FILES, type BrowserWasmBackendOptions } from './tensor/backends/wasm/index.js';
+export * from './nn/index.js';
+export * from './core/random.js';
+export * from './envs/index.js';
+export { configureMujoco, MODEL_FILES, type MujocoFiles } from './envs/mujoco/engine.js';
+export * from './replay/replay-buffer.js';
+export { Td3, TD3_SCHEMA, type Td3Config } from './algos/td3.js';
+export { Sac, SAC_SCHEMA, type SacConfig } from './algos/sac.js';
+export type { AgentSpec, OffPolicyAgent, OffPolicyConfig, UpdateMetrics } from './algos/agent.js';
+export { evaluate, type EvalResult } from './train/evaluate.js';
+export { defaults, resolveConfig, ConfigError } from './train/config.js';
+export * from './core/types.js';
