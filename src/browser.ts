@@ -11,7 +11,6 @@ export { instantiateWasmBackend, relaxedSimdSupported, WASM_FILES, type BrowserW
 export * from './nn/index.js';
 export * from './core/random.js';
 export * from './envs/index.js';
-export { configureMujoco, MODEL_FILES, type MujocoFiles } from './envs/mujoco/engine.js';
 export * from './replay/replay-buffer.js';
 export { Td3, TD3_SCHEMA, type Td3Config } from './algos/td3.js';
 export { Sac, SAC_SCHEMA, type SacConfig } from './algos/sac.js';

@@ -12,6 +12,7 @@ commands:
   experiment <spec.json>   run a grid of training runs, resumably, and write results and plots (hyperrl experiment --help)
   experiment cost          wall time per 1k steps of each critic preset
   plot <run>... [options]  metrics of several runs against steps, as SVG and PNG (hyperrl plot --help)
+  export runs/<id> --format onnx   the deterministic policy as an ONNX model (hyperrl export --help)
   envs                     list the registered environments
   info                     machine, CPU features and the compute backend in use
   bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./experiment.js')).experimentCommand(rest);
     case 'plot':
       return (await import('./plot.js')).plotCommand(rest);
+    case 'export':
+      return (await import('./export.js')).exportCommand(rest);
     case 'envs': {
       const envs = await import('../envs/index.js');
       for (const id of envs.registeredIds()) console.log(id);

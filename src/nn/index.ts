@@ -9,3 +9,4 @@ export * from './critics.js';
 export * from './hyper-policy.js';
 export * from './distributions.js';
 export * from './persist.js';
+export * from './onnx.js';
