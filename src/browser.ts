@@ -16,5 +16,6 @@ export { Td3, TD3_SCHEMA, type Td3Config } from './algos/td3.js';
 export { Sac, SAC_SCHEMA, type SacConfig } from './algos/sac.js';
 export type { AgentSpec, OffPolicyAgent, OffPolicyConfig, UpdateMetrics } from './algos/agent.js';
 export { evaluate, type EvalResult } from './train/evaluate.js';
+export { normalizedActor, ObservationNormalizer } from './train/obs-normalizer.js';
 export { defaults, resolveConfig, ConfigError } from './train/config.js';
 export * from './core/types.js';
