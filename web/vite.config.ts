@@ -23,5 +23,8 @@ export default defineConfig({
   server: { headers: isolation, fs: { allow: [repo] } },
   preview: { headers: isolation },
   worker: { format: 'es' },
-  build: { target: 'es2023', outDir: `${repo}dist/web`, emptyOutDir: true },
+  build: {
+    target: 'es2023', outDir: `${repo}dist/web`, emptyOutDir: true,
+    rollupOptions: { input: { main: fileURLToPath(new URL('index.html', import.meta.url)), vector: fileURLToPath(new URL('tests/vector.html', import.meta.url)) } },
+  },
 });

@@ -131,12 +131,17 @@ viewEnv.addEventListener('change', () => show(viewEnv.value, null).catch(showErr
 $('random-policy').addEventListener('click', () => show(viewEnv.value, null).catch(showError));
 playButton.addEventListener('click', () => viewer.setPlaying(!viewer.status.playing));
 $('reset').addEventListener('click', () => viewer.resetEpisode());
+// Each picker is cleared once read, so choosing the same file again loads it again.
 $<HTMLInputElement>('load-run').addEventListener('change', (e) => {
-  const files = [...((e.target as HTMLInputElement).files ?? [])];
+  const input = e.target as HTMLInputElement;
+  const files = [...(input.files ?? [])];
+  input.value = '';
   runFolderPolicy(engine, files).then(({ envId, policy }) => show(envId, policy)).catch(showError);
 });
 $<HTMLInputElement>('load-onnx').addEventListener('change', (e) => {
-  const file = (e.target as HTMLInputElement).files?.[0];
+  const input = e.target as HTMLInputElement;
+  const file = input.files?.[0];
+  input.value = '';
   if (file !== undefined) onnxPolicy(file, viewEnv.value).then((policy) => show(viewEnv.value, policy)).catch(showError);
 });
 watchTrained.addEventListener('click', () => {

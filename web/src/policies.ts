@@ -43,8 +43,9 @@ async function specOf(envId: string): Promise<AgentSpec> {
 
 /** A run folder chosen with a directory picker (or its three files): its env and policy. */
 export async function runFolderPolicy(engine: Engine, files: File[]): Promise<{ envId: string; policy: Policy }> {
+  // A folder picker gives relative paths (<run-id>/checkpoint/meta.json); a multi-file picker only names.
   const find = (suffix: string): File => {
-    const file = files.find((f) => (f.webkitRelativePath || f.name).endsWith(suffix));
+    const file = files.find((f) => (f.webkitRelativePath !== '' ? f.webkitRelativePath.endsWith(`/${suffix}`) : suffix.endsWith(f.name)));
     if (file === undefined) throw new Error(`the run folder has no ${suffix} (choose the folder runs/<run-id>)`);
     return file;
   };
