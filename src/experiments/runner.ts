@@ -162,6 +162,8 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   log(`experiment ${spec.name}: ${all.length} runs, ${result.skipped.length} already done${toDiagnose ? ` (${toDiagnose} without their gradient diagnostic)` : ''}, ${queue.filter((q) => q.status.state === 'resume').length} to resume, ${queue.filter((q) => q.status.state === 'fresh').length} to start; up to ${opts.jobs} at once; folder ${opts.dir}`);
   if (queue.length === 0) return result;
 
+  // Every child imports the spec's env modules (a resumed run also finds them in its config).
+  const imports = spec.modules.map((m) => `--import=${m}`);
   const running = new Map<string, { child: ChildProcess; dir: string; cell: Cell; startStep: number; started: number }>();
   const startedAt = performance.now();
   let progressed = 0; // env steps done by this runner's children that have exited
@@ -208,7 +210,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   /** `hyperrl diagnose grad` on a finished run, as a child like the training runs (stopped the same way). */
   const diagnose = async (cell: Cell, dir: string): Promise<void> => {
     const out = openSync(join(dir, 'diagnose.log'), 'a');
-    const child = spawn(process.execPath, [CLI, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true });
+    const child = spawn(process.execPath, [CLI, ...imports, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true });
     closeSync(out);
     writeFileSync(join(dir, PID), String(child.pid));
     const started = performance.now();
@@ -237,7 +239,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     mkdirSync(dir, { recursive: true });
     const args = status.state === 'resume' ? ['train', `--resume=${dir}`] : ['train', `--run-dir=${dir}`, ...trainFlags(cell.train)];
     const out = openSync(join(dir, 'train.log'), 'a');
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true });
+    const child = spawn(process.execPath, [CLI, ...imports, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true });
     closeSync(out);
     writeFileSync(join(dir, PID), String(child.pid));
     running.set(cell.id, { child, dir, cell, startStep: status.step, started: performance.now() });

@@ -10,6 +10,17 @@ import { platform } from '#platform';
 export type Mujoco = MainModule;
 export type { MjData, MjModel } from '@mujoco/mujoco';
 
+declare global {
+  /**
+   * @mujoco/mujoco's generated typings (mujoco.d.ts, 3.14.0) name the arguments object
+   * `Arguments`, Closure Compiler's JSDoc name, which TypeScript does not define; our
+   * declarations expose MuJoCo's types, so a project type-checking them without
+   * `skipLibCheck` failed there. It is TypeScript's `IArguments`.
+   */
+  type Arguments = IArguments;
+}
+
+
 /** The model files of the built-in tasks, in src/envs/mujoco/assets/. */
 export const MODEL_FILES = [
   'ant.xml', 'half_cheetah.xml', 'hopper.xml', 'humanoid.xml', 'inverted_double_pendulum.xml',

@@ -38,6 +38,9 @@ interface Addon {
   dynamicBackward(batch: number, out: number, inp: number, x: number, ldx: number, w: number, ldw: number,
     g: number, ldg: number, dy: number, lddy: number, dx: number, lddx: number, dw: number, lddw: number,
     dg: number, lddg: number, dc: number, lddc: number): void;
+  gruForward(batch: number, hidden: number, gi: number, gh: number, h: number, y: number, gates: number): void;
+  gruBackward(batch: number, hidden: number, gates: number, gh: number, h: number, dy: number, dhIn: number,
+    dgi: number, dgh: number, dh: number): void;
   adam(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number, beta2: number,
     eps: number, weightDecay: number, decoupled: number, step: number): void;
   polyak(n: number, target: number, source: number, tau: number): void;
@@ -70,14 +73,22 @@ function packageRoot(): string {
 
 let addon: Addon | undefined;
 
+/**
+ * The addon built at install time (build/Release/) or, without one, the prebuilt binary
+ * shipped for this platform (prebuilds/<platform>-<arch>/), as node-gyp-build finds them.
+ */
 function loadAddon(): Addon {
   if (addon !== undefined) return addon;
-  const path = join(packageRoot(), 'build', 'Release', 'hyperrl_native.node');
-  if (!existsSync(path)) {
-    throw new Error(`hyperrl native backend is not built (${path} is missing); ` +
+  const require = createRequire(import.meta.url);
+  const root = packageRoot();
+  let path: string;
+  try {
+    path = (require('node-gyp-build') as { path(dir: string): string }).path(root);
+  } catch {
+    throw new Error(`hyperrl native backend is not built (no build/Release/hyperrl_native.node nor a prebuilt binary for ${process.platform}-${process.arch} in ${root}); ` +
       'reinstall with a C++ toolchain (g++/clang, make, python3) or use the wasm backend');
   }
-  const loaded = createRequire(import.meta.url)(path) as Addon;
+  const loaded = require(path) as Addon;
   // HYPERRL_NATIVE_ISA=avx512|avx2|generic picks a variant for the whole process (throws if the CPU lacks it).
   const forced = process.env.HYPERRL_NATIVE_ISA;
   if (forced !== undefined && forced !== '') loaded.setIsa(forced);
@@ -161,6 +172,14 @@ export function createNativeBackend(initialElements?: number | { initialElements
     dynamicBackward(batch, out, inp, x, ldx, w, ldw, g, ldg, dy, lddy, dx, lddx, dw, lddw, dg, lddg, dc, lddc) {
       if (boundArena !== self) bind();
       n.dynamicBackward(batch, out, inp, x, ldx, w, ldw, g, ldg, dy, lddy, dx, lddx, dw, lddw, dg, lddg, dc, lddc);
+    },
+    gruForward(batch, hidden, gi, gh, h, y, gates) {
+      if (boundArena !== self) bind();
+      n.gruForward(batch, hidden, gi, gh, h, y, gates);
+    },
+    gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh) {
+      if (boundArena !== self) bind();
+      n.gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh);
     },
     adam(count, p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
       if (boundArena !== self) bind();
