@@ -92,6 +92,6 @@ describe('hyperrl export --format onnx', () => {
   it('rejects an unknown format, naming the ones it has', () => {
     const cli = spawnSync(process.execPath, [CLI, 'export', 'runs/x', '--format', 'tflite'], { encoding: 'utf8' });
     assert.equal(cli.status, 2);
-    assert.match(cli.stderr, /--format must be one of onnx, got 'tflite'/);
+    assert.match(cli.stderr, /--format must be one of torch-safetensors, onnx, got 'tflite'/);
   });
 });
