@@ -1,13 +1,4 @@
-export * from './tensor/index.js';
-export * from './nn/index.js';
-export * from './core/random.js';
-export * from './envs/index.js';
-export * from './replay/replay-buffer.js';
-export { Td3, TD3_SCHEMA, type Td3Config } from './algos/td3.js';
-export { Sac, SAC_SCHEMA, type SacConfig } from './algos/sac.js';
-export type { AgentSpec, OffPolicyAgent, OffPolicyConfig, UpdateMetrics } from './algos/agent.js';
+/** `hyperrl` on Node: everything of `hyperrl/browser` (src/browser.ts) plus training runs in run folders. */
+export * from './browser.js';
 export { train, resolveTrainConfig, type TrainOptions, type TrainResult, type ResolvedConfig } from './train/run.js';
-export { evaluate, type EvalResult } from './train/evaluate.js';
 export type { TrainCallbacks, StepInfo, UpdateInfo, EvaluationInfo, CheckpointInfo, CallbackResult } from './train/callbacks.js';
-export { defaults, resolveConfig, ConfigError } from './train/config.js';
-export * from './core/types.js';

@@ -8,8 +8,10 @@
  * network with the weights it generates for one fixed meta input (`generatedLayers`), so a
  * hypernetwork policy becomes a plain MLP graph any ONNX runtime can run.
  *
- * The protobuf field numbers are onnx.proto's (ModelProto, GraphProto, NodeProto, ...).
+ * The protobuf field numbers are onnx.proto's (ModelProto, GraphProto, NodeProto, ...); the
+ * wire format is src/core/protobuf.ts, shared with the TensorBoard writer.
  */
+import { concat, lengthDelimited, stringField, varintField, type Bytes } from '../core/protobuf.js';
 import type { ActName } from '../tensor/kernels.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { HyperNetwork } from './hypernetwork.js';
@@ -82,90 +84,29 @@ export function firstOutputs(layer: DenseLayer, n: number, act: ActName = layer.
   return { inputs: layer.inputs, outputs: n, act, weight, bias: layer.bias.slice(0, n) };
 }
 
-// ---------------------------------------------------------------- protobuf encoding
-
-/** A protobuf message under construction: fields appended in order. */
-class Message {
-  private readonly parts: Uint8Array[] = [];
-  private static readonly text = new TextEncoder();
-
-  private varint(value: number): void {
-    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`onnx: varint ${value} is not a non-negative safe integer`);
-    const bytes: number[] = [];
-    let v = value;
-    while (v >= 0x80) {
-      bytes.push((v % 0x80) | 0x80);
-      v = Math.floor(v / 0x80);
-    }
-    bytes.push(v);
-    this.parts.push(Uint8Array.from(bytes));
-  }
-
-  private key(field: number, wireType: 0 | 2): void {
-    this.varint(field * 8 + wireType);
-  }
-
-  int(field: number, value: number): this {
-    this.key(field, 0);
-    this.varint(value);
-    return this;
-  }
-
-  bytes(field: number, value: Uint8Array): this {
-    this.key(field, 2);
-    this.varint(value.length);
-    this.parts.push(value);
-    return this;
-  }
-
-  string(field: number, value: string): this {
-    return this.bytes(field, Message.text.encode(value));
-  }
-
-  message(field: number, value: Message): this {
-    return this.bytes(field, value.encode());
-  }
-
-  encode(): Uint8Array {
-    const out = new Uint8Array(this.parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of this.parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  }
-}
+// ---------------------------------------------------------------- protobuf messages (onnx.proto)
 
 /** TensorProto: dims (1), data_type (2), name (8), raw_data (9, little-endian). */
-function floatTensor(name: string, dims: readonly number[], values: ArrayLike<number>): Message {
-  const m = new Message();
-  for (const d of dims) m.int(1, d);
+function floatTensor(name: string, dims: readonly number[], values: ArrayLike<number>): Bytes {
   const data = Float32Array.from(values);
   if (data.length !== dims.reduce((n, d) => n * d, 1)) throw new RangeError(`onnx: tensor ${name} has ${data.length} values for dims [${dims}]`);
   const raw = new Uint8Array(data.length * 4);
   const view = new DataView(raw.buffer);
   data.forEach((v, i) => view.setFloat32(4 * i, v, true));
-  return m.int(2, FLOAT).string(8, name).bytes(9, raw);
+  return concat([...dims.map((d) => varintField(1, d)), varintField(2, FLOAT), stringField(8, name), lengthDelimited(9, raw)]);
 }
 
 /** ValueInfoProto of a float tensor [batch, size]: name (1), type (2) → tensor_type (1) → elem_type (1), shape (2) → dim (1). */
-function batchValueInfo(name: string, size: number): Message {
-  const shape = new Message()
-    .message(1, new Message().string(2, 'batch'))
-    .message(1, new Message().int(1, size));
-  const tensorType = new Message().int(1, FLOAT).message(2, shape);
-  return new Message().string(1, name).message(2, new Message().message(1, tensorType));
+function batchValueInfo(name: string, size: number): Bytes {
+  const shape = concat([lengthDelimited(1, stringField(2, 'batch')), lengthDelimited(1, varintField(1, size))]);
+  const tensorType = concat([varintField(1, FLOAT), lengthDelimited(2, shape)]);
+  return concat([stringField(1, name), lengthDelimited(2, lengthDelimited(1, tensorType))]);
 }
 
 interface NodeSpec { op: string; name: string; inputs: string[]; output: string }
 
 /** NodeProto: input (1), output (2), name (3), op_type (4). */
-function node(n: NodeSpec): Message {
-  const m = new Message();
-  for (const i of n.inputs) m.string(1, i);
-  return m.string(2, n.output).string(3, n.name).string(4, n.op);
-}
+const node = (n: NodeSpec): Bytes => concat([...n.inputs.map((i) => stringField(1, i)), stringField(2, n.output), stringField(3, n.name), stringField(4, n.op)]);
 
 const ACTIVATION_OPS: Record<ActName, string | null> = { identity: null, relu: 'Relu', tanh: 'Tanh', elu: 'Elu', sigmoid: 'Sigmoid' };
 
@@ -179,7 +120,7 @@ export function encodeDensePolicyOnnx(policy: DensePolicyGraph): Uint8Array {
   });
   const inputName = policy.inputName ?? 'obs', outputName = policy.outputName ?? 'action';
   const inSize = layers[0]!.inputs, outSize = layers[layers.length - 1]!.outputs;
-  const nodes: NodeSpec[] = [], initializers: Message[] = [];
+  const nodes: NodeSpec[] = [], initializers: Bytes[] = [];
   let current = inputName;
   const emit = (op: string, inputs: string[]): void => {
     const output = `t${nodes.length}`;
@@ -210,15 +151,19 @@ export function encodeDensePolicyOnnx(policy: DensePolicyGraph): Uint8Array {
   // The last node writes the graph's output.
   nodes[nodes.length - 1]!.output = outputName;
 
-  const graph = new Message();
-  for (const n of nodes) graph.message(1, node(n));
-  graph.string(2, 'policy');
-  for (const t of initializers) graph.message(5, t);
-  graph.message(11, batchValueInfo(inputName, inSize)).message(12, batchValueInfo(outputName, outSize));
-  const model = new Message()
-    .int(1, IR_VERSION).string(2, 'hyperrl').string(3, '1')
-    .message(7, graph)
-    .message(8, new Message().string(1, '').int(2, ONNX_OPSET));
-  for (const [key, value] of Object.entries(policy.metadata ?? {})) model.message(14, new Message().string(1, key).string(2, value));
-  return model.encode();
+  const graph = concat([
+    ...nodes.map((n) => lengthDelimited(1, node(n))),
+    stringField(2, 'policy'),
+    ...initializers.map((t) => lengthDelimited(5, t)),
+    lengthDelimited(11, batchValueInfo(inputName, inSize)),
+    lengthDelimited(12, batchValueInfo(outputName, outSize)),
+  ]);
+  // ModelProto: ir_version (1), producer_name (2), producer_version (3), graph (7), opset_import (8: domain 1, version 2), metadata_props (14: key 1, value 2).
+  return concat([
+    varintField(1, IR_VERSION), stringField(2, 'hyperrl'), stringField(3, '1'),
+    lengthDelimited(7, graph),
+    lengthDelimited(8, concat([stringField(1, ''), varintField(2, ONNX_OPSET)])),
+    ...Object.entries(policy.metadata ?? {}).map(([k, v]) => lengthDelimited(14, concat([stringField(1, k), stringField(2, v)]))),
+  ]);
 }
+
