@@ -18,8 +18,13 @@ export default defineConfig({
       { find: /^hyperrl\/vector-env-worker$/, replacement: `${repo}dist/src/envs/vector/worker.js` },
     ],
   },
-  // Both find their .wasm beside their own module; pre-bundling would move the module away from it.
-  optimizeDeps: { exclude: ['@mujoco/mujoco', 'onnxruntime-web'] },
+  optimizeDeps: {
+    // Both find their .wasm beside their own module; pre-bundling would move the module away from it.
+    exclude: ['@mujoco/mujoco', 'onnxruntime-web'],
+    // Pre-bundled at start-up: a dependency found later makes Vite reload the page.
+    include: ['three', 'three/examples/jsm/controls/OrbitControls.js'],
+    entries: ['index.html', 'tests/vector.html'],
+  },
   server: { headers: isolation, fs: { allow: [repo] } },
   preview: { headers: isolation },
   worker: { format: 'es' },
