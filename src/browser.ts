@@ -2,7 +2,7 @@
  * `hyperrl/browser`: the library without Node. The WebAssembly backend (from bytes),
  * the engine and its ops, nn (modules, critics, actors, safetensors from bytes), the
  * environments with MuJoCo's WebAssembly build, vector envs on Web Workers, replay, the
- * algorithms and evaluation. Bundlers pick the browser platform layer (src/platform/) by
+ * algorithms (TD3, SAC, MAML) and evaluation. Bundlers pick the browser platform layer (src/platform/) by
  * the "browser" condition; test/browser/bundle.test.ts checks that nothing here imports
  * a Node built-in.
  */
@@ -14,6 +14,10 @@ export * from './envs/index.js';
 export * from './replay/replay-buffer.js';
 export { Td3, TD3_SCHEMA, type Td3Config } from './algos/td3.js';
 export { Sac, SAC_SCHEMA, type SacConfig } from './algos/sac.js';
+export {
+  trainMaml, MamlLearner, MAML_SCHEMA, NormalMlpPolicy, HyperMamlPolicy, makeMamlPolicy, trpoStep, outerObjective, adapt, conjugateGradient, fisherVectorProduct,
+  type MamlConfig, type MamlPolicy, type MamlPolicyKind, type MamlOrder, type MamlBatchMetrics, type TrpoStepResult,
+} from './algos/maml.js';
 export type { AgentSpec, OffPolicyAgent, OffPolicyConfig, UpdateMetrics } from './algos/agent.js';
 export { evaluate, type EvalResult } from './train/evaluate.js';
 export { normalizedActor, ObservationNormalizer } from './train/obs-normalizer.js';
