@@ -22,6 +22,9 @@ async function inTab(steps: number): Promise<{ seconds: number; finalReturn: num
   try {
     const { page, errors } = await session.open('/');
     await page.waitForFunction('window.demo?.ready === true', null, { timeout: 120_000 });
+    // The viewer, paused, stops drawing: software WebGL would take a core from the training worker.
+    await page.click('#play');
+    await page.waitForFunction('window.demo.viewer.playing === false');
     await page.selectOption('select[name=env]', 'Pendulum-v1');
     await page.selectOption('select[name=algo]', 'td3');
     await page.selectOption('select[name=critic]', 'mlp');

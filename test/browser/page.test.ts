@@ -105,6 +105,9 @@ describe('the demo page in Chromium', { concurrency: false }, () => {
 
   it(`trains TD3 on Pendulum-v1 in the tab: the evaluation return passes ${TRAIN.beat} within ${TRAIN.steps} steps`, async (t) => {
     if (missing !== null) return t.skip(missing);
+    // The viewer, paused, stops drawing: software WebGL would take a core from the training worker.
+    await page.click('#play');
+    await page.waitForFunction('window.demo.viewer.playing === false');
     await page.selectOption('select[name=env]', 'Pendulum-v1');
     await page.selectOption('select[name=algo]', 'td3');
     await page.fill('input[name=steps]', String(TRAIN.steps));

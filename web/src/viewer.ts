@@ -64,6 +64,8 @@ export class MujocoViewer {
   private pending = false;
   private accumulated = 0;
   private lastTime = 0;
+  /** Whether the picture changed since the last render (a paused viewer renders only then). */
+  private dirty = true;
   private readonly followed = new THREE.Vector3();
   private readonly sun: THREE.DirectionalLight;
   readonly status: ViewerStatus = { envId: '', policy: '', episode: 0, step: 0, episodeReturn: 0, lastReturn: null, playing: true, frames: 0 };
@@ -88,6 +90,7 @@ export class MujocoViewer {
     this.sun = sun;
     this.controls = new OrbitControls(this.camera, canvas);
     this.controls.enableDamping = true;
+    this.controls.addEventListener('change', () => (this.dirty = true));
     new ResizeObserver(() => this.resize()).observe(canvas);
     this.resize();
     this.renderer.setAnimationLoop((t) => this.frame(t));
@@ -105,7 +108,7 @@ export class MujocoViewer {
     this.obs = new Float64Array(env.observationSpace.size);
     this.action = new Float64Array(env.actionSpace.size);
     this.buildScene();
-    Object.assign(this.status, { envId, policy: policy?.label ?? 'random actions', episode: 0, step: 0, episodeReturn: 0, lastReturn: null });
+    Object.assign(this.status, { envId, policy: policy?.label ?? 'random actions', episode: 0, step: 0, episodeReturn: 0, lastReturn: null, playing: true });
     this.resetEpisode();
     const root = this.rootPosition();
     this.followed.copy(root);
@@ -168,6 +171,7 @@ export class MujocoViewer {
       mesh.matrix.copy(m);
       mesh.matrixWorldNeedsUpdate = true;
     });
+    this.dirty = true;
   }
 
   /** World position of the first body below the world (the robot's root). */
@@ -228,6 +232,8 @@ export class MujocoViewer {
       this.sun.target.position.copy(root);
     }
     this.controls.update();
+    if (!this.dirty) return;
+    this.dirty = false;
     this.renderer.render(this.scene, this.camera);
     this.status.frames++;
   }
@@ -238,5 +244,6 @@ export class MujocoViewer {
     this.renderer.setSize(w, h, false);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
+    this.dirty = true;
   }
 }
