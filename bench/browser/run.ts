@@ -10,7 +10,8 @@ import '../../src/envs/index.js';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveTrainConfig, train } from '../../src/train/run.js';
+import { train } from '../../src/train/run.js';
+import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { chromiumMissing, startBrowserSession } from '../../test/helpers/chromium.js';
 import { writeBenchResult } from '../lib/results.js';
 

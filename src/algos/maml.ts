@@ -34,7 +34,7 @@ import type { Engine } from '../tensor/engine.js';
 import { add, broadcastTo, clamp, exp, mul, neg, scale, stopGradient, sub, sum } from '../tensor/ops/elementwise.js';
 import { concat } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { positive, positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
+import { positive, positiveInt, positiveInts, unitInterval, type Schema } from '../core/config.js';
 
 // ---- config -------------------------------------------------------------------------
 

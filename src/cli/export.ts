@@ -6,15 +6,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../envs/index.js';
+import { isTwinCriticAgent } from '../algos/agent.js';
 import { make } from '../envs/registry.js';
 import { writeSafetensorsAtomic } from '../nn/safetensors.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { importModules } from '../train/modules.js';
 import { deterministicPolicyOnnx } from '../train/onnx-export.js';
-import { makeAgent, readRunConfig } from '../train/run.js';
+import { makeAgent, readRunConfig } from '../train/run-config.js';
 import { torchActorStateDict, torchCriticStateDict } from '../train/torch-export.js';
 import { parseFlags } from './flags.js';
 
@@ -47,8 +48,10 @@ export async function exportCommand(args: string[]): Promise<number> {
   const env = await make(config.run.env);
   const agent = makeAgent(new Engine(defaultBackend()), env, config);
   env.close();
+  if (!isTwinCriticAgent(agent)) throw new ConfigError(`hyperrl export: ${runDir} is a ${config.run.algo} run; the export knows actor-critic agents with a twin critic (TD3, SAC)`);
+  const ac = agent.config;
   const meta = await loadCheckpoint(runDir, agent, null);
-  const info = { source: runDir, step: String(meta.step), algo: config.run.algo, env: config.run.env, critic: config.agent.critic };
+  const info = { source: runDir, step: String(meta.step), algo: config.run.algo, env: config.run.env, critic: ac.critic };
 
   if (format === 'onnx') {
     const out = String(values.out ?? join(runDir, 'policy.onnx'));
@@ -58,8 +61,8 @@ export async function exportCommand(args: string[]): Promise<number> {
   }
   const { actor, critic } = agent.modules();
   const torchInfo = {
-    format: 'pt', ...info, obs_dim: String(agent.spec.obsDim), action_dim: String(agent.spec.actionLow.length), actor_hidden: config.agent.actorHidden.join(','),
-    critic_hidden: config.agent.critic === 'mlp' ? config.agent.criticHidden.join(',') : `hyper-${config.agent.hyperPreset}`,
+    format: 'pt', ...info, obs_dim: String(agent.spec.obsDim), action_dim: String(agent.spec.actionLow.length), actor_hidden: ac.actorHidden.join(','),
+    critic_hidden: ac.critic === 'mlp' ? ac.criticHidden.join(',') : `hyper-${ac.hyperPreset}`,
   };
   const out = String(values.out ?? join(runDir, 'torch'));
   mkdirSync(out, { recursive: true });

@@ -17,11 +17,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kebab } from '../cli/flags.js';
 import { readGradReport } from '../diagnostics/grad-report.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError, kebab } from '../core/config.js';
 import { snapshotSteps } from '../train/snapshots.js';
-import { resolveTrainConfig, type ResolvedConfig } from '../train/run.js';
+import { resolveTrainConfig, type ResolvedConfig } from '../train/run-config.js';
 import { estimateSeconds } from './estimate.js';
 import { runOutcome } from './report.js';
 import { cellRunDir, cells, type Cell, type ExperimentSpec } from './spec.js';

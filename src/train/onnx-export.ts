@@ -4,13 +4,15 @@
  * with normalizeObs) as the graph's first nodes — the same action `agent.act(obs, false)`
  * gives, from raw observations.
  */
+import type { Agent } from '../algos/agent.js';
 import { Sac } from '../algos/sac.js';
 import { Td3 } from '../algos/td3.js';
 import type { RunningMeanStdState } from '../core/running-mean-std.js';
 import { encodeDensePolicyOnnx, firstOutputs, mlpLayers, type DensePolicyGraph } from '../nn/onnx.js';
 import { ObservationNormalizer } from './obs-normalizer.js';
 
-export function deterministicPolicyGraph(agent: Td3 | Sac, obsStatistics: RunningMeanStdState | undefined, metadata: Record<string, string>): DensePolicyGraph {
+export function deterministicPolicyGraph(agent: Agent, obsStatistics: RunningMeanStdState | undefined, metadata: Record<string, string>): DensePolicyGraph {
+  if (!(agent instanceof Td3 || agent instanceof Sac)) throw new Error(`ONNX export: the ${metadata.algo ?? 'run'}'s agent has no deterministic MLP policy the export knows (TD3, SAC)`);
   const { spec } = agent;
   const actionDim = spec.actionLow.length;
   const layers = mlpLayers(agent.actor.net);
@@ -30,6 +32,6 @@ export function deterministicPolicyGraph(agent: Td3 | Sac, obsStatistics: Runnin
   return { layers, affine, normalize, metadata };
 }
 
-export function deterministicPolicyOnnx(agent: Td3 | Sac, obsStatistics: RunningMeanStdState | undefined, metadata: Record<string, string>): Uint8Array {
+export function deterministicPolicyOnnx(agent: Agent, obsStatistics: RunningMeanStdState | undefined, metadata: Record<string, string>): Uint8Array {
   return encodeDensePolicyOnnx(deterministicPolicyGraph(agent, obsStatistics, metadata));
 }

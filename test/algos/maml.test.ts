@@ -10,7 +10,7 @@ import { Engine } from '../../src/tensor/engine.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
-import { defaults } from '../../src/train/config.js';
+import { defaults } from '../../src/core/config.js';
 import '../../src/envs/index.js';
 import {
   conjugateGradient, fisherVectorProduct, MAML_SCHEMA, MamlLearner, NormalMlpPolicy, outerObjective, type EpisodeTensors, type MamlTask, type OldPolicy,

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { isTwinCriticAgent } from '../../src/algos/agent.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
 import { make } from '../../src/envs/registry.js';
 import { Box } from '../../src/envs/spaces.js';
@@ -16,7 +17,7 @@ import { createBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { normalizedActor, ObservationNormalizer } from '../../src/train/obs-normalizer.js';
-import { makeAgent, readRunConfig } from '../../src/train/run.js';
+import { makeAgent, readRunConfig } from '../../src/train/run-config.js';
 import { quickTrain } from '../helpers/train.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -53,6 +54,7 @@ async function compareExport(overrides: Record<string, unknown>): Promise<void> 
   const env = await make(config.run.env);
   const agent = makeAgent(new Engine(createBackend('js')), env, config);
   env.close();
+  assert.ok(isTwinCriticAgent(agent));
   const meta = await loadCheckpoint(runDir, agent, null);
   assert.ok(meta.obsNormalizer !== undefined, 'the run normalises observations, so the export must fold them in');
   const normalizer = new ObservationNormalizer(agent.spec.obsDim);
