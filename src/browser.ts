@@ -12,6 +12,7 @@ export * from './nn/index.js';
 export * from './core/random.js';
 export * from './envs/index.js';
 export * from './replay/replay-buffer.js';
+export * from './replay/trial-buffer.js';
 export { Td3, TD3, TD3_SCHEMA, type Td3Config } from './algos/td3.js';
 export { Sac, SAC, SAC_SCHEMA, type SacConfig } from './algos/sac.js';
 export {
@@ -21,6 +22,7 @@ export {
 export type { Agent, AgentSpec, EnvSpaces, OffPolicyAgent, OffPolicyConfig, UpdateMetrics } from './algos/agent.js';
 export type { Algorithm, LoopKind, OffPolicyAlgorithm, Preset, Presets } from './algos/algorithm.js';
 export { ALGORITHMS, algorithm } from './algos/registry.js';
+export { VaribadBelief, VaeTrainer, RecurrentTaskEncoder, type RecurrentTaskEncoderOptions } from './algos/varibad/task-inference.js';
 export { evaluate, type EvalResult } from './train/evaluate.js';
 export { normalizedActor, ObservationNormalizer } from './train/obs-normalizer.js';
 export { defaults, resolveConfig, ConfigError } from './core/config.js';
