@@ -53,7 +53,7 @@ describe('the hyperrl/browser bundle', () => {
 
   it('exports what a page needs to train and run policies', async () => {
     const browser = await import('../../src/browser.js');
-    for (const name of ['instantiateWasmBackend', 'Engine', 'Td3', 'Sac', 'ReplayBuffer', 'make', 'configureMujoco', 'createVectorEnv', 'decodeSafetensors', 'MlpCritic', 'HyperCritic', 'evaluate']) {
+    for (const name of ['instantiateWasmBackend', 'Engine', 'Td3', 'Sac', 'Ppo', 'ReplayBuffer', 'RolloutBuffer', 'make', 'configureMujoco', 'createVectorEnv', 'decodeSafetensors', 'MlpCritic', 'HyperCritic', 'evaluate']) {
       assert.equal(typeof (browser as Record<string, unknown>)[name], 'function', `hyperrl/browser exports ${name}`);
     }
   });
