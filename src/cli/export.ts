@@ -26,8 +26,8 @@ export const EXPORT_HELP = `usage: hyperrl export runs/<run-id> --format torch-s
                              PATH/critic.safetensors [PATH: runs/<run-id>/torch]; docs/pytorch.md has
                              the nn.Modules that load them.
 --format onnx                the checkpoint's deterministic policy (TD3's actor, SAC's tanh of the mean,
-                             scaled to the action bounds; the observation normalisation of a run with
-                             normalizeObs included) as PATH [runs/<run-id>/policy.onnx]: input "obs"
+                             scaled to the action bounds; PPO's mean, clipped to them; the observation
+                             normalisation of a run that normalises observations included) as PATH [runs/<run-id>/policy.onnx]: input "obs"
                              [batch, obs_dim], output "action" [batch, action_dim], float32, opset 17.`;
 
 const FORMATS = ['torch-safetensors', 'onnx'];
@@ -48,20 +48,21 @@ export async function exportCommand(args: string[]): Promise<number> {
   const env = await make(config.run.env);
   const agent = makeAgent(new Engine(defaultBackend()), env, config);
   env.close();
-  if (!isTwinCriticAgent(agent)) throw new ConfigError(`hyperrl export: ${runDir} is a ${config.run.algo} run; the export knows actor-critic agents with a twin critic (TD3, SAC)`);
-  const ac = agent.config;
   const meta = await loadCheckpoint(runDir, agent, null);
-  const info = { source: runDir, step: String(meta.step), algo: config.run.algo, env: config.run.env, critic: ac.critic };
+  const info = { source: runDir, step: String(meta.step), algo: config.run.algo, env: config.run.env };
 
   if (format === 'onnx') {
     const out = String(values.out ?? join(runDir, 'policy.onnx'));
-    writeFileSync(out, deterministicPolicyOnnx(agent, meta.obsNormalizer, info));
-    console.log(`wrote ${out} (step ${meta.step}): input obs [batch, ${agent.spec.obsDim}], output action [batch, ${agent.spec.actionLow.length}]`);
+    const onnx = deterministicPolicyOnnx(agent, meta.obsNormalizer, isTwinCriticAgent(agent) ? { ...info, critic: agent.config.critic } : info);
+    writeFileSync(out, onnx.bytes);
+    console.log(`wrote ${out} (step ${meta.step}): input obs [batch, ${onnx.obsDim}], output action [batch, ${onnx.actionDim}]`);
     return 0;
   }
+  if (!isTwinCriticAgent(agent)) throw new ConfigError(`hyperrl export: ${runDir} is a ${config.run.algo} run; --format torch-safetensors knows actor-critic agents with a twin critic (TD3, SAC)`);
+  const ac = agent.config;
   const { actor, critic } = agent.modules();
   const torchInfo = {
-    format: 'pt', ...info, obs_dim: String(agent.spec.obsDim), action_dim: String(agent.spec.actionLow.length), actor_hidden: ac.actorHidden.join(','),
+    format: 'pt', ...info, critic: ac.critic, obs_dim: String(agent.spec.obsDim), action_dim: String(agent.spec.actionLow.length), actor_hidden: ac.actorHidden.join(','),
     critic_hidden: ac.critic === 'mlp' ? ac.criticHidden.join(',') : `hyper-${ac.hyperPreset}`,
   };
   const out = String(values.out ?? join(runDir, 'torch'));

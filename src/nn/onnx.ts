@@ -2,7 +2,8 @@
  * ONNX export of dense policies: y = post(act_L(… act_1(norm(x)·W_1 + b_1) …)), written as
  * a hand-encoded ONNX protobuf (opset 17): optional Sub/Mul/Clip nodes for observation
  * normalisation, then one Gemm (plus Relu/Tanh/Elu/Sigmoid) per layer, then an optional
- * Mul/Add affine map (the action scale). Float32 throughout; the batch dimension is free.
+ * Mul/Add affine map (the action scale) and optional Max/Min per-dimension bounds (Clip
+ * takes scalar limits only). Float32 throughout; the batch dimension is free.
  *
  * Sources of layers: an MLP's Linear layers (`mlpLayers`), and a hypernetwork's dynamic
  * network with the weights it generates for one fixed meta input (`generatedLayers`), so a
@@ -32,6 +33,8 @@ export interface DensePolicyGraph {
   normalize?: { mean: ArrayLike<number>; std: ArrayLike<number>; clip: number };
   /** Affine map after the last layer: y·scale + bias (e.g. [−1, 1] → the env's action bounds). */
   affine?: { scale: ArrayLike<number>; bias: ArrayLike<number> };
+  /** Per-dimension bounds last: min(max(y, low), high) (e.g. PPO's mean action clipped to the action space). */
+  bounds?: { low: ArrayLike<number>; high: ArrayLike<number> };
   /** Names of the graph's input and output (default obs, action). */
   inputName?: string;
   outputName?: string;
@@ -147,6 +150,10 @@ export function encodeDensePolicyOnnx(policy: DensePolicyGraph): Uint8Array {
   if (policy.affine !== undefined) {
     emit('Mul', [constant('action_scale', [outSize], policy.affine.scale)]);
     emit('Add', [constant('action_bias', [outSize], policy.affine.bias)]);
+  }
+  if (policy.bounds !== undefined) {
+    emit('Max', [constant('action_low', [outSize], policy.bounds.low)]);
+    emit('Min', [constant('action_high', [outSize], policy.bounds.high)]);
   }
   // The last node writes the graph's output.
   nodes[nodes.length - 1]!.output = outputName;

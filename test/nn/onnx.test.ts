@@ -74,6 +74,13 @@ describe('ONNX export of dense policies', () => {
     assert.deepEqual([session.inputNames, session.outputNames], [['obs'], ['action']]);
   });
 
+  it('clips to per-dimension bounds last', async () => {
+    const layer = { inputs: 2, outputs: 2, act: 'identity' as const, weight: Float32Array.from([1, 0, 0, 1]), bias: new Float32Array(2) };
+    const bytes = encodeDensePolicyOnnx({ layers: [layer], bounds: { low: [-1, -3], high: [1, 0.5] } });
+    const out = await runOnnx(bytes, Float32Array.from([0.25, -2, 5, 2, -5, -7]), 2);
+    assert.deepEqual(Array.from(out.data as Float32Array), [0.25, -2, 1, 0.5, -1, -3]);
+  });
+
   it('rejects layers that do not chain', () => {
     const layer = (inputs: number, outputs: number) => ({ inputs, outputs, act: 'relu' as const, weight: new Float32Array(inputs * outputs), bias: new Float32Array(outputs) });
     assert.throws(() => encodeDensePolicyOnnx({ layers: [layer(3, 4), layer(5, 2)] }), /layer 1 takes 5 inputs but layer 0 gives 4/);

@@ -1,7 +1,7 @@
 /**
  * `hyperrl export --format onnx` against hyperrl itself: the exported file, run by
  * onnxruntime-node, gives the actions of `agent.act(obs, false)` (through the run's
- * observation normaliser) on 1,000 recorded observations, to 1e-5.
+ * observation normaliser, as its evaluation uses it) on 1,000 recorded observations, to 1e-5.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,12 +10,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { isTwinCriticAgent } from '../../src/algos/agent.js';
+import { Ppo } from '../../src/algos/ppo.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
 import { make } from '../../src/envs/registry.js';
 import { Box } from '../../src/envs/spaces.js';
 import { createBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import type { EvalActor } from '../../src/train/evaluate.js';
+import { savedEvaluationActor } from '../../src/train/loops/on-policy.js';
 import { normalizedActor, ObservationNormalizer } from '../../src/train/obs-normalizer.js';
 import { makeAgent, readRunConfig } from '../../src/train/run-config.js';
 import { quickTrain } from '../helpers/train.js';
@@ -42,9 +45,10 @@ async function recordObservations(envId: string, count: number, seed: number): P
   return out;
 }
 
+const OFF_POLICY_RUN = { seed: 3, totalSteps: 400, learningStarts: 200, randomSteps: 200, evalEvery: 1_000_000, evalEpisodes: 1, batchSize: 32, actorHidden: [64, 64], criticHidden: [64, 64], normalizeObs: true };
+
 async function compareExport(overrides: Record<string, unknown>): Promise<void> {
-  const { runDir } = await quickTrain({ seed: 3, totalSteps: 400, learningStarts: 200, randomSteps: 200, evalEvery: 1_000_000, evalEpisodes: 1,
-    batchSize: 32, actorHidden: [64, 64], criticHidden: [64, 64], normalizeObs: true, ...overrides });
+  const { runDir } = await quickTrain(overrides);
   const cli = spawnSync(process.execPath, [CLI, 'export', runDir, '--format', 'onnx'], { encoding: 'utf8' });
   assert.equal(cli.status, 0, cli.stderr);
   const file = join(runDir, 'policy.onnx');
@@ -53,15 +57,20 @@ async function compareExport(overrides: Record<string, unknown>): Promise<void> 
   const config = readRunConfig(runDir);
   const env = await make(config.run.env);
   const agent = makeAgent(new Engine(createBackend('js')), env, config);
+  const obsDim = env.observationSpace.size, actionDim = (env.actionSpace as Box).size;
   env.close();
-  assert.ok(isTwinCriticAgent(agent));
   const meta = await loadCheckpoint(runDir, agent, null);
   assert.ok(meta.obsNormalizer !== undefined, 'the run normalises observations, so the export must fold them in');
-  const normalizer = new ObservationNormalizer(agent.spec.obsDim);
-  normalizer.setState(meta.obsNormalizer!);
-  const actor = normalizedActor(agent, normalizer);
+  let actor: EvalActor;
+  if (agent instanceof Ppo) {
+    actor = savedEvaluationActor(agent, obsDim, meta, runDir);
+  } else {
+    assert.ok(isTwinCriticAgent(agent));
+    const normalizer = new ObservationNormalizer(obsDim);
+    normalizer.setState(meta.obsNormalizer!);
+    actor = normalizedActor(agent, normalizer);
+  }
 
-  const obsDim = agent.spec.obsDim, actionDim = agent.spec.actionLow.length;
   const observations = await recordObservations(config.run.env, OBSERVATIONS, 11);
   const session = await ort.InferenceSession.create(readFileSync(file));
   const result = await session.run({ obs: new ort.Tensor('float32', observations, [OBSERVATIONS, obsDim]) });
@@ -84,11 +93,22 @@ async function compareExport(overrides: Record<string, unknown>): Promise<void> 
 
 describe('hyperrl export --format onnx', () => {
   it('TD3 on Pendulum-v1 (MLP critic): onnxruntime-node matches hyperrl\'s actions to 1e-5', async () => {
-    await compareExport({ env: 'Pendulum-v1', algo: 'td3' });
+    await compareExport({ ...OFF_POLICY_RUN, env: 'Pendulum-v1', algo: 'td3' });
   });
 
   it('SAC on HalfCheetah-v5 (hyper critic): the tanh of the mean, scaled, matches to 1e-5', async () => {
-    await compareExport({ env: 'HalfCheetah-v5', algo: 'sac', critic: 'hyper' });
+    await compareExport({ ...OFF_POLICY_RUN, env: 'HalfCheetah-v5', algo: 'sac', critic: 'hyper' });
+  });
+
+  it('PPO on HalfCheetah-v5 (observations normalised on the vector env): the mean, clipped to the bounds, matches to 1e-5', async () => {
+    await compareExport({ env: 'HalfCheetah-v5', algo: 'ppo', seed: 3, numEnvs: 2, numSteps: 128, numMinibatches: 4, totalSteps: 1024, evalEvery: 1_000_000, evalEpisodes: 1 });
+  });
+
+  it('names what a PPO export cannot write: a recurrent policy', async () => {
+    const { runDir } = await quickTrain({ env: 'Pendulum-v1', algo: 'ppo', seed: 3, numSteps: 64, numMinibatches: 2, updateEpochs: 1, recurrentHidden: 8, sequenceLength: 16, totalSteps: 64, evalEvery: 1_000_000, evalEpisodes: 1 });
+    const cli = spawnSync(process.execPath, [CLI, 'export', runDir, '--format', 'onnx'], { encoding: 'utf8' });
+    assert.equal(cli.status, 1, cli.stderr);
+    assert.match(cli.stderr, /the ppo's agent is recurrent; the export writes policies of the observation alone/);
   });
 
   it('rejects an unknown format, naming the ones it has', () => {
