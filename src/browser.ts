@@ -25,7 +25,7 @@ export type { Agent, AgentSpec, EnvSpaces, OffPolicyAgent, OffPolicyConfig, OnPo
 export type { Algorithm, LoopKind, OffPolicyAlgorithm, OnPolicyAlgorithm, Preset, Presets } from './algos/algorithm.js';
 export { ALGORITHMS, algorithm } from './algos/registry.js';
 export { VaribadBelief, VaeTrainer, RecurrentTaskEncoder, type RecurrentTaskEncoderOptions } from './algos/varibad/task-inference.js';
-export { evaluate, type EvalResult } from './train/evaluate.js';
+export { evaluate, type EvalActor, type EvalResult } from './train/evaluate.js';
 export { normalizedActor, ObservationNormalizer } from './train/obs-normalizer.js';
 export { defaults, resolveConfig, ConfigError } from './core/config.js';
 export * from './core/types.js';

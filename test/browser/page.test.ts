@@ -25,6 +25,8 @@ const DOCS_SCREENSHOT = new URL('../../../docs/web-demo.png', import.meta.url).p
 
 /** The training budget in the tab and the bar it must clear (an untrained policy scores about −1,200 to −1,500). */
 const TRAIN = { steps: 8000, hidden: 64, beat: -900, improveBy: 300 };
+/** PPO's budget in the tab: four rollouts of 4 envs × 250 steps (a check that it runs, not that it learns). */
+const PPO_STEPS = 4000;
 
 interface PixelStats { width: number; height: number; distinctColours: number; lumaStd: number; offBackground: number }
 
@@ -103,9 +105,35 @@ describe('the demo page in Chromium', { concurrency: false }, () => {
     await vectorPage.close();
   });
 
-  it(`trains TD3 on Pendulum-v1 in the tab: the evaluation return passes ${TRAIN.beat} within ${TRAIN.steps} steps`, async (t) => {
+  it('trains PPO on InvertedPendulum-v5 in the tab with its envs on Web Workers, and the trained policy plays in the viewer', async (t) => {
     if (missing !== null) return t.skip(missing);
     // The viewer, paused, stops drawing: software WebGL would take a core from the training worker.
+    await page.click('#play');
+    await page.waitForFunction('window.demo.viewer.playing === false');
+    await page.selectOption('select[name=env]', 'InvertedPendulum-v5');
+    await page.selectOption('select[name=algo]', 'ppo');
+    assert.equal(await page.inputValue('input[name=steps]'), '100000', 'choosing PPO suggests its budget');
+    assert.equal(await page.isDisabled('select[name=critic]'), true, 'PPO has no critic choice');
+    await page.fill('input[name=steps]', String(PPO_STEPS));
+    await page.fill('input[name=hidden]', '64');
+    await page.click('#start');
+    await page.waitForFunction('window.demo.training.done || window.demo.training.error !== null', null, { timeout: 300_000 });
+    const training = await demo<{ error: string | null; step: number; evals: { step: number; mean: number }[] }>(page, 'training');
+    assert.equal(training.error, null);
+    assert.equal(training.step, PPO_STEPS);
+    // An evaluation before training, then every 500 steps (the page's evalEvery: max(500, steps / 20)).
+    assert.ok(training.evals.length >= 8, `${training.evals.length} evaluations`);
+    assert.match(await page.textContent('#train-note') ?? '', /4 envs per rollout on Web Workers/);
+    await page.click('#watch-trained');
+    await page.waitForFunction('window.demo.viewer.policy === "PPO trained in this tab" && window.demo.viewer.step > 30', null, { timeout: 60_000 });
+    assert.equal(await page.textContent('#error'), '');
+    assert.deepEqual(errors, []);
+    await page.selectOption('select[name=algo]', 'td3');
+  });
+
+  it(`trains TD3 on Pendulum-v1 in the tab: the evaluation return passes ${TRAIN.beat} within ${TRAIN.steps} steps`, async (t) => {
+    if (missing !== null) return t.skip(missing);
+    // As above; the viewer plays the PPO policy now.
     await page.click('#play');
     await page.waitForFunction('window.demo.viewer.playing === false');
     await page.selectOption('select[name=env]', 'Pendulum-v1');
@@ -147,7 +175,7 @@ describe('the demo page in Chromium', { concurrency: false }, () => {
     await page.waitForFunction('window.demo.viewer.policy.startsWith("ONNX") && window.demo.viewer.step > 60', null, { timeout: 60_000 });
     mkdirSync(ARTIFACTS, { recursive: true });
     const shot = join(ARTIFACTS, 'web-demo.png');
-    writeFileSync(shot, await page.screenshot({ clip: { x: 0, y: 0, width: 1280, height: 800 } }));
+    writeFileSync(shot, await page.screenshot({ fullPage: true }));
     if (process.env.HYPERRL_UPDATE_SCREENSHOTS === '1') copyFileSync(shot, DOCS_SCREENSHOT);
   });
 });

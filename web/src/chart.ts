@@ -22,14 +22,17 @@ const formatSteps = (v: number): string => (v >= 1000 ? `${v / 1000}k` : String(
 export class LearningCurve {
   readonly evals: CurvePoint[] = [];
   readonly episodes: CurvePoint[] = [];
+  /** What the curve is of (e.g. env · algorithm · critic), drawn above the plot. */
+  private title = '';
   constructor(private readonly canvas: HTMLCanvasElement, private totalSteps: number, private readonly yLabel = 'return') {
     new ResizeObserver(() => this.draw()).observe(canvas);
   }
 
-  reset(totalSteps: number): void {
+  reset(totalSteps: number, title: string): void {
     this.evals.length = 0;
     this.episodes.length = 0;
     this.totalSteps = totalSteps;
+    this.title = title;
     this.draw();
   }
 
@@ -53,7 +56,7 @@ export class LearningCurve {
     const g = canvas.getContext('2d')!;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, width, height);
-    const pad = { left: 64, right: 16, top: 14, bottom: 44 };
+    const pad = { left: 64, right: 16, top: this.title === '' ? 14 : 32, bottom: 44 };
     const w = width - pad.left - pad.right, h = height - pad.top - pad.bottom;
 
     const values = [...this.evals.flatMap((p) => [p.mean - (p.std ?? 0), p.mean + (p.std ?? 0)]), ...this.episodes.map((p) => p.mean)];
@@ -65,6 +68,13 @@ export class LearningCurve {
     const x = (step: number): number => pad.left + (step / this.totalSteps) * w;
     const y = (v: number): number => pad.top + (1 - (v - lo) / (hi - lo)) * h;
 
+    if (this.title !== '') {
+      g.font = '600 13px system-ui, sans-serif';
+      g.fillStyle = COLORS.axis;
+      g.textAlign = 'left';
+      g.textBaseline = 'top';
+      g.fillText(this.title, pad.left, 6);
+    }
     g.font = '12px system-ui, sans-serif';
     g.lineWidth = 1;
     g.fillStyle = COLORS.text;

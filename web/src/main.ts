@@ -1,7 +1,7 @@
 /** The demo page: training in a worker with a live learning curve, and a MuJoCo viewer for policies. */
 import { decodeSafetensors } from 'hyperrl/browser';
 import { LearningCurve } from './chart.js';
-import { agentPolicy, agentWithActor, onnxPolicy, runFolderPolicy } from './policies.js';
+import { agentPolicy, agentWithActor, onnxPolicy, runFolderPolicy, withObservationStatistics } from './policies.js';
 import type { TrainEvent, TrainRequest } from './protocol.js';
 import { createEngine } from './runtime.js';
 import { MujocoViewer, type Policy, type ViewerStatus } from './viewer.js';
@@ -50,6 +50,9 @@ function onTrainEvent(event: TrainEvent): void {
     case 'ready':
       $('train-note').textContent = `Training in a Web Worker on the ${event.backend} backend.`;
       break;
+    case 'note':
+      $('train-note').textContent += ` ${event.message}.`;
+      break;
     case 'progress':
       training.step = event.step;
       training.stepsPerSecond = event.stepsPerSecond;
@@ -80,20 +83,30 @@ function onTrainEvent(event: TrainEvent): void {
   }
 }
 
+// PPO learns from far more steps than TD3/SAC, and its value network is an MLP.
+const stepsInput = form.elements.namedItem('steps') as HTMLInputElement, criticSelect = form.elements.namedItem('critic') as HTMLSelectElement;
+const SUGGESTED_STEPS: Record<string, number> = { td3: 10_000, sac: 10_000, ppo: 100_000 };
+(form.elements.namedItem('algo') as HTMLSelectElement).addEventListener('change', (e) => {
+  const algo = (e.target as HTMLSelectElement).value;
+  stepsInput.value = String(SUGGESTED_STEPS[algo]);
+  criticSelect.disabled = algo === 'ppo';
+});
+
 form.addEventListener('submit', (e) => {
   e.preventDefault();
   stopTraining();
   const f = new FormData(form);
   const totalSteps = Number(f.get('steps')), hidden = Number(f.get('hidden'));
   const request: TrainRequest = {
-    type: 'start', env: f.get('env') as TrainRequest['env'], algo: f.get('algo') as TrainRequest['algo'], critic: f.get('critic') as TrainRequest['critic'],
+    type: 'start', env: f.get('env') as TrainRequest['env'], algo: f.get('algo') as TrainRequest['algo'], critic: (f.get('critic') ?? 'mlp') as TrainRequest['critic'],
     seed: Number(f.get('seed')), totalSteps, learningStarts: Math.min(1000, totalSteps / 10), hidden: [hidden, hidden], batchSize: 128,
     evalEvery: Math.max(500, totalSteps / 20), evalEpisodes: 5,
   };
   Object.assign(training, { running: true, done: false, step: 0, stepsPerSecond: 0, seconds: 0, evals: [], error: null });
   trained = null;
   watchTrained.disabled = true;
-  curve.reset(totalSteps);
+  const critic = request.algo === 'ppo' ? 'MLP value network' : request.critic === 'hyper' ? 'hypernetwork critic' : 'MLP critic';
+  curve.reset(totalSteps, `${request.env} · ${request.algo.toUpperCase()} · ${critic} · seed ${request.seed}`);
   for (const id of ['stat-step', 'stat-sps', 'stat-eval']) $(id).textContent = '–';
   worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });
   worker.addEventListener('message', (m: MessageEvent<TrainEvent>) => onTrainEvent(m.data));
@@ -147,8 +160,9 @@ $<HTMLInputElement>('load-onnx').addEventListener('change', (e) => {
 watchTrained.addEventListener('click', () => {
   if (trained === null) return;
   const { request, actor, obsDim, actionLow, actionHigh } = trained;
-  const agent = agentWithActor(engine, request.algo, { critic: request.critic, actorHidden: request.hidden, criticHidden: request.hidden }, { obsDim, actionLow, actionHigh }, decodeSafetensors(actor).tensors, 'trained actor');
-  show(request.env, agentPolicy(agent, `${request.algo.toUpperCase()} trained in this tab`)).catch(showError);
+  const agentConfig = { actorHidden: request.hidden, criticHidden: request.hidden, ...(request.algo === 'ppo' ? {} : { critic: request.critic }) };
+  const agent = agentWithActor(engine, request.algo, agentConfig, { obsDim, actionLow, actionHigh }, decodeSafetensors(actor).tensors, 'trained actor');
+  show(request.env, agentPolicy(withObservationStatistics(agent, trained.obsStatistics), `${request.algo.toUpperCase()} trained in this tab`)).catch(showError);
 });
 
 await show('HalfCheetah-v5', null).catch(showError);

@@ -1,9 +1,12 @@
 /** Messages between the page and its training worker. */
+import type { ObservationNormalizer } from 'hyperrl/browser';
+
+export type ObservationStatistics = ReturnType<ObservationNormalizer['getState']>;
 
 export interface TrainRequest {
   type: 'start';
   env: 'Pendulum-v1' | 'InvertedPendulum-v5';
-  algo: 'td3' | 'sac';
+  algo: 'td3' | 'sac' | 'ppo';
   critic: 'mlp' | 'hyper';
   seed: number;
   totalSteps: number;
@@ -19,6 +22,10 @@ export type TrainEvent =
   | { type: 'progress'; step: number; stepsPerSecond: number }
   | { type: 'episode'; step: number; episodeReturn: number }
   | { type: 'eval'; step: number; mean: number; std: number }
-  /** `actor`: the trained actor's parameters as safetensors (actor.<param>), with the spec to rebuild it. */
-  | { type: 'done'; step: number; seconds: number; actor: Uint8Array; request: TrainRequest; obsDim: number; actionLow: number[]; actionHigh: number[] }
+  | { type: 'note'; message: string }
+  /**
+   * `actor`: the trained actor's parameters as safetensors (actor.<param>), with the spec to
+   * rebuild it, and the statistics of a run that normalised observations (PPO).
+   */
+  | { type: 'done'; step: number; seconds: number; actor: Uint8Array; obsStatistics?: ObservationStatistics; request: TrainRequest; obsDim: number; actionLow: number[]; actionHigh: number[] }
   | { type: 'error'; message: string };

@@ -1,7 +1,7 @@
 /** Steps an AsyncVectorEnv (nested Web Workers) and a SyncVectorEnv with the same seeds and actions and compares them. */
 import { AsyncVectorEnv, createVectorEnv, SyncVectorEnv, Xoshiro128Rng } from 'hyperrl/browser';
 import '../src/runtime.js';
-import envWorkerUrl from './env-worker.ts?worker&url';
+import envWorkerUrl from '../src/env-worker.ts?worker&url';
 
 export interface VectorCheck { kind: string; identical: boolean; steps: number; error?: string }
 

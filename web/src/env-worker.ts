@@ -1,3 +1,3 @@
 /** The vector env worker of the bundle: MuJoCo's files configured, then hyperrl's worker (same protocol as on Node). */
-import '../src/runtime.js';
+import './runtime.js';
 import 'hyperrl/vector-env-worker';
