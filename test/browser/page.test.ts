@@ -56,6 +56,12 @@ async function pixelStats(page: Page, png: Buffer): Promise<PixelStats> {
 
 const demo = <T>(page: Page, expression: string): Promise<T> => page.evaluate(`window.demo.${expression}`) as Promise<T>;
 
+/** A paused viewer stops drawing: software WebGL would take a core from the training worker. */
+async function pauseViewer(page: Page): Promise<void> {
+  if (await demo<boolean>(page, 'viewer.playing')) await page.click('#play');
+  await page.waitForFunction('window.demo.viewer.playing === false');
+}
+
 describe('the demo page in Chromium', { concurrency: false }, () => {
   let session: BrowserSession;
   let page: Page;
@@ -107,9 +113,7 @@ describe('the demo page in Chromium', { concurrency: false }, () => {
 
   it('trains PPO on InvertedPendulum-v5 in the tab with its envs on Web Workers, and the trained policy plays in the viewer', async (t) => {
     if (missing !== null) return t.skip(missing);
-    // The viewer, paused, stops drawing: software WebGL would take a core from the training worker.
-    await page.click('#play');
-    await page.waitForFunction('window.demo.viewer.playing === false');
+    await pauseViewer(page);
     await page.selectOption('select[name=env]', 'InvertedPendulum-v5');
     await page.selectOption('select[name=algo]', 'ppo');
     assert.equal(await page.inputValue('input[name=steps]'), '100000', 'choosing PPO suggests its budget');
@@ -133,9 +137,7 @@ describe('the demo page in Chromium', { concurrency: false }, () => {
 
   it(`trains TD3 on Pendulum-v1 in the tab: the evaluation return passes ${TRAIN.beat} within ${TRAIN.steps} steps`, async (t) => {
     if (missing !== null) return t.skip(missing);
-    // As above; the viewer plays the PPO policy now.
-    await page.click('#play');
-    await page.waitForFunction('window.demo.viewer.playing === false');
+    await pauseViewer(page);
     await page.selectOption('select[name=env]', 'Pendulum-v1');
     await page.selectOption('select[name=algo]', 'td3');
     await page.fill('input[name=steps]', String(TRAIN.steps));

@@ -35,6 +35,8 @@ const training: DemoState['training'] = { running: false, done: false, step: 0, 
 let worker: Worker | null = null;
 let trained: Extract<TrainEvent, { type: 'done' }> | null = null;
 let startedAt = 0, clock = 0;
+/** What the worker said about the run (PPO: where its envs step), kept in the closing note. */
+let runNote = '';
 
 function stopTraining(): void {
   worker?.terminate();
@@ -51,7 +53,8 @@ function onTrainEvent(event: TrainEvent): void {
       $('train-note').textContent = `Training in a Web Worker on the ${event.backend} backend.`;
       break;
     case 'note':
-      $('train-note').textContent += ` ${event.message}.`;
+      runNote = ` ${event.message}.`;
+      $('train-note').textContent += runNote;
       break;
     case 'progress':
       training.step = event.step;
@@ -73,7 +76,7 @@ function onTrainEvent(event: TrainEvent): void {
       trained = event;
       watchTrained.disabled = event.request.env !== 'InvertedPendulum-v5';
       stopTraining();
-      $('train-note').textContent = `Done: ${event.step.toLocaleString('en')} steps in ${event.seconds.toFixed(1)} s (${Math.round(event.step / event.seconds)} steps/s on average).`;
+      $('train-note').textContent = `Done: ${event.step.toLocaleString('en')} steps in ${event.seconds.toFixed(1)} s (${Math.round(event.step / event.seconds)} steps/s on average).${runNote}`;
       break;
     case 'error':
       training.error = event.message;
@@ -104,6 +107,7 @@ form.addEventListener('submit', (e) => {
   };
   Object.assign(training, { running: true, done: false, step: 0, stepsPerSecond: 0, seconds: 0, evals: [], error: null });
   trained = null;
+  runNote = '';
   watchTrained.disabled = true;
   const critic = request.algo === 'ppo' ? 'MLP value network' : request.critic === 'hyper' ? 'hypernetwork critic' : 'MLP critic';
   curve.reset(totalSteps, `${request.env} · ${request.algo.toUpperCase()} · ${critic} · seed ${request.seed}`);
