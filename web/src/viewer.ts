@@ -113,7 +113,7 @@ export class MujocoViewer {
     const root = this.rootPosition();
     this.followed.copy(root);
     this.controls.target.copy(root);
-    this.camera.position.copy(root).add(new THREE.Vector3(0.9, 0.7, 2.6));
+    this.camera.position.copy(root).add(new THREE.Vector3(0.75, 0.55, 2.1));
   }
 
   setPlaying(playing: boolean): void {
