@@ -145,8 +145,7 @@ export class HyperMamlPolicy extends Module implements MamlPolicy {
   }
 
   forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor } {
-    const rows = obs.shape[0]!;
-    const generated = this.hyper.generate(task).map((h) => broadcastTo(h, [rows, h.shape[1]!]));
+    const generated = this.hyper.generateRepeated(task, obs.shape[0]!);
     return { mean: this.hyper.applyDynamic(obs, generated), logStd: clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity) };
   }
 }

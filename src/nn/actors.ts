@@ -6,7 +6,7 @@ import type { Engine } from '../tensor/engine.js';
 import { add, clamp, mul } from '../tensor/ops/elementwise.js';
 import { slice } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { MLP } from './layers.js';
+import { MLP, type MlpOptions } from './layers.js';
 import { Module } from './module.js';
 import type { ParamInit } from './init.js';
 import type { Rng } from '../core/random.js';
@@ -40,6 +40,8 @@ export interface ActorOptions {
   actionDim: number;
   hidden?: readonly number[];
   weightInit?: ParamInit;
+  /** Bias and output-layer inits (PEARL's rlkit networks); PyTorch's nn.Linear by default. */
+  init?: Pick<MlpOptions, 'biasInit' | 'outputWeightInit' | 'outputBiasInit'>;
 }
 
 /** TD3's actor: MLP with ReLU hidden layers and a tanh output in [−1, 1]. */
@@ -62,7 +64,7 @@ export class GaussianActor extends Module {
 
   constructor(engine: Engine, rng: Rng, opts: ActorOptions, readonly logStdMin = -20, readonly logStdMax = 2) {
     super(engine);
-    this.net = this.child('net', new MLP(engine, [opts.obsDim, ...(opts.hidden ?? [256, 256]), 2 * opts.actionDim], rng, { weightInit: opts.weightInit }));
+    this.net = this.child('net', new MLP(engine, [opts.obsDim, ...(opts.hidden ?? [256, 256]), 2 * opts.actionDim], rng, { ...opts.init, weightInit: opts.weightInit }));
   }
 
   forward(obs: Tensor): { mean: Tensor; logStd: Tensor } {

@@ -7,6 +7,8 @@
 import type { Engine } from '../tensor/engine.js';
 import { Act, type ActName } from '../tensor/kernels.js';
 import { dynamicLinear, dynamicParamCount } from '../tensor/ops/dynamic.js';
+import { broadcastTo } from '../tensor/ops/elementwise.js';
+import { reshape } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Linear, type Layer } from './layers.js';
 import { Module } from './module.js';
@@ -58,6 +60,20 @@ export class HyperNetwork extends Module {
   generate(meta: Tensor): Tensor[] {
     const z = this.primary.forward(meta);
     return this.heads.map((h) => h.forward(z));
+  }
+
+  /**
+   * The generated parameters for meta inputs that each serve `rows` consecutive base inputs
+   * (one per task, shared by the task's states): generated once per meta row [T, m], then
+   * repeated to [T·rows, width_l]. Same values and gradients as generating per row, at 1/rows
+   * of the primary network's cost.
+   */
+  generateRepeated(meta: Tensor, rows: number): Tensor[] {
+    const tasks = meta.shape[0]!;
+    return this.generate(meta).map((g) => {
+      const width = g.shape[1]!;
+      return reshape(broadcastTo(reshape(g, [tasks, 1, width]), [tasks, rows, width]), [tasks * rows, width]);
+    });
   }
 
   /** Run the dynamic network on base inputs with parameters from generate(). */
