@@ -6,13 +6,14 @@
  */
 import type { Schema } from '../core/config.js';
 import type { Engine } from '../tensor/engine.js';
-import type { Agent, EnvSpaces, OffPolicyAgent, OffPolicyConfig } from './agent.js';
+import type { Agent, EnvSpaces, MetaAgent, OffPolicyAgent, OffPolicyConfig } from './agent.js';
 
 /**
  * The training loops (src/train/loops/): 'off-policy' steps one env and updates from a
- * replay buffer after every step (TD3, SAC).
+ * replay buffer after every step (TD3, SAC); 'meta' runs meta-iterations of a learner that
+ * samples its own tasks (MAML, PEARL): a run's steps are meta-iterations.
  */
-export type LoopKind = 'off-policy';
+export type LoopKind = 'off-policy' | 'meta';
 
 /**
  * A named set of overrides of the defaults: `run` holds keys of the run config
@@ -53,8 +54,12 @@ export interface OffPolicyAlgorithm<C extends OffPolicyConfig = OffPolicyConfig>
   readonly loop: 'off-policy';
 }
 
+export interface MetaAlgorithm<C extends object = object> extends AlgorithmBase<C, MetaAgent> {
+  readonly loop: 'meta';
+}
+
 /** Any registered algorithm; `loop` says which kind it is. */
-export type Algorithm = OffPolicyAlgorithm;
+export type Algorithm = OffPolicyAlgorithm | MetaAlgorithm;
 
 /** An algorithm's resolved config: an object of its schema's type (checked by `resolveConfig`). */
 export type AlgorithmConfig = object;

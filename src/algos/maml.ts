@@ -19,9 +19,8 @@
  * (`load_state_dict` of the adapted values, restored before backward; spec A.5).
  */
 import { diagGaussianKl, gaussianLogProb } from '../nn/distributions.js';
-import { calibrateToPaper, HYPER_PRESET_GEOMETRY, primaryNetwork } from '../nn/critics.js';
-import { hypeRlHeadInit } from '../nn/hyper-init.js';
-import { HyperNetwork } from '../nn/hypernetwork.js';
+import { hypeRlPolicyNetwork } from '../nn/actors.js';
+import type { HyperNetwork } from '../nn/hypernetwork.js';
 import { HYPE_RL_HEAD_SIGMA, xavierUniform, zerosInit } from '../nn/init.js';
 import { Linear, Sequential, type Layer } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
@@ -135,12 +134,7 @@ export class HyperMamlPolicy extends Module implements MamlPolicy {
 
   constructor(engine: Engine, rng: Xoshiro128Rng, readonly obsDim: number, readonly actionDim: number, taskDim: number, preset: 'paper' | 'compact') {
     super(engine);
-    const geometry = HYPER_PRESET_GEOMETRY[preset];
-    const { firstWeightScale, headSigmaScale } = calibrateToPaper(taskDim, geometry, 'td3');
-    this.hyper = this.child('hyper', new HyperNetwork(engine, primaryNetwork(engine, taskDim, geometry, 'td3', firstWeightScale, rng), [
-      { inputSize: obsDim, outputSize: geometry.dynamicHidden, act: 'relu', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.firstDynamicLayer * headSigmaScale) },
-      { inputSize: geometry.dynamicHidden, outputSize: actionDim, act: 'identity', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.outputLayer * headSigmaScale) },
-    ], rng));
+    this.hyper = this.child('hyper', hypeRlPolicyNetwork(engine, rng, { metaDim: taskDim, stateDim: obsDim, outputSize: actionDim, preset, outputSigma: () => HYPE_RL_HEAD_SIGMA.outputLayer }));
     this.logStd = this.param('logStd', [actionDim], new Float32Array(actionDim));
   }
 

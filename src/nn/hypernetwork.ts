@@ -7,8 +7,7 @@
 import type { Engine } from '../tensor/engine.js';
 import { Act, type ActName } from '../tensor/kernels.js';
 import { dynamicLinear, dynamicParamCount } from '../tensor/ops/dynamic.js';
-import { broadcastTo } from '../tensor/ops/elementwise.js';
-import { reshape } from '../tensor/ops/shape.js';
+import { repeatRows } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Linear, type Layer } from './layers.js';
 import { Module } from './module.js';
@@ -69,11 +68,7 @@ export class HyperNetwork extends Module {
    * of the primary network's cost.
    */
   generateRepeated(meta: Tensor, rows: number): Tensor[] {
-    const tasks = meta.shape[0]!;
-    return this.generate(meta).map((g) => {
-      const width = g.shape[1]!;
-      return reshape(broadcastTo(reshape(g, [tasks, 1, width]), [tasks, rows, width]), [tasks * rows, width]);
-    });
+    return this.generate(meta).map((g) => repeatRows(g, rows));
   }
 
   /** Run the dynamic network on base inputs with parameters from generate(). */

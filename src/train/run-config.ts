@@ -78,7 +78,7 @@ export function resolveTrainConfig(overrides: Record<string, unknown>): Resolved
     }
   }
   const run = resolveConfig('train', RUN_SCHEMA, preset.run, runKeys);
-  const agent = resolveConfig(algo.name, algo.schema, preset.agent, agentKeys);
+  const agent = resolveConfig<AlgorithmConfig>(algo.name, algo.schema as Schema<AlgorithmConfig>, preset.agent, agentKeys);
   return { run, agent };
 }
 

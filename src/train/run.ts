@@ -5,6 +5,7 @@
  */
 import type { ConfigOf } from '../algos/algorithm.js';
 import { algorithm } from '../algos/registry.js';
+import { metaLoop } from './loops/meta.js';
 import { offPolicyLoop } from './loops/off-policy.js';
 import { RunContext, type TrainOptions, type TrainResult } from './run-context.js';
 
@@ -16,6 +17,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   try {
     switch (algo.loop) {
       case 'off-policy': return await offPolicyLoop(ctx, algo, config as ConfigOf<typeof algo>);
+      case 'meta': return await metaLoop(ctx, algo, config as ConfigOf<typeof algo>);
     }
   } finally {
     ctx.close();
