@@ -43,6 +43,8 @@ export interface AlgorithmBase<C extends object, A extends Agent> {
   readonly name: string;
   /** One line for `hyperrl train --help`: the algorithm and its paper. */
   readonly summary: string;
+  /** The config key an experiment grid's `critic` coordinate sets (default `critic`; MAML's is `policy`). */
+  readonly gridKey?: string;
   readonly schema: Schema<C>;
   readonly presets: Presets<C>;
   label(config: C): RunLabel;

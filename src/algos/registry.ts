@@ -5,12 +5,16 @@
  */
 import { ConfigError } from '../core/config.js';
 import type { Algorithm } from './algorithm.js';
+import { MAML } from './maml.js';
+import { PEARL } from './pearl.js';
 import { SAC } from './sac.js';
 import { TD3 } from './td3.js';
 
 export const ALGORITHMS: readonly Algorithm[] = [
   TD3,
   SAC,
+  MAML,
+  PEARL,
 ];
 
 export const ALGORITHM_NAMES: readonly string[] = ALGORITHMS.map((a) => a.name);
