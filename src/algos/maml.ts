@@ -608,7 +608,7 @@ export const MAML: MetaAlgorithm<MamlConfig> = {
   presets: {
     // No CleanRL script exists for MAML: `cleanrl`, the default, is HypeRL's (pytorch-maml-rl's) settings: 400
     // meta-updates, the test tasks evaluated after every one.
-    cleanrl: { run: { totalSteps: 400, learningStarts: 0, randomSteps: 0, evalEvery: 1, checkpointEvery: 10, logEvery: 1 }, agent: {} },
+    cleanrl: { run: { env: 'HalfCheetahVel-v0', totalSteps: 400, learningStarts: 0, randomSteps: 0, evalEvery: 1, checkpointEvery: 10, logEvery: 1 }, agent: {} },
   },
   label,
   create: (engine: Engine, env: EnvSpaces, config: MamlConfig, seed: number) => new MamlLearner(engine, env.id, config, seed),

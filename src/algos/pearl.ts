@@ -550,16 +550,16 @@ export const PEARL: MetaAlgorithm<PearlConfig> = {
   presets: {
     // No CleanRL script exists for PEARL: `cleanrl`, the default, is HypeRL's configs/default.py (400 iterations,
     // meta-batch 4), evaluated and checkpointed every 10 iterations.
-    cleanrl: { run: { totalSteps: 400, learningStarts: 0, randomSteps: 0, evalEvery: 10, checkpointEvery: 10, logEvery: 1 }, agent: {} },
+    cleanrl: { run: { env: 'HalfCheetahVel-v0', totalSteps: 400, learningStarts: 0, randomSteps: 0, evalEvery: 10, checkpointEvery: 10, logEvery: 1 }, agent: {} },
     // configs/cheetah-vel.json (also used for HalfCheetah-Vel-Medium): meta-batch 16, 100 + 30 tasks,
     // 600 extra posterior steps, embedding batch 100.
     'pearl-velocity': {
-      run: { totalSteps: 400, learningStarts: 0, randomSteps: 0, evalEvery: 10, checkpointEvery: 10, logEvery: 1 },
+      run: { env: 'HalfCheetahVel-v0', totalSteps: 400, learningStarts: 0, randomSteps: 0, evalEvery: 10, checkpointEvery: 10, logEvery: 1 },
       agent: { metaBatch: 16, numTrainTasks: 100, numTestTasks: 30, numExtraRlStepsPosterior: 600, embeddingBatchSize: 100 },
     },
     // configs/cheetah-dir.json: the two directions, 1000 prior and posterior steps, embedding batch 256.
     'pearl-direction': {
-      run: { totalSteps: 400, learningStarts: 0, randomSteps: 0, evalEvery: 10, checkpointEvery: 10, logEvery: 1 },
+      run: { env: 'HalfCheetahDir-v0', totalSteps: 400, learningStarts: 0, randomSteps: 0, evalEvery: 10, checkpointEvery: 10, logEvery: 1 },
       agent: { metaBatch: 4, numTrainTasks: 2, numTestTasks: 2, numStepsPrior: 1000, numExtraRlStepsPosterior: 1000, embeddingBatchSize: 256 },
     },
   },
