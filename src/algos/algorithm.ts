@@ -6,14 +6,15 @@
  */
 import type { Schema } from '../core/config.js';
 import type { Engine } from '../tensor/engine.js';
-import type { Agent, EnvSpaces, MetaAgent, OffPolicyAgent, OffPolicyConfig } from './agent.js';
+import type { Agent, EnvSpaces, MetaAgent, OffPolicyAgent, OffPolicyConfig, OnPolicyAgent, OnPolicyEnvConfig } from './agent.js';
 
 /**
  * The training loops (src/train/loops/): 'off-policy' steps one env and updates from a
- * replay buffer after every step (TD3, SAC); 'meta' runs meta-iterations of a learner that
- * samples its own tasks (MAML, PEARL): a run's steps are meta-iterations.
+ * replay buffer after every step (TD3, SAC); 'on-policy' steps numEnvs envs together for a
+ * rollout of numSteps steps, then updates from it (PPO); 'meta' runs meta-iterations of a
+ * learner that samples its own tasks (MAML, PEARL): a run's steps are meta-iterations.
  */
-export type LoopKind = 'off-policy' | 'meta';
+export type LoopKind = 'off-policy' | 'on-policy' | 'meta';
 
 /**
  * A named set of overrides of the defaults: `run` holds keys of the run config
@@ -56,12 +57,16 @@ export interface OffPolicyAlgorithm<C extends OffPolicyConfig = OffPolicyConfig>
   readonly loop: 'off-policy';
 }
 
+export interface OnPolicyAlgorithm<C extends OnPolicyEnvConfig = OnPolicyEnvConfig> extends AlgorithmBase<C, OnPolicyAgent> {
+  readonly loop: 'on-policy';
+}
+
 export interface MetaAlgorithm<C extends object = object> extends AlgorithmBase<C, MetaAgent> {
   readonly loop: 'meta';
 }
 
 /** Any registered algorithm; `loop` says which kind it is. */
-export type Algorithm = OffPolicyAlgorithm | MetaAlgorithm;
+export type Algorithm = OffPolicyAlgorithm | OnPolicyAlgorithm | MetaAlgorithm;
 
 /** An algorithm's resolved config: an object of its schema's type (checked by `resolveConfig`). */
 export type AlgorithmConfig = object;

@@ -38,16 +38,16 @@ export const RUN_SCHEMA: Schema<RunConfig> = {
   algo: { default: 'td3', doc: 'algorithm', choices: ALGORITHM_NAMES },
   preset: { default: 'cleanrl', doc: 'hyperparameter preset', choices: PRESET_NAMES },
   seed: { default: 1, doc: 'seed of the agent, the training env (episode i: hash(seed, i)) and evaluation', check: nonNegativeInt },
-  totalSteps: { default: 1_000_000, doc: 'environment steps', check: positiveInt },
+  totalSteps: { default: 1_000_000, doc: 'environment steps (meta-iterations for maml and pearl)', check: positiveInt },
   learningStarts: { default: 25_000, doc: 'env steps before the first gradient update', check: nonNegativeInt },
   randomSteps: { default: 25_000, doc: 'env steps with uniform random actions at the start', check: nonNegativeInt },
   bufferSize: { default: 1_000_000, doc: 'replay capacity (transitions)', check: positiveInt },
   evalEvery: { default: 10_000, doc: 'env steps between evaluations', check: positiveInt },
   evalEpisodes: { default: 10, doc: 'deterministic episodes per evaluation', check: positiveInt },
-  checkpointEvery: { default: 50_000, doc: 'env steps between checkpoints (written at the next episode end)', check: positiveInt },
+  checkpointEvery: { default: 50_000, doc: 'env steps between checkpoints (written at the next episode end; on-policy: rollout end)', check: positiveInt },
   snapshotEvery: { default: 0, doc: 'env steps between parameter snapshots in snapshots/step-<n>.safetensors, for `hyperrl diagnose grad` (0 = none)', check: nonNegativeInt },
   logEvery: { default: 1_000, doc: 'env steps between loss/throughput log rows', check: positiveInt },
-  normalizeObs: { default: false, doc: 'normalise observations by running mean and std (kept in checkpoints; the replay buffer stays raw)' },
+  normalizeObs: { default: false, doc: 'off-policy: normalise observations by running mean and std (kept in checkpoints; the replay buffer stays raw)' },
   runsDir: { default: 'runs', doc: 'folder that receives runs/<run-id>/' },
 };
 
@@ -78,7 +78,7 @@ export function resolveTrainConfig(overrides: Record<string, unknown>): Resolved
     }
   }
   const run = resolveConfig('train', RUN_SCHEMA, preset.run, runKeys);
-  const agent = resolveConfig<AlgorithmConfig>(algo.name, algo.schema as Schema<AlgorithmConfig>, preset.agent, agentKeys);
+  const agent = resolveConfig(algo.name, algo.schema as Schema<AlgorithmConfig>, preset.agent as Record<string, unknown>, agentKeys) as AlgorithmConfig;
   return { run, agent };
 }
 

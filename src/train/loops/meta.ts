@@ -29,7 +29,7 @@ export const metaLoop: TrainingLoop<MetaAlgorithm> = async (ctx, algorithm, conf
   let agent: MetaAgent | null = null;
   try {
     agent = algorithm.create(ctx.engine, env, config, rc.seed);
-    const state: TrainingState = { agent, replay: null, normalizer: null };
+    const state: TrainingState = { agent, replay: null, normalizer: null, rewardNormalizer: null };
     const evaluation = ctx.metaEvaluation(agent);
     let { step, episode, updates } = await ctx.begin(state, evaluation);
     const phase: LearningPhase = { steps: 0, seconds: 0, envSeconds: 0, actSeconds: 0, updateSeconds: 0 };
