@@ -38,7 +38,7 @@ export const RUN_SCHEMA: Schema<RunConfig> = {
   algo: { default: 'td3', doc: 'algorithm', choices: ALGORITHM_NAMES },
   preset: { default: 'cleanrl', doc: 'hyperparameter preset', choices: PRESET_NAMES },
   seed: { default: 1, doc: 'seed of the agent, the training env (episode i: hash(seed, i)) and evaluation', check: nonNegativeInt },
-  totalSteps: { default: 1_000_000, doc: 'environment steps (meta-iterations for maml and pearl)', check: positiveInt },
+  totalSteps: { default: 1_000_000, doc: 'environment steps', check: positiveInt },
   learningStarts: { default: 25_000, doc: 'env steps before the first gradient update', check: nonNegativeInt },
   randomSteps: { default: 25_000, doc: 'env steps with uniform random actions at the start', check: nonNegativeInt },
   bufferSize: { default: 1_000_000, doc: 'replay capacity (transitions)', check: positiveInt },
