@@ -138,8 +138,7 @@ export class HyperMamlPolicy extends Module implements MamlPolicy {
   }
 
   forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor } {
-    const generated = this.hyper.generateRepeated(task, obs.shape[0]!);
-    return { mean: this.hyper.applyDynamic(obs, generated), logStd: clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity) };
+    return { mean: this.hyper.applyDynamicShared(obs, this.hyper.generate(task)), logStd: clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity) };
   }
 }
 
