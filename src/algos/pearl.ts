@@ -240,6 +240,10 @@ export class Pearl implements MetaAgent {
   private onlineRows = 0;
   private readonly obs: Float64Array;
   private readonly action: Float64Array;
+  /** The parameters each loss updates, listed once (not per step). */
+  private readonly qEncoderParams: Tensor[];
+  private readonly vParams: Tensor[];
+  private readonly policyParams: Tensor[];
   /** False until the initial data of every training task is collected (again after a resume: buffers are not checkpointed). */
   private initialised = false;
 
@@ -291,6 +295,9 @@ export class Pearl implements MetaAgent {
     this.scaler = new ActionScaler(e, this.spec.actionLow, this.spec.actionHigh);
     this.obs = new Float64Array(obsDim);
     this.action = new Float64Array(actionDim);
+    this.qEncoderParams = [...this.q.parameters(), ...(this.encoder?.parameters() ?? [])];
+    this.vParams = this.v.parameters();
+    this.policyParams = this.policy.parameters();
   }
 
   private readonly testVectors: Float64Array[];
@@ -422,7 +429,7 @@ export class Pearl implements MetaAgent {
       const [q1, q2] = this.q.forward(b.obs, concat([b.actions, zRows], 1));
       const qLoss = add(mse(q1!, y), mse(q2!, y));
       const encoderLoss = kl === null ? qLoss : add(qLoss, scale(kl, c.klLambda));
-      e.backward(encoderLoss, this.encoder === null ? this.q.parameters() : [...this.q.parameters(), ...this.encoder.parameters()], false);
+      e.backward(encoderLoss, this.qEncoderParams, false);
       this.qOpt.step();
       this.contextOpt?.step();
 
@@ -432,11 +439,11 @@ export class Pearl implements MetaAgent {
       const [q1New, q2New] = this.q.qsForActor(b.obs, concat([this.scaler.toEnv(action), zFixed], 1));
       const minQ = minimum(q1New!, q2New!);
       const vLoss = mse(this.v.forward(b.obs, zFixed)[0]!, stopGradient(sub(minQ, logProb)));
-      e.backward(vLoss, this.v.parameters(), false);
+      e.backward(vLoss, this.vParams, false);
       this.vOpt.step();
       this.vTarget.softUpdateFrom(this.v, c.tau);
       const policyLoss = add(mean(sub(logProb, minQ)), add(scale(mean(square(mu)), c.policyMeanReg), scale(mean(square(logStd)), c.policyStdReg)));
-      e.backward(policyLoss, this.policy.parameters(), false);
+      e.backward(policyLoss, this.policyParams, false);
       this.policyOpt.step();
       if (record) {
         metrics['losses/qf_loss'] = checkFinite(qLoss.item() / 2, 'PEARL Q loss', this.policyOpt.stepCount);
