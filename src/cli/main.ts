@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `hyperrl` command. */
+import { parseThreads } from '../tensor/backends/native/index.js';
 import { ConfigError } from '../train/config.js';
 import { infoLines } from './info.js';
 
@@ -19,8 +20,33 @@ commands:
   bench envs [--quick]     env steps/s vs bare mj_step, vector-env scaling (bench/results/envs-<date>.json)
   bench rl [--quick]       whole training runs: Pendulum wall time, HalfCheetah throughput (bench/results/rl-<date>.json)
 
+options for every command:
+  --threads N              threads for the native kernels (default: the cores available; results
+                           are identical for every count; the wasm and js backends use one)
+
 environment:
-  HYPERRL_BACKEND=native|wasm|js   force a compute backend (fails if it cannot load)`;
+  HYPERRL_BACKEND=native|wasm|js   force a compute backend (fails if it cannot load)
+  HYPERRL_THREADS=N                as --threads (which sets it, so the runs an experiment starts inherit it)`;
+
+/** Takes `--threads N` / `--threads=N` out of the arguments and passes it on as HYPERRL_THREADS. */
+function takeThreadsFlag(argv: string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a !== '--threads' && !a.startsWith('--threads=')) {
+      rest.push(a);
+      continue;
+    }
+    const value = a === '--threads' ? argv[++i] : a.slice('--threads='.length);
+    if (value === undefined) throw new ConfigError('--threads: missing value');
+    try {
+      process.env.HYPERRL_THREADS = String(parseThreads(value, '--threads'));
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
+  return rest;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -74,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
+Promise.resolve().then(() => main(takeThreadsFlag(process.argv.slice(2)))).then((code) => { process.exitCode = code; }, (e: unknown) => {
   console.error(`hyperrl: ${(e as Error).message ?? String(e)}`);
   process.exitCode = e instanceof ConfigError ? 2 : 1;
 });

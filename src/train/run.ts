@@ -62,6 +62,8 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Stop (with a checkpoint) once this many env steps are done: used to simulate interruptions. */
   stopAtStep?: number;
+  /** Threads for the native kernels (default: HYPERRL_THREADS, else the cores available); results do not depend on it. */
+  threads?: number;
 }
 
 export interface TrainResult {
@@ -99,7 +101,7 @@ export function makeAgent(engine: Engine, env: Env, config: ResolvedConfig): Td3
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { run: rc, agent: ac } = opts.config;
-  const engine = new Engine(defaultBackend());
+  const engine = new Engine(defaultBackend({ threads: opts.threads }));
   const env = await make(rc.env);
   const evalEnv = await make(rc.env);
   const agent = makeAgent(engine, env, opts.config);
