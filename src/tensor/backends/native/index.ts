@@ -312,7 +312,7 @@ export function measureFmaPeak(ms = 200, isa?: NativeIsa, threads = 1): number {
 export function nativePool(): Pick<Addon, 'parallelThresholds' | 'setParallelThresholds' | 'poolTuning' | 'setPoolTuning' | 'poolStats'> {
   const n = loadAddon();
   return {
-    parallelThresholds: (defaults?: boolean) => n.parallelThresholds(defaults),
+    parallelThresholds: (defaults?: boolean) => (defaults === true ? n.parallelThresholds(true) : n.parallelThresholds()),
     setParallelThresholds: (t) => n.setParallelThresholds(t),
     poolTuning: () => n.poolTuning(),
     setPoolTuning: (t) => n.setPoolTuning(t),
