@@ -288,19 +288,46 @@ napi_value CpuFeatures(napi_env env, napi_callback_info) {
   return arr;
 }
 
-struct FmaPeakJob {
+// Several cores' FMA peak: each thread counts its flops in the same 1 ms windows.
+struct FmaWindowsJob {
   const Kernels* k;
-  double ms;
-  double gflops[kMaxThreads];
+  double t0, window;
+  int nwin;
+  double* flops;  // [thread][window]
 };
-void fma_peak_task(void* ctx, int t) {
-  FmaPeakJob* job = static_cast<FmaPeakJob*>(ctx);
-  job->gflops[t] = job->k->fmaPeak(job->ms);
+void fma_windows_task(void* ctx, int t) {
+  FmaWindowsJob* job = static_cast<FmaWindowsJob*>(ctx);
+  job->k->fmaWindows(job->t0, job->window, job->nwin, job->flops + (size_t)t * job->nwin);
+}
+
+// The best window's total over threads (windows where some thread did nothing are skipped).
+double fma_peak_of_threads(const Kernels* k, double ms, int threads) {
+  FmaWindowsJob job;
+  job.k = k;
+  job.window = 1e-3;
+  job.nwin = ms < 20 ? 20 : (int)ms;
+  job.t0 = now_seconds() + (ms * 0.1 < 20.0 ? ms * 0.1 : 20.0) * 1e-3;
+  job.flops = static_cast<double*>(calloc((size_t)threads * job.nwin, sizeof(double)));
+  if (job.flops == nullptr) return 0.0;
+  const int ran = parallel_run_each(threads, fma_windows_task, &job);
+  double best = 0.0;
+  for (int w = 0; w < job.nwin; ++w) {
+    double sum = 0.0;
+    bool all = true;
+    for (int t = 0; t < ran; ++t) {
+      const double f = job.flops[(size_t)t * job.nwin + w];
+      all = all && f > 0.0;
+      sum += f;
+    }
+    if (all && sum > best) best = sum;
+  }
+  free(job.flops);
+  return best / job.window / 1e9;
 }
 
 // fmaPeak(ms = 200, isa = best available, threads = 1): measured fp32 FMA throughput in
-// GFLOP/s of `threads` cores at once (the sum of each thread's best slice; threads is capped
-// at the calling thread's budget).
+// GFLOP/s of one core (best ~1 ms slice), or of `threads` cores working at the same time (the
+// best 1 ms window of their total; threads is capped at the calling thread's budget).
 napi_value FmaPeak(napi_env env, napi_callback_info info) {
   Args a(env, info);
   double ms = a.argc >= 1 ? a.num(0) : 200.0;
@@ -326,14 +353,8 @@ napi_value FmaPeak(napi_env env, napi_callback_info info) {
       if (k == nullptr) { napi_throw_error(env, nullptr, "fmaPeak: ISA not available"); return nullptr; }
     }
   }
-  FmaPeakJob job;
-  job.k = k;
-  job.ms = ms;
-  const int ran = parallel_run_each(threads, fma_peak_task, &job);
-  double sum = 0;
-  for (int t = 0; t < ran; ++t) sum += job.gflops[t];
   napi_value r;
-  napi_create_double(env, sum, &r);
+  napi_create_double(env, threads > 1 ? fma_peak_of_threads(k, ms, threads) : k->fmaPeak(ms), &r);
   return r;
 }
 

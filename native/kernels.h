@@ -43,6 +43,8 @@ struct Kernels {
   double (*sumSquares)(idx_t n, const float* x);
   // Single-core fp32 FMA throughput of this variant, GFLOP/s, measured for about `ms` milliseconds.
   double (*fmaPeak)(double ms);
+  // FMA flops done in each of nwin windows of `window` seconds from t0 (see fma_windows).
+  void (*fmaWindows)(double t0, double window, int nwin, double* flops);
 };
 
 // Each returns nullptr when the variant was not compiled for this target architecture.

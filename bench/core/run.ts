@@ -9,7 +9,8 @@
 import { cpus } from 'node:os';
 import type { Backend, BackendName } from '../../src/tensor/backend.js';
 import { BACKEND_NAMES, createBackend, probeBackends } from '../../src/tensor/backends/index.js';
-import { measureFmaPeak, nativeInfo, setNativeIsa, setNativeThreads, type NativeIsa } from '../../src/tensor/backends/native/index.js';
+import { nativeInfo, setNativeIsa, setNativeThreads, type NativeIsa } from '../../src/tensor/backends/native/index.js';
+import { measureFmaPeaks, type FmaPeaks } from '../lib/peaks.js';
 import { writeBenchResult } from '../lib/results.js';
 import { secondsPerCall } from '../lib/timing.js';
 import { hyperCriticStep, mlpCriticStep } from './workloads.js';
@@ -53,15 +54,11 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
 
   const native = probe.native === true ? nativeInfo() : null;
   const threadCounts = (name: BackendName): number[] => (name === 'native' ? [...NATIVE_THREADS] : [1]);
-  // Peak of one core, and of each thread count's cores measured at the same time.
-  const peaks = new Map<number, number>();
-  if (native) {
-    setNativeThreads(Math.max(...NATIVE_THREADS));
-    for (const t of NATIVE_THREADS) peaks.set(t, measureFmaPeak(quick ? 200 : 500, undefined, t));
-  }
-  const peak = peaks.get(1) ?? null;
   log(`cpu: ${cpus()[0]?.model ?? 'unknown'}; features: ${native?.features.join(' ') ?? 'n/a'}`);
-  log(`fp32 FMA peak: ${peak === null ? 'n/a (native backend not built)' : [...peaks].map(([t, p]) => `${t} core${t > 1 ? 's' : ''} ${p.toFixed(1)} GFLOP/s`).join(', ')}`);
+  // Peak of one core, and of as many cores as threads.
+  const fma: FmaPeaks | null = native ? measureFmaPeaks(NATIVE_THREADS, quick ? 200 : 500, log) : null;
+  if (fma === null) log('fp32 FMA peak: n/a (native backend not built)');
+  const peak = fma?.perCore ?? null;
 
   const gemm: GemmRow[] = [];
   const variants = (name: BackendName): (NativeIsa | '')[] => (name === 'native' && native?.isa ? (quick ? [native.isa] : native.isas) : ['']);
@@ -78,7 +75,7 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
         for (const threads of threadCounts(name)) {
           if (name === 'native') setNativeThreads(threads);
           const gf = gemmGflops(be, m, k, n, slow ? 1 : trialMs, slow ? 1 : trials);
-          const p = peaks.get(threads);
+          const p = fma?.cores[threads];
           oneThread ??= gf;
           const row: GemmRow = { backend: name, variant: variant || be.detail, threads, shape: `${m}x${k}x${n}`, gflops: gf, fractionOfPeak: p ? gf / p : null, speedupVs1Thread: threads > 1 ? gf / oneThread : null };
           gemm.push(row);
@@ -141,7 +138,7 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
   const result = {
     benchmark: 'core', date: new Date().toISOString(), quick,
     machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, features: native?.features ?? null, nativeIsa: native?.isa ?? null },
-    peakGflops: peak, peakGflopsByThreads: Object.fromEntries(peaks), gemm, steps, checks, twoThreads: info2,
+    peakGflops: peak, peakGflopsByCores: fma?.cores ?? null, peakGflopsAtOnce: fma?.atOnce ?? null, gemm, steps, checks, twoThreads: info2,
   };
   const file = writeBenchResult('core', result, opts.outDir);
   log(`\nwrote ${file}`);

@@ -15,7 +15,7 @@ import { createNativeBackend, nativeInfo, nativePool, setNativeThreads } from '.
 import { writeBenchResult } from '../lib/results.js';
 import { median } from '../lib/timing.js';
 import { td3UpdateBench } from '../lib/td3-update.js';
-import { secondCoreScaling } from './thread-thresholds.js';
+import { logSecondCoreCheck } from './thread-thresholds.js';
 
 const PENDULUM_CLEANRL = { criticHidden: [256, 256], actorHidden: [256, 256], batchSize: 256 };
 
@@ -96,9 +96,7 @@ export function measureSpin(opts: { quick?: boolean; log?: (l: string) => void }
   const quick = opts.quick ?? false;
   const pool = nativePool();
   const saved = pool.poolTuning();
-  const scaling = secondCoreScaling();
-  log(`FMA peak: 1 core ${scaling.one.toFixed(1)} GFLOP/s, 2 cores at once ${scaling.two.toFixed(1)} GFLOP/s (${scaling.ratio.toFixed(2)}×)`);
-  if (scaling.ratio < 1.8) log('warning: the second core is not free; the figures below reflect the machine\'s other work');
+  const secondCore = logSecondCoreCheck(log);
   try {
     setNativeThreads(2);
     const gapsIdle = [0, 10, 30, 100, 300, 1000, 3000];
@@ -122,7 +120,7 @@ export function measureSpin(opts: { quick?: boolean; log?: (l: string) => void }
       costs.push({ threads, spinMicros: spin, ...c });
       log(`  ${threads} thread${threads > 1 ? 's' : ' '} spin ${String(spin).padStart(5)} µs: ${c.wallMs.toFixed(3)} | ${c.cpuMs.toFixed(3)}`);
     }
-    return { scaling, wake: { gaps: gapsIdle, spinning, asleep }, gapsInsideUpdate: gapStats, updateCost: costs };
+    return { secondCore, wake: { gaps: gapsIdle, spinning, asleep }, gapsInsideUpdate: gapStats, updateCost: costs };
   } finally {
     pool.setPoolTuning(saved);
     pool.setParallelThresholds(pool.parallelThresholds(true));

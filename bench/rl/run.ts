@@ -20,7 +20,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplayBuffer } from '../../src/replay/replay-buffer.js';
 import { createBackend, defaultBackend } from '../../src/tensor/backends/index.js';
-import { measureFmaPeak, nativeInfo, setNativeThreads } from '../../src/tensor/backends/native/index.js';
+import { nativeInfo, setNativeThreads } from '../../src/tensor/backends/native/index.js';
+import { measureFmaPeaks, type FmaPeaks } from '../lib/peaks.js';
 import { resolveTrainConfig, train } from '../../src/train/run.js';
 import { writeBenchResult } from '../lib/results.js';
 import { secondsPerCall } from '../lib/timing.js';
@@ -39,12 +40,8 @@ export async function runRlBench(opts: { quick?: boolean; log?: (l: string) => v
   const runsDir = mkdtempSync(join(tmpdir(), 'hyperrl-bench-rl-'));
   const rawMlpMs = 1000 * secondsPerCall(mlpCriticStep(createBackend(backend, { unchecked: true })).step, 100, 7);
   log(`backend ${backend}; in-run baseline: raw-kernel MLP critic step (17-256-256-1, batch 256) ${rawMlpMs.toFixed(3)} ms`);
-  const peaks: Record<number, number> = {};
-  if (backend === 'native') {
-    setNativeThreads(Math.max(...threadCounts));
-    for (const t of threadCounts) peaks[t] = measureFmaPeak(quick ? 200 : 500, undefined, t);
-    log(`fp32 FMA peak: ${threadCounts.map((t) => `${t} core${t > 1 ? 's' : ''} ${peaks[t]!.toFixed(1)} GFLOP/s`).join(', ')}`);
-  }
+  const fma: FmaPeaks | null = backend === 'native' ? measureFmaPeaks(threadCounts, quick ? 200 : 500, log) : null;
+  const peaks = fma?.cores ?? {};
 
   // Time spent sampling is measured by wrapping the buffer's sampler.
   let sampleSeconds = 0;
@@ -142,7 +139,7 @@ export async function runRlBench(opts: { quick?: boolean; log?: (l: string) => v
     log(`  ${k.padEnd(62)} ${v === null ? 'n/a' : v.toFixed(3)}  target ${c.target}  ${v === null ? '' : v >= Number(c.target.split(' ')[1]) ? 'PASS' : 'MISS'}`);
   }
 
-  const result = { benchmark: 'rl', date: new Date().toISOString(), quick, backend, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rawMlpStepMs: rawMlpMs, peakGflopsByThreads: peaks, pendulum, paperHyperCriticUpdate: paperUpdate, halfCheetah: cheetah, checks };
+  const result = { benchmark: 'rl', date: new Date().toISOString(), quick, backend, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rawMlpStepMs: rawMlpMs, peakGflopsByCores: peaks, peakGflopsAtOnce: fma?.atOnce ?? null, pendulum, paperHyperCriticUpdate: paperUpdate, halfCheetah: cheetah, checks };
   const file = writeBenchResult('rl', result);
   log(`wrote ${file}`);
   return result;
