@@ -15,6 +15,7 @@ import type { Backend } from '../../src/tensor/backend.js';
 import { createNativeBackend, nativeInfo, nativePool, setNativeThreads, type ParallelThresholds } from '../../src/tensor/backends/native/index.js';
 import { Act, Unary } from '../../src/tensor/kernels.js';
 import { writeBenchResult } from '../lib/results.js';
+import { repsFilling } from '../lib/timing.js';
 
 /** 2 threads must beat 1 by this factor to count as faster. */
 const MARGIN = 1.05;
@@ -102,14 +103,7 @@ function fastest(fn: () => void, trialMs: number, trials: number): [number, numb
   const best = [Infinity, Infinity];
   setNativeThreads(1);
   fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    const dt = performance.now() - t0;
-    if (dt >= trialMs / 4 || reps >= 1 << 20) { reps = Math.max(1, Math.round((reps * trialMs) / Math.max(dt, 1e-3))); break; }
-    reps *= 4;
-  }
+  const reps = repsFilling(fn, trialMs);
   for (let t = 0; t < trials; t++) {
     for (const [i, threads] of [[0, 1], [1, 2]] as const) {
       setNativeThreads(threads);
