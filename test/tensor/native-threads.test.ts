@@ -6,7 +6,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../src/tensor/backend.js';
-import { createNativeBackend, nativeInfo, nativePool, setNativeIsa, setNativeThreads, type ParallelThresholds } from '../../src/tensor/backends/native/index.js';
+import { createBackend, defaultBackend } from '../../src/tensor/backends/index.js';
+import { createNativeBackend, measureFmaPeak, nativeInfo, nativePool, setNativeIsa, setNativeThreads, type ParallelThresholds } from '../../src/tensor/backends/native/index.js';
 import { Act, Binary, NONE, Reduce, Unary, type ActCode, type UnaryName } from '../../src/tensor/kernels.js';
 import { makeRng } from '../helpers/rng.js';
 
@@ -218,4 +219,38 @@ describe('native kernels on 1, 2 and 3 threads', { skip: info.available ? false 
       }
     });
   }
+});
+
+describe('native thread settings', { skip: info.available ? false : `native addon not built: ${info.error}` }, () => {
+  after(() => setNativeThreads(info.threads!));
+
+  it('defaults to the cores available, is reported in detail, and rejects non-counts', () => {
+    const fromEnv = process.env.HYPERRL_THREADS ? Number(process.env.HYPERRL_THREADS) : info.availableCores;
+    assert.ok(info.availableCores! >= 1 && info.threads === fromEnv, `threads ${info.threads}, cores ${info.availableCores}, HYPERRL_THREADS ${process.env.HYPERRL_THREADS}`);
+    const be = createNativeBackend({ initialElements: 64, threads: 3 });
+    assert.equal(nativeInfo().threads, 3);
+    assert.match(be.detail, /, 3 threads$/);
+    setNativeThreads(1);
+    assert.match(be.detail, /, 1 thread$/, 'the detail follows the setting');
+    for (const bad of [0, -1, 1.5, 257, NaN]) assert.throws(() => setNativeThreads(bad), /is not a thread count/);
+  });
+
+  it('runs wasm and js on one thread only, and does not fall back on a bad HYPERRL_THREADS', () => {
+    assert.throws(() => createBackend('wasm', { threads: 2 }), /backend 'wasm' runs on one thread/);
+    assert.equal(createBackend('js', { threads: 1 }).name, 'js');
+    const saved = process.env.HYPERRL_THREADS;
+    try {
+      process.env.HYPERRL_THREADS = 'two';
+      assert.throws(() => defaultBackend(), /HYPERRL_THREADS='two' is not a thread count/);
+    } finally {
+      if (saved === undefined) delete process.env.HYPERRL_THREADS;
+      else process.env.HYPERRL_THREADS = saved;
+    }
+  });
+
+  it('measures the FMA peak of two threads at once, each counted in the same time windows', () => {
+    setNativeThreads(2);
+    const one = measureFmaPeak(30), two = measureFmaPeak(30, undefined, 2);
+    assert.ok(one > 1 && two >= 0 && two < 2.2 * one, `1 core ${one}, 2 at once ${two} GFLOP/s`);
+  });
 });
