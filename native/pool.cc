@@ -10,8 +10,8 @@
 // process wants the core), the caller runs its tasks instead of waiting for it —
 // outputs do not depend on who runs a task (see kernels.h), only on the task split.
 //
-// Idle threads spin for a bounded time, then sleep on a condition variable; both spin
-// windows were measured (bench/core/thread-spin.ts, native/README.md "Threads").
+// Idle threads spin for a bounded time, then sleep on a condition variable (the spin windows
+// and the split thresholds: kPoolTuning and kParallelThresholds below, native/README.md "Threads").
 #include "pool.h"
 
 #include <pthread.h>
@@ -30,22 +30,32 @@ namespace hyperrl {
 namespace {
 
 // Minimum work per thread before a kernel is split (see ParallelThresholds in kernels.h).
-// Measured with bench/core/thread-thresholds.ts: for each kernel class, 1 against 2
-// threads with splitting forced at every size; the value is half the total work at which
-// 2 threads became faster (2-core AMD EPYC Zen 5 VM, AVX-512; see native/README.md).
+// To be measured with bench/core/thread-thresholds.ts on a quiet machine (it prints this
+// block). On the shared 2-core VM this was written on, other processes kept the second core
+// busy throughout (a 256×512×512 GEMM ran no faster on 2 threads than on 1), so no break-even
+// could be observed; these are provisional, from what could be measured there: a split job
+// costs the caller 0.1–0.3 µs more than running it alone when the worker is polling
+// (thread-spin.ts part 1; thread-thresholds.ts on the smallest sizes), and each value is the
+// work that takes ~4–8 µs on one core (thread-thresholds.ts, 1-thread column: 1 MFLOP of sgemm
+// at these sizes ~7 µs, a 64k-element axpby 7.5 µs, 12k tanh 6.5 µs, 16k-parameter Adam 7 µs,
+// 0.13M dynamic-layer MACs 6 µs, 0.1M GEMV MACs 4 µs): 20× the split's own cost or more,
+// leaving room for what a split repeats (packing, operands read from the other core's cache).
 const ParallelThresholds kParallelThresholds = {
   /* gemmFlops      */ 1.0e6,
   /* gemvMacs       */ 1.0e5,
   /* streamElements */ 6.4e4,
-  /* mathElements   */ 8.0e3,
+  /* mathElements   */ 1.2e4,
   /* adamElements   */ 1.6e4,
-  /* dynamicMacs    */ 3.2e4,
+  /* dynamicMacs    */ 1.3e5,
 };
 
-// Spin windows (bench/core/thread-spin.ts): a worker keeps polling this long after its
-// last task — longer than the gaps between split kernels inside a training update, so
-// it does not sleep (and pay a wake-up) between them, and short enough that it leaves
-// the core to other threads between updates.
+// Spin windows (bench/core/thread-spin.ts; provisional like the thresholds, for the same
+// reason). A worker keeps polling this long after its last task: waking a sleeping one costs
+// the caller 3–15 µs (a futex wake) and the worker arrives tens of µs later, so it should not
+// sleep between the split kernels of one training update (tens of µs apart: the small kernels
+// and the autodiff's bookkeeping between them), yet it leaves the core to other threads when a
+// longer pause (an environment step, an evaluation) follows. The caller polls briefly for a
+// worker's unfinished task, which normally ends within microseconds of its own.
 const PoolTuning kPoolTuning = {
   /* workerSpinSeconds */ 100e-6,
   /* callerSpinSeconds */ 20e-6,

@@ -196,8 +196,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const trialMs = flag('--trial-ms') === undefined ? undefined : Number(flag('--trial-ms'));
   const trials = flag('--trials') === undefined ? undefined : Number(flag('--trials'));
   const { rows, suggested, secondCore } = measureThresholds({ quick, only, trialMs, trials });
-  console.log('\nsuggested kParallelThresholds (per thread):');
-  for (const [k, v] of Object.entries(suggested)) console.log(`  ${k.padEnd(15)} ${v.toExponential(2)}`);
+  // Ready to paste into native/pool.cc (classes without a break-even keep their value in use).
+  const inUse = nativePool().parallelThresholds();
+  console.log('\nkParallelThresholds for native/pool.cc (minimum work per thread; "=" kept: no break-even found):');
+  console.log('const ParallelThresholds kParallelThresholds = {');
+  for (const key of Object.keys(inUse) as (keyof ParallelThresholds)[]) {
+    const v = suggested[key];
+    console.log(`  /* ${key.padEnd(14)} */ ${(v ?? inUse[key]).toExponential(1)},${v === undefined ? '  // =' : ''}`);
+  }
+  console.log('};');
   const date = new Date().toISOString();
   const result = { benchmark: 'thread-thresholds', date, quick, trialMs, trials, machine: { cpu: cpus()[0]?.model, cores: cpus().length, isa: info.isa, availableCores: info.availableCores }, secondCore, inUse: nativePool().parallelThresholds(), suggested, rows };
   const file = writeBenchResult('thread-thresholds', result);
