@@ -8,6 +8,7 @@ import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { ConfigError } from '../train/config.js';
+import { importModules } from '../train/modules.js';
 import { ObservationNormalizer } from '../train/obs-normalizer.js';
 import { makeAgent, readRunConfig } from '../train/run.js';
 import { loadSnapshot, snapshotSteps } from '../train/snapshots.js';
@@ -63,6 +64,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
   const say = values.quiet === true ? (): void => {} : (line: string): void => console.error(line);
 
   const config = readRunConfig(runDir);
+  await importModules(config.modules ?? []);
   const engine = new Engine(defaultBackend());
   const env = await make(config.run.env);
   const agent = makeAgent(engine, env, config);

@@ -2,6 +2,7 @@
 /** The `hyperrl` command. */
 import { parseThreads } from '../tensor/backends/native/index.js';
 import { ConfigError } from '../train/config.js';
+import { importModules, modulePath } from '../train/modules.js';
 import { infoLines } from './info.js';
 
 const USAGE = `usage: hyperrl <command> [options]
@@ -13,6 +14,8 @@ commands:
   experiment <spec.json>   run a grid of training runs, resumably, and write results and plots (hyperrl experiment --help)
   experiment cost          wall time per 1k steps of each critic preset
   plot <run>... [options]  metrics of several runs against steps, as SVG and PNG (hyperrl plot --help)
+  export runs/<id> --format torch-safetensors   actor and critic with PyTorch's names and layouts (hyperrl export --help)
+  schema                   JSON Schema of train config files (hyperrl schema > hyperrl.schema.json)
   envs                     list the registered environments
   info                     machine, CPU features and the compute backend in use
   bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
@@ -20,7 +23,8 @@ commands:
   bench envs [--quick]     env steps/s vs bare mj_step, vector-env scaling (bench/results/envs-<date>.json)
   bench rl [--quick]       whole training runs: Pendulum wall time, HalfCheetah throughput (bench/results/rl-<date>.json)
 
-options for every command:
+options of every command:
+  --import FILE            import a module that registers custom envs first (repeatable; docs/custom-envs.md)
   --threads N              threads for the native kernels (default: the cores available; results
                            are identical for every count; the wasm and js backends use one)
 
@@ -28,39 +32,55 @@ environment:
   HYPERRL_BACKEND=native|wasm|js   force a compute backend (fails if it cannot load)
   HYPERRL_THREADS=N                as --threads (which sets it, so the runs an experiment starts inherit it)`;
 
-/** Takes `--threads N` / `--threads=N` out of the arguments and passes it on as HYPERRL_THREADS. */
-function takeThreadsFlag(argv: string[]): string[] {
-  const rest: string[] = [];
+/** Every `--NAME VALUE` / `--NAME=VALUE` anywhere in the arguments (options of every command): the values, and the other arguments. */
+function takeOption(argv: readonly string[], name: string, missing: string): { values: string[]; rest: string[] } {
+  const values: string[] = [], rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a !== '--threads' && !a.startsWith('--threads=')) {
+    if (a === `--${name}` || a.startsWith(`--${name}=`)) {
+      const value = a === `--${name}` ? argv[++i] : a.slice(name.length + 3);
+      if (value === undefined || value === '') throw new ConfigError(`--${name}: ${missing}`);
+      values.push(value);
+    } else {
       rest.push(a);
-      continue;
     }
-    const value = a === '--threads' ? argv[++i] : a.slice('--threads='.length);
-    if (value === undefined) throw new ConfigError('--threads: missing value');
+  }
+  return { values, rest };
+}
+
+/** The modules of `--import FILE` (absolute paths), and `--threads N` passed on as HYPERRL_THREADS (to the runs an experiment starts too). */
+function takeGlobalOptions(argv: readonly string[]): { modules: string[]; rest: string[] } {
+  const imports = takeOption(argv, 'import', 'missing the module file');
+  const threads = takeOption(imports.rest, 'threads', 'missing the thread count');
+  for (const value of threads.values) {
     try {
       process.env.HYPERRL_THREADS = String(parseThreads(value, '--threads'));
     } catch (e) {
       throw new ConfigError((e as Error).message);
     }
   }
-  return rest;
+  return { modules: imports.values.map((path) => modulePath(path)), rest: threads.rest };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  const { modules, rest: args } = takeGlobalOptions(argv);
+  await importModules(modules);
+  const [cmd, ...rest] = args;
   switch (cmd) {
     case 'train':
-      return (await import('./train.js')).trainCommand(rest);
+      return (await import('./train.js')).trainCommand(rest, modules);
     case 'eval':
       return (await import('./train.js')).evalCommand(rest);
     case 'diagnose':
       return (await import('./diagnose.js')).diagnoseCommand(rest);
     case 'experiment':
-      return (await import('./experiment.js')).experimentCommand(rest);
+      return (await import('./experiment.js')).experimentCommand(rest, modules);
     case 'plot':
       return (await import('./plot.js')).plotCommand(rest);
+    case 'export':
+      return (await import('./export.js')).exportCommand(rest);
+    case 'schema':
+      return (await import('./schema.js')).schemaCommand(rest);
     case 'envs': {
       const envs = await import('../envs/index.js');
       for (const id of envs.registeredIds()) console.log(id);
@@ -100,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-Promise.resolve().then(() => main(takeThreadsFlag(process.argv.slice(2)))).then((code) => { process.exitCode = code; }, (e: unknown) => {
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
   console.error(`hyperrl: ${(e as Error).message ?? String(e)}`);
   process.exitCode = e instanceof ConfigError ? 2 : 1;
 });

@@ -174,6 +174,8 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   if (queue.length === 0) return result;
   const env = childEnv(Math.min(opts.jobs, queue.length));
 
+  // Every child imports the spec's env modules (a resumed run also finds them in its config).
+  const imports = spec.modules.map((m) => `--import=${m}`);
   const running = new Map<string, { child: ChildProcess; dir: string; cell: Cell; startStep: number; started: number }>();
   const startedAt = performance.now();
   let progressed = 0; // env steps done by this runner's children that have exited
@@ -220,7 +222,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   /** `hyperrl diagnose grad` on a finished run, as a child like the training runs (stopped the same way). */
   const diagnose = async (cell: Cell, dir: string): Promise<void> => {
     const out = openSync(join(dir, 'diagnose.log'), 'a');
-    const child = spawn(process.execPath, [CLI, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true, env });
+    const child = spawn(process.execPath, [CLI, ...imports, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true, env });
     closeSync(out);
     writeFileSync(join(dir, PID), String(child.pid));
     const started = performance.now();
@@ -249,7 +251,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     mkdirSync(dir, { recursive: true });
     const args = status.state === 'resume' ? ['train', `--resume=${dir}`] : ['train', `--run-dir=${dir}`, ...trainFlags(cell.train)];
     const out = openSync(join(dir, 'train.log'), 'a');
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true, env });
+    const child = spawn(process.execPath, [CLI, ...imports, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true, env });
     closeSync(out);
     writeFileSync(join(dir, PID), String(child.pid));
     running.set(cell.id, { child, dir, cell, startStep: status.step, started: performance.now() });

@@ -19,7 +19,10 @@ import { packageVersion } from '../core/version.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
-import { ConfigError, resolveConfig } from './config.js';
+import { closeMatches } from '../core/edit-distance.js';
+import { translateCleanRlNames } from './cleanrl-names.js';
+import { configYaml } from './config-file.js';
+import { ConfigError, resolveConfig, type Schema } from './config.js';
 import { QDivergenceWatch } from './divergence.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { MetricsLog } from './metrics.js';
@@ -28,11 +31,17 @@ import { PRESETS } from './presets.js';
 import { Progress } from './progress.js';
 import { RUN_SCHEMA, type RunConfig } from './run-config.js';
 import { saveSnapshot } from './snapshots.js';
+import { settingsTable } from './tensorboard.js';
+import { type CallbackResult, type StepInfo, type TrainCallbacks, type UpdateInfo } from './callbacks.js';
 
 export interface ResolvedConfig {
   run: RunConfig;
   agent: Td3Config | SacConfig;
+  /** Absolute paths of modules that register the run's custom envs: `eval`, `diagnose` and `--resume` import them again. */
+  modules?: string[];
 }
+
+const algoSchema = (algo: RunConfig['algo']): Schema<unknown> => (algo === 'td3' ? TD3_SCHEMA : SAC_SCHEMA) as never;
 
 /** Defaults ← preset ← user overrides; keys are checked against the run and algorithm schemas. */
 export function resolveTrainConfig(overrides: Record<string, unknown>): ResolvedConfig {
@@ -40,12 +49,15 @@ export function resolveTrainConfig(overrides: Record<string, unknown>): Resolved
   const presetName = (overrides.preset ?? RUN_SCHEMA.preset.default) as RunConfig['preset'];
   if (!(presetName in PRESETS)) throw new ConfigError(`train: config 'preset' must be one of ${Object.keys(PRESETS).join(', ')}, got '${presetName}'`);
   if (algo !== 'td3' && algo !== 'sac') throw new ConfigError(`train: config 'algo' must be one of td3, sac, got '${String(algo)}'`);
-  const schema = algo === 'td3' ? TD3_SCHEMA : SAC_SCHEMA;
+  const schema = algoSchema(algo);
   const runKeys: Record<string, unknown> = {}, agentKeys: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(overrides)) {
+  for (const [k, v] of Object.entries(translateCleanRlNames(overrides, algo, (k) => k in RUN_SCHEMA || k in schema))) {
     if (k in RUN_SCHEMA) runKeys[k] = v;
     else if (k in schema) agentKeys[k] = v;
-    else throw new ConfigError(`train: unknown config key '${k}' for ${algo}; run keys: ${Object.keys(RUN_SCHEMA).join(', ')}; ${algo} keys: ${Object.keys(schema).join(', ')}`);
+    else {
+      const near = closeMatches(k, [...Object.keys(RUN_SCHEMA), ...Object.keys(schema)], { normalize: (x) => x.toLowerCase() });
+      throw new ConfigError(`train: unknown config key '${k}' for ${algo}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; run keys: ${Object.keys(RUN_SCHEMA).join(', ')}; ${algo} keys: ${Object.keys(schema).join(', ')}`);
+    }
   }
   const preset = PRESETS[presetName][algo];
   const run = resolveConfig('train', RUN_SCHEMA, preset.run, runKeys);
@@ -64,6 +76,10 @@ export interface TrainOptions {
   stopAtStep?: number;
   /** Threads for the native kernels (default: HYPERRL_THREADS, else the cores available); results do not depend on it. */
   threads?: number;
+  /** Run even if `totalSteps ≤ learningStarts` (no gradient update at all), with a warning instead of an error. */
+  allowNoUpdates?: boolean;
+  /** Observe the run; a callback returning `false` stops it at the episode's end, with a checkpoint. */
+  callbacks?: TrainCallbacks;
 }
 
 export interface TrainResult {
@@ -73,6 +89,8 @@ export interface TrainResult {
   finalEval: EvalResult;
   /** Seconds spent after learning starts, split by activity (evaluation excluded). */
   learningPhase: { steps: number; seconds: number; envSeconds: number; actSeconds: number; updateSeconds: number };
+  /** Why the run stopped before totalSteps: the callback that asked (`onStep`, …), `interrupt` or `stopAtStep`; null if it ran to the end. */
+  stoppedBy: string | null;
 }
 
 /** Per-episode env seed: a 32-bit mix of the run seed and the episode index. */
@@ -113,6 +131,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
   if (opts.runDir !== undefined && existsSync(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
+  if (opts.resumeDir === undefined && rc.totalSteps <= rc.learningStarts) {
+    // Evaluations of such a run score an untrained policy: almost always a mistake (CleanRL's TD3 starts learning at 25,000 steps).
+    const problem = `no gradient update would happen: totalSteps ${rc.totalSteps} ≤ learningStarts ${rc.learningStarts} (${rc.algo} ${rc.preset} preset)`;
+    if (opts.allowNoUpdates !== true) throw new ConfigError(`train: ${problem}; raise --total-steps or lower --learning-starts (and --random-steps), or pass --allow-no-updates to run anyway`);
+    console.warn(`hyperrl train: warning: ${problem}; the evaluations score the untrained policy`);
+  }
   const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${rc.algo}-${ac.critic}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(runDir, { recursive: true });
   const metrics = new MetricsLog(runDir);
@@ -128,24 +152,33 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     progress.log(`resuming ${runDir} at step ${step} (episode ${episode})`);
   } else {
     writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: runVersions }, null, 2) + '\n');
+    writeFileSync(join(runDir, 'config.yaml'), configYaml({ ...rc, ...ac }, [RUN_SCHEMA as never, algoSchema(rc.algo)], opts.config.modules));
+    metrics.tensorboard.text('hyperparameters', settingsTable({ ...rc, ...ac, ...runVersions }));
     progress.log(`run ${runDir}: ${rc.algo.toUpperCase()} (${ac.critic} critic) on ${rc.env}, seed ${rc.seed}, ${engine.backend.name} backend`);
   }
 
   const evalSeed = rc.seed + 100_000;
   const actor = normalizer === null ? agent : normalizedActor(agent, normalizer);
   let lastEval: EvalResult | null = null;
+  const callbacks = opts.callbacks ?? {};
+  // Set by Ctrl-C or a callback returning false: the run stops at the episode's end, with a checkpoint.
+  let stopRequestedBy: string | null = null;
+  const stopIf = (callback: keyof TrainCallbacks, result: CallbackResult): void => {
+    if (result === false) stopRequestedBy ??= callback;
+  };
   const runEval = (): EvalResult => {
     const r = evaluate(actor, evalEnv, rc.evalEpisodes, evalSeed);
     metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std });
     progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${rc.evalEpisodes} episodes)`);
+    stopIf('onEvaluation', callbacks.onEvaluation?.({ step, result: r }));
     return (lastEval = r);
   };
   if (step === 0) runEval();
 
-  let stopRequested = false, interrupts = 0;
+  let interrupts = 0;
   const onSigint = (): void => {
     if (++interrupts > 1) process.exit(130);
-    stopRequested = true;
+    stopRequestedBy ??= 'interrupt';
     progress.log('interrupt: finishing the episode to write a checkpoint (Ctrl-C again to quit now)');
   };
   process.on('SIGINT', onSigint);
@@ -160,10 +193,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const phase = { steps: 0, seconds: 0, envSeconds: 0, actSeconds: 0, updateSeconds: 0 };
   const t0 = performance.now();
   let spsStep = step, spsTime = t0, sps = 0;
-  const checkpoint = (): Promise<void> => saveCheckpoint(runDir, agent, replay, {
-    format: 1, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
-    savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.getState() } : {}),
-  } satisfies CheckpointMeta);
+  const checkpoint = async (): Promise<void> => {
+    await saveCheckpoint(runDir, agent, replay, {
+      format: 1, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
+      savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.getState() } : {}),
+    } satisfies CheckpointMeta);
+    stopIf('onCheckpoint', callbacks.onCheckpoint?.({ step, runDir }));
+  };
+  // Reused by every call: the loop allocates nothing per step.
+  const stepInfo: StepInfo = { step, episode, reward: 0, terminated: false, truncated: false };
+  const updateInfo: UpdateInfo = { step, updates, metrics: lastUpdate };
 
   try {
     while (step < rc.totalSteps) {
@@ -190,7 +229,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       step++;
       const tUpdate = performance.now();
       // Merged so the last value of every metric is logged, also those of delayed (actor) updates.
-      if (step > rc.learningStarts) Object.assign(lastUpdate, agent.update(replay, updates++));
+      if (step > rc.learningStarts) {
+        updateInfo.metrics = agent.update(replay, updates++);
+        Object.assign(lastUpdate, updateInfo.metrics);
+        if (callbacks.onUpdate !== undefined) {
+          updateInfo.step = step;
+          updateInfo.updates = updates;
+          stopIf('onUpdate', callbacks.onUpdate(updateInfo));
+        }
+      }
       if (learning) {
         const tEnd = performance.now();
         phase.steps++;
@@ -208,6 +255,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         spsStep = step;
         spsTime = now;
       }
+      if (callbacks.onStep !== undefined) {
+        stepInfo.step = step;
+        stepInfo.episode = episode;
+        stepInfo.reward = r.reward;
+        stepInfo.terminated = r.terminated;
+        stepInfo.truncated = r.truncated;
+        stopIf('onStep', callbacks.onStep(stepInfo));
+      }
       if (step % rc.evalEvery === 0) runEval();
       if (step % rc.checkpointEvery === 0) checkpointDue = true;
       // Runs configured before snapshots existed have no snapshotEvery: none.
@@ -223,23 +278,24 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         // The loop is synchronous between checkpoints: give pending signal handlers (SIGINT, a parent
         // that went away) a turn once per episode, or an interrupt would only be seen at the next checkpoint.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        const stopping = stopRequested || (opts.stopAtStep !== undefined && step >= opts.stopAtStep);
+        if (stopRequestedBy === null && opts.stopAtStep !== undefined && step >= opts.stopAtStep) stopRequestedBy = 'stopAtStep';
+        const stopping = stopRequestedBy !== null;
         if (checkpointDue || stopping) {
           await checkpoint();
           checkpointDue = false;
         }
         if (stopping) {
           progress.done();
-          progress.log(`stopped at step ${step}; resume with: hyperrl train --resume ${runDir}`);
-          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase };
+          progress.log(`stopped at step ${step}${stopRequestedBy === 'interrupt' ? '' : ` (by ${stopRequestedBy})`}; resume with: hyperrl train --resume ${runDir}`);
+          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase, stoppedBy: stopRequestedBy };
         }
       }
-      progress.update({ step, total: rc.totalSteps, stepsPerSecond: sps, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
+      progress.update({ step, total: rc.totalSteps, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
     }
     const finalEval = step % rc.evalEvery === 0 && lastEval !== null ? lastEval : runEval();
     await checkpoint();
     progress.done();
-    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase };
+    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase, stoppedBy: null };
   } finally {
     process.off('SIGINT', onSigint);
     env.close();
@@ -251,6 +307,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 export function readRunConfig(runDir: string): ResolvedConfig {
   const file = join(runDir, 'config.json');
   if (!existsSync(file)) throw new Error(`${runDir}: not a run folder (no config.json)`);
-  const { run, agent } = JSON.parse(readFileSync(file, 'utf8')) as ResolvedConfig;
-  return { run, agent };
+  const { run, agent, modules } = JSON.parse(readFileSync(file, 'utf8')) as ResolvedConfig;
+  return { run, agent, ...(modules !== undefined ? { modules } : {}) };
 }

@@ -24,7 +24,7 @@ const checkpointStep = (dir: string): number => {
 
 it('resumes an experiment killed mid-way: finished runs are skipped, unfinished ones resumed', async () => {
   const out = mkdtempSync(join(tmpdir(), 'hyperrl-experiment-'));
-  const spec = readSpec(SPEC);
+  const spec = await readSpec(SPEC);
   const runDirs = cells(spec).map((c) => join(out, 'runs', c.id));
   const args = [CLI, 'experiment', SPEC, '--jobs', '2', '--out', out];
 

@@ -71,10 +71,21 @@ export function defaultBackend(opts: LoadOptions = {}): Backend {
   for (const name of BACKEND_NAMES) {
     try {
       // A fallback to the single-threaded backends ignores the thread count.
-      return createBackend(name, name === 'native' ? opts : { ...opts, threads: undefined });
+      const backend = createBackend(name, name === 'native' ? opts : { ...opts, threads: undefined });
+      if (errors.length > 0) fallbackNotice(name, errors[0]!);
+      return backend;
     } catch (e) {
       errors.push(`${name}: ${(e as Error).message}`);
     }
   }
   throw new Error(`no backend could be loaded:\n${errors.join('\n')}`);
+}
+
+let noticeGiven = false;
+
+/** Once per process, one line: a silently slower backend looks like a slow library. */
+function fallbackNotice(used: BackendName, why: string): void {
+  if (noticeGiven) return;
+  noticeGiven = true;
+  console.warn(`hyperrl: NOTICE: using the ${used} backend, several times slower than native, because ${why.split('\n')[0]} (HYPERRL_BACKEND=${used} chooses it without this notice)`);
 }
