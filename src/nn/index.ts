@@ -6,6 +6,5 @@ export * from './layers.js';
 export * from './optim.js';
 export * from './hypernetwork.js';
 export * from './critics.js';
-export * from './hyper-policy.js';
+export * from './meta-policy.js';
 export * from './distributions.js';
-export * from './persist.js';

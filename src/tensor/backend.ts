@@ -53,6 +53,7 @@ export interface Backend {
    * Dynamic (generated-weight) layer, per sample b of a batch:
    *   y[b] = act((1 + g[b]) ⊙ (W[b] · x[b]) + c[b]),  W[b] is out×in row-major at w + b·ldw.
    * x[b] at x + b·ldx, g[b] at g + b·ldg, c[b] at c + b·ldc, y[b] at y + b·ldy.
+   * ldg may be 0: every sample reads the same g (a zero row for layers without a gain).
    */
   dynamicForward(batch: number, out: number, inp: number,
     x: number, ldx: number, w: number, ldw: number, g: number, ldg: number,

@@ -51,6 +51,11 @@ function leading(c: Ctx, name: string, ld: number, min: number, rows: number): v
   if (rows > 1 && ld < min) fail(c, `argument '${name}' (${ld}) must be ≥ ${min}`);
 }
 
+/** A read-only operand's leading dimension: ≥ min, or 0 to give every row the same values. */
+function sharedOrLeading(c: Ctx, name: string, ld: number, min: number, rows: number): void {
+  if (ld !== 0) leading(c, name, ld, min, rows);
+}
+
 /** Wrap a backend so that every kernel call validates its arguments first. */
 export function withValidation(be: Backend): Backend {
   const ctx = (kernel: string): Ctx => ({ kernel, length: be.arena.data.length });
@@ -105,7 +110,7 @@ export function withValidation(be: Backend): Backend {
       const x = ctx('dynamicForward');
       size(x, 'batch', batch); size(x, 'out', out, 1); size(x, 'in', inp, 1); code(x, 'act', act, Act);
       leading(x, 'ldx', ldx, inp, batch); leading(x, 'ldw', ldw, out * inp, batch);
-      leading(x, 'ldg', ldg, out, batch); leading(x, 'ldc', ldc, out, batch); leading(x, 'ldy', ldy, out, batch);
+      sharedOrLeading(x, 'ldg', ldg, out, batch); leading(x, 'ldc', ldc, out, batch); leading(x, 'ldy', ldy, out, batch);
       region(x, 'x', xo, batch, inp, ldx); region(x, 'w', w, batch, out * inp, ldw);
       region(x, 'g', g, batch, out, ldg); region(x, 'c', c, batch, out, ldc); region(x, 'y', y, batch, out, ldy);
       be.dynamicForward(batch, out, inp, xo, ldx, w, ldw, g, ldg, c, ldc, act, y, ldy);
@@ -115,7 +120,7 @@ export function withValidation(be: Backend): Backend {
       const x = ctx('dynamicBackward');
       size(x, 'batch', batch); size(x, 'out', out, 1); size(x, 'in', inp, 1);
       leading(x, 'ldx', ldx, inp, batch); leading(x, 'ldw', ldw, out * inp, batch);
-      leading(x, 'ldg', ldg, out, batch); leading(x, 'lddy', lddy, out, batch);
+      sharedOrLeading(x, 'ldg', ldg, out, batch); leading(x, 'lddy', lddy, out, batch);
       region(x, 'x', xo, batch, inp, ldx); region(x, 'w', w, batch, out * inp, ldw);
       region(x, 'g', g, batch, out, ldg); region(x, 'dy', dy, batch, out, lddy);
       if (dx !== NONE) { leading(x, 'lddx', lddx, inp, batch); region(x, 'dx', dx, batch, inp, lddx); }

@@ -62,6 +62,9 @@ const CASES: [string, (...xs: Tensor[]) => Tensor, InputSpec[]][] = [
   ['dynamicLinear identity, squared', (x, h) => T.square(T.dynamicLinear(x!, h!, 2, Act.identity)), [any([3, 3]), any([3, T.dynamicParamCount(3, 2)])]],
   ['two dynamic layers', (x, h1, h2) => T.dynamicLinear(T.dynamicLinear(x!, h1!, 4, Act.tanh), h2!, 1, Act.identity),
     [any([3, 2]), any([3, T.dynamicParamCount(2, 4)]), any([3, T.dynamicParamCount(4, 1)])]],
+  ['dynamicLinear without gain, tanh', (x, h) => T.dynamicLinear(x!, h!, 3, Act.tanh, false), [any([4, 2]), any([4, T.dynamicParamCount(2, 3, false)])]],
+  ['two dynamic layers without gain', (x, h1, h2) => T.square(T.dynamicLinear(T.dynamicLinear(x!, h1!, 5, Act.tanh, false), h2!, 2, Act.identity, false)),
+    [any([3, 4]), any([3, T.dynamicParamCount(4, 5, false)]), any([3, T.dynamicParamCount(5, 2, false)])]],
 ];
 
 describe('first derivatives match central differences (float64)', () => {

@@ -326,6 +326,8 @@ for (const { label, make, isa } of targets) {
       assert.throws(() => be.polyak(8, o, o, 2), /polyak: argument 'tau'/);
       assert.throws(() => be.unary(99 as never, 8, o, o), /unary: argument 'op'/);
       assert.throws(() => be.dynamicForward(2, 3, 4, o, 2, o, 12, o, 3, o, 3, Act.relu, o, 3), /dynamicForward: argument 'ldx'/);
+      assert.throws(() => be.dynamicForward(2, 3, 4, o, 4, o, 12, o, 2, o, 3, Act.relu, o, 3), /dynamicForward: argument 'ldg'/);
+      be.dynamicForward(2, 3, 4, o, 4, o, 12, o, 0, o, 3, Act.relu, o + 32, 3); // ldg = 0: one gain row shared by the batch
       assert.throws(() => be.clamp(4, o, 1, -1, o), /clamp: argument 'lo'/);
       assert.throws(() => be.fill(1.5, o, 0), /fill: argument 'n'/);
       be.arena.free(o, 64);
