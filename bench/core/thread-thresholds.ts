@@ -1,11 +1,12 @@
 /**
  * Measures where splitting a native kernel over 2 threads starts to pay, for each kernel
  * class of the pool's thresholds (native/pool.cc, kParallelThresholds):
- *   node dist/bench/core/thread-thresholds.js [--quick] [--only gemmFlops,...] [--trial-ms 30] [--trials 11]
+ *   node dist/bench/core/thread-thresholds.js [--quick] [--only gemmFlops,...] [--trial-ms 20] [--trials 7] [--passes 3]
  * For each class, a representative kernel is timed at growing sizes with 1 and 2 threads,
  * splitting forced at every size (that class's threshold set to 0). Trials of the two
- * thread counts alternate and each keeps its fastest trial, so a burst of other work on
- * the machine does not decide the comparison. The break-even is the smallest size from
+ * thread counts alternate, the sweep over sizes is repeated (--passes), and each size keeps
+ * its fastest trial of all, so a burst of other work on the machine does not decide the
+ * comparison. The break-even is the smallest size from
  * which 2 threads stay faster (by `MARGIN`) at every larger size; the suggested threshold
  * is half of it (the minimum work per thread). Needs 2 free cores to mean anything:
  * run it on a quiet machine. Writes bench/results/thread-thresholds-<date>.json.
@@ -146,12 +147,15 @@ export interface ThresholdOptions {
   /** Length of one timed trial and trials per thread count (shorter, more trials find the quiet moments of a busy machine). */
   trialMs?: number;
   trials?: number;
+  /** Sweeps over the sizes; each size keeps its fastest time over all of them. */
+  passes?: number;
   log?: (l: string) => void;
 }
 
 export function measureThresholds(opts: ThresholdOptions = {}): { rows: ThresholdRow[]; suggested: Partial<ParallelThresholds>; secondCore: ReturnType<typeof secondCoreCheck> } {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const trialMs = opts.trialMs ?? (opts.quick ? 5 : 30), trials = opts.trials ?? (opts.quick ? 3 : 11);
+  const trialMs = opts.trialMs ?? (opts.quick ? 5 : 20), trials = opts.trials ?? (opts.quick ? 3 : 7);
+  const passes = opts.passes ?? (opts.quick ? 1 : 3);
   const secondCore = logSecondCoreCheck(log);
   const pool = nativePool();
   const saved = pool.parallelThresholds();
@@ -161,14 +165,21 @@ export function measureThresholds(opts: ThresholdOptions = {}): { rows: Threshol
     for (const c of CLASSES.filter((k) => opts.only === undefined || opts.only.includes(k.key))) {
       pool.setParallelThresholds({ ...saved, [c.key]: 0 });
       log(`\n${c.key}: ${c.what}`);
-      const mine: ThresholdRow[] = [];
-      for (const size of opts.quick ? c.sizes.filter((_, i) => i % 3 === 0) : c.sizes) {
-        const be = createNativeBackend({ initialElements: 1 << 16 });
-        const [one, two] = fastest(c.setup(be, size), trialMs, trials);
-        const row = { key: c.key, size, work: c.work(size), oneThreadUs: one * 1e6, twoThreadsUs: two * 1e6, speedup: one / two };
-        mine.push(row);
-        log(`  size ${String(size).padStart(8)}  work ${row.work.toExponential(2).padStart(9)}  1 thread ${row.oneThreadUs.toFixed(2).padStart(10)} µs  2 threads ${row.twoThreadsUs.toFixed(2).padStart(10)} µs  ${row.speedup.toFixed(2)}×`);
+      const sizes = opts.quick ? c.sizes.filter((_, i) => i % 3 === 0) : c.sizes;
+      const best = sizes.map(() => [Infinity, Infinity]);
+      // Whole sweeps repeated: a burst of other work spoils a stretch of sizes in one pass, not in all.
+      for (let pass = 0; pass < passes; pass++) {
+        sizes.forEach((size, i) => {
+          const be = createNativeBackend({ initialElements: 1 << 16 });
+          const [one, two] = fastest(c.setup(be, size), trialMs, trials);
+          best[i] = [Math.min(best[i]![0]!, one), Math.min(best[i]![1]!, two)];
+        });
       }
+      const mine: ThresholdRow[] = sizes.map((size, i) => {
+        const [one, two] = best[i]!;
+        return { key: c.key, size, work: c.work(size), oneThreadUs: one! * 1e6, twoThreadsUs: two! * 1e6, speedup: one! / two! };
+      });
+      for (const row of mine) log(`  size ${String(row.size).padStart(8)}  work ${row.work.toExponential(2).padStart(9)}  1 thread ${row.oneThreadUs.toFixed(2).padStart(10)} µs  2 threads ${row.twoThreadsUs.toFixed(2).padStart(10)} µs  ${row.speedup.toFixed(2)}×`);
       rows.push(...mine);
       // The smallest size from which 2 threads are faster at every larger size.
       let from = mine.length;
@@ -195,7 +206,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const only = flag('--only')?.split(',') as (keyof ParallelThresholds)[] | undefined;
   const trialMs = flag('--trial-ms') === undefined ? undefined : Number(flag('--trial-ms'));
   const trials = flag('--trials') === undefined ? undefined : Number(flag('--trials'));
-  const { rows, suggested, secondCore } = measureThresholds({ quick, only, trialMs, trials });
+  const passes = flag('--passes') === undefined ? undefined : Number(flag('--passes'));
+  const { rows, suggested, secondCore } = measureThresholds({ quick, only, trialMs, trials, passes });
   // Ready to paste into native/pool.cc (classes without a break-even keep their value in use).
   const inUse = nativePool().parallelThresholds();
   console.log('\nkParallelThresholds for native/pool.cc (minimum work per thread; "=" kept: no break-even found):');
@@ -206,7 +218,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   console.log('};');
   const date = new Date().toISOString();
-  const result = { benchmark: 'thread-thresholds', date, quick, trialMs, trials, machine: { cpu: cpus()[0]?.model, cores: cpus().length, isa: info.isa, availableCores: info.availableCores }, secondCore, inUse: nativePool().parallelThresholds(), suggested, rows };
+  const result = { benchmark: 'thread-thresholds', date, quick, trialMs, trials, passes, machine: { cpu: cpus()[0]?.model, cores: cpus().length, isa: info.isa, availableCores: info.availableCores }, secondCore, inUse: nativePool().parallelThresholds(), suggested, rows };
   const file = writeBenchResult('thread-thresholds', result);
   console.log(`wrote ${file}`);
 }
