@@ -62,6 +62,8 @@ double now_seconds();
 // claimed is run by the caller), so a kernel is deterministic as long as each task
 // computes its outputs exactly as the whole kernel on one thread would: see
 // native/README.md ("Threads").
+// At most kMaxTasks tasks (a job with more runs on the calling thread alone).
+enum { kMaxTasks = 32 };
 void parallel_run(int ntasks, void (*fn)(void* ctx, int task), void* ctx);
 // Threads the calling thread may use (its Node environment's setting, ≥ 1).
 int parallel_budget();

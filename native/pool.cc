@@ -4,11 +4,13 @@
 // One pool per process, started lazily (the first split kernel starts the workers it
 // needs) and never stopped: its threads are detached and parked when idle, so they
 // cost nothing at exit. A job is published under a sequence number (seqlock: odd while
-// its fields are written); tasks are claimed from a counter tagged with that number,
-// so a worker that wakes late can never run a task of a job that has moved on. The
-// calling thread claims tasks too: when a worker is asleep or descheduled (another
-// process wants the core), the caller runs its tasks instead of waiting for it —
-// outputs do not depend on who runs a task (see kernels.h), only on the task split.
+// its fields are written); tasks are claimed in a bit mask tagged with that number, so a
+// worker that wakes late can never run a task of a job that has moved on. Each thread
+// claims its own task first (the caller task 0, worker w task w + 1), so that call after
+// call the same core works on the same part of the data and finds it in its cache; then
+// it takes what is left. So the calling thread runs the task of a worker that is asleep
+// or descheduled (another process wants the core) instead of waiting for it — outputs
+// do not depend on who runs a task (see kernels.h), only on the task split.
 //
 // Idle threads spin for a bounded time, then sleep on a condition variable (the spin windows
 // and the split thresholds: kPoolTuning and kParallelThresholds below, native/README.md "Threads").
@@ -121,7 +123,7 @@ struct Pool {
   std::atomic<int> ntasks{0};
   std::atomic<int> helpers{0};     // workers 0 .. helpers-1 take part
   std::atomic<bool> pinned{false};  // worker w runs task w + 1 and nothing else
-  std::atomic<uint64_t> claim{0};  // (seq << 32) | next unclaimed task
+  std::atomic<uint64_t> claim{0};  // (seq << 32) | bit mask of the tasks claimed
   std::atomic<int> done{0};        // tasks finished
   Sleeper caller;
 
@@ -149,13 +151,17 @@ void finish_task(Pool& P, int ntasks) {
   if (P.done.fetch_add(1) + 1 == ntasks) P.caller.wake();
 }
 
-// Claims and runs tasks of job `s` until none is left.
-void claim_tasks(Pool& P, uint32_t s, TaskFn fn, void* ctx, int ntasks, bool worker) {
+// Claims and runs tasks of job `s` until none is left: task `own` first if it is still free.
+void claim_tasks(Pool& P, uint32_t s, TaskFn fn, void* ctx, int ntasks, int own, bool worker) {
+  const uint32_t all = ntasks >= kMaxTasks ? ~0u : (1u << ntasks) - 1u;
   uint64_t v = P.claim.load(std::memory_order_relaxed);
   for (;;) {
-    if ((uint32_t)(v >> 32) != s || (int)(uint32_t)v >= ntasks) return;
-    if (!P.claim.compare_exchange_weak(v, v + 1, std::memory_order_acquire, std::memory_order_relaxed)) continue;
-    fn(ctx, (int)(uint32_t)v);
+    if ((uint32_t)(v >> 32) != s) return;
+    const uint32_t left = all & ~(uint32_t)v;
+    if (left == 0) return;
+    const int t = own < ntasks && (left >> own & 1u) ? own : __builtin_ctz(left);
+    if (!P.claim.compare_exchange_weak(v, v | (1u << t), std::memory_order_acquire, std::memory_order_relaxed)) continue;
+    fn(ctx, t);
     if (worker) P.workerTasks.fetch_add(1, std::memory_order_relaxed);
     finish_task(P, ntasks);
     v = P.claim.load(std::memory_order_relaxed);
@@ -193,7 +199,7 @@ void* worker_main(void* arg) {
       P.workerTasks.fetch_add(1, std::memory_order_relaxed);
       finish_task(P, ntasks);
     } else {
-      claim_tasks(P, s, fn, ctx, ntasks, true);
+      claim_tasks(P, s, fn, ctx, ntasks, me.index + 1, true);
     }
     idleSince = now_seconds();
   }
@@ -241,7 +247,8 @@ void run_job(Pool& P, int ntasks, int helpers, bool pinned, TaskFn fn, void* ctx
   P.helpers.store(helpers, std::memory_order_relaxed);
   P.pinned.store(pinned, std::memory_order_relaxed);
   P.done.store(0, std::memory_order_relaxed);
-  P.claim.store((uint64_t)s << 32 | (pinned ? (uint32_t)ntasks : 0u), std::memory_order_relaxed);
+  // A pinned job's tasks are not claimed: they are all marked taken.
+  P.claim.store((uint64_t)s << 32 | (pinned ? ~0u : 0u), std::memory_order_relaxed);
   P.seq.store(s);
   for (int w = 0; w < helpers; ++w) P.workers[w]->sleeper.wake();
   P.parallelJobs.fetch_add(1, std::memory_order_relaxed);
@@ -250,7 +257,7 @@ void run_job(Pool& P, int ntasks, int helpers, bool pinned, TaskFn fn, void* ctx
     fn(ctx, 0);
     finish_task(P, ntasks);
   } else {
-    claim_tasks(P, s, fn, ctx, ntasks, false);
+    claim_tasks(P, s, fn, ctx, ntasks, 0, false);
   }
   auto finished = [&] { return P.done.load() == ntasks; };
   if (!spin_until(finished, now_seconds(), P.callerSpin.load(std::memory_order_relaxed))) {
@@ -301,13 +308,14 @@ void set_parallel_budget(int threads) {
 
 void parallel_run(int ntasks, void (*fn)(void*, int), void* ctx) {
   const int budget = parallel_budget();
-  if (ntasks <= 1 || budget <= 1 || dispatch(ntasks, budget < ntasks ? budget : ntasks, false, fn, ctx) == 0)
+  if (ntasks <= 1 || budget <= 1 || ntasks > kMaxTasks || dispatch(ntasks, budget < ntasks ? budget : ntasks, false, fn, ctx) == 0)
     run_serially(ntasks, fn, ctx);
 }
 
 int parallel_run_each(int n, void (*fn)(void*, int), void* ctx) {
   const int budget = parallel_budget();
   if (n > budget) n = budget;
+  if (n > kMaxTasks) n = kMaxTasks;
   if (n <= 1) {
     fn(ctx, 0);
     return 1;
