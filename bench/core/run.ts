@@ -1,10 +1,10 @@
 /**
- * Core benchmark (`npm run bench:core`, `hyperrl bench core [--quick]`): the fp32 FMA
- * peak of one core and of two cores at once, sgemm GFLOP/s per backend at the shapes
- * hyperrl trains with, and full MLP / hyper-critic training steps per backend — the
- * native ones on 1 and 2 threads side by side — all measured in one run, so ratios
- * (fraction of peak, speed-up over the JS reference and over 1 thread) are comparable
- * even on a noisy shared machine. Writes bench/results/core-<date>.json.
+ * Core benchmark (`npm run bench:core [-- --quick]`): the fp32 FMA peak of one core and of
+ * two cores at once, sgemm GFLOP/s per backend at the shapes hyperrl trains with, and full
+ * MLP / hyper-critic training steps per backend — the native ones on 1 and 2 threads side by
+ * side — all measured in one run, so ratios (fraction of peak, speed-up over the JS
+ * reference and over 1 thread) are comparable even on a noisy shared machine. Writes
+ * bench/results/core-<date>.json.
  */
 import { cpus } from 'node:os';
 import type { Backend, BackendName } from '../../src/tensor/backend.js';

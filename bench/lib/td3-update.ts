@@ -9,7 +9,7 @@ import { Engine } from '../../src/tensor/engine.js';
 import { Td3, type Td3Config } from '../../src/algos/td3.js';
 import { ReplayBuffer } from '../../src/replay/replay-buffer.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
-import { resolveTrainConfig } from '../../src/train/run.js';
+import { resolveTrainConfig } from '../../src/train/run-config.js';
 
 export interface Td3UpdateBench {
   /** One gradient update (critic every time, actor and targets every policyDelay). */

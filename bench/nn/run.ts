@@ -1,5 +1,5 @@
 /**
- * nn benchmark (`npm run bench:nn`, `hyperrl bench nn [--quick]`): training steps
+ * nn benchmark (`npm run bench:nn [-- --quick]`): training steps
  * (forward, backward, Adam) through the autodiff, next to the same networks built
  * from raw kernels (bench/core/workloads) in the same run, plus the critic presets.
  * Writes bench/results/nn-<date>.json.
@@ -9,13 +9,14 @@ import type { BackendName } from '../../src/tensor/backend.js';
 import { createBackend, probeBackends } from '../../src/tensor/backends/index.js';
 import { nativeInfo } from '../../src/tensor/backends/native/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { add, mean, neg, squaredDifference } from '../../src/tensor/ops/elementwise.js';
+import { add, mean, neg, square, squaredDifference } from '../../src/tensor/ops/elementwise.js';
 import { gaussianLogProb } from '../../src/nn/distributions.js';
 import { MetaPolicy } from '../../src/nn/meta-policy.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { HyperCritic, MlpCritic, type Critic } from '../../src/nn/critics.js';
 import { HyperNetwork } from '../../src/nn/hypernetwork.js';
 import { hypeRlHeadInit } from '../../src/nn/hyper-init.js';
+import { GRU } from '../../src/nn/gru.js';
 import { MLP } from '../../src/nn/layers.js';
 import { Adam } from '../../src/nn/optim.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
@@ -111,6 +112,20 @@ export async function runNnBench(opts: NnBenchOptions = {}): Promise<Record<stri
   };
   const metaBatch = quick ? 16 : 64;
   metaPolicy('hypernetwork', metaBatch, metaPolicy('standard', metaBatch, null));
+
+  // 4. GRU over a sequence (recurrent PPO's update): forward and backward through time, on every backend that
+  // loads (the js reference loops take seconds per step, so only in full runs).
+  for (const be of ['native', 'wasm', 'js'] as const) {
+    if (probe[be] !== true || (quick && be === 'js')) continue;
+    const e = new Engine(createBackend(be));
+    const [steps, batch, inp, hidden] = [64, 16, 64, 256];
+    const gruLayer = new GRU(e, inp, hidden, new Xoshiro128Rng(4));
+    const x = e.persistent([steps, batch, inp], Array.from({ length: steps * batch * inp }, (_, i) => Math.sin(0.37 * i + 1)));
+    const h0 = e.persistent([batch, hidden]);
+    time(`GRU ${inp}→${hidden}, T ${steps}, fwd+bwd (${be})`, batch, () => e.scope(() => {
+      e.backward(mean(square(gruLayer.forward(x, h0).outputs)), gruLayer.parameters(), false);
+    }), undefined, gruLayer.parameterCount());
+  }
 
   const result = { benchmark: 'nn', date: new Date().toISOString(), quick, backend: name, threads, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rows };
   const file = writeBenchResult('nn', result, opts.outDir);

@@ -1,5 +1,6 @@
 /** `hyperrl diagnose grad runs/<id>`: the gradient-quality diagnostic over a run's snapshots. */
 import '../envs/index.js';
+import { isTwinCriticAgent } from '../algos/agent.js';
 import { GRADIENT_QUALITY_DEFAULTS, gradientQuality, type GradientQualityOptions } from '../diagnostics/gradient-quality.js';
 import { gradReportPath, mergeGradCheckpoint, readGradReport, sameSettings } from '../diagnostics/grad-report.js';
 import { make } from '../envs/registry.js';
@@ -7,10 +8,10 @@ import { TimeLimit } from '../envs/wrappers.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError, kebab } from '../core/config.js';
 import { importModules } from '../train/modules.js';
 import { ObservationNormalizer } from '../train/obs-normalizer.js';
-import { makeAgent, readRunConfig } from '../train/run.js';
+import { makeAgent, readRunConfig, runLabel } from '../train/run-config.js';
 import { loadSnapshot, snapshotSteps } from '../train/snapshots.js';
 import { parseFlags } from './flags.js';
 
@@ -51,7 +52,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
     const raw = values[flag] as string | undefined;
     if (raw === undefined) return undefined;
     const v = Number(raw.replace(/_/g, ''));
-    if (raw.trim() === '' || !Number.isFinite(v)) throw new ConfigError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: expected a number, got '${raw}'`);
+    if (raw.trim() === '' || !Number.isFinite(v)) throw new ConfigError(`--${kebab(flag)}: expected a number, got '${raw}'`);
     return v;
   };
   const options: Partial<GradientQualityOptions> = { pseudoinverse: values.pseudoinverse === true };
@@ -68,6 +69,8 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
   const engine = new Engine(defaultBackend());
   const env = await make(config.run.env);
   const agent = makeAgent(engine, env, config);
+  if (!isTwinCriticAgent(agent)) throw new ConfigError(`diagnose grad: ${runDir} is a ${config.run.algo} run; the diagnostic needs an agent with a twin critic (TD3, SAC)`);
+  const agentConfig = agent.config;
   const settings: GradientQualityOptions = { ...GRADIENT_QUALITY_DEFAULTS, ...options };
   settings.maxEpisodeSteps ??= env instanceof TimeLimit ? env.maxEpisodeSteps : undefined;
   env.close();
@@ -82,7 +85,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
   }
   const done = new Set(previous?.checkpoints.map((c) => c.step) ?? []);
   const todo = steps.filter((s) => !done.has(s));
-  say(`${runDir}: ${config.run.algo.toUpperCase()} (${config.agent.critic} critic) on ${config.run.env}; ${steps.length} ${useCheckpoint ? 'checkpoint' : 'snapshot(s)'}, ${steps.length - todo.length} already in ${gradReportPath(runDir)}`);
+  say(`${runDir}: ${runLabel(config).title} on ${config.run.env}; ${steps.length} ${useCheckpoint ? 'checkpoint' : 'snapshot(s)'}, ${steps.length - todo.length} already in ${gradReportPath(runDir)}`);
 
   for (const [i, step] of todo.entries()) {
     const stats = latest === null ? await loadSnapshot(runDir, agent, step) : latest.obsNormalizer;
@@ -96,7 +99,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
     const prefix = `[${i + 1}/${todo.length}] step ${step}`;
     const result = await gradientQuality({ agent, envId: config.run.env, ...settings, normalizer, onProgress: (m) => say(`${prefix}: ${m}`) });
     mergeGradCheckpoint(runDir, {
-      env: config.run.env, algo: config.run.algo, critic: config.agent.critic === 'hyper' ? `hyper-${config.agent.hyperPreset}` : 'mlp',
+      env: config.run.env, algo: config.run.algo, critic: agentConfig.critic === 'hyper' ? `hyper-${agentConfig.hyperPreset}` : 'mlp',
       settings: result.settings, interval: `95% Student-t over states (${result.settings.states - 1} degrees of freedom)`,
     }, {
       step, cosine: result.cosine, perState: result.perState, source: latest === null ? 'snapshot' : 'checkpoint',

@@ -4,9 +4,8 @@
  * unparsable values are errors that name the flag.
  */
 import { closeMatches } from '../core/edit-distance.js';
-import { ConfigError, type Field, type Schema } from '../train/config.js';
+import { ConfigError, kebab, type Field, type Schema } from '../core/config.js';
 
-export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function parseValue(flag: string, field: Field<unknown>, raw: string): unknown {

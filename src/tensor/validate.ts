@@ -56,6 +56,19 @@ function sharedOrLeading(c: Ctx, name: string, ld: number, min: number, rows: nu
   if (ld !== 0) leading(c, name, ld, min, rows);
 }
 
+/**
+ * Checks a GRU kernel's sizes and returns the check of its operands: contiguous rows of
+ * `blocks` gate blocks (3: [r | z | n] pre-activations, gates and their gradients; 1: states).
+ */
+function gruRows(c: Ctx, batch: number, hidden: number): (name: string, offset: number, blocks: 1 | 3, optional?: boolean) => void {
+  size(c, 'batch', batch); size(c, 'hidden', hidden, 1);
+  return (name, offset, blocks, optional = false) => {
+    const w = blocks * hidden;
+    if (optional) optionalRegion(c, name, offset, batch, w, w);
+    else region(c, name, offset, batch, w, w);
+  };
+}
+
 /** Wrap a backend so that every kernel call validates its arguments first. */
 export function withValidation(be: Backend): Backend {
   const ctx = (kernel: string): Ctx => ({ kernel, length: be.arena.data.length });
@@ -128,6 +141,19 @@ export function withValidation(be: Backend): Backend {
       if (dg !== NONE) { leading(x, 'lddg', lddg, out, batch); region(x, 'dg', dg, batch, out, lddg); }
       if (dc !== NONE) { leading(x, 'lddc', lddc, out, batch); region(x, 'dc', dc, batch, out, lddc); }
       be.dynamicBackward(batch, out, inp, xo, ldx, w, ldw, g, ldg, dy, lddy, dx, lddx, dw, lddw, dg, lddg, dc, lddc);
+    },
+
+    gruForward(batch, hidden, gi, gh, h, y, gates) {
+      const rows = gruRows(ctx('gruForward'), batch, hidden);
+      rows('gi', gi, 3); rows('gh', gh, 3); rows('h', h, 1); rows('y', y, 1); rows('gates', gates, 3, true);
+      be.gruForward(batch, hidden, gi, gh, h, y, gates);
+    },
+
+    gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh) {
+      const rows = gruRows(ctx('gruBackward'), batch, hidden);
+      rows('gates', gates, 3); rows('gh', gh, 3); rows('h', h, 1); rows('dy', dy, 1); rows('dhIn', dhIn, 1, true);
+      rows('dgi', dgi, 3); rows('dgh', dgh, 3); rows('dh', dh, 1);
+      be.gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh);
     },
 
     adam(n, p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {

@@ -3,13 +3,13 @@
  *   meta.json            step counters, the agent's generator state, versions
  *   params.safetensors   every module's parameters (targets included), `<module>.<param>`
  *   optim.safetensors    Adam moments `<opt>.m.<param>`, `<opt>.v.<param>`; step counts in the metadata
- *   replay.safetensors   the replay buffer
+ *   replay.safetensors   the replay buffer (off-policy runs)
  * Written into a temporary folder that replaces the previous checkpoint by rename,
  * so a crash at any moment leaves a complete checkpoint (the new or the old one).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OffPolicyAgent } from '../algos/agent.js';
+import type { Agent } from '../algos/agent.js';
 import type { RngState } from '../core/random.js';
 import { readSafetensors, writeSafetensorsAtomic, type SafeTensor } from '../nn/safetensors.js';
 import type { ReplayBuffer } from '../replay/replay-buffer.js';
@@ -33,7 +33,7 @@ const CURRENT = 'checkpoint';
 
 export const checkpointDir = (runDir: string): string => join(runDir, CURRENT);
 
-export async function saveCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer, meta: CheckpointMeta): Promise<void> {
+export async function saveCheckpoint(runDir: string, agent: Agent, replay: ReplayBuffer | null, meta: CheckpointMeta): Promise<void> {
   const tmp = join(runDir, `${CURRENT}.tmp`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -52,12 +52,14 @@ export async function saveCheckpoint(runDir: string, agent: OffPolicyAgent, repl
   }
   await writeSafetensorsAtomic(join(tmp, 'optim.safetensors'), optim, steps);
 
-  const r = replay.state();
-  const rows = (data: Float32Array, width: number): SafeTensor => ({ dtype: 'F32', shape: [r.size, width], data: data as Float32Array<ArrayBuffer> });
-  await writeSafetensorsAtomic(join(tmp, 'replay.safetensors'), {
-    obs: rows(r.obs, replay.obsDim), nextObs: rows(r.nextObs, replay.obsDim), actions: rows(r.actions, replay.actionDim),
-    rewards: rows(r.rewards, 1), terminated: { dtype: 'U8', shape: [r.size], data: r.terminated as Uint8Array<ArrayBuffer> },
-  }, { size: String(r.size), next: String(r.next) });
+  if (replay !== null) {
+    const r = replay.state();
+    const rows = (data: Float32Array, width: number): SafeTensor => ({ dtype: 'F32', shape: [r.size, width], data: data as Float32Array<ArrayBuffer> });
+    await writeSafetensorsAtomic(join(tmp, 'replay.safetensors'), {
+      obs: rows(r.obs, replay.obsDim), nextObs: rows(r.nextObs, replay.obsDim), actions: rows(r.actions, replay.actionDim),
+      rewards: rows(r.rewards, 1), terminated: { dtype: 'U8', shape: [r.size], data: r.terminated as Uint8Array<ArrayBuffer> },
+    }, { size: String(r.size), next: String(r.next) });
+  }
 
   writeFileSync(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
   // Swap: current → .old, tmp → current, drop .old. A crash between renames leaves .old, which load falls back to.
@@ -69,7 +71,7 @@ export async function saveCheckpoint(runDir: string, agent: OffPolicyAgent, repl
 }
 
 /** Every module's parameters (targets included) as `<module>.<param>` in one safetensors file, written atomically. */
-export async function writeAgentParams(file: string, agent: OffPolicyAgent, metadata?: Record<string, string>): Promise<void> {
+export async function writeAgentParams(file: string, agent: Agent, metadata?: Record<string, string>): Promise<void> {
   const params: Record<string, SafeTensor> = {};
   for (const [m, module] of Object.entries(agent.modules())) {
     for (const [n, t] of Object.entries(module.stateDict())) params[`${m}.${n}`] = { dtype: 'F32', shape: t.shape, data: t.data };
@@ -78,7 +80,7 @@ export async function writeAgentParams(file: string, agent: OffPolicyAgent, meta
 }
 
 /** Load a file written by `writeAgentParams` into the agent; returns the file's metadata. */
-export async function readAgentParams(file: string, agent: OffPolicyAgent): Promise<Record<string, string>> {
+export async function readAgentParams(file: string, agent: Agent): Promise<Record<string, string>> {
   const params = await readSafetensors(file);
   for (const [m, module] of Object.entries(agent.modules())) {
     const state: Record<string, { shape: readonly number[]; data: ArrayLike<number> }> = {};
@@ -92,8 +94,8 @@ export async function readAgentParams(file: string, agent: OffPolicyAgent): Prom
   return params.metadata;
 }
 
-/** Restore agent (and replay, unless null) from the run's checkpoint; returns its meta. Errors name the file and the problem. */
-export async function loadCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer | null): Promise<CheckpointMeta> {
+/** Restore agent (and replay, unless null: evaluation, or a loop without one) from the run's checkpoint; returns its meta. Errors name the file and the problem. */
+export async function loadCheckpoint(runDir: string, agent: Agent, replay: ReplayBuffer | null): Promise<CheckpointMeta> {
   let dir = join(runDir, CURRENT);
   if (!existsSync(join(dir, 'meta.json'))) {
     const old = join(runDir, `${CURRENT}.old`);
@@ -122,7 +124,7 @@ export async function loadCheckpoint(runDir: string, agent: OffPolicyAgent, repl
   }
 
   agent.rng.setState(meta.agentRng);
-  if (replay === null) return meta; // evaluation needs the networks only
+  if (replay === null) return meta;
   const rep = await readSafetensors(join(dir, 'replay.safetensors'));
   const t = (k: string): SafeTensor => {
     const x = rep.tensors[k];

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { childEnv } from '../../src/experiments/runner.js';
 import { cells, readSpec } from '../../src/experiments/spec.js';
 import { readEvalCurve } from '../../src/experiments/report.js';
-import { resolveTrainConfig, train } from '../../src/train/run.js';
+import { resolveTrainConfig } from '../../src/train/run-config.js';
+import { train } from '../../src/train/run.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const SPEC = new URL('../../../results/hyperl/specs/smoke.json', import.meta.url).pathname;

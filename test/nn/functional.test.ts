@@ -14,6 +14,7 @@ import { mean, scale, squaredDifference, sub } from '../../src/tensor/ops/elemen
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { DeterministicActor, GaussianActor } from '../../src/nn/actors.js';
 import { HyperCritic, MlpCritic } from '../../src/nn/critics.js';
+import { GRU } from '../../src/nn/gru.js';
 import { HyperNetwork } from '../../src/nn/hypernetwork.js';
 import { hypeRlHeadInit } from '../../src/nn/hyper-init.js';
 import { Linear, MLP } from '../../src/nn/layers.js';
@@ -54,6 +55,14 @@ const CASES: Case[] = [
   {
     name: 'HyperCritic (compact, twin, ResBlocks)', make: (e, s) => new HyperCritic(e, new Xoshiro128Rng(s), { stateDim: 4, actionDim: 2, preset: 'compact' }),
     run: (m, e) => { const c = m as HyperCritic, s = obs(e, 5, 4, 1), a = obs(e, 5, 2, 2); return [...c.forward(s, a), c.q1ForActor(s, a)]; },
+  },
+  {
+    name: 'GRU (sequence with resets, and one step)', make: (e, s) => new GRU(e, 3, 4, new Xoshiro128Rng(s)),
+    run: (m, e) => {
+      const g = m as GRU, h0 = obs(e, 2, 4, 3);
+      const { outputs, last } = g.forward(e.tensor(values(3 * 2 * 3, 1), [3, 2, 3]), h0, e.tensor([0, 0, 1, 0, 0, 1], [3, 2]));
+      return [outputs, last, g.step(obs(e, 2, 3, 2), h0)];
+    },
   },
   { name: 'HyperNetwork', make: hyperNet, run: (m, e) => [(m as HyperNetwork).forward(obs(e, 5, 3, 1), obs(e, 5, 2, 2))] },
   ...(['standard', 'hypernetwork', 'film'] as const).map((architecture): Case => ({

@@ -62,7 +62,8 @@ for (const tA of [false, true]) {
     // Column panels (k over two k blocks), row panels, several column blocks (n > NC, few rows).
     CASES.push(gemmCase(`gemm ${t} column split`, tA, tB, 0.75, -0.5, { m: 40, k: 300 }));
     CASES.push(gemmCase(`gemm ${t} row split`, tA, tB, 1, 0, { n: 40, k: 70 }));
-    CASES.push(gemmCase(`gemm ${t} n > NC`, tA, tB, 1, 1, { m: 8, k: 40 }));
+    // Few rows against a transposed B: dot products with B read in place (counted as GEMV work).
+    CASES.push(gemmCase(`gemm ${t} n > NC`, tA, tB, 1, 1, { m: 8, k: 40 }, { vector: tB && !tA }));
     CASES.push(gemmCase(`gemm ${t} one column (GEMV)`, tA, tB, -2, 0.5, { n: 1, k: 100 }, { vector: true }));
     CASES.push(gemmCase(`gemm ${t} one row (GEMV)`, tA, tB, 1, 0, { m: 1, k: 100 }, { vector: true }));
     CASES.push(gemmCase(`gemm ${t} k = 1 (rank 1)`, tA, tB, 0.5, 1, { n: 300, k: 1 }, { vector: true }));
@@ -97,6 +98,33 @@ for (const [inp, out, withG] of [[6, 64, true], [40, 33, false], [1, 50, true]] 
         work: batch * out * inp,
         call: (be, o) => be.dynamicBackward(batch, out, inp, o.x!, inp, o.w!, out * inp, withG ? o.g! : NONE, out, o.dy!, out,
           o.dx!, inp, o.dw!, out * inp, withG ? o.dg! : NONE, out, o.dc!, out),
+      };
+    },
+  });
+}
+
+for (const saveGates of [true, false]) {
+  CASES.push({
+    name: `gruForward H=40${saveGates ? ', gates saved' : ''}`, per: 'mathElements',
+    make(work) {
+      const H = 40, batch = Math.max(1, Math.floor(work / (3 * H)));
+      return {
+        buffers: { gi: batch * 3 * H, gh: batch * 3 * H, h: batch * H, y: batch * H, gates: batch * 3 * H },
+        work: 3 * batch * H,
+        call: (be, o) => be.gruForward(batch, H, o.gi!, o.gh!, o.h!, o.y!, saveGates ? o.gates! : NONE),
+      };
+    },
+  });
+}
+for (const carried of [true, false]) {
+  CASES.push({
+    name: `gruBackward H=40${carried ? ', gradient carried in' : ''}`, per: 'streamElements',
+    make(work) {
+      const H = 40, batch = Math.max(1, Math.floor(work / (14 * H)));
+      return {
+        buffers: { gates: batch * 3 * H, gh: batch * 3 * H, h: batch * H, dy: batch * H, dhIn: batch * H, dgi: batch * 3 * H, dgh: batch * 3 * H, dh: batch * H },
+        work: 14 * batch * H,
+        call: (be, o) => be.gruBackward(batch, H, o.gates!, o.gh!, o.h!, o.dy!, carried ? o.dhIn! : NONE, o.dgi!, o.dgh!, o.dh!),
       };
     },
   });
