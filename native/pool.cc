@@ -31,28 +31,32 @@
 namespace hyperrl {
 namespace {
 
-// Minimum work per thread before a kernel is split (see ParallelThresholds in kernels.h).
-// To be measured with bench/core/thread-thresholds.ts on a quiet machine (it prints this
-// block). On the shared 2-core VM this was written on, other processes kept the second core
-// busy throughout (a 256×512×512 GEMM ran no faster on 2 threads than on 1), so no break-even
-// could be observed; these are provisional, from what could be measured there: a split job
-// costs the caller 0.1–0.3 µs more than running it alone when the worker is polling
-// (thread-spin.ts part 1; thread-thresholds.ts on the smallest sizes), and each value is the
-// work that takes ~4–8 µs on one core (thread-thresholds.ts, 1-thread column: 1 MFLOP of sgemm
-// at these sizes ~7 µs, a 64k-element axpby 7.5 µs, 12k tanh 6.5 µs, 16k-parameter Adam 7 µs,
-// 0.13M dynamic-layer MACs 6 µs, 0.1M GEMV MACs 4 µs): 20× the split's own cost or more,
-// leaving room for what a split repeats (packing, operands read from the other core's cache).
+// Minimum work per thread before a kernel is split (see ParallelThresholds in kernels.h),
+// measured with bench/core/thread-thresholds.ts (it prints this block) on the shared 2-core
+// AMD EPYC VM, AVX-512, in a quiet window (its second-core check: a 256×512×512 sgemm 1.89×
+// faster on 2 threads); each value is half the work from which 2 threads stayed ≥ 5% faster:
+//   gemmFlops      sgemm 256×25×25 (0.32 MFLOP) 1.06×, 256×36×36 1.27×, … 256×421×421 1.57×
+//                  (the same break-even in an earlier quiet run);
+//   gemvMacs       sgemv 268×268 (72k MACs) 1.25×, 380 1.51×, ≥ 1.76× beyond;
+//   streamElements axpby 32k elements 1.16×, 64k 1.31×, 256k 2.1×;
+//   mathElements   tanh 4k elements 1.10×, 16k 1.63×, 64k 1.82×.
+// adamElements and dynamicMacs are provisional: other processes kept the second core busy
+// whenever they were measured (a clean run had Adam faster from 128k parameters, 1.82×, but at
+// half speed on 2 threads below that, as were the dynamic layers — the pattern of a task
+// switching cores between calls, which the claiming below no longer allows); they are the
+// work that takes ~6–7 µs on one core (Adam over 16k parameters, 0.13M dynamic-layer MACs).
+// Re-measure them on a quiet machine.
 const ParallelThresholds kParallelThresholds = {
-  /* gemmFlops      */ 1.0e6,
-  /* gemvMacs       */ 1.0e5,
-  /* streamElements */ 6.4e4,
-  /* mathElements   */ 1.2e4,
+  /* gemmFlops      */ 1.6e5,
+  /* gemvMacs       */ 3.6e4,
+  /* streamElements */ 1.6e4,
+  /* mathElements   */ 2.0e3,
   /* adamElements   */ 1.6e4,
   /* dynamicMacs    */ 1.3e5,
 };
 
-// Spin windows (bench/core/thread-spin.ts; provisional like the thresholds, for the same
-// reason). A worker keeps polling this long after its last task: waking a sleeping one costs
+// Spin windows (bench/core/thread-spin.ts; provisional: the machine was never quiet while
+// they were measured). A worker keeps polling this long after its last task: waking a sleeping one costs
 // the caller 3–15 µs (a futex wake) and the worker arrives tens of µs later, so it should not
 // sleep between the split kernels of one training update (tens of µs apart: the small kernels
 // and the autodiff's bookkeeping between them), yet it leaves the core to other threads when a
