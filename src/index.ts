@@ -15,6 +15,8 @@ export {
 export type { Agent, AgentSpec, EnvSpaces, OffPolicyAgent, OffPolicyConfig, OnPolicyAgent, OnPolicyEnvConfig, UpdateMetrics } from './algos/agent.js';
 export type { Algorithm, LoopKind, OffPolicyAlgorithm, OnPolicyAlgorithm, Preset, Presets } from './algos/algorithm.js';
 export { ALGORITHMS, algorithm } from './algos/registry.js';
+// The native backend's thread settings: Node only (the addon is an N-API module).
+export { nativeInfo, setNativeThreads, type NativeInfo } from './tensor/backends/native/index.js';
 export { train } from './train/run.js';
 export { resolveTrainConfig, type ResolvedConfig } from './train/run-config.js';
 export type { TrainOptions, TrainResult } from './train/run-context.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `hyperrl` command. */
-import { parseThreads } from '../tensor/backends/native/index.js';
+import { parseThreads } from '../tensor/backends/threads.js';
 import { ConfigError } from '../core/config.js';
 import { importModules, modulePath } from '../train/modules.js';
 import { infoLines } from './info.js';

@@ -2,7 +2,6 @@ export type { Backend, BackendName, DType } from './backend.js';
 export { Arena } from './arena.js';
 export { Act, Binary, GruGate, NONE, Reduce, Unary, type ActCode, type ActName } from './kernels.js';
 export { BACKEND_NAMES, createBackend, defaultBackend, probeBackends, type LoadOptions } from './backends/index.js';
-export { nativeInfo, setNativeThreads, type NativeInfo } from './backends/native/index.js';
 export { KernelArgumentError } from './validate.js';
 export { Engine, type GradOptions } from './engine.js';
 export { Tensor, type Shape } from './tensor.js';

@@ -6,7 +6,8 @@
 import type { Backend, BackendName, DType } from '../backend.js';
 import { withValidation } from '../validate.js';
 import { createJsBackend } from './js/index.js';
-import { createNativeBackend, parseThreads } from './native/index.js';
+import { createNativeBackend } from './native/index.js';
+import { parseThreads } from './threads.js';
 import { createWasmBackend } from './wasm/index.js';
 
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'js'];

@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Arena, type FloatArray } from '../../arena.js';
 import type { Backend } from '../../backend.js';
+import { parseThreads } from '../threads.js';
 
 export type NativeIsa = 'avx512' | 'avx2' | 'generic';
 
@@ -144,12 +145,6 @@ function loadAddon(): Addon {
   return addon;
 }
 
-/** A thread count from a flag or variable: a positive integer (`source` names where it came from). */
-export function parseThreads(value: string | number, source: string): number {
-  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`${source}='${value}' is not a thread count (an integer from 1 to 256)`);
-  return n;
-}
 
 export interface NativeOptions {
   /** Initial arena size in elements (it grows on demand). */
