@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { platform } from '#platform';
 import { Arena, type FloatArray } from '../../arena.js';
 import type { Backend } from '../../backend.js';
 import { parseThreads } from '../threads.js';
@@ -137,9 +138,9 @@ function loadAddon(): Addon {
   }
   const loaded = require(path) as Addon;
   // HYPERRL_NATIVE_ISA=avx512|avx2|generic picks a variant for the whole process (throws if the CPU lacks it).
-  const forced = process.env.HYPERRL_NATIVE_ISA;
+  const forced = platform.env('HYPERRL_NATIVE_ISA');
   if (forced !== undefined && forced !== '') loaded.setIsa(forced);
-  const threads = process.env.HYPERRL_THREADS;
+  const threads = platform.env('HYPERRL_THREADS');
   if (threads !== undefined && threads !== '') loaded.setThreads(parseThreads(threads, 'HYPERRL_THREADS'));
   addon = loaded;
   return addon;
