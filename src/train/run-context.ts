@@ -45,6 +45,8 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Stop (with a checkpoint) once this many env steps are done: used to simulate interruptions. */
   stopAtStep?: number;
+  /** Threads for the native kernels (default: HYPERRL_THREADS, else the cores available); results do not depend on it. */
+  threads?: number;
   /** Run even if `totalSteps ≤ learningStarts` (no gradient update at all), with a warning instead of an error. */
   allowNoUpdates?: boolean;
   /** Observe the run; a callback returning `false` stops it at the episode's end, with a checkpoint. */
@@ -150,7 +152,7 @@ export class Evaluation {
 /** One run's shared pieces (see above): made by train(), used by the loop of the run's algorithm. */
 export class RunContext {
   readonly run: RunConfig;
-  readonly engine = new Engine(defaultBackend());
+  readonly engine: Engine;
   readonly progress: Progress;
   readonly dir: string;
   readonly resuming: boolean;
@@ -174,6 +176,7 @@ export class RunContext {
   constructor(readonly options: TrainOptions, private readonly algorithm: Algorithm) {
     const rc = options.config.run;
     this.run = rc;
+    this.engine = new Engine(defaultBackend({ threads: options.threads }));
     this.label = runLabel(options.config);
     this.callbacks = options.callbacks ?? {};
     this.progress = new Progress(process.stderr, 10, options.quiet);
