@@ -5,7 +5,9 @@
  */
 import { ConfigError } from '../core/config.js';
 import type { Algorithm } from './algorithm.js';
+import { MAML } from './maml.js';
 import { META_PPO_ALGORITHMS } from './meta-ppo.js';
+import { PEARL } from './pearl.js';
 import { PPO } from './ppo.js';
 import { SAC } from './sac.js';
 import { TD3 } from './td3.js';
@@ -14,6 +16,8 @@ export const ALGORITHMS: readonly Algorithm[] = [
   TD3,
   SAC,
   PPO,
+  MAML,
+  PEARL,
   ...META_PPO_ALGORITHMS,
 ];
 

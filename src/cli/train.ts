@@ -90,7 +90,8 @@ export async function trainCommand(args: string[], imported: readonly string[] =
     process.once('disconnect', () => process.kill(process.pid, 'SIGINT'));
   }
   const result = await train({ config, resumeDir: resume, runDir, quiet: quiet ?? false, allowNoUpdates, stopAtStep: stopAtStep === undefined ? undefined : Number(stopAtStep) });
-  console.log(`evaluation return ${result.finalEval.mean.toFixed(1)} ± ${result.finalEval.std.toFixed(1)} over ${result.finalEval.returns.length} episodes after ${result.steps} steps (${result.seconds.toFixed(1)} s)`);
+  const meta = algorithm(config.run.algo).loop === 'meta';
+  console.log(`evaluation return ${result.finalEval.mean.toFixed(1)} ± ${result.finalEval.std.toFixed(1)} over ${result.finalEval.returns.length} ${meta ? 'test tasks' : 'episodes'} after ${result.steps} ${meta ? 'meta-iterations' : 'steps'} (${result.seconds.toFixed(1)} s)`);
   console.log(`run files: ${result.runDir}`);
   return 0;
 }
@@ -101,6 +102,8 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (runDir === undefined) throw new Error('usage: hyperrl eval runs/<run-id> [--episodes 10] [--seed N]');
   const config = readRunConfig(runDir);
   const { run } = config;
+  // A meta-learner's return is its adaptation on held-out tasks, which training evaluates (eval/return_mean).
+  if (algorithm(run.algo).loop === 'meta') throw new ConfigError(`hyperrl eval: ${runDir} is a ${run.algo} run, evaluated on its held-out tasks during training (eval/return_mean in metrics.jsonl); hyperrl eval runs single-task policies`);
   await importModules(config.modules ?? []);
   const engine = new Engine(defaultBackend());
   // Meta-RL runs evaluate on trials of test tasks: the algorithm's evaluation options.

@@ -17,7 +17,9 @@
  *
  * Grid critics: `mlp` (the baseline every other critic is compared with), `hyper`
  * (the preset from `train.hyperPreset`, default compact), and `hyper-compact` /
- * `hyper-paper` to put both presets in one grid.
+ * `hyper-paper` to put both presets in one grid; `context` for MAML (Context-MAML). The
+ * coordinate sets the algorithm's `critic` key, or the key its registry entry names
+ * (`gridKey`: MAML's `policy`).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,10 +30,10 @@ import { ConfigError } from '../core/config.js';
 import { importModules, modulePath } from '../train/modules.js';
 import { resolveTrainConfig } from '../train/run-config.js';
 
-export const CRITICS = ['mlp', 'hyper', 'hyper-compact', 'hyper-paper'] as const;
-/** A TD3/SAC critic, or a variant an algorithm names in its `gridVariants` (the meta-RL policies: `standard`, `hyper-bias-hyperinit`, …). */
+export const CRITICS = ['mlp', 'hyper', 'hyper-compact', 'hyper-paper', 'context'] as const;
+/** A TD3/SAC critic (MAML's policy: mlp, context, hyper), or a variant an algorithm names in its `gridVariants` (the meta-RL policies: `standard`, `hyper-bias-hyperinit`, …). */
 export type GridCritic = string;
-/** The critic every other critic of the same env × TD3/SAC is compared with. */
+/** The critic every other critic of the same env × algo is compared with (algorithms without grid variants). */
 export const BASELINE_CRITIC = 'mlp';
 
 /** The grid value every other of the same env × algo is compared with: the algorithm's baseline variant, else the MLP critic. */
@@ -228,18 +230,23 @@ export const cellMatches = (where: CellOverride['where'], c: Pick<Cell, 'env' | 
   (where.env === undefined || where.env === c.env) && (where.algo === undefined || where.algo === c.algo)
   && (where.critic === undefined || where.critic === c.critic) && (where.seed === undefined || where.seed === c.seed);
 
-/** The grid's critic name as train settings: a variant of the algorithm's `gridVariants`, or a TD3/SAC critic. */
+/**
+ * The grid's critic name as train settings: a variant of the algorithm's `gridVariants`, or a
+ * critic under the key its entry names (`critic`, MAML's `policy`).
+ */
 function criticSettings(critic: GridCritic, algo: string): Json {
-  const own = algorithm(algo).gridVariants;
+  const entry = algorithm(algo);
+  const own = entry.gridVariants;
   if (own !== undefined) {
     const settings = own.variants[critic];
     if (settings === undefined) throw new ConfigError(`critic '${critic}' is not a variant of ${algo}; its variants: ${Object.keys(own.variants).join(', ')}`);
     return { ...settings };
   }
   if (!(CRITICS as readonly string[]).includes(critic)) throw new ConfigError(`critic '${critic}' is not a ${algo} critic; critics: ${CRITICS.join(', ')}`);
-  if (critic === 'hyper-compact') return { critic: 'hyper', hyperPreset: 'compact' };
-  if (critic === 'hyper-paper') return { critic: 'hyper', hyperPreset: 'paper' };
-  return { critic };
+  const key = entry.gridKey ?? 'critic';
+  if (critic === 'hyper-compact') return { [key]: 'hyper', hyperPreset: 'compact' };
+  if (critic === 'hyper-paper') return { [key]: 'hyper', hyperPreset: 'paper' };
+  return { [key]: critic };
 }
 
 export const cellId = (c: Pick<Cell, 'env' | 'algo' | 'critic' | 'seed'>): string => `${c.env}__${c.algo}-${c.critic}__${c.seed}`;

@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Agent } from '../algos/agent.js';
+import type { Agent, MetaAgent, MetaEvaluation } from '../algos/agent.js';
 import type { Algorithm, ConfigOf, RunLabel } from '../algos/algorithm.js';
 import { ConfigError } from '../core/config.js';
 import { packageVersion } from '../core/version.js';
@@ -28,7 +28,7 @@ import { Engine } from '../tensor/engine.js';
 import type { CallbackResult, TrainCallbacks } from './callbacks.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { configYaml } from './config-file.js';
-import { evaluate, evaluationSeed, type EvalActor, type EvalResult } from './evaluate.js';
+import { evaluate, evaluationSeed, summarizeReturns, type EvalActor, type EvalResult } from './evaluate.js';
 import { MetricsLog } from './metrics.js';
 import { restoreFromCheckpoint } from './obs-normalizer.js';
 import { Progress } from './progress.js';
@@ -45,6 +45,8 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Stop (with a checkpoint) once this many env steps are done: used to simulate interruptions. */
   stopAtStep?: number;
+  /** Threads for the native kernels (default: HYPERRL_THREADS, else the cores available); results do not depend on it. */
+  threads?: number;
   /** Run even if `totalSteps ≤ learningStarts` (no gradient update at all), with a warning instead of an error. */
   allowNoUpdates?: boolean;
   /** Observe the run; a callback returning `false` stops it at the episode's end, with a checkpoint. */
@@ -125,18 +127,23 @@ export class StepRate {
   }
 }
 
-/** Evaluations of the deterministic policy on a separate env with its own seeds, logged as eval/return_mean and eval/return_std. */
+/**
+ * The run's evaluations, logged as eval/return_mean and eval/return_std (with any further
+ * results the scorer names): the deterministic policy on a separate env with its own seeds
+ * (`RunContext.evaluation`), or a meta-learner's held-out tasks (`RunContext.metaEvaluation`).
+ */
 export class Evaluation {
   /** The latest evaluation, if any. */
   last: EvalResult | null = null;
 
-  constructor(private readonly ctx: RunContext, private readonly actor: EvalActor, private readonly env: Env) {}
+  /** `score` gives the returns (and further named results); `unit` names what they are in the log (`10 episodes`). */
+  constructor(private readonly ctx: RunContext, private readonly score: () => MetaEvaluation, private readonly unit: string) {}
 
   run(step: number): EvalResult {
-    const episodes = this.ctx.run.evalEpisodes;
-    const r = evaluate(this.actor, this.env, episodes, evaluationSeed(this.ctx.run.seed));
-    this.ctx.metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std });
-    this.ctx.progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${episodes} episodes)`);
+    const scored = this.score();
+    const r = summarizeReturns(scored.returns);
+    this.ctx.metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std, ...scored.metrics });
+    this.ctx.progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${r.returns.length} ${this.unit})`);
     this.ctx.stopIf('onEvaluation', this.ctx.callbacks.onEvaluation?.({ step, result: r }));
     return (this.last = r);
   }
@@ -145,7 +152,7 @@ export class Evaluation {
 /** One run's shared pieces (see above): made by train(), used by the loop of the run's algorithm. */
 export class RunContext {
   readonly run: RunConfig;
-  readonly engine = new Engine(defaultBackend());
+  readonly engine: Engine;
   readonly progress: Progress;
   readonly dir: string;
   readonly resuming: boolean;
@@ -162,13 +169,14 @@ export class RunContext {
   private readonly onSigint = (): void => {
     if (++this.interrupts > 1) process.exit(130);
     this.stopRequestedBy ??= 'interrupt';
-    this.progress.log(`interrupt: finishing the ${this.algorithm.loop === 'on-policy' ? 'rollout' : 'episode'} to write a checkpoint (Ctrl-C again to quit now)`);
+    this.progress.log(`interrupt: finishing the ${this.algorithm.loop === 'on-policy' ? 'rollout' : this.algorithm.loop === 'meta' ? 'meta-iteration' : 'episode'} to write a checkpoint (Ctrl-C again to quit now)`);
   };
 
   /** Checks the options' folders; the algorithm's label names the run in logs and its folder. */
   constructor(readonly options: TrainOptions, private readonly algorithm: Algorithm) {
     const rc = options.config.run;
     this.run = rc;
+    this.engine = new Engine(defaultBackend({ threads: options.threads }));
     this.label = runLabel(options.config);
     this.callbacks = options.callbacks ?? {};
     this.progress = new Progress(process.stderr, 10, options.quiet);
@@ -186,7 +194,13 @@ export class RunContext {
   }
 
   evaluation(actor: EvalActor, env: Env): Evaluation {
-    return new Evaluation(this, actor, env);
+    const episodes = this.run.evalEpisodes;
+    return new Evaluation(this, () => ({ returns: evaluate(actor, env, episodes, evaluationSeed(this.run.seed)).returns, metrics: {} }), 'episodes');
+  }
+
+  /** Evaluations of a meta-learner on its held-out tasks (src/train/loops/meta.ts). */
+  metaEvaluation(agent: MetaAgent): Evaluation {
+    return new Evaluation(this, () => agent.evaluate(), 'test tasks');
   }
 
   /**
