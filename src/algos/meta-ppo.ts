@@ -61,7 +61,7 @@ export interface MetaPpoConfig extends PpoPart {
   policySize: keyof typeof META_POLICY_SIZES;
   embeddingDim: number;
   criticOutputBiasQuirk: boolean;
-  encoderHidden: number;
+  gruHidden: number;
   latentDim: number;
   decodeState: boolean;
   klWeight: number;
@@ -111,7 +111,7 @@ export const META_PPO_SCHEMA: Schema<MetaPpoConfig> = {
   policySize: { default: 'XL', doc: 'base network size (state embedding, hidden widths): XS, S, M, L, XL (256; 256, 128) or XXL', choices: Object.keys(META_POLICY_SIZES) as (keyof typeof META_POLICY_SIZES)[] },
   embeddingDim: { default: 25, doc: 'd_l: width of the task embedding Linear(conditioning → d_l) + tanh the heads read', check: positiveInt },
   criticOutputBiasQuirk: { default: false, doc: 'Beck et al.\'s U(−1, 1) bias of the critic-output bias head under the matched inits' },
-  encoderHidden: { default: 256, doc: 'GRU width of the task encoder (VariBAD\'s VAE encoder, RL² / RNN+HN\'s recurrent encoder)', check: positiveInt },
+  gruHidden: { default: 256, doc: 'GRU width of the task encoder (VariBAD\'s VAE encoder, RL² / RNN+HN\'s recurrent encoder)', check: positiveInt },
   latentDim: { default: 5, doc: 'varibad: latent size (10 for Walker)', check: positiveInt },
   decodeState: { default: false, doc: 'varibad: also train a state decoder (Walker, Meta-World ML10)' },
   klWeight: { default: 0.1, doc: 'varibad: KL weight of the ELBO (1 for Walker)', check: nonNegative },
@@ -147,7 +147,7 @@ export class MetaActorCritic extends Module {
   constructor(engine: Engine, rng: Xoshiro128Rng, spec: AgentSpec, conditioningDim: number, c: MetaPpoConfig, recurrent: boolean) {
     super(engine);
     const actionDim = spec.actionLow.length;
-    this.encoder = recurrent ? this.child('encoder', new RecurrentTaskEncoder(engine, rng, { stateDim: spec.obsDim, actionDim, hiddenSize: c.encoderHidden })) : null;
+    this.encoder = recurrent ? this.child('encoder', new RecurrentTaskEncoder(engine, rng, { stateDim: spec.obsDim, actionDim, hiddenSize: c.gruHidden })) : null;
     this.policy = this.child('policy', metaPolicy(engine, rng, spec.obsDim, conditioningDim, actionDim, c));
   }
 }
@@ -206,7 +206,7 @@ export class MetaPpo implements OnPolicyAgent {
 
     // Networks: the VAE first (VariBAD), then the encoder and policy the RL loss trains.
     if (method === 'varibad') {
-      const vae = new VaribadVae(e, this.rng, { stateDim: ds, actionDim: da, latentDim: c.latentDim, hiddenSize: c.encoderHidden, decodeState: c.decodeState });
+      const vae = new VaribadVae(e, this.rng, { stateDim: ds, actionDim: da, latentDim: c.latentDim, hiddenSize: c.gruHidden, decodeState: c.decodeState });
       const trials = new TrialBuffer(c.vaeBufferTrials, this.trialSteps, ds, da, c.vaeBatchTrials);
       const belief = new VaribadBelief(e, vae, N);
       this.varibad = {
@@ -218,23 +218,23 @@ export class MetaPpo implements OnPolicyAgent {
     } else {
       this.varibad = null;
     }
-    this.net = new MetaActorCritic(e, this.rng, spec, recurrent ? c.encoderHidden : beliefDim, c, recurrent);
+    this.net = new MetaActorCritic(e, this.rng, spec, recurrent ? c.gruHidden : beliefDim, c, recurrent);
     this.params = this.net.parameters();
     this.optimizer = new Adam(e, this.params, { lr: c.learningRate, eps: c.adamEps });
 
-    this.buffer = new RolloutBuffer(c.numSteps, N, this.inputDim, da, recurrent ? { sequenceLength: c.sequenceLength, hiddenSize: c.encoderHidden } : undefined);
+    this.buffer = new RolloutBuffer(c.numSteps, N, this.inputDim, da, recurrent ? { sequenceLength: c.sequenceLength, hiddenSize: c.gruHidden } : undefined);
     const rows = (N * c.numSteps) / c.numMinibatches;
     const column = (): Tensor => e.persistent([rows, 1]);
     const mb: RolloutMinibatch = {
       obs: e.persistent([rows, this.inputDim]), actions: e.persistent([rows, da]), logProbs: column(),
       values: column(), advantages: column(), returns: column(), weights: column(),
     };
-    this.mb = recurrent ? { ...mb, episodeStarts: column(), hidden: e.persistent([units / c.numMinibatches, c.encoderHidden]) } : mb;
+    this.mb = recurrent ? { ...mb, episodeStarts: column(), hidden: e.persistent([units / c.numMinibatches, c.gruHidden]) } : mb;
     this.nextValues = new Float64Array(N);
     this.inputs = new Float64Array(N * this.inputDim);
     this.previous = new Float64Array(N * (da + 2));
-    this.hidden = recurrent ? e.persistent([N, c.encoderHidden]) : null;
-    this.evalHidden = recurrent ? e.persistent([1, c.encoderHidden]) : null;
+    this.hidden = recurrent ? e.persistent([N, c.gruHidden]) : null;
+    this.evalHidden = recurrent ? e.persistent([1, c.gruHidden]) : null;
     this.evalPrevious = new Float64Array(da + 2);
     this.evalInputs = new Float64Array(this.inputDim);
   }

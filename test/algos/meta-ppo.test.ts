@@ -26,7 +26,7 @@ registerSignCue();
 /** Small networks and rollouts of 4 SignCue trials (11 rows each with the autoreset row) per env. */
 const SMALL = {
   env: SIGN_CUE_ID, numEnvs: 16, numSteps: 44, sequenceLength: 44, numMinibatches: 4, updateEpochs: 4, learningRate: 1e-3,
-  policySize: 'XS', encoderHidden: 32, embeddingDim: 8, vaeBufferTrials: 1000, vaePrecollectSteps: 0, evalEpisodes: 20,
+  policySize: 'XS', gruHidden: 32, embeddingDim: 8, vaeBufferTrials: 1000, vaePrecollectSteps: 0, evalEpisodes: 20,
 };
 
 const agentConfig = (algo: string, overrides: Record<string, unknown> = {}): MetaPpoConfig =>
@@ -40,7 +40,7 @@ async function agentFor(algo: string, overrides: Record<string, unknown> = {}): 
 it('resolves Beck et al.\'s HalfCheetah-Dir settings, and each method\'s policy default', () => {
   const { agent } = resolveTrainConfig({ algo: 'varibad', env: 'HalfCheetahDir-v0', policy: 'hyper', hyperInit: 'bias-hyperinit' });
   const want = { numEnvs: 16, numSteps: 400, learningRate: 7e-4, gamma: 0.97, gaeLambda: 0.9, clipCoef: 0.1, updateEpochs: 2, numMinibatches: 4, entCoef: 0.01,
-    adamEps: 1e-8, annealLr: false, latentDim: 5, encoderHidden: 256, klWeight: 0.1, vaeLr: 1e-3, vaeBufferTrials: 10_000, vaeBatchTrials: 10,
+    adamEps: 1e-8, annealLr: false, latentDim: 5, gruHidden: 256, klWeight: 0.1, vaeLr: 1e-3, vaeBufferTrials: 10_000, vaeBatchTrials: 10,
     vaePrecollectSteps: 5_000, policySize: 'XL', embeddingDim: 25, baseInit: 'normc', episodesPerTrial: 1, policy: 'hyper', hyperInit: 'bias-hyperinit' };
   for (const [k, v] of Object.entries(want)) assert.equal((agent as Record<string, unknown>)[k], v, k);
   assert.equal((resolveTrainConfig({ algo: 'rl2' }).agent as MetaPpoConfig).policy, 'standard');
@@ -160,7 +160,7 @@ for (const algo of ['varibad', 'rl2']) {
 it('hyperrl eval reproduces a meta run\'s final meta-test return (test-task trials, the saved belief statistics)', async () => {
   const { spawnSync } = await import('node:child_process');
   const r = await train({ quiet: true, config: resolveTrainConfig({ algo: 'varibad', env: 'Navigation2D-v0', numEnvs: 4, numSteps: 50, numMinibatches: 1, totalSteps: 1000,
-    evalEvery: 1_000_000, evalEpisodes: 3, policySize: 'XS', encoderHidden: 16, vaeBufferTrials: 50, vaePrecollectSteps: 0, runsDir: tempRuns('meta-eval') }) });
+    evalEvery: 1_000_000, evalEpisodes: 3, policySize: 'XS', gruHidden: 16, vaeBufferTrials: 50, vaePrecollectSteps: 0, runsDir: tempRuns('meta-eval') }) });
   const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
   const out = spawnSync(process.execPath, [cli, 'eval', r.runDir, '--episodes', '3'], { encoding: 'utf8' });
   assert.equal(out.status, 0, out.stderr);

@@ -54,7 +54,7 @@ it('gives every key of every algorithm a flag and a line of --help', () => {
 });
 
 /** Small networks, in whichever keys an algorithm has (the meta-RL ones size a MetaPolicy and a task encoder). */
-const SMALL: Record<string, unknown> = { actorHidden: [8], criticHidden: [8], policySize: 'XS', encoderHidden: 8, vaeBufferTrials: 10 };
+const SMALL: Record<string, unknown> = { actorHidden: [8], criticHidden: [8], policySize: 'XS', gruHidden: 8, vaeBufferTrials: 10 };
 const small = (a: (typeof ALGORITHMS)[number]): Record<string, unknown> => Object.fromEntries(Object.entries(SMALL).filter(([k]) => k in a.schema));
 
 it('builds each algorithm\'s agent through the registry, and names the env when its action space does not suit the algorithm', () => {

@@ -86,7 +86,7 @@ it('generates a JSON Schema with every key, its doc, default and bounds; docs/hy
   assert.ok(allowed('td3').includes('policyDelay') && !allowed('td3').includes('qLr'));
   assert.ok(allowed('td3').includes('modules'));
   assert.ok(allowed('ppo').includes('numEnvs') && allowed('ppo').includes('truncation') && !allowed('ppo').includes('policyDelay'));
-  assert.ok(allowed('varibad').includes('hyperInit') && allowed('rnn-hn').includes('encoderHidden') && !allowed('ppo').includes('hyperInit'));
+  assert.ok(allowed('varibad').includes('hyperInit') && allowed('rnn-hn').includes('gruHidden') && !allowed('ppo').includes('hyperInit'));
   const r = cli('schema');
   assert.equal(r.status, 0);
   assert.deepEqual(JSON.parse(r.stdout), schema);
