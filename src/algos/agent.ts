@@ -5,6 +5,7 @@
 import { HYPER_CRITIC_PRESETS, HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../nn/critics.js';
 import type { HypeRlPrimaryRule } from '../nn/init.js';
 import type { Module } from '../nn/module.js';
+import type { SafeTensor } from '../nn/safetensors.js';
 import type { Adam } from '../nn/optim.js';
 import type { Xoshiro128Rng } from '../core/random.js';
 import type { Env } from '../envs/core.js';
@@ -14,6 +15,12 @@ import type { Engine } from '../tensor/engine.js';
 import { mean, squaredDifference } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { positiveInt, positiveInts, unitInterval, type Schema } from '../core/config.js';
+
+/** State an agent keeps besides its modules and optimisers: arrays, and strings (JSON) for the rest. */
+export interface AgentExtraState {
+  tensors: Record<string, SafeTensor>;
+  metadata: Record<string, string>;
+}
 
 /** Losses and statistics of one update, under CleanRL's metric names. */
 export type UpdateMetrics = Record<string, number>;
@@ -31,10 +38,16 @@ export interface Agent {
    * the previous episode's last step (from nothing at episode 0).
    */
   startEpisode?(episode: number): void;
-  /** Agents that see rewards (RL² inputs): the reward and end flag of the step just acted for, in evaluation. */
-  observe?(reward: number, done: boolean): void;
+  /**
+   * Agents that see rewards (RL² inputs, VariBAD's VAE): the reward (scaled as the agent
+   * learns from it), the end flag and the env's own reward of the step just acted for, in evaluation.
+   */
+  observe?(reward: number, done: boolean, rawReward: number): void;
   /** Everything with parameters, by name, for checkpoints. */
   modules(): Record<string, Module>;
+  /** Agents with state besides parameters and optimisers (VariBAD's trial buffer and belief statistics), for checkpoints. */
+  extraState?(): AgentExtraState;
+  loadExtraState?(state: AgentExtraState): void;
   optimizers(): Record<string, { module: Module; optimizer: Adam }>;
 }
 
@@ -89,7 +102,8 @@ export interface OnPolicyAgent extends Agent {
   readonly config: OnPolicyEnvConfig;
   /** Act on numEnvs × obsDim observations, writing env actions (discrete: class indices) into envActions. */
   collect(obs: ArrayLike<number>, envActions: Float64Array): void;
-  recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>): void;
+  /** The step's rewards as the agent learns from them (normalised or not), flags, and the env's own rewards. */
+  recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>, rawRewards: ArrayLike<number>): void;
   /** The envs were reset from outside the rollout. */
   episodesRestarted(): void;
   /** Learn from the full rollout; nextObs: the observations after its last step; iteration counts from 0. */

@@ -5,8 +5,21 @@
  * shows how to add one.
  */
 import type { Schema } from '../core/config.js';
+import type { EnvOptions } from '../envs/registry.js';
 import type { Engine } from '../tensor/engine.js';
 import type { Agent, EnvSpaces, MetaAgent, OffPolicyAgent, OffPolicyConfig, OnPolicyAgent, OnPolicyEnvConfig } from './agent.js';
+
+/** Named settings of an algorithm's variants for the experiment grid (src/experiments/spec.ts). */
+export interface GridVariants {
+  baseline: string;
+  variants: Readonly<Record<string, Readonly<Record<string, string | number | boolean>>>>;
+}
+
+/** Env options of a run, by use. */
+export interface RunEnvOptions {
+  train: EnvOptions;
+  evaluation: EnvOptions;
+}
 
 /**
  * The training loops (src/train/loops/): 'off-policy' steps one env and updates from a
@@ -51,6 +64,18 @@ export interface AlgorithmBase<C extends object, A extends Agent> {
   label(config: C): RunLabel;
   /** A fresh agent for the env's spaces (errors name the env when the spaces do not suit the algorithm). */
   create(engine: Engine, env: EnvSpaces, config: C, seed: number): A;
+  /**
+   * Options `make` gets for the run's envs, for training and for evaluation (meta-RL: trials
+   * of k episodes, test tasks for evaluation); none if absent. The agent is made for the
+   * evaluation env's spaces, which must equal the training envs'.
+   */
+  envOptions?(config: C): RunEnvOptions;
+  /**
+   * The experiment grid's `critic` axis for algorithms whose variants are not TD3/SAC
+   * critics (the meta-RL policies): named train settings, and the variant the others are
+   * compared with.
+   */
+  readonly gridVariants?: GridVariants;
 }
 
 export interface OffPolicyAlgorithm<C extends OffPolicyConfig = OffPolicyConfig> extends AlgorithmBase<C, OffPolicyAgent> {

@@ -146,7 +146,7 @@ export class Ppo implements OnPolicyAgent {
   readonly buffer: RolloutBuffer;
   /** Policy input width: the observation, then with rl2Inputs the previous action (one-hot if discrete), reward and done flag. */
   readonly inputDim: number;
-  private readonly params: Tensor[];
+  readonly params: Tensor[];
   private readonly mb: RolloutMinibatch | SequenceMinibatch;
   /** Policy output width: action dimensions (continuous) or classes (discrete). */
   private readonly actionDim: number;
@@ -360,69 +360,23 @@ export class Ppo implements OnPolicyAgent {
   }
 
   /**
-   * After numSteps collected steps: bootstrap from V(nextObs), compute advantages, then
-   * updateEpochs passes of minibatch updates. `iteration` counts from 0 of `numIterations`.
+   * After numSteps collected steps: bootstrap from V(nextObs), then GAE and updateEpochs
+   * passes of minibatch updates (`ppoUpdate`). `iteration` counts from 0 of `numIterations`.
    */
   update(nextObs: ArrayLike<number>, iteration: number, numIterations: number): UpdateMetrics {
-    const { engine: e, config: c, buffer: b, mb } = this;
-    // Annealing the rate: CleanRL's frac = 1 − (iteration − 1) / num_iterations with 1-based iterations.
-    const lr = c.annealLr ? (1 - iteration / numIterations) * c.learningRate : c.learningRate;
-    this.optimizer.config.lr = lr;
-
+    const { engine: e, buffer: b } = this;
     // Bootstrap value of the observations after the last step (recurrent: one step on from the
-    // rollout's state, without keeping it), then GAE over the rollout.
+    // rollout's state, without keeping it).
     e.scope(() => e.noGrad(() => {
       const x = observationRows(e, this.policyInputs(nextObs, this.previous, this.inputs), b.numEnvs, b.obsDim);
       const v = this.net.critic.forward(this.stepFeatures(x, this.hidden, null));
       const d = e.backend.arena.data;
       for (let i = 0; i < b.numEnvs; i++) this.nextValues[i] = d[v.offset + i]!;
     }));
-    b.computeAdvantages(this.nextValues, { gamma: c.gamma, lambda: c.gaeLambda, bootstrapTruncated: c.truncation === 'bootstrap' });
-
-    // Optimising the policy and value network.
-    const params = this.params;
-    const metrics: UpdateMetrics = {};
-    let clipFractions = 0, minibatches = 0, approxKl = 0;
-    for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
-      b.shuffle(this.rng);
-      for (let k = 0; k < c.numMinibatches; k++) {
-        const valid = 'hidden' in mb ? b.sequenceMinibatchInto(k, mb) : b.minibatchInto(k, mb);
-        if (valid === 0) continue; // only autoreset rows: nothing to learn from
-        if (c.normAdv) normalizeAdvantages(mb);
-        e.scope(() => {
-          const features = this.minibatchFeatures(mb);
-          const { logProb, entropy } = this.logProbAndEntropy(features, mb.actions);
-          const newValue = this.net.critic.forward(features);
-          const logRatio = sub(logProb, mb.logProbs);
-          const ratio = exp(logRatio);
-          const stats = ratioStatistics(logRatio, ratio, mb.weights, c.clipCoef);
-          approxKl = stats.approxKl;
-          clipFractions += stats.clipFraction;
-          minibatches++;
-
-          const pgLoss = clippedPolicyLoss(ratio, mb.advantages, mb.weights, c.clipCoef);
-          const vLoss = valueLoss(newValue, mb.values, mb.returns, mb.weights, c.clipVloss ? c.clipCoef : null);
-          const entropyLoss = weightedMean(entropy, mb.weights);
-          const loss = add(sub(pgLoss, scale(entropyLoss, c.entCoef)), scale(vLoss, c.vfCoef));
-          checkFinite(loss.item(), 'PPO loss', iteration);
-          e.backward(loss, params, false);
-          clipGradNorm(e, params, c.maxGradNorm);
-          this.optimizer.step();
-
-          metrics['losses/policy_loss'] = pgLoss.item();
-          metrics['losses/value_loss'] = vLoss.item();
-          metrics['losses/entropy'] = entropyLoss.item();
-          metrics['losses/old_approx_kl'] = stats.oldApproxKl;
-          metrics['losses/approx_kl'] = stats.approxKl;
-        });
-      }
-      if (c.targetKl > 0 && approxKl > c.targetKl) break;
-    }
-    metrics['losses/clipfrac'] = minibatches === 0 ? 0 : clipFractions / minibatches;
-    metrics['losses/explained_variance'] = b.explainedVariance();
-    metrics['charts/learning_rate'] = lr;
-    b.clear();
-    return metrics;
+    return ppoUpdate(this, this.mb, this.nextValues, (mb) => {
+      const features = this.minibatchFeatures(mb);
+      return { ...this.logProbAndEntropy(features, mb.actions), value: this.net.critic.forward(features) };
+    }, iteration, numIterations);
   }
 
   modules(): Record<string, Module> {
@@ -432,6 +386,75 @@ export class Ppo implements OnPolicyAgent {
   optimizers(): Record<string, { module: Module; optimizer: Adam }> {
     return { agent: { module: this.net, optimizer: this.optimizer } };
   }
+}
+
+/** What `ppoUpdate` uses of an agent: its rollout, optimiser over `params`, generator and loss settings. */
+export interface PpoLearner {
+  readonly engine: Engine;
+  readonly config: Pick<PpoConfig, 'learningRate' | 'annealLr' | 'gamma' | 'gaeLambda' | 'updateEpochs' | 'numMinibatches' | 'normAdv' | 'clipCoef' | 'clipVloss' | 'entCoef' | 'vfCoef' | 'maxGradNorm' | 'targetKl' | 'truncation'>;
+  readonly buffer: RolloutBuffer;
+  readonly optimizer: Adam;
+  readonly params: readonly Tensor[];
+  readonly rng: Xoshiro128Rng;
+}
+
+/** A policy's view of a minibatch: log π(a|s) and entropy at the stored actions, and V(s), each [rows, 1]. */
+export type MinibatchEvaluation = (mb: RolloutMinibatch | SequenceMinibatch) => { logProb: Tensor; entropy: Tensor; value: Tensor };
+
+/**
+ * PPO's update from a full rollout: GAE from `nextValues` (V after the last step), then
+ * updateEpochs passes of numMinibatches minibatches gathered into `mb` (sequences when it has
+ * `hidden`): clipped surrogate, clipped value loss, entropy bonus, per-minibatch advantage
+ * normalisation, learning-rate annealing, global gradient-norm clipping. Clears the rollout.
+ */
+export function ppoUpdate(learner: PpoLearner, mb: RolloutMinibatch | SequenceMinibatch, nextValues: Float64Array, evaluate: MinibatchEvaluation,
+  iteration: number, numIterations: number): UpdateMetrics {
+  const { engine: e, config: c, buffer: b, params } = learner;
+  // Annealing the rate: CleanRL's frac = 1 − (iteration − 1) / num_iterations with 1-based iterations.
+  const lr = c.annealLr ? (1 - iteration / numIterations) * c.learningRate : c.learningRate;
+  learner.optimizer.config.lr = lr;
+  b.computeAdvantages(nextValues, { gamma: c.gamma, lambda: c.gaeLambda, bootstrapTruncated: c.truncation === 'bootstrap' });
+
+  const metrics: UpdateMetrics = {};
+  let clipFractions = 0, minibatches = 0, approxKl = 0;
+  for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
+    b.shuffle(learner.rng);
+    for (let k = 0; k < c.numMinibatches; k++) {
+      const valid = 'hidden' in mb ? b.sequenceMinibatchInto(k, mb) : b.minibatchInto(k, mb);
+      if (valid === 0) continue; // only autoreset rows: nothing to learn from
+      if (c.normAdv) normalizeAdvantages(mb);
+      e.scope(() => {
+        const { logProb, entropy, value: newValue } = evaluate(mb);
+        const logRatio = sub(logProb, mb.logProbs);
+        const ratio = exp(logRatio);
+        const stats = ratioStatistics(logRatio, ratio, mb.weights, c.clipCoef);
+        approxKl = stats.approxKl;
+        clipFractions += stats.clipFraction;
+        minibatches++;
+
+        const pgLoss = clippedPolicyLoss(ratio, mb.advantages, mb.weights, c.clipCoef);
+        const vLoss = valueLoss(newValue, mb.values, mb.returns, mb.weights, c.clipVloss ? c.clipCoef : null);
+        const entropyLoss = weightedMean(entropy, mb.weights);
+        const loss = add(sub(pgLoss, scale(entropyLoss, c.entCoef)), scale(vLoss, c.vfCoef));
+        checkFinite(loss.item(), 'PPO loss', iteration);
+        e.backward(loss, params as Tensor[], false);
+        clipGradNorm(e, params as Tensor[], c.maxGradNorm);
+        learner.optimizer.step();
+
+        metrics['losses/policy_loss'] = pgLoss.item();
+        metrics['losses/value_loss'] = vLoss.item();
+        metrics['losses/entropy'] = entropyLoss.item();
+        metrics['losses/old_approx_kl'] = stats.oldApproxKl;
+        metrics['losses/approx_kl'] = stats.approxKl;
+      });
+    }
+    if (c.targetKl > 0 && approxKl > c.targetKl) break;
+  }
+  metrics['losses/clipfrac'] = minibatches === 0 ? 0 : clipFractions / minibatches;
+  metrics['losses/explained_variance'] = b.explainedVariance();
+  metrics['charts/learning_rate'] = lr;
+  b.clear();
+  return metrics;
 }
 
 /** The clipped surrogate objective as a loss: the pessimistic (larger) of −A·r and −A·clip(r, 1 ± ε), averaged. */
@@ -482,7 +505,7 @@ function ratioStatistics(logRatio: Tensor, ratio: Tensor, weights: Tensor, clipC
 }
 
 /** Values at `offset` of a typed array, copied into a new tensor of the given shape in the current scope. */
-function rowsTensor(e: Engine, src: ArrayLike<number>, offset: number, shape: readonly number[]): Tensor {
+export function rowsTensor(e: Engine, src: ArrayLike<number>, offset: number, shape: readonly number[]): Tensor {
   const t = e.empty(shape);
   const d = e.backend.arena.data;
   for (let k = 0; k < t.size; k++) d[t.offset + k] = src[offset + k]!;
@@ -490,7 +513,7 @@ function rowsTensor(e: Engine, src: ArrayLike<number>, offset: number, shape: re
 }
 
 /** Observations of every env (rows × dim), checked finite, as a new tensor. */
-function observationRows(e: Engine, obs: ArrayLike<number>, rows: number, dim: number): Tensor {
+export function observationRows(e: Engine, obs: ArrayLike<number>, rows: number, dim: number): Tensor {
   if (obs.length !== rows * dim) throw new RangeError(`ppo: ${obs.length} observation values, expected ${rows} envs × ${dim}`);
   for (let k = 0; k < obs.length; k++) if (!Number.isFinite(obs[k]!)) throw new RangeError(`ppo: env ${Math.floor(k / dim)} observation[${k % dim}] is ${obs[k]}`);
   return rowsTensor(e, obs, 0, [rows, dim]);

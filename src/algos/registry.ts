@@ -6,6 +6,7 @@
 import { ConfigError } from '../core/config.js';
 import type { Algorithm } from './algorithm.js';
 import { MAML } from './maml.js';
+import { META_PPO_ALGORITHMS } from './meta-ppo.js';
 import { PEARL } from './pearl.js';
 import { PPO } from './ppo.js';
 import { SAC } from './sac.js';
@@ -17,6 +18,7 @@ export const ALGORITHMS: readonly Algorithm[] = [
   PPO,
   MAML,
   PEARL,
+  ...META_PPO_ALGORITHMS,
 ];
 
 export const ALGORITHM_NAMES: readonly string[] = ALGORITHMS.map((a) => a.name);

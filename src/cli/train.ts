@@ -9,7 +9,7 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { evaluate, evaluationSeed, type EvalActor } from '../train/evaluate.js';
 import { savedEvaluationActor } from '../train/loops/on-policy.js';
 import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../train/obs-normalizer.js';
-import { makeAgent, readRunConfig, resolveTrainConfig, RUN_SCHEMA, type ResolvedConfig } from '../train/run-config.js';
+import { evaluationEnvOptions, makeAgent, readRunConfig, resolveTrainConfig, RUN_SCHEMA, type ResolvedConfig } from '../train/run-config.js';
 import { train } from '../train/run.js';
 import { CLEANRL_NAMES, cleanRlFields } from '../train/cleanrl-names.js';
 import { readConfigFile } from '../train/config-file.js';
@@ -106,7 +106,8 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (algorithm(run.algo).loop === 'meta') throw new ConfigError(`hyperrl eval: ${runDir} is a ${run.algo} run, evaluated on its held-out tasks during training (eval/return_mean in metrics.jsonl); hyperrl eval runs single-task policies`);
   await importModules(config.modules ?? []);
   const engine = new Engine(defaultBackend());
-  const env = await make(run.env);
+  // Meta-RL runs evaluate on trials of test tasks: the algorithm's evaluation options.
+  const env = await make(run.env, evaluationEnvOptions(config));
   const agent = makeAgent(engine, env, config);
   const meta = await loadCheckpoint(runDir, agent, null);
   const episodes = Number(values.episodes ?? 10);

@@ -56,6 +56,11 @@ export function makeSync(id: string, options: MakeOptions = {}): Env {
 }
 
 /** Run an env id's one-time setup in this thread. */
+/** The episode limit `make(id)` applies by default (undefined: none); an Error names an unknown id. */
+export function registeredEpisodeLimit(id: string): number | undefined {
+  return lookup(id).maxEpisodeSteps;
+}
+
 export async function prepare(id: string): Promise<void> {
   await lookup(id).prepare?.();
 }

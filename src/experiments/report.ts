@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gradReportPath, readGradReport } from '../diagnostics/grad-report.js';
 import { CRITIC_COLORS, figureSvg, formatSteps, svgToPng, type Panel } from './plots.js';
-import { cellRunDir, cells, BASELINE_CRITIC, type Cell, type ExperimentSpec } from './spec.js';
+import { baselineCritic, cellRunDir, cells, BASELINE_CRITIC, type Cell, type ExperimentSpec } from './spec.js';
 import { bootstrapMean, finalReturn, mean, meanCurve, normalisedAuc, relativeGain, stepsToScore, type BandCurve, type BootstrapOptions, type Curve, type Interval } from './stats.js';
 
 export interface ReportOptions {
@@ -121,7 +121,8 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
   }
   for (const [g, group] of groups) {
     const data = (critic: string) => byCritic.get(`${g}__${critic}`);
-    const baseline = data(BASELINE_CRITIC);
+    const baseName = baselineCritic(group.algo);
+    const baseline = data(baseName);
     const baselineFinals = baseline?.curves.map((c) => finalReturn(c, k)) ?? [];
     group.baselineFinal = baselineFinals.length ? mean(baselineFinals) : null;
     const baselinePeak = baseline?.qCurves.length ? Math.max(...baseline.qCurves.map(peakAbs)) : null;
@@ -140,10 +141,10 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
         finalReturn: finals.length ? bootstrapMean(finals, opts.bootstrap) : null,
         auc: d.curves.length ? bootstrapMean(d.curves.map(normalisedAuc), opts.bootstrap) : null,
         stepsToBaseline: curve && group.baselineFinal !== null ? stepsToScore({ steps: curve.steps, values: curve.mean }, group.baselineFinal, Math.max(...d.cells.map((c) => c.learningStarts))) : null,
-        gainOverBaseline: critic !== BASELINE_CRITIC && finals.length && baselineFinals.length ? relativeGain(finals, baselineFinals, opts.bootstrap) : null,
+        gainOverBaseline: critic !== baseName && finals.length && baselineFinals.length ? relativeGain(finals, baselineFinals, opts.bootstrap) : null,
         curve,
         peakQ: d.qCurves.map(peakAbs),
-        diverged: d.qCurves.map((c) => critic !== BASELINE_CRITIC && baselinePeak !== null && peakAbs(c) > DIVERGED_FACTOR * baselinePeak),
+        diverged: d.qCurves.map((c) => critic !== baseName && baselinePeak !== null && peakAbs(c) > DIVERGED_FACTOR * baselinePeak),
         cosine: d.cosines.length ? bootstrapMean(d.cosines, opts.bootstrap) : null,
         logQCurve: logQ.length ? meanCurve(logQ, bandOpts) : null,
       });
@@ -151,6 +152,12 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
   }
   return [...groups.values()];
 }
+
+/** The baseline the groups share (mlp for TD3/SAC, standard for the meta-RL policies), else "baseline". */
+const baselineLabel = (groups: readonly GroupSummary[]): string => {
+  const names = new Set(groups.map((g) => baselineCritic(g.algo)));
+  return names.size === 1 ? [...names][0]! : names.size === 0 ? BASELINE_CRITIC : 'baseline';
+};
 
 const ci = (v: Interval | null, digits = 1): string => (v === null ? '–' : `${v.mean.toFixed(digits)} [${v.lo.toFixed(digits)}, ${v.hi.toFixed(digits)}]`);
 const pct = (v: Interval | null): string => (v === null ? '–' : `${(100 * v.mean).toFixed(0)}% [${(100 * v.lo).toFixed(0)}, ${(100 * v.hi).toFixed(0)}]`);
@@ -161,14 +168,16 @@ const algoName = (a: string): string => a.toUpperCase();
  * seeds' critics diverged and the mean ∇ₐQ cosine, so the whole comparison reads at a glance.
  */
 export function summaryTable(groups: readonly GroupSummary[]): string[] {
+  const BASELINE = baselineLabel(groups);
   const cos = (v: Interval | null): string => (v === null ? '–' : ci(v, 2));
   const lines = ['## Summary', '',
-    `Final return and ∇ₐQ cosine: mean [95% CI] over the finished seeds (n). Diverged: seeds whose peak |mean Q| passed ${DIVERGED_FACTOR}× the ${BASELINE_CRITIC} critic's largest.`, '',
-    `| env · algo | critic | n | ${BASELINE_CRITIC} final | critic final | gain vs ${BASELINE_CRITIC} | diverged | ∇ₐQ cosine (${BASELINE_CRITIC} / critic) |`, '|---|---|---|---|---|---|---|---|'];
+    `Final return and ∇ₐQ cosine: mean [95% CI] over the finished seeds (n). Diverged: seeds whose peak |mean Q| passed ${DIVERGED_FACTOR}× the ${BASELINE} critic's largest.`, '',
+    `| env · algo | critic | n | ${BASELINE} final | critic final | gain vs ${BASELINE} | diverged | ∇ₐQ cosine (${BASELINE} / critic) |`, '|---|---|---|---|---|---|---|---|'];
   for (const g of groups) {
-    const base = g.critics.find((c) => c.critic === BASELINE_CRITIC);
+    const baseName = baselineCritic(g.algo);
+    const base = g.critics.find((c) => c.critic === baseName);
     for (const c of g.critics) {
-      if (c.critic === BASELINE_CRITIC) continue;
+      if (c.critic === baseName) continue;
       const n = `${base?.n ?? 0} / ${c.n}`;
       const diverged = c.diverged.length ? `${c.diverged.filter(Boolean).length} of ${c.diverged.length}` : '–';
       lines.push(`| ${g.env} · ${algoName(g.algo)} | ${c.critic} | ${n} | ${ci(base?.finalReturn ?? null, 0)} | ${ci(c.finalReturn, 0)} | ${pct(c.gainOverBaseline)} | ${diverged} | ${cos(base?.cosine ?? null)} / ${cos(c.cosine)} |`);
@@ -179,14 +188,15 @@ export function summaryTable(groups: readonly GroupSummary[]): string[] {
 
 export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSummary[], opts: ReportOptions, figures: readonly string[]): string {
   const k = opts.finalK ?? 1;
+  const BASELINE = baselineLabel(groups);
   const lines = [`# Experiment \`${spec.name}\``, ''];
   if (spec.description) lines.push(spec.description, '');
   lines.push(
     `Final return: mean of the last ${k === 1 ? 'evaluation' : `${k} evaluations`} of each seed. AUC: the evaluation curve's trapezoid area divided by its step span (its average return over training). `
     + `Intervals: mean over seeds [95% percentile bootstrap, ${opts.bootstrap?.resamples ?? 10_000} resamples, seeded]; with one seed they collapse to the point. `
-    + `Steps to MLP final: the first evaluation step after learning starts at which the critic's mean curve reaches the ${BASELINE_CRITIC} critic's final mean score (its share of the run in brackets; the untrained policy's evaluations are passed over, since on Ant it stands still and scores ~980). `
-    + `Gain: (critic − ${BASELINE_CRITIC}) / |${BASELINE_CRITIC}| of the mean final returns, with a CI from resampling both critics' seeds. `
-    + `Peak |Q|: per seed, the largest |mean Q1| over the training batches the run logged; a discounted return is bounded by max|r| / (1 − γ), so a peak far above the ${BASELINE_CRITIC} critic's marks a diverged critic.`, '');
+    + `Steps to MLP final: the first evaluation step after learning starts at which the critic's mean curve reaches the ${BASELINE} critic's final mean score (its share of the run in brackets; the untrained policy's evaluations are passed over, since on Ant it stands still and scores ~980). `
+    + `Gain: (critic − ${BASELINE}) / |${BASELINE}| of the mean final returns, with a CI from resampling both critics' seeds. `
+    + `Peak |Q|: per seed, the largest |mean Q1| over the training batches the run logged; a discounted return is bounded by max|r| / (1 − γ), so a peak far above the ${BASELINE} critic's marks a diverged critic.`, '');
   lines.push(...summaryTable(groups), '');
   for (const g of groups) {
     lines.push(`## ${g.env} · ${algoName(g.algo)}`, '');

@@ -24,16 +24,23 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import '../envs/index.js';
-import { algorithm, ALGORITHM_NAMES } from '../algos/registry.js';
+import { algorithm, ALGORITHM_NAMES, ALGORITHMS } from '../algos/registry.js';
 import { registeredIds } from '../envs/registry.js';
 import { ConfigError } from '../core/config.js';
 import { importModules, modulePath } from '../train/modules.js';
 import { resolveTrainConfig } from '../train/run-config.js';
 
 export const CRITICS = ['mlp', 'hyper', 'hyper-compact', 'hyper-paper', 'context'] as const;
-export type GridCritic = (typeof CRITICS)[number];
-/** The critic every other critic of the same env × algo is compared with. */
-export const BASELINE_CRITIC: GridCritic = 'mlp';
+/** A TD3/SAC critic (MAML's policy: mlp, context, hyper), or a variant an algorithm names in its `gridVariants` (the meta-RL policies: `standard`, `hyper-bias-hyperinit`, …). */
+export type GridCritic = string;
+/** The critic every other critic of the same env × algo is compared with (algorithms without grid variants). */
+export const BASELINE_CRITIC = 'mlp';
+
+/** The grid value every other of the same env × algo is compared with: the algorithm's baseline variant, else the MLP critic. */
+export const baselineCritic = (algo: string): string => algorithm(algo).gridVariants?.baseline ?? BASELINE_CRITIC;
+
+/** Every name the grid's critic axis accepts. */
+const gridCriticNames = (): string[] => [...new Set([...CRITICS, ...ALGORITHMS.flatMap((a) => Object.keys(a.gridVariants?.variants ?? {}))])];
 
 export interface Grid {
   env: string[];
@@ -133,7 +140,7 @@ class SpecReader {
     const where: CellOverride['where'] = {};
     if (w.env !== undefined) where.env = this.env(w.env, `${key}.env`);
     if (w.algo !== undefined) where.algo = this.choice(ALGORITHM_NAMES)(w.algo, `${key}.algo`);
-    if (w.critic !== undefined) where.critic = this.choice(CRITICS)(w.critic, `${key}.critic`);
+    if (w.critic !== undefined) where.critic = this.choice(gridCriticNames())(w.critic, `${key}.critic`);
     if (w.seed !== undefined) where.seed = this.seed(w.seed, `${key}.seed`);
     return where;
   }
@@ -159,7 +166,7 @@ export function parseSpec(raw: unknown, source: string): ExperimentSpec {
   const grid: Grid = {
     env: r.list(g.env, 'grid.env', (x, k) => r.env(x, k)),
     algo: r.list(g.algo, 'grid.algo', r.choice(ALGORITHM_NAMES)),
-    critic: r.list(g.critic, 'grid.critic', r.choice(CRITICS)),
+    critic: r.list(g.critic, 'grid.critic', r.choice(gridCriticNames())),
     seed: r.list(g.seed, 'grid.seed', (x, k) => r.seed(x, k)),
   };
   const train = top.train === undefined ? {} : r.train(top.train, 'train');
@@ -223,9 +230,20 @@ export const cellMatches = (where: CellOverride['where'], c: Pick<Cell, 'env' | 
   (where.env === undefined || where.env === c.env) && (where.algo === undefined || where.algo === c.algo)
   && (where.critic === undefined || where.critic === c.critic) && (where.seed === undefined || where.seed === c.seed);
 
-/** The grid's critic name as train settings of `algo` (the key its entry names: `critic`, MAML's `policy`). */
+/**
+ * The grid's critic name as train settings: a variant of the algorithm's `gridVariants`, or a
+ * critic under the key its entry names (`critic`, MAML's `policy`).
+ */
 function criticSettings(critic: GridCritic, algo: string): Json {
-  const key = algorithm(algo).gridKey ?? 'critic';
+  const entry = algorithm(algo);
+  const own = entry.gridVariants;
+  if (own !== undefined) {
+    const settings = own.variants[critic];
+    if (settings === undefined) throw new ConfigError(`critic '${critic}' is not a variant of ${algo}; its variants: ${Object.keys(own.variants).join(', ')}`);
+    return { ...settings };
+  }
+  if (!(CRITICS as readonly string[]).includes(critic)) throw new ConfigError(`critic '${critic}' is not a ${algo} critic; critics: ${CRITICS.join(', ')}`);
+  const key = entry.gridKey ?? 'critic';
   if (critic === 'hyper-compact') return { [key]: 'hyper', hyperPreset: 'compact' };
   if (critic === 'hyper-paper') return { [key]: 'hyper', hyperPreset: 'paper' };
   return { [key]: critic };
@@ -244,10 +262,10 @@ export function cells(spec: ExperimentSpec): Cell[] {
     const coords = { env, algo, critic, seed };
     const train: Json = { ...spec.train };
     for (const o of spec.overrides) if (cellMatches(o.where, coords)) Object.assign(train, o.train);
-    Object.assign(train, { env, algo, seed }, criticSettings(critic, algo));
     const id = cellId(coords);
     let run: { totalSteps: number; learningStarts: number };
     try {
+      Object.assign(train, { env, algo, seed }, criticSettings(critic, algo));
       run = resolveTrainConfig(train).run;
     } catch (e) {
       throw new ConfigError(`experiment spec '${spec.name}', cell ${id}: ${(e as Error).message}`);

@@ -7,6 +7,15 @@
  */
 import type { UniformSource } from './replay-buffer.js';
 
+/** The stored trials (the first `size` entries of each array) and the ring position, for checkpoints. */
+export interface TrialBufferState {
+  size: number;
+  next: number;
+  obs: Float32Array;
+  actions: Float32Array;
+  rewards: Float32Array;
+}
+
 /** A sampled batch, time-major, valid until the next `sample` call. */
 export interface TrialSample {
   obs: Float32Array;
@@ -74,5 +83,30 @@ export class TrialBuffer {
       }
     }
     return batch;
+  }
+
+  /** Views of the stored trials (not copies): valid until the next `addTrial`. */
+  state(): TrialBufferState {
+    const { size, steps: T, stateDim: S, actionDim: A } = this;
+    return {
+      size, next: this.next,
+      obs: this.obs.subarray(0, size * (T + 1) * S), actions: this.actions.subarray(0, size * T * A), rewards: this.rewards.subarray(0, size * T),
+    };
+  }
+
+  /** Restore trials saved by `state()` from a buffer of the same shape (errors name the mismatch). */
+  loadState(s: TrialBufferState): void {
+    const { steps: T, stateDim: S, actionDim: A } = this;
+    if (!Number.isInteger(s.size) || s.size < 0 || s.size > this.capacity || !Number.isInteger(s.next) || s.next < 0 || s.next >= this.capacity) {
+      throw new RangeError(`TrialBuffer.loadState: size ${s.size} and next ${s.next} do not fit a buffer of ${this.capacity} trials`);
+    }
+    if (s.obs.length !== s.size * (T + 1) * S || s.actions.length !== s.size * T * A || s.rewards.length !== s.size * T) {
+      throw new RangeError(`TrialBuffer.loadState: ${s.size} trials of ${T} steps need ${s.size * (T + 1) * S} observation values, ${s.size * T * A} action values and ${s.size * T} rewards (${S}-d states, ${A}-d actions); got ${s.obs.length}, ${s.actions.length}, ${s.rewards.length}`);
+    }
+    this.obs.set(s.obs);
+    this.actions.set(s.actions);
+    this.rewards.set(s.rewards);
+    this.size = s.size;
+    this.next = s.next;
   }
 }

@@ -4,6 +4,7 @@
  *   params.safetensors   every module's parameters (targets included), `<module>.<param>`
  *   optim.safetensors    Adam moments `<opt>.m.<param>`, `<opt>.v.<param>`; step counts in the metadata
  *   replay.safetensors   the replay buffer (off-policy runs)
+ *   agent.safetensors    the agent's other state, if it has any (`Agent.extraState`: VariBAD's trial buffer)
  * Written into a temporary folder that replaces the previous checkpoint by rename,
  * so a crash at any moment leaves a complete checkpoint (the new or the old one).
  */
@@ -53,6 +54,11 @@ export async function saveCheckpoint(runDir: string, agent: Agent, replay: Repla
       obs: rows(r.obs, replay.obsDim), nextObs: rows(r.nextObs, replay.obsDim), actions: rows(r.actions, replay.actionDim),
       rewards: rows(r.rewards, 1), terminated: { dtype: 'U8', shape: [r.size], data: r.terminated as Uint8Array<ArrayBuffer> },
     }, { size: String(r.size), next: String(r.next) });
+  }
+
+  if (agent.extraState !== undefined) {
+    const extra = agent.extraState();
+    await writeSafetensorsAtomic(join(tmp, 'agent.safetensors'), extra.tensors, extra.metadata);
   }
 
   writeFileSync(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
@@ -137,6 +143,12 @@ export async function loadCheckpoint(runDir: string, agent: Agent, replay: Repla
   await readOptimizerState(join(dir, 'optim.safetensors'), agent);
 
   agent.rng.setState(meta.agentRng);
+  if (agent.loadExtraState !== undefined) {
+    const file = join(dir, 'agent.safetensors');
+    if (!existsSync(file)) throw new Error(`${runDir}: the checkpoint has no ${file}, which this run's agent keeps its other state in`);
+    const extra = await readSafetensors(file);
+    agent.loadExtraState({ tensors: extra.tensors, metadata: extra.metadata });
+  }
   if (replay === null) return meta;
   const rep = await readSafetensors(join(dir, 'replay.safetensors'));
   const t = (k: string): SafeTensor => {

@@ -31,7 +31,7 @@ export function evaluate(agent: EvalActor, env: Env, episodes: number, seed: num
       agent.act(obs, false, action);
       // A discrete agent's class index, shifted to the space's first action.
       const r = env.step(space instanceof Discrete ? space.start + action[0]! : action);
-      agent.observe?.(r.reward, r.terminated || r.truncated);
+      agent.observe?.(r.reward, r.terminated || r.truncated, r.reward);
       total += r.reward;
       obs = r.obs;
       if (r.terminated || r.truncated) break;

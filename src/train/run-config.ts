@@ -10,6 +10,7 @@ import type { AlgorithmBase, AlgorithmConfig, RunLabel } from '../algos/algorith
 import { algorithm, ALGORITHM_NAMES, PRESET_NAMES } from '../algos/registry.js';
 import { ConfigError, nonNegativeInt, positiveInt, resolveConfig, type Schema } from '../core/config.js';
 import { closeMatches } from '../core/edit-distance.js';
+import type { EnvOptions } from '../envs/registry.js';
 import type { Engine } from '../tensor/engine.js';
 import { translateCleanRlNames } from './cleanrl-names.js';
 
@@ -96,6 +97,11 @@ const algorithmOf = (config: ResolvedConfig): AlgorithmBase<AlgorithmConfig, Age
 /** The run's agent with fresh parameters (load a checkpoint or snapshot into it). */
 export function makeAgent(engine: Engine, env: EnvSpaces, config: ResolvedConfig): Agent {
   return algorithmOf(config).create(engine, env, config.agent, config.run.seed);
+}
+
+/** The options of the run's evaluation env (`Algorithm.envOptions`; none for most algorithms). */
+export function evaluationEnvOptions(config: ResolvedConfig): EnvOptions {
+  return algorithmOf(config).envOptions?.(config.agent).evaluation ?? {};
 }
 
 /** `td3-hyper` in run folder names, `TD3 (hyper critic)` in logs. */

@@ -53,18 +53,22 @@ it('gives every key of every algorithm a flag and a line of --help', () => {
   }
 });
 
+/** Small networks, in whichever keys an algorithm has (the meta-RL ones size a MetaPolicy and a task encoder). */
+const SMALL: Record<string, unknown> = { actorHidden: [8], criticHidden: [8], policySize: 'XS', gruHidden: 8, vaeBufferTrials: 10 };
+const small = (a: (typeof ALGORITHMS)[number]): Record<string, unknown> => Object.fromEntries(Object.entries(SMALL).filter(([k]) => k in a.schema));
+
 it('builds each algorithm\'s agent through the registry, and names the env when its action space does not suit the algorithm', () => {
   const env = makeSync('Pendulum-v1');
   // Meta-learners run task envs: test/train/meta-loop.test.ts builds them.
   for (const a of ALGORITHMS.filter((x) => x.loop !== 'meta')) {
-    const agent = makeAgent(new Engine(createBackend('js')), env, resolveTrainConfig({ algo: a.name, actorHidden: [8], criticHidden: [8] }));
+    const agent = makeAgent(new Engine(createBackend('js')), env, resolveTrainConfig({ algo: a.name, ...small(a) }));
     assert.ok(Object.keys(agent.modules()).length > 0 && Object.keys(agent.optimizers()).length > 0, a.name);
     const out = new Float64Array(1);
     agent.act([1, 0, 0], false, out);
     assert.ok(Number.isFinite(out[0]!) && Math.abs(out[0]!) <= 2, `${a.name} acts within the bounds`);
     // Discrete actions: an agent, or an error that names the env.
     try {
-      makeAgent(new Engine(createBackend('js')), makeSync('CartPole-v1'), resolveTrainConfig({ algo: a.name, actorHidden: [8], criticHidden: [8] }));
+      makeAgent(new Engine(createBackend('js')), makeSync('CartPole-v1'), resolveTrainConfig({ algo: a.name, ...small(a) }));
     } catch (e) {
       assert.match((e as Error).message, /^CartPole-v1: .*action space/);
     }

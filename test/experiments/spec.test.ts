@@ -53,6 +53,20 @@ it('--only picks part of the grid by its values and names a bad key or value', (
   assert.deepEqual(mlpSeed2, { critic: 'mlp', seed: 2 });
   assert.deepEqual(all.filter((c) => cellMatches(mlpSeed2, c)).map((c) => c.id), ['Pendulum-v1__td3-mlp__2', 'Pendulum-v1__sac-mlp__2']);
   assert.throws(() => parseCellFilter('critc=mlp'), /'only.critc' is not a known key; known: env, algo, critic, seed/);
-  assert.throws(() => parseCellFilter('critic=cnn'), /'only.critic' must be one of mlp, hyper, hyper-compact, hyper-paper, context, got "cnn"/);
+  assert.throws(() => parseCellFilter('critic=cnn'), /'only.critic' must be one of mlp, hyper, hyper-compact, hyper-paper, context, standard, .*, got "cnn"/);
   assert.throws(() => parseCellFilter('mlp'), /--only: expected key=value pairs/);
+});
+
+it('takes an algorithm\'s grid variants on the critic axis (the meta-RL policies), and only that algorithm\'s', async () => {
+  const { readSpec } = await import('../../src/experiments/spec.js');
+  const spec = await readSpec(new URL('../../../results/beck/specs/init-study.json', import.meta.url).pathname);
+  const all = cells(spec);
+  assert.equal(all.length, 7 * 3);
+  const bias = all.find((c) => c.critic === 'hyper-bias-hyperinit' && c.seed === 2)!;
+  assert.equal(bias.id, 'HalfCheetahDir-v0__varibad-hyper-bias-hyperinit__2');
+  assert.deepEqual([bias.train.policy, bias.train.hyperInit, bias.train.baseInit, bias.train.policySize], ['hyper', 'bias-hyperinit', 'normc', 'S']);
+  assert.equal(all.find((c) => c.critic === 'standard')!.train.policy, 'standard');
+  const grid = (algo: string, critic: string) => ({ name: 'x', grid: { env: ['HalfCheetahDir-v0'], algo: [algo], critic: [critic], seed: [1] } });
+  assert.throws(() => parseSpec(grid('varibad', 'mlp'), 's.json'), /critic 'mlp' is not a variant of varibad; its variants: standard, hyper-naive-normc/);
+  assert.throws(() => parseSpec(grid('td3', 'hyper-hfi'), 's.json'), /critic 'hyper-hfi' is not a td3 critic/);
 });

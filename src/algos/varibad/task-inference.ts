@@ -47,12 +47,16 @@ export class VaribadBelief {
   readonly raw: Float32Array;
   readonly stats: RunningMeanStd;
 
-  constructor(readonly engine: Engine, readonly vae: VaribadVae, readonly numEnvs: number) {
+  /** Whether `stats` is another belief's, read but not updated (evaluation normalises with the training statistics). */
+  private readonly frozenStats: boolean;
+
+  constructor(readonly engine: Engine, readonly vae: VaribadVae, readonly numEnvs: number, sharedStats?: RunningMeanStd) {
     const { latentDim: L, hiddenSize: H } = vae.options;
     this.dim = 2 * L;
     this.hidden = engine.persistent([numEnvs, H]);
     this.raw = new Float32Array(numEnvs * this.dim);
-    this.stats = new RunningMeanStd(this.dim);
+    this.frozenStats = sharedStats !== undefined;
+    this.stats = sharedStats ?? new RunningMeanStd(this.dim);
     this.reset();
   }
 
@@ -74,6 +78,19 @@ export class VaribadBelief {
     this.readBeliefs();
   }
 
+  /**
+   * The normalised beliefs after one more transition, written into dst (rows of `dim`),
+   * without changing the state or the statistics: a bootstrap value's conditioning.
+   */
+  peek(action: Tensor, nextObs: Tensor, reward: Tensor, dst: { [i: number]: number }): void {
+    const e = this.engine;
+    e.scope(() => e.noGrad(() => {
+      const { mean, logvar } = this.vae.encoder.heads(this.vae.encoder.step(action, nextObs, reward, this.hidden));
+      const rows = concat([mean, logvar], 1);
+      this.normalize(e.backend.arena.data.subarray(rows.offset, rows.offset + rows.size), dst, this.numEnvs);
+    }));
+  }
+
   /** dst[i] = normalised raw[i] for every env row (the policy's conditioning). */
   normalize(raw: ArrayLike<number>, dst: { [i: number]: number }, rows: number): void {
     for (let r = 0; r < rows; r++) this.stats.normalize(raw, r * this.dim, dst, r * this.dim);
@@ -91,7 +108,7 @@ export class VaribadBelief {
         }
       }
     }));
-    for (let i = 0; i < N; i++) this.stats.update(this.raw.subarray(i * this.dim, (i + 1) * this.dim));
+    if (!this.frozenStats) for (let i = 0; i < N; i++) this.stats.update(this.raw.subarray(i * this.dim, (i + 1) * this.dim));
   }
 }
 
@@ -169,7 +186,12 @@ export class RecurrentTaskEncoder extends Module {
   /** Acting: one step on persistent state h [N, H] (updated in place, no gradient); resets [N] zero rows first (trial start). */
   act(obs: Tensor, prevAction: Tensor, reward: Tensor, done: Tensor, h: Tensor, resets: Tensor | null): void {
     const e = this.engine;
-    e.scope(() => e.noGrad(() => carry(e, this.gru.step(this.inputs(obs, prevAction, reward, done), h, resets), h)));
+    e.scope(() => e.noGrad(() => carry(e, this.step(obs, prevAction, reward, done, h, resets), h)));
+  }
+
+  /** The state [N, H] after one step from h, in the current scope (h unchanged). */
+  step(obs: Tensor, prevAction: Tensor, reward: Tensor, done: Tensor, h: Tensor, resets: Tensor | null): Tensor {
+    return this.gru.step(this.inputs(obs, prevAction, reward, done), h, resets);
   }
 
   /**

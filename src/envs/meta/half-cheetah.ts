@@ -16,9 +16,8 @@
  * half_cheetah_vel.py. They ran gym's HalfCheetah asset on MuJoCo 1.50/2.0; this runs the
  * same model from Gymnasium's v5 asset on MuJoCo 3.
  */
-import type { BoxAction } from '../core.js';
-import { writePositionsAndVelocities } from '../mujoco/half-cheetah.js';
-import { bodyId, MujocoEnv, type DataViews } from '../mujoco/mujoco-env.js';
+import { HalfCheetahEnv } from '../mujoco/half-cheetah.js';
+import { bodyId, type DataViews } from '../mujoco/mujoco-env.js';
 import { resolveOptions } from '../options.js';
 import { HALF_CHEETAH_DIR, HALF_CHEETAH_VEL, HALF_CHEETAH_VEL_MEDIUM, type DirectionTask, type VelocityFamily, type VelocityTask } from './families.js';
 import { applyTaskOption, type TaskEnv, type TaskFamily } from './task.js';
@@ -30,21 +29,16 @@ const DEFAULTS = {
 };
 export type HalfCheetahTaskOptions = Partial<typeof DEFAULTS>;
 
-/** qpos[1:] (8) + qvel (9) + torso position (3). */
-const OBSERVATION_SIZE = 20;
-
-export abstract class HalfCheetahTaskEnv<T> extends MujocoEnv implements TaskEnv<T> {
+/** HalfCheetah-v5 (its step, control cost, reset and info) with a task's forward reward and the torso position (3) appended to the observation. */
+export abstract class HalfCheetahTaskEnv<T> extends HalfCheetahEnv implements TaskEnv<T> {
   private current: T;
-  private readonly options: typeof DEFAULTS;
   private readonly torso: number;
 
   protected constructor(
     readonly family: TaskFamily<T>,
     options: HalfCheetahTaskOptions,
   ) {
-    const o = resolveOptions(family.envId, DEFAULTS, options);
-    super(family.envId, 'half_cheetah.xml', o.frame_skip, OBSERVATION_SIZE);
-    this.options = o;
+    super(resolveOptions(family.envId, DEFAULTS, options), family.envId, 3);
     this.torso = bodyId(this.id, this.model, 'torso');
     this.current = family.defaultTask;
   }
@@ -58,44 +52,18 @@ export abstract class HalfCheetahTaskEnv<T> extends MujocoEnv implements TaskEnv
   }
 
   /** The task part of the reward at forward velocity `xVelocity`. */
-  protected abstract forwardReward(xVelocity: number): number;
+  protected abstract override forwardReward(xVelocity: number): number;
 
   protected override resetEnv(options: Record<string, unknown> | undefined): void {
     super.resetEnv(applyTaskOption(this, options));
   }
 
-  protected sampleInitialState(qpos: Float64Array, qvel: Float64Array): void {
-    this.uniformNormalNoise(qpos, qvel, this.options.reset_noise_scale);
-  }
-
-  protected writeObservation(v: DataViews): void {
-    writePositionsAndVelocities(this.obs, v, 1);
+  protected override writeObservation(v: DataViews): void {
+    super.writeObservation(v);
     const body = 3 * this.torso;
     this.obs[17] = v.xpos[body]!;
     this.obs[18] = v.xpos[body + 1]!;
     this.obs[19] = v.xpos[body + 2]!;
-  }
-
-  protected override writeResetInfo(v: DataViews, info: Record<string, unknown>): void {
-    info.x_position = v.qpos[0];
-  }
-
-  protected stepEnv(action: BoxAction): void {
-    const xBefore = this.views().qpos[0]!;
-    const v = this.simulate(action);
-    const xVelocity = (v.qpos[0]! - xBefore) / this.dt;
-    this.writeObservation(v);
-    const forwardReward = this.forwardReward(xVelocity);
-    const ctrlCost = this.controlCost(this.options.ctrl_cost_weight);
-    const result = this.stepResult;
-    result.reward = forwardReward - ctrlCost;
-    result.terminated = false;
-    result.truncated = false;
-    const info = result.info;
-    info.x_position = v.qpos[0];
-    info.x_velocity = xVelocity;
-    info.reward_forward = forwardReward;
-    info.reward_ctrl = -ctrlCost;
   }
 }
 
@@ -105,7 +73,7 @@ export class HalfCheetahDirEnv extends HalfCheetahTaskEnv<DirectionTask> {
     super(HALF_CHEETAH_DIR, options);
   }
 
-  protected forwardReward(xVelocity: number): number {
+  protected override forwardReward(xVelocity: number): number {
     return this.task.direction * xVelocity;
   }
 }
@@ -116,7 +84,7 @@ export class HalfCheetahVelEnv extends HalfCheetahTaskEnv<VelocityTask> {
     super(family, options);
   }
 
-  protected forwardReward(xVelocity: number): number {
+  protected override forwardReward(xVelocity: number): number {
     return -Math.abs(xVelocity - this.task.velocity);
   }
 }

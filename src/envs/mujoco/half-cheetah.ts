@@ -16,12 +16,21 @@ export class HalfCheetahEnv extends MujocoEnv {
   private readonly options: typeof DEFAULTS;
   private readonly skipped: number;
 
-  constructor(options: HalfCheetahOptions = {}) {
-    const o = resolveOptions('HalfCheetah-v5', DEFAULTS, options);
+  /**
+   * @param id the env id in errors (subclasses, e.g. the meta-RL HalfCheetah families, pass their own).
+   * @param extraObservations values a subclass's `writeObservation` appends after qpos and qvel.
+   */
+  constructor(options: HalfCheetahOptions = {}, id = 'HalfCheetah-v5', extraObservations = 0) {
+    const o = resolveOptions(id, DEFAULTS, options);
     const skipped = o.exclude_current_positions_from_observation ? 1 : 0;
-    super('HalfCheetah-v5', 'half_cheetah.xml', o.frame_skip, 18 - skipped);
+    super(id, 'half_cheetah.xml', o.frame_skip, 18 - skipped + extraObservations);
     this.options = o;
     this.skipped = skipped;
+  }
+
+  /** The forward part of the reward at the root's x velocity (HalfCheetah-v5: weight × velocity; the meta-RL families: their task's). */
+  protected forwardReward(xVelocity: number): number {
+    return this.options.forward_reward_weight * xVelocity;
   }
 
   protected sampleInitialState(qpos: Float64Array, qvel: Float64Array): void {
@@ -42,7 +51,7 @@ export class HalfCheetahEnv extends MujocoEnv {
     const xAfter = v.qpos[0]!;
     const xVelocity = (xAfter - xBefore) / this.dt;
     this.writeObservation(v);
-    const forwardReward = this.options.forward_reward_weight * xVelocity;
+    const forwardReward = this.forwardReward(xVelocity);
     const ctrlCost = this.controlCost(this.options.ctrl_cost_weight);
     const result = this.stepResult;
     result.reward = forwardReward - ctrlCost;

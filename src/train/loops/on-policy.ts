@@ -19,7 +19,7 @@ import type { OnPolicyAlgorithm } from '../../algos/algorithm.js';
 import { ConfigError } from '../../core/config.js';
 import { RewardNormalizer } from '../../core/reward-normalizer.js';
 import { RunningMeanStd } from '../../core/running-mean-std.js';
-import { make } from '../../envs/registry.js';
+import { make, type EnvOptions } from '../../envs/registry.js';
 import { Discrete } from '../../envs/spaces.js';
 import { AsyncVectorEnv } from '../../envs/vector/async.js';
 import { SyncVectorEnv } from '../../envs/vector/sync.js';
@@ -41,11 +41,11 @@ export interface WrappedVectorEnv {
   rewards: VectorNormalizeReward | null;
 }
 
-export async function makeVectorEnv(run: RunConfig, agent: OnPolicyAgent): Promise<WrappedVectorEnv> {
+export async function makeVectorEnv(run: RunConfig, agent: OnPolicyAgent, envOptions: EnvOptions = {}): Promise<WrappedVectorEnv> {
   const c = agent.config;
   const base = c.vectorEnv === 'async'
-    ? await AsyncVectorEnv.create(run.env, c.numEnvs, c.workers > 0 ? { workers: c.workers } : {})
-    : await SyncVectorEnv.create(run.env, c.numEnvs);
+    ? await AsyncVectorEnv.create(run.env, c.numEnvs, { envOptions, ...(c.workers > 0 ? { workers: c.workers } : {}) })
+    : await SyncVectorEnv.create(run.env, c.numEnvs, { envOptions });
   let env: VectorEnv = base;
   const observations = c.normalizeObservation ? new VectorNormalizeObservation(env, 1e-8, c.observationClip) : null;
   if (observations !== null) env = observations;
@@ -60,9 +60,13 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
   const n = config.numEnvs, batch = n * config.numSteps;
   const numIterations = Math.floor(rc.totalSteps / batch);
   if (numIterations < 1) throw new ConfigError(`train: totalSteps ${rc.totalSteps} is less than one rollout (numEnvs × numSteps = ${batch}); raise --total-steps`);
-  const evalEnv = await make(rc.env);
+  const envOptions = algorithm.envOptions?.(config);
+  const evalEnv = await make(rc.env, envOptions?.evaluation).catch((error: Error) => {
+    // Meta-RL algorithms need task families: say which options the env refused.
+    throw envOptions === undefined ? error : new ConfigError(`train: ${rc.algo} makes ${rc.env} with ${JSON.stringify(envOptions.evaluation)} (meta-RL trials: a task family such as HalfCheetahDir-v0, docs/envs.md): ${error.message}`, { cause: error });
+  });
   const agent = algorithm.create(ctx.engine, evalEnv, config, rc.seed);
-  const vec = await makeVectorEnv(rc, agent);
+  const vec = await makeVectorEnv(rc, agent, envOptions?.train);
   try {
     const state: TrainingState = { agent, replay: null, normalizer: vec.observations?.stats ?? null, rewardNormalizer: vec.rewards?.normalizer ?? null };
     const evaluation = ctx.evaluation(evaluationActor(agent, state.normalizer, state.rewardNormalizer), evalEnv);
@@ -96,10 +100,10 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
         const r = vec.env.step(envActions);
         phase.actSeconds += (tEnv - tAct) / 1000;
         phase.envSeconds += (performance.now() - tEnv) / 1000;
-        agent.recordOutcome(r.rewards, r.terminations, r.truncations);
-        obs = r.obs;
         // Episode returns in the env's own rewards.
         const raw = vec.rewards === null ? r.rewards : vec.rewards.rawRewards;
+        agent.recordOutcome(r.rewards, r.terminations, r.truncations, raw);
+        obs = r.obs;
         const before = step;
         step += n;
         for (let i = 0; i < n; i++) {
@@ -162,7 +166,7 @@ export function evaluationActor(agent: EvalActor, observations: RunningMeanStd |
   const actor: EvalActor = observations === null ? agent : normalizedActor(agent, observations);
   const observe = actor.observe?.bind(actor);
   if (rewards === null || observe === undefined) return actor;
-  return { act: actor.act.bind(actor), startEpisode: actor.startEpisode?.bind(actor), observe: (reward, done) => observe(rewards.scale(reward), done) };
+  return { act: actor.act.bind(actor), startEpisode: actor.startEpisode?.bind(actor), observe: (reward, done, raw) => observe(rewards.scale(reward), done, raw) };
 }
 
 /** A checkpoint's evaluation actor for an on-policy agent: the agent with the statistics the checkpoint saved (`hyperrl eval`). */

@@ -1,0 +1,168 @@
+/**
+ * VariBAD, RL² and RNN+HN on PPO (src/algos/meta-ppo.ts): config and registry wiring,
+ * shapes, the trials VariBAD's VAE learns from, learning on SignCue-v0 (a one-dimensional
+ * HalfCheetah-Dir: a policy that ignores rewards averages 0, the best earns about 9) and a
+ * bit-identical resume.
+ */
+import '../../src/envs/index.js';
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MetaPpo, type MetaPpoConfig } from '../../src/algos/meta-ppo.js';
+import { algorithm } from '../../src/algos/registry.js';
+import { ConfigError } from '../../src/core/config.js';
+import { make } from '../../src/envs/registry.js';
+import { SyncVectorEnv } from '../../src/envs/vector/sync.js';
+import { Engine } from '../../src/tensor/engine.js';
+import { defaultBackend } from '../../src/tensor/backends/index.js';
+import { resolveTrainConfig } from '../../src/train/run-config.js';
+import { train } from '../../src/train/run.js';
+import { registerSignCue, SIGN_CUE_ID, SIGN_CUE_STEPS } from '../helpers/sign-cue.js';
+import { tempRuns } from '../helpers/train.js';
+
+registerSignCue();
+
+/** Small networks and rollouts of 4 SignCue trials (11 rows each with the autoreset row) per env. */
+const SMALL = {
+  env: SIGN_CUE_ID, numEnvs: 16, numSteps: 44, sequenceLength: 44, numMinibatches: 4, updateEpochs: 4, learningRate: 1e-3,
+  policySize: 'XS', gruHidden: 32, embeddingDim: 8, vaeBufferTrials: 1000, vaePrecollectSteps: 0, evalEpisodes: 20,
+};
+
+const agentConfig = (algo: string, overrides: Record<string, unknown> = {}): MetaPpoConfig =>
+  resolveTrainConfig({ algo, ...SMALL, ...overrides }).agent as MetaPpoConfig;
+
+async function agentFor(algo: string, overrides: Record<string, unknown> = {}): Promise<MetaPpo> {
+  const env = await make(SIGN_CUE_ID);
+  return algorithm(algo).create(new Engine(defaultBackend()), env, agentConfig(algo, overrides) as never, 1) as unknown as MetaPpo;
+}
+
+it('resolves Beck et al.\'s HalfCheetah-Dir settings, and each method\'s policy default', () => {
+  const { agent } = resolveTrainConfig({ algo: 'varibad', env: 'HalfCheetahDir-v0', policy: 'hyper', hyperInit: 'bias-hyperinit' });
+  const want = { numEnvs: 16, numSteps: 400, learningRate: 7e-4, gamma: 0.97, gaeLambda: 0.9, clipCoef: 0.1, updateEpochs: 2, numMinibatches: 4, entCoef: 0.01,
+    adamEps: 1e-8, annealLr: false, latentDim: 5, gruHidden: 256, klWeight: 0.1, vaeLr: 1e-3, vaeBufferTrials: 10_000, vaeBatchTrials: 10,
+    vaePrecollectSteps: 5_000, policySize: 'XL', embeddingDim: 25, baseInit: 'normc', episodesPerTrial: 1, policy: 'hyper', hyperInit: 'bias-hyperinit' };
+  for (const [k, v] of Object.entries(want)) assert.equal((agent as Record<string, unknown>)[k], v, k);
+  assert.equal((resolveTrainConfig({ algo: 'rl2' }).agent as MetaPpoConfig).policy, 'standard');
+  assert.equal((resolveTrainConfig({ algo: 'rnn-hn' }).agent as MetaPpoConfig).policy, 'hyper');
+  const walker = resolveTrainConfig({ algo: 'varibad', preset: 'beck-walker' }).agent as MetaPpoConfig;
+  assert.deepEqual([walker.episodesPerTrial, walker.latentDim, walker.decodeState, walker.klWeight, walker.clipCoef], [2, 10, true, 1, 0.05]);
+  assert.throws(() => resolveTrainConfig({ algo: 'varibad', hyperInit: 'hfi' }), /hyperInit/);
+});
+
+it('trains on trials of test tasks for evaluation, with boundaries in the observation when k > 1', () => {
+  const c = agentConfig('varibad', { episodesPerTrial: 2 });
+  assert.deepEqual(algorithm('varibad').envOptions?.(c as never), {
+    train: { episodes_per_trial: 2, episode_boundary_in_observation: true },
+    evaluation: { episodes_per_trial: 2, episode_boundary_in_observation: true, task_split: 'test' },
+  });
+});
+
+it('builds each method with its rollout rows, modules and policy kind', async () => {
+  const varibad = await agentFor('varibad', { policy: 'hyper', hyperInit: 'hyperfan-in' });
+  // obs (1) + belief (mean, logvar of 5).
+  assert.equal(varibad.inputDim, 1 + 10);
+  assert.equal(varibad.trialSteps, SIGN_CUE_STEPS);
+  assert.deepEqual(Object.keys(varibad.modules()), ['agent', 'vae']);
+  assert.equal(varibad.net.encoder, null);
+  assert.equal(varibad.net.policy.describe().kind, 'hypernetwork (normc, hyperfan-in)');
+  assert.equal(varibad.net.policy.conditioningDim, 10);
+
+  const rl2 = await agentFor('rl2');
+  // obs (1) + previous action (1), reward, trial-end flag.
+  assert.equal(rl2.inputDim, 1 + 1 + 2);
+  assert.deepEqual(Object.keys(rl2.modules()), ['agent']);
+  assert.equal(rl2.net.policy.describe().kind, 'standard (normc)');
+  assert.equal(rl2.net.policy.conditioningDim, 32);
+  // The RL loss trains encoder and policy with one optimiser.
+  assert.equal(rl2.params.length, rl2.net.encoder!.parameters().length + rl2.net.policy.parameters().length);
+
+  const film = await agentFor('rnn-hn', { policy: 'film', hyperInit: 'bias-hyperinit' });
+  assert.equal(film.net.policy.describe().kind, 'film (normc, bias-hyperinit)');
+  await assert.rejects(agentFor('rnn-hn', { policy: 'film', hyperInit: 'hyperfan-in' }), (e: Error) => e instanceof ConfigError && /FiLM policy generates none/.test(e.message));
+});
+
+it('varibad: complete trials reach the trial buffer aligned (s_t, a_t, r_t), trials cut by a restart do not', async () => {
+  const agent = await agentFor('varibad', { numEnvs: 3, numSteps: 25, numMinibatches: 1, normalizeObservation: false, normalizeReward: false });
+  const vec = await SyncVectorEnv.create(SIGN_CUE_ID, 3, { envOptions: { episodes_per_trial: 1 } });
+  let obs = vec.reset({ seed: 7 }).obs;
+  agent.episodesRestarted();
+  const actions = new Float64Array(3);
+  // 25 steps: two trials of 10 steps (+ an autoreset row each) per env, then 3 steps of a third.
+  for (let s = 0; s < 25; s++) {
+    agent.collect(obs, actions);
+    const r = vec.step(actions);
+    agent.recordOutcome(r.rewards, r.terminations, r.truncations, r.rewards);
+    obs = r.obs;
+  }
+  const trials = agent.varibad!.trials;
+  const T = SIGN_CUE_STEPS;
+  const checkAligned = (): void => {
+    const s = trials.state();
+    for (let k = 0; k < trials.size; k++) {
+      // Observations are the time t / 10 from 0 to 1; each reward is ±(clipped action) with one sign per trial.
+      for (let t = 0; t <= T; t++) assert.ok(Math.abs(s.obs[k * (T + 1) + t]! - t / T) < 1e-6, `trial ${k} obs ${t}: ${s.obs[k * (T + 1) + t]}`);
+      const sign = Math.sign(s.rewards[k * T]! / s.actions[k * T]!);
+      for (let t = 0; t < T; t++) assert.ok(Math.abs(s.rewards[k * T + t]! - sign * s.actions[k * T + t]!) < 1e-6, `trial ${k} step ${t}`);
+    }
+  };
+  // The second trials end at step 21 and are stored at their autoreset rows (step 22).
+  assert.equal(trials.size, 6);
+  checkAligned();
+  // A restart cuts the third trials after 3 steps; 12 steps later only the 3 trials begun at the restart are complete.
+  agent.episodesRestarted();
+  obs = vec.reset({ seed: 8 }).obs;
+  agent.buffer.clear();
+  for (let s = 0; s < 12; s++) {
+    agent.collect(obs, actions);
+    const r = vec.step(actions);
+    agent.recordOutcome(r.rewards, r.terminations, r.truncations, r.rewards);
+    obs = r.obs;
+  }
+  assert.equal(trials.size, 9);
+  checkAligned();
+  await vec.close();
+});
+
+for (const algo of ['varibad', 'rl2', 'rnn-hn']) {
+  it(`${algo} adapts on SignCue-v0: meta-test return ≥ 6 within 30k steps (0 at the start)`, async () => {
+    const r = await train({ quiet: true, config: resolveTrainConfig({ algo, ...SMALL, seed: 1, totalSteps: 30_000, evalEvery: 1_000_000, checkpointEvery: 1_000_000, runsDir: tempRuns(algo) }) });
+    const metrics = readFileSync(join(r.runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
+    const first = metrics.find((m) => 'eval/return_mean' in m)!['eval/return_mean']!;
+    assert.ok(Math.abs(first) < 1, `untrained return ${first}`);
+    assert.ok(r.finalEval.mean >= 6, `meta-test return ${r.finalEval.mean.toFixed(2)} (${r.finalEval.returns.map((x) => x.toFixed(1)).join(', ')})`);
+  });
+}
+
+/** Metrics without wall-clock measurements. */
+const metricsOf = (dir: string): string => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
+  .map((l) => { const o = JSON.parse(l) as Record<string, number>; delete o['perf/sps']; return JSON.stringify(o); }).join('\n');
+
+for (const algo of ['varibad', 'rl2']) {
+  it(`${algo}: a run stopped at a checkpoint and resumed is bit-identical to an uninterrupted one`, async () => {
+    // 704 steps per rollout: checkpoints at 1408 (where the stop falls), then the end at 2816.
+    const config = () => resolveTrainConfig({ algo, ...SMALL, seed: 3, totalSteps: 2816, checkpointEvery: 1408, evalEvery: 1408, evalEpisodes: 4, vaeBatchTrials: 4 });
+    const straight = await train({ quiet: true, config: { ...config(), run: { ...config().run, runsDir: tempRuns('straight') } } });
+    const stopped = await train({ quiet: true, stopAtStep: 1408, config: { ...config(), run: { ...config().run, runsDir: tempRuns('stopped') } } });
+    assert.equal(stopped.steps, 1408);
+    const resumed = await train({ quiet: true, resumeDir: stopped.runDir, config: config() });
+    assert.equal(resumed.steps, 2816);
+    const files = ['params.safetensors', 'optim.safetensors', 'agent.safetensors'];
+    assert.deepEqual(readdirSync(join(straight.runDir, 'checkpoint')).sort(), [...files, 'meta.json'].sort());
+    for (const f of files) {
+      assert.ok(readFileSync(join(straight.runDir, 'checkpoint', f)).equals(readFileSync(join(resumed.runDir, 'checkpoint', f))), `${f} differs after resuming`);
+    }
+    assert.equal(metricsOf(resumed.runDir), metricsOf(straight.runDir));
+    assert.equal(resumed.finalEval.mean, straight.finalEval.mean);
+  });
+}
+
+it('hyperrl eval reproduces a meta run\'s final meta-test return (test-task trials, the saved belief statistics)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = await train({ quiet: true, config: resolveTrainConfig({ algo: 'varibad', env: 'Navigation2D-v0', numEnvs: 4, numSteps: 50, numMinibatches: 1, totalSteps: 1000,
+    evalEvery: 1_000_000, evalEpisodes: 3, policySize: 'XS', gruHidden: 16, vaeBufferTrials: 50, vaePrecollectSteps: 0, runsDir: tempRuns('meta-eval') }) });
+  const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
+  const out = spawnSync(process.execPath, [cli, 'eval', r.runDir, '--episodes', '3'], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(out.stdout, new RegExp(`return ${r.finalEval.mean.toFixed(1)} ± ${r.finalEval.std.toFixed(1)} over 3 episodes`));
+});
