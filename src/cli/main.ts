@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `hyperrl` command. */
-import { ConfigError } from '../train/config.js';
+import { exitCodeFor } from './exit-codes.js';
 import { infoLines } from './info.js';
 
 const USAGE = `usage: hyperrl <command> [options]
@@ -76,5 +76,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
   console.error(`hyperrl: ${(e as Error).message ?? String(e)}`);
-  process.exitCode = e instanceof ConfigError ? 2 : 1;
+  process.exitCode = exitCodeFor(e);
 });

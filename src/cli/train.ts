@@ -2,20 +2,17 @@
 import '../envs/index.js';
 import { SAC_SCHEMA } from '../algos/sac.js';
 import { TD3_SCHEMA } from '../algos/td3.js';
-import { Sac } from '../algos/sac.js';
-import { Td3 } from '../algos/td3.js';
 import { make } from '../envs/registry.js';
-import { Box } from '../envs/spaces.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { requireCheckpoint } from '../train/checkpoint.js';
+import { ConfigError } from '../train/config.js';
 import { evaluate } from '../train/evaluate.js';
 import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../train/obs-normalizer.js';
 import { RUN_SCHEMA } from '../train/run-config.js';
-import { readRunConfig, resolveTrainConfig, train } from '../train/run.js';
-import type { SacConfig } from '../algos/sac.js';
-import type { Td3Config } from '../algos/td3.js';
-import { flagHelp, parseFlags } from './flags.js';
+import { makeAgent, readRunConfig, resolveTrainConfig, train } from '../train/run.js';
+import { EXIT_STOPPED } from '../train/stop-signals.js';
+import { flagHelp, parseFlags, parseNumber } from './flags.js';
 
 export const TRAIN_HELP = [
   'usage: hyperrl train [options]            train an agent (progress, evaluation, checkpoints in runs/<run-id>/)',
@@ -26,7 +23,18 @@ export const TRAIN_HELP = [
   '', 'td3 options:', ...flagHelp([TD3_SCHEMA as never]),
   '', 'sac options (with --algo sac):', ...flagHelp([SAC_SCHEMA as never]),
   '', '  --quiet                    no progress output',
+  '',
+  'SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run at the next episode end with a checkpoint (exit status 75);',
+  'a second signal quits at once. Exit status: 0 finished, 1 failed, 2 bad usage or configuration,',
+  '3 non-finite numbers (env output, weights or losses), 4 run folder in use, 75 stopped with a checkpoint (see docs/reliability.md).',
 ].join('\n');
+
+/** A flag's value as a positive integer, or a ConfigError naming the flag. */
+function positiveIntFlag(flag: string, raw: string): number {
+  const v = parseNumber(flag, raw);
+  if (!Number.isInteger(v) || v < 1) throw new ConfigError(`--${flag}: expected a positive integer, got '${raw}'`);
+  return v;
+}
 
 export async function trainCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { console.log(TRAIN_HELP); return 0; }
@@ -41,32 +49,33 @@ export async function trainCommand(args: string[]): Promise<number> {
     process.channel.unref();
     process.once('disconnect', () => process.kill(process.pid, 'SIGINT'));
   }
-  const result = await train({ config, resumeDir: resume, runDir, quiet: quiet ?? false, stopAtStep: stopAtStep === undefined ? undefined : Number(stopAtStep) });
-  console.log(`evaluation return ${result.finalEval.mean.toFixed(1)} ± ${result.finalEval.std.toFixed(1)} over ${result.finalEval.returns.length} episodes after ${result.steps} steps (${result.seconds.toFixed(1)} s)`);
+  const result = await train({ config, resumeDir: resume, runDir, quiet: quiet ?? false, stopAtStep: stopAtStep === undefined ? undefined : positiveIntFlag('stop-at-step', stopAtStep) });
+  const e = result.finalEval;
+  console.log(`evaluation return ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}${result.stopped === null ? '' : ` (stopped at step ${result.steps} by ${result.stopped})`} (${result.seconds.toFixed(1)} s)`);
   console.log(`run files: ${result.runDir}`);
-  return 0;
+  return result.stopped === null ? 0 : EXIT_STOPPED;
 }
 
 export async function evalCommand(args: string[]): Promise<number> {
   const { values, positional } = parseFlags(args, [], { episodes: 'string', seed: 'string' });
   const runDir = positional[0];
   if (runDir === undefined) throw new Error('usage: hyperrl eval runs/<run-id> [--episodes 10] [--seed N]');
-  const { run, agent: ac } = readRunConfig(runDir);
+  const episodes = values.episodes === undefined ? 10 : positiveIntFlag('episodes', values.episodes as string);
+  const seed = values.seed === undefined ? undefined : parseNumber('seed', values.seed as string);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new ConfigError(`--seed: expected a non-negative integer, got '${String(values.seed)}'`);
+  const config = readRunConfig(runDir);
+  const { run } = config;
   const engine = new Engine(defaultBackend());
   const env = await make(run.env);
-  if (!(env.actionSpace instanceof Box)) throw new Error(`${run.env}: needs a Box action space`);
-  const spec = { obsDim: env.observationSpace.size, actionLow: [...env.actionSpace.low], actionHigh: [...env.actionSpace.high] };
-  const agent = run.algo === 'td3' ? new Td3(engine, spec, ac as Td3Config, run.seed) : new Sac(engine, spec, ac as SacConfig, run.seed);
-  const meta = await loadCheckpoint(runDir, agent, null);
-  const episodes = Number(values.episodes ?? 10);
-  if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`--episodes must be a positive integer, got ${String(values.episodes)}`);
+  const agent = makeAgent(engine, env, config);
+  const meta = requireCheckpoint(runDir, agent, null);
   let actor: Pick<typeof agent, 'act'> = agent;
   if (run.normalizeObs === true) {
-    const normalizer = new ObservationNormalizer(spec.obsDim);
+    const normalizer = new ObservationNormalizer(env.observationSpace.size);
     restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
     actor = normalizedActor(agent, normalizer);
   }
-  const r = evaluate(actor, env, episodes, Number(values.seed ?? run.seed + 100_000));
+  const r = evaluate(actor, env, episodes, seed ?? run.seed + 100_000);
   console.log(`${runDir} at step ${meta.step}: return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} over ${episodes} episodes`);
   env.close();
   return 0;

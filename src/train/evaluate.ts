@@ -2,7 +2,7 @@
  * Deterministic evaluation on a separate env with its own seeds (never the training
  * env or the agent's generator, so evaluating does not change training).
  */
-import type { Env } from '../envs/core.js';
+import { checkEnvOutput, type Env } from '../envs/core.js';
 import type { OffPolicyAgent } from '../algos/agent.js';
 
 export interface EvalResult {
@@ -17,10 +17,12 @@ export function evaluate(agent: Pick<OffPolicyAgent, 'act'>, env: Env, episodes:
   const returns: number[] = [];
   for (let ep = 0; ep < episodes; ep++) {
     let { obs } = env.reset({ seed: seed + ep });
+    checkEnvOutput(env.id, 'evaluation', ep, 0, obs, null);
     let total = 0;
-    for (;;) {
+    for (let t = 1; ; t++) {
       agent.act(obs, false, action);
       const r = env.step(action);
+      checkEnvOutput(env.id, 'evaluation', ep, t, r.obs, r.reward);
       total += r.reward;
       obs = r.obs;
       if (r.terminated || r.truncated) break;

@@ -1,5 +1,5 @@
 /** The training run's own configuration (the algorithm's lives in its file). */
-import { nonNegativeInt, positiveInt, type Schema } from './config.js';
+import { ConfigError, nonNegativeInt, positiveInt, type Schema } from './config.js';
 
 export interface RunConfig {
   env: string;
@@ -36,3 +36,17 @@ export const RUN_SCHEMA: Schema<RunConfig> = {
   normalizeObs: { default: false, doc: 'normalise observations by running mean and std (kept in checkpoints; the replay buffer stays raw)' },
   runsDir: { default: 'runs', doc: 'folder that receives runs/<run-id>/' },
 };
+
+/**
+ * Checks across fields that no single field's check can make: a batch must fit in the replay
+ * buffer (a batch of 100,000 from 50 transitions only repeats them, slowly), and updates start
+ * only once a batch's worth of transitions exists.
+ */
+export function checkRunConsistency(run: RunConfig, batchSize: number): void {
+  if (batchSize > run.bufferSize) {
+    throw new ConfigError(`train: config 'batchSize' (${batchSize}) is larger than the replay buffer ('bufferSize' ${run.bufferSize}): every batch would repeat transitions; lower batchSize or raise bufferSize`);
+  }
+  if (batchSize > run.learningStarts) {
+    throw new ConfigError(`train: config 'batchSize' (${batchSize}) is larger than 'learningStarts' (${run.learningStarts}): the first updates would sample ${batchSize} transitions from fewer; raise learningStarts to at least the batch size`);
+  }
+}

@@ -6,12 +6,11 @@
  * continues bit-identically to an uninterrupted one.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UpdateMetrics } from '../algos/agent.js';
 import { Sac, SAC_SCHEMA, type SacConfig } from '../algos/sac.js';
 import { Td3, TD3_SCHEMA, type Td3Config } from '../algos/td3.js';
-import type { Env } from '../envs/core.js';
+import { checkEnvOutput, type Env } from '../envs/core.js';
 import { make } from '../envs/registry.js';
 import { Box } from '../envs/spaces.js';
 import { ReplayBuffer } from '../replay/replay-buffer.js';
@@ -22,12 +21,16 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoin
 import { ConfigError, resolveConfig } from './config.js';
 import { QDivergenceWatch } from './divergence.js';
 import { evaluate, type EvalResult } from './evaluate.js';
-import { MetricsLog } from './metrics.js';
+import { checkAgentFinite } from './finite-check.js';
+import { MetricsLog, readMetricsRows } from './metrics.js';
 import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from './obs-normalizer.js';
 import { PRESETS } from './presets.js';
 import { Progress } from './progress.js';
-import { RUN_SCHEMA, type RunConfig } from './run-config.js';
+import { checkRunConsistency, RUN_SCHEMA, type RunConfig } from './run-config.js';
+import { ensureDir, nodeRunFiles, writeFileAtomic, type RunFiles } from './run-files.js';
+import { RunLock } from './run-lock.js';
 import { saveSnapshot } from './snapshots.js';
+import { StopSignals, type StopSignal } from './stop-signals.js';
 
 export interface ResolvedConfig {
   run: RunConfig;
@@ -50,6 +53,7 @@ export function resolveTrainConfig(overrides: Record<string, unknown>): Resolved
   const preset = PRESETS[presetName][algo];
   const run = resolveConfig('train', RUN_SCHEMA, preset.run, runKeys);
   const agent = resolveConfig(algo, schema as never, preset.agent, agentKeys) as Td3Config | SacConfig;
+  checkRunConsistency(run, agent.batchSize);
   return { run, agent };
 }
 
@@ -62,13 +66,21 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Stop (with a checkpoint) once this many env steps are done: used to simulate interruptions. */
   stopAtStep?: number;
+  /** The run folder's file operations (tests inject a layer that stops at a chosen one). */
+  files?: RunFiles;
 }
+
+/** An evaluation and the env step it was taken at. */
+export type StepEval = EvalResult & { step: number };
 
 export interface TrainResult {
   runDir: string;
   steps: number;
   seconds: number;
-  finalEval: EvalResult;
+  /** The last evaluation (at the last step when the run finished). */
+  finalEval: StepEval;
+  /** Why the run stopped before its last step (with a checkpoint), or null when it finished. */
+  stopped: StopSignal | 'stopAtStep' | null;
   /** Seconds spent after learning starts, split by activity (evaluation excluded). */
   learningPhase: { steps: number; seconds: number; envSeconds: number; actSeconds: number; updateSeconds: number };
 }
@@ -80,12 +92,23 @@ export function episodeSeed(seed: number, episode: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
+let gitRevision: string | undefined;
+
 function versions(engine: Engine): Record<string, string> {
-  let git = 'unknown';
-  try {
-    git = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('../../..', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch { /* not a git checkout */ }
-  return { hyperrl: packageVersion(), git, node: process.version, backend: `${engine.backend.name} (${engine.backend.detail})` };
+  // Once per process: `git rev-parse` is a process spawn, and the checkout does not change under a running process.
+  if (gitRevision === undefined) {
+    gitRevision = 'unknown';
+    try {
+      gitRevision = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('../../..', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    } catch { /* not a git checkout */ }
+  }
+  return { hyperrl: packageVersion(), git: gitRevision, node: process.version, backend: `${engine.backend.name} (${engine.backend.detail})` };
+}
+
+/** The last evaluation logged at or before `step`, for checkpoints that did not record it (format 1). */
+function lastLoggedEval(runDir: string, step: number, files: RunFiles): StepEval | null {
+  const row = readMetricsRows(runDir, files).filter((r) => r.step <= step && r['eval/return_mean'] !== undefined).pop();
+  return row === undefined ? null : { step: row.step, mean: row['eval/return_mean']!, std: row['eval/return_std'] ?? 0, returns: [] };
 }
 
 /** The run's agent with fresh parameters (load a checkpoint or snapshot into it). */
@@ -99,6 +122,23 @@ export function makeAgent(engine: Engine, env: Env, config: ResolvedConfig): Td3
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { run: rc, agent: ac } = opts.config;
+  const files = opts.files ?? nodeRunFiles;
+  if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
+  const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${rc.algo}-${ac.critic}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  // The folder and its lock first: a bad path or a run in use fails before anything is built.
+  if (opts.resumeDir !== undefined && !files.exists(join(runDir, 'config.json'))) throw new ConfigError(`train: ${runDir} is not a run folder (no config.json)`);
+  ensureDir(files, runDir);
+  const lock = RunLock.acquire(runDir, opts.resumeDir !== undefined ? 'hyperrl train --resume' : 'hyperrl train');
+  try {
+    if (opts.runDir !== undefined && files.exists(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
+    return await trainLocked(opts, runDir, files, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(opts: TrainOptions, runDir: string, files: RunFiles, lock: RunLock): Promise<TrainResult> {
+  const { run: rc, agent: ac } = opts.config;
   const engine = new Engine(defaultBackend());
   const env = await make(rc.env);
   const evalEnv = await make(rc.env);
@@ -109,44 +149,47 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   replay.normalizer = normalizer;
   const progress = new Progress(process.stderr, 10, opts.quiet);
 
-  if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
-  if (opts.runDir !== undefined && existsSync(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
-  const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${rc.algo}-${ac.critic}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  mkdirSync(runDir, { recursive: true });
-  const metrics = new MetricsLog(runDir);
   // Read once: every checkpoint records them, and `git rev-parse` is a process spawn.
   const runVersions = versions(engine);
+  if (opts.resumeDir === undefined) writeFileAtomic(files, join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: runVersions }, null, 2) + '\n');
+  const metrics = new MetricsLog(runDir, files);
   let step = 0, episode = 0, updates = 0, elapsedBefore = 0;
+  let lastEval: StepEval | null = null;
+  /** The step of the checkpoint this process started from (null: none), so a finished run is not checkpointed again. */
+  let resumedStep: number | null = null;
   if (opts.resumeDir !== undefined) {
-    const meta = await loadCheckpoint(runDir, agent, replay);
-    ({ step, episode, updates } = meta);
-    elapsedBefore = meta.elapsed;
-    if (normalizer !== null) restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
-    metrics.truncateAfter(step);
-    progress.log(`resuming ${runDir} at step ${step} (episode ${episode})`);
+    const loaded = loadCheckpoint(runDir, agent, replay, files);
+    if (loaded === null) {
+      // Stopped before its first checkpoint: nothing to keep but the configuration.
+      metrics.reset();
+      progress.log(`${runDir} has no checkpoint yet: starting it again from step 0`);
+    } else {
+      const { meta } = loaded;
+      ({ step, episode, updates } = meta);
+      resumedStep = step;
+      elapsedBefore = meta.elapsed;
+      if (normalizer !== null) restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
+      if (meta.metrics !== undefined) metrics.cutBack(meta.metrics, step);
+      else metrics.cutBackToStep(step);
+      lastEval = meta.lastEval ?? lastLoggedEval(runDir, step, files);
+      progress.log(`resuming ${runDir} at step ${step} (episode ${episode}) from ${loaded.dir}`);
+    }
   } else {
-    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: runVersions }, null, 2) + '\n');
     progress.log(`run ${runDir}: ${rc.algo.toUpperCase()} (${ac.critic} critic) on ${rc.env}, seed ${rc.seed}, ${engine.backend.name} backend`);
   }
 
   const evalSeed = rc.seed + 100_000;
   const actor = normalizer === null ? agent : normalizedActor(agent, normalizer);
-  let lastEval: EvalResult | null = null;
-  const runEval = (): EvalResult => {
+  const runEval = (): StepEval => {
+    checkAgentFinite(agent, `at step ${step}`);
     const r = evaluate(actor, evalEnv, rc.evalEpisodes, evalSeed);
     metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std });
     progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${rc.evalEpisodes} episodes)`);
-    return (lastEval = r);
+    return (lastEval = { ...r, step });
   };
   if (step === 0) runEval();
 
-  let stopRequested = false, interrupts = 0;
-  const onSigint = (): void => {
-    if (++interrupts > 1) process.exit(130);
-    stopRequested = true;
-    progress.log('interrupt: finishing the episode to write a checkpoint (Ctrl-C again to quit now)');
-  };
-  process.on('SIGINT', onSigint);
+  const signals = new StopSignals((line) => progress.log(line));
 
   const obsDim = env.observationSpace.size, actionSpace = env.actionSpace as Box;
   const obs = new Float64Array(obsDim), action = new Float64Array(actionSpace.size);
@@ -158,15 +201,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const phase = { steps: 0, seconds: 0, envSeconds: 0, actSeconds: 0, updateSeconds: 0 };
   const t0 = performance.now();
   let spsStep = step, spsTime = t0, sps = 0;
-  const checkpoint = (): Promise<void> => saveCheckpoint(runDir, agent, replay, {
-    format: 1, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
-    savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.getState() } : {}),
-  } satisfies CheckpointMeta);
+  const checkpoint = (): void => {
+    metrics.flush();
+    lock.assertHeld();
+    saveCheckpoint(files, runDir, agent, replay, {
+      format: 2, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
+      savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.getState() } : {}),
+      metrics: metrics.extent(), ...(lastEval !== null ? { lastEval } : {}),
+    } satisfies CheckpointMeta);
+  };
 
   try {
     while (step < rc.totalSteps) {
       if (needsReset) {
         obs.set(env.reset({ seed: episodeSeed(rc.seed, episode) }).obs);
+        checkEnvOutput(env.id, 'training', episode, 0, obs, null);
         normalizer?.update(obs);
         needsReset = false;
       }
@@ -179,6 +228,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       const tEnv = performance.now();
       const r = env.step(action);
+      checkEnvOutput(env.id, 'training', episode, episodeLength + 1, r.obs, r.reward);
       replay.add(obs, action, r.reward, r.obs, r.terminated);
       qWatch.observe(r.reward);
       normalizer?.update(r.obs);
@@ -221,34 +271,51 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         // The loop is synchronous between checkpoints: give pending signal handlers (SIGINT, a parent
         // that went away) a turn once per episode, or an interrupt would only be seen at the next checkpoint.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        const stopping = stopRequested || (opts.stopAtStep !== undefined && step >= opts.stopAtStep);
-        if (checkpointDue || stopping) {
-          await checkpoint();
+        const stopped = signals.requested ?? (opts.stopAtStep !== undefined && step >= opts.stopAtStep ? 'stopAtStep' : null);
+        if (checkpointDue || stopped !== null) {
+          checkpoint();
           checkpointDue = false;
         }
-        if (stopping) {
+        if (stopped !== null) {
           progress.done();
           progress.log(`stopped at step ${step}; resume with: hyperrl train --resume ${runDir}`);
-          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase };
+          // A checkpoint restored from format 1 may lack the last evaluation: then one now (logged after the checkpoint, so a resume cuts it).
+          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), stopped, learningPhase: phase };
         }
       }
-      progress.update({ step, total: rc.totalSteps, stepsPerSecond: sps, episodeReturn: lastReturn, evalReturn: (lastEval as EvalResult | null)?.mean ?? null });
+      progress.update({ step, total: rc.totalSteps, stepsPerSecond: sps, episodeReturn: lastReturn, evalReturn: (lastEval as StepEval | null)?.mean ?? null });
     }
-    const finalEval = step % rc.evalEvery === 0 && lastEval !== null ? lastEval : runEval();
-    await checkpoint();
+    // A resumed run that had finished has its final evaluation and checkpoint already: nothing is logged twice.
+    const finalEval = (lastEval as StepEval | null)?.step === step ? lastEval! : runEval();
+    if (resumedStep !== step) checkpoint();
     progress.done();
-    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase };
+    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, stopped: null, learningPhase: phase };
   } finally {
-    process.off('SIGINT', onSigint);
+    signals.dispose();
     env.close();
     evalEnv.close();
   }
 }
 
-/** Read a run folder's stored configuration (for resume and eval). */
-export function readRunConfig(runDir: string): ResolvedConfig {
+/**
+ * Read a run folder's stored configuration (for resume, eval and diagnose), validated by the same
+ * schemas and checks as a new run's: an edited or damaged config.json fails here, naming the file.
+ */
+export function readRunConfig(runDir: string, files: RunFiles = nodeRunFiles): ResolvedConfig {
   const file = join(runDir, 'config.json');
-  if (!existsSync(file)) throw new Error(`${runDir}: not a run folder (no config.json)`);
-  const { run, agent } = JSON.parse(readFileSync(file, 'utf8')) as ResolvedConfig;
-  return { run, agent };
+  if (!files.exists(file)) throw new ConfigError(`${runDir}: not a run folder (no config.json)`);
+  let stored: { run?: unknown; agent?: unknown };
+  try {
+    stored = JSON.parse(new TextDecoder().decode(files.readFile(file))) as typeof stored;
+  } catch (e) {
+    throw new ConfigError(`${file}: damaged run configuration (${(e as Error).message})`);
+  }
+  const section = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!section(stored) || !section(stored.run) || !section(stored.agent)) throw new ConfigError(`${file}: damaged run configuration (expected the sections "run" and "agent")`);
+  try {
+    return resolveTrainConfig({ ...stored.run, ...stored.agent });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`${file}: ${e.message}`);
+    throw e;
+  }
 }
