@@ -78,9 +78,21 @@ export function commitGeneration(files: RunFiles, runDir: string, step: number, 
   files.flush(partial);
   files.rename(partial, final); // the commit
   files.flush(root);
-  for (const old of existing) files.remove(join(root, old));
-  for (const legacy of LEGACY) if (files.exists(join(runDir, legacy))) files.remove(join(runDir, legacy));
+  pruneCheckpoints(files, runDir, final);
   return final;
+}
+
+/**
+ * Remove everything but the generation in `keep`: older generations, leftovers of killed writes,
+ * format-1 folders. After a commit, and when a run resumes (a kill may have come between a
+ * commit and its clean-up, and a finished run writes no new generation to clean up after).
+ * Keeping a format-1 checkpoint removes nothing: it goes once a generation replaces it.
+ */
+export function pruneCheckpoints(files: RunFiles, runDir: string, keep: string): void {
+  const root = join(runDir, CHECKPOINTS_DIR);
+  if (!keep.startsWith(root)) return;
+  for (const entry of files.list(root)) if (join(root, entry) !== keep) files.remove(join(root, entry));
+  for (const legacy of LEGACY) if (files.exists(join(runDir, legacy))) files.remove(join(runDir, legacy));
 }
 
 /** The manifest of a complete generation folder, checked against the files present (sizes only: cheap). */

@@ -220,6 +220,7 @@ function restoreCheckpoint(found: FoundCheckpoint, contents: Record<string, Uint
  * Restore agent (and replay, unless null) from the run's newest checkpoint; returns its metadata
  * and folder, or null when the run has no checkpoint at all. Errors name the file and the problem.
  * A checkpoint replaced by a newer one while being read (a run in progress) is looked up again.
+ * Read-only: a resume prunes what else the folder holds itself (`pruneCheckpoints`), under its lock.
  */
 export function loadCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer | null, files: RunFiles = nodeRunFiles): { meta: CheckpointMeta; dir: string } | null {
   for (let attempt = 1; ; attempt++) {

@@ -18,6 +18,7 @@ import { packageVersion } from '../core/version.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { pruneCheckpoints } from './checkpoint-store.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { QDivergenceWatch } from './divergence.js';
 import { evaluate, type EvalResult } from './evaluate.js';
@@ -155,8 +156,8 @@ async function trainLocked(opts: TrainOptions, runDir: string, files: RunFiles, 
   const metrics = new MetricsLog(runDir, files);
   let step = 0, episode = 0, updates = 0, elapsedBefore = 0;
   let lastEval: StepEval | null = null;
-  /** The step of the checkpoint this process started from (null: none), so a finished run is not checkpointed again. */
-  let resumedStep: number | null = null;
+  /** The step of the last checkpoint written or resumed from (null: none), so no step is checkpointed twice. */
+  let checkpointedStep: number | null = null;
   if (opts.resumeDir !== undefined) {
     const loaded = loadCheckpoint(runDir, agent, replay, files);
     if (loaded === null) {
@@ -165,8 +166,9 @@ async function trainLocked(opts: TrainOptions, runDir: string, files: RunFiles, 
       progress.log(`${runDir} has no checkpoint yet: starting it again from step 0`);
     } else {
       const { meta } = loaded;
+      pruneCheckpoints(files, runDir, loaded.dir);
       ({ step, episode, updates } = meta);
-      resumedStep = step;
+      checkpointedStep = step;
       elapsedBefore = meta.elapsed;
       if (normalizer !== null) restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
       if (meta.metrics !== undefined) metrics.cutBack(meta.metrics, step);
@@ -209,6 +211,7 @@ async function trainLocked(opts: TrainOptions, runDir: string, files: RunFiles, 
       savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.getState() } : {}),
       metrics: metrics.extent(), ...(lastEval !== null ? { lastEval } : {}),
     } satisfies CheckpointMeta);
+    checkpointedStep = step;
   };
 
   try {
@@ -287,7 +290,7 @@ async function trainLocked(opts: TrainOptions, runDir: string, files: RunFiles, 
     }
     // A resumed run that had finished has its final evaluation and checkpoint already: nothing is logged twice.
     const finalEval = (lastEval as StepEval | null)?.step === step ? lastEval! : runEval();
-    if (resumedStep !== step) checkpoint();
+    if (checkpointedStep !== step) checkpoint();
     progress.done();
     return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, stopped: null, learningPhase: phase };
   } finally {
