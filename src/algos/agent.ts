@@ -2,7 +2,7 @@
  * What the off-policy training loop needs from an algorithm (TD3, SAC): acting,
  * one gradient update from the replay buffer, and its state for checkpoints.
  */
-import { HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../nn/critics.js';
+import { HYPER_CRITIC_PRESETS, HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../nn/critics.js';
 import type { HypeRlPrimaryRule } from '../nn/init.js';
 import type { Module } from '../nn/module.js';
 import type { Adam } from '../nn/optim.js';
@@ -73,7 +73,7 @@ export interface OffPolicyConfig {
 
 export const OFF_POLICY_SCHEMA: Schema<OffPolicyConfig> = {
   critic: { default: 'mlp', doc: 'critic architecture: concatenation MLP or hypernetwork', choices: ['mlp', 'hyper'] },
-  hyperPreset: { default: 'compact', doc: 'HyperCritic preset (paper = HypeRL\'s 8.5M-parameter critic)', choices: ['compact', 'paper'] },
+  hyperPreset: { default: 'compact', doc: 'HyperCritic preset (paper = HypeRL\'s 8.5M-parameter critic)', choices: HYPER_CRITIC_PRESETS },
   hyperPrimaryInit: {
     default: 'algo',
     doc: 'HyperCritic primary-weight init: HypeRL\'s rule for this algorithm (algo), TD3\'s U(±1/(2√fan_in)) or SAC\'s U(±1/√(2·fan_in))',

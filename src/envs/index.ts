@@ -1,9 +1,11 @@
 /**
  * Environments with Gymnasium 1.x semantics. Importing this module registers
- * the built-in envs: classic control, and the MuJoCo v5 tasks, whose
- * WebAssembly engine loads lazily on the first `make` in each thread.
+ * the built-in envs: classic control, the MuJoCo v5 tasks, whose
+ * WebAssembly engine loads lazily on the first `make` in each thread, and the
+ * meta-RL task families built on them.
  */
 import { registerClassicEnvs } from './classic/index.js';
+import { registerMetaEnvs } from './meta/index.js';
 import { registerMujocoEnvs } from './mujoco/index.js';
 
 export * from './core.js';
@@ -14,6 +16,8 @@ export * from './registry.js';
 export * from './classic/index.js';
 export * from './mujoco/index.js';
 export * from './vector/index.js';
+export * from './meta/index.js';
 
 registerClassicEnvs();
 registerMujocoEnvs();
+registerMetaEnvs();

@@ -9,12 +9,21 @@ import { TimeLimit } from './wrappers.js';
 export type EnvOptions = Record<string, unknown>;
 
 export interface EnvRegistration {
-  /** Builds the env synchronously; may rely on `prepare` having resolved. */
-  create(options: EnvOptions): Env;
+  /**
+   * Builds the env synchronously; may rely on `prepare` having resolved. Registrations that
+   * set `appliesTimeLimit` receive the episode limit (undefined: none) as `maxEpisodeSteps`.
+   */
+  create(options: EnvOptions, maxEpisodeSteps?: number): Env;
   /** Async one-time setup per thread (e.g. loading MuJoCo's WebAssembly module). */
   prepare?(): Promise<void>;
   /** Episode limit applied by `make` via `TimeLimit` (override with option `maxEpisodeSteps`; `null` disables). */
   maxEpisodeSteps?: number;
+  /**
+   * `create` applies the episode limit itself instead of `make` wrapping the env in
+   * `TimeLimit`: for envs with wrappers that must sit outside the limit because their
+   * episodes span several time-limited ones (meta-RL trials, src/envs/meta/bamdp.ts).
+   */
+  appliesTimeLimit?: boolean;
 }
 
 /** Options `make` consumes itself; the rest go to the env. */
@@ -52,9 +61,10 @@ export async function prepare(id: string): Promise<void> {
 
 function build(registration: EnvRegistration, options: MakeOptions): Env {
   const { maxEpisodeSteps, ...envOptions } = options;
+  const limit = (maxEpisodeSteps === undefined ? registration.maxEpisodeSteps : maxEpisodeSteps) ?? undefined;
+  if (registration.appliesTimeLimit) return registration.create(envOptions, limit);
   const env = registration.create(envOptions);
-  const limit = maxEpisodeSteps === undefined ? registration.maxEpisodeSteps : maxEpisodeSteps;
-  return limit === null || limit === undefined ? env : new TimeLimit(env, limit);
+  return limit === undefined ? env : new TimeLimit(env, limit);
 }
 
 function lookup(id: string): EnvRegistration {
@@ -64,7 +74,7 @@ function lookup(id: string): EnvRegistration {
   if (registration !== undefined) return registration;
   const suggestions = closeMatches(id, [...registry.keys()]);
   const hint = suggestions.length > 0 ? ` Did you mean: ${suggestions.join(', ')}?` : '';
-  // The whole list is short (a dozen ids), so the message names them rather than pointing elsewhere.
+  // The whole list is short (about twenty ids), so the message names them rather than pointing elsewhere.
   throw new Error(`Unknown env id '${id}'.${hint} Registered: ${[...registry.keys()].join(', ')}`);
 }
 

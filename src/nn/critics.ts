@@ -6,7 +6,7 @@
 import type { Engine } from '../tensor/engine.js';
 import { concat } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { HYPE_RL_HEAD_SIGMA, hypeRlPrimaryWeight, pytorchLinearBias, type HypeRlPrimaryRule, type ParamInit } from './init.js';
+import { HYPE_RL_HEAD_SIGMA, hypeRlPrimaryBound, hypeRlPrimaryWeight, pytorchLinearBias, type HypeRlPrimaryRule, type ParamInit } from './init.js';
 import { hypeRlHeadInit } from './hyper-init.js';
 import { HyperNetwork } from './hypernetwork.js';
 import { Linear, MLP, ResBlock, Sequential, type Layer } from './layers.js';
@@ -83,12 +83,19 @@ export class MlpCritic extends Module implements Critic {
   }
 }
 
-export type HyperCriticPreset = 'paper' | 'compact';
+/**
+ * `paper`: HypeRL's critic. `compact`: a smaller primary network calibrated to the paper's
+ * generated-parameter scale (see `calibrateToPaper`). `compact-uncalibrated`: the same geometry
+ * with head σ·√(1024/z) and no first-layer rescaling, as used by results/hyperl/reproduction
+ * (its generated weights were 5-12× the paper's at initialisation).
+ */
+export type HyperCriticPreset = 'paper' | 'compact' | 'compact-uncalibrated';
+export const HYPER_CRITIC_PRESETS: readonly HyperCriticPreset[] = ['compact', 'paper', 'compact-uncalibrated'];
 
 export interface HyperCriticOptions {
   stateDim: number;
   actionDim: number;
-  /** 'paper': HypeRL's ResNet primary (z = 1024, dynamic 256); 'compact': z = 256, dynamic 64. */
+  /** 'paper': HypeRL's ResNet primary (z = 1024, dynamic 256); 'compact': z = 256, dynamic 64, calibrated to the paper's scale. */
   preset?: HyperCriticPreset;
   twin?: boolean;
   /** HypeRL's primary-weight rule: TD3 U(±1/(2√fan_in)), SAC U(±1/√(2 fan_in)). */
@@ -97,24 +104,74 @@ export interface HyperCriticOptions {
   reverse?: boolean;
 }
 
-/** Preset geometry: primary widths (each followed by ResBlocks), ResBlocks per width, dynamic hidden width. */
-const PRESETS: Record<HyperCriticPreset, { widths: number[]; resBlocks: number; dynamicHidden: number }> = {
+/** Primary widths (each a Linear followed by ResBlocks) and ResBlocks per width. */
+export interface PrimaryGeometry {
+  widths: readonly number[];
+  resBlocks: number;
+}
+
+/** Preset geometry: the primary network and the dynamic hidden width. */
+const PRESETS: Record<HyperCriticPreset, PrimaryGeometry & { dynamicHidden: number }> = {
   paper: { widths: [256, 512, 1024], resBlocks: 2, dynamicHidden: 256 },
   compact: { widths: [256], resBlocks: 1, dynamicHidden: 64 },
+  'compact-uncalibrated': { widths: [256], resBlocks: 1, dynamicHidden: 64 },
 };
 
-/** HypeRL's head σ_h (0.05 hidden, 0.008 output) are for this embedding width. */
-const PAPER_Z = 1024;
+/**
+ * The primary network's mean-field map at initialisation: an input whose components have
+ * mean square q gives an embedding whose units have expected square α + β·q (expectation over
+ * the random init). Exact in expectation: zero-mean weights make every pre-activation
+ * zero-mean and symmetric, so a ReLU halves its mean square, and a residual branch adds with
+ * no cross term. A Linear(n → m) maps q to n·Var(w)·q + Var(b); a ResBlock x + B(relu(A(relu x)))
+ * of width w maps q to q(1 + c²/4) + c·v/2 + v with c = w·Var(w), v = Var(b). `firstWeightScale`
+ * multiplies the first Linear's weight bound (so its variance by the square).
+ */
+export function primaryMeanSquare(inputDim: number, geometry: PrimaryGeometry, rule: HypeRlPrimaryRule, firstWeightScale = 1): { alpha: number; beta: number } {
+  // Weights U(±bound) have variance bound²/3; PyTorch-default biases U(±1/√fan_in) have 1/(3·fan_in).
+  const weightGain = (fanIn: number): number => (fanIn * hypeRlPrimaryBound(rule, fanIn) ** 2) / 3;
+  const biasVar = (fanIn: number): number => 1 / (3 * fanIn);
+  let alpha = 0, beta = 1, fanIn = inputDim;
+  geometry.widths.forEach((w, i) => {
+    const c = weightGain(fanIn) * (i === 0 ? firstWeightScale ** 2 : 1);
+    alpha = c * alpha + biasVar(fanIn);
+    beta *= c;
+    for (let r = 0; r < geometry.resBlocks; r++) {
+      const cw = weightGain(w), v = biasVar(w);
+      alpha = alpha * (1 + (cw * cw) / 4) + (cw * v) / 2 + v;
+      beta *= 1 + (cw * cw) / 4;
+    }
+    fanIn = w;
+  });
+  return { alpha, beta };
+}
 
-function primaryNetwork(engine: Engine, inputDim: number, widths: readonly number[], resBlocks: number, rule: HypeRlPrimaryRule, rng: Rng): Layer {
-  const init = { weightInit: hypeRlPrimaryWeight(rule), biasInit: pytorchLinearBias };
+/**
+ * How a preset's initialisation is scaled so that its generated weights, biases and gains have
+ * the `paper` critic's statistics for every input: a generated parameter is a head row · z, with
+ * head weights U(±σ), so its variance is σ²/3 · |z|² = σ²/3 · z_dim · (α + β·q). Matching that
+ * for every q takes two factors: the first Linear's weights × √k, with k chosen so that α/(kβ)
+ * equals the paper's α/β (the state's share of |z|² is then the paper's), and the head σ × s
+ * with s² = (1024·α_paper) / (z_dim·α). For `paper` itself both are 1. On Gymnasium states the
+ * generated statistics agree within a few percent (test/nn/critics.test.ts).
+ */
+export function calibrateToPaper(inputDim: number, geometry: PrimaryGeometry, rule: HypeRlPrimaryRule): { firstWeightScale: number; headSigmaScale: number } {
+  const paper = primaryMeanSquare(inputDim, PRESETS.paper, rule);
+  const own = primaryMeanSquare(inputDim, geometry, rule);
+  const k = (own.alpha * paper.beta) / (own.beta * paper.alpha);
+  const zDim = geometry.widths[geometry.widths.length - 1]!;
+  const paperZ = PRESETS.paper.widths[PRESETS.paper.widths.length - 1]!;
+  return { firstWeightScale: Math.sqrt(k), headSigmaScale: Math.sqrt((paperZ * paper.alpha) / (zDim * own.alpha)) };
+}
+
+function primaryNetwork(engine: Engine, inputDim: number, geometry: PrimaryGeometry, rule: HypeRlPrimaryRule, firstWeightScale: number, rng: Rng): Layer {
   const layers: Layer[] = [];
   let prev = inputDim;
-  for (const w of widths) {
+  geometry.widths.forEach((w, i) => {
+    const init = { weightInit: hypeRlPrimaryWeight(rule, i === 0 ? firstWeightScale : 1), biasInit: pytorchLinearBias };
     layers.push(new Linear(engine, prev, w, rng, init));
-    for (let r = 0; r < resBlocks; r++) layers.push(new ResBlock(engine, w, rng, init));
+    for (let r = 0; r < geometry.resBlocks; r++) layers.push(new ResBlock(engine, w, rng, init));
     prev = w;
-  }
+  });
   return new Sequential(engine, layers);
 }
 
@@ -134,18 +191,19 @@ export class HyperCritic extends Module implements Critic {
     this.preset = opts.preset ?? 'compact';
     if (!(this.preset in PRESETS)) throw new RangeError(`HyperCritic: unknown preset '${this.preset}'; expected ${Object.keys(PRESETS).join(' or ')}`);
     this.reverse = opts.reverse ?? false;
-    const { widths, resBlocks, dynamicHidden } = PRESETS[this.preset];
+    const geometry = PRESETS[this.preset];
     const [metaDim, baseDim] = this.reverse ? [opts.actionDim, opts.stateDim] : [opts.stateDim, opts.actionDim];
-    // HypeRL's σ_h are for z = 1024; a narrower z gets σ·√(1024/z) so the generated weights keep the paper's scale.
-    const zDim = widths[widths.length - 1]!;
-    const sigmaScale = Math.sqrt(PAPER_Z / zDim);
+    const rule = opts.initRule ?? 'td3';
+    const { firstWeightScale, headSigmaScale } = this.preset === 'compact-uncalibrated'
+      ? { firstWeightScale: 1, headSigmaScale: Math.sqrt(1024 / geometry.widths[geometry.widths.length - 1]!) }
+      : calibrateToPaper(metaDim, geometry, rule);
     const n = opts.twin === false ? 1 : 2;
     this.qs = Array.from({ length: n }, (_, i) => this.child(`q${i + 1}`, new HyperNetwork(
       engine,
-      primaryNetwork(engine, metaDim, widths, resBlocks, opts.initRule ?? 'td3', rng),
+      primaryNetwork(engine, metaDim, geometry, rule, firstWeightScale, rng),
       [
-        { inputSize: baseDim, outputSize: dynamicHidden, act: 'relu', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.firstDynamicLayer * sigmaScale) },
-        { inputSize: dynamicHidden, outputSize: 1, act: 'identity', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.outputLayer * sigmaScale) },
+        { inputSize: baseDim, outputSize: geometry.dynamicHidden, act: 'relu', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.firstDynamicLayer * headSigmaScale) },
+        { inputSize: geometry.dynamicHidden, outputSize: 1, act: 'identity', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.outputLayer * headSigmaScale) },
       ],
       rng,
     )));

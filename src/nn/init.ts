@@ -216,9 +216,14 @@ export const normc = (gain = 1): ParamInit => (target, layer, rng) => {
  */
 export type HypeRlPrimaryRule = 'td3' | 'sac';
 
-export const hypeRlPrimaryWeight = (rule: HypeRlPrimaryRule): ParamInit => (target, layer, rng) => {
+/** The bound b of a primary weight's U(±b) under a rule. */
+export const hypeRlPrimaryBound = (rule: HypeRlPrimaryRule, fanIn: number): number =>
+  rule === 'td3' ? 1 / (2 * Math.sqrt(fanIn)) : 1 / Math.sqrt(2 * fanIn);
+
+/** HypeRL's primary weights, optionally times `scale` (the calibrated `compact` critic's first layer). */
+export const hypeRlPrimaryWeight = (rule: HypeRlPrimaryRule, scale = 1): ParamInit => (target, layer, rng) => {
   expectWeights('hypeRlPrimaryWeight', target, layer);
-  const bound = rule === 'td3' ? 1 / (2 * Math.sqrt(layer.fanIn)) : 1 / Math.sqrt(2 * layer.fanIn);
+  const bound = scale * hypeRlPrimaryBound(rule, layer.fanIn);
   fillUniform(target, -bound, bound, rng);
 };
 

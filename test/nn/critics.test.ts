@@ -2,9 +2,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/tensor/engine.js';
-import { createBackend } from '../../src/tensor/backends/index.js';
+import { createBackend, defaultBackend } from '../../src/tensor/backends/index.js';
 import { sum } from '../../src/tensor/ops/elementwise.js';
-import { HyperCritic, MlpCritic } from '../../src/nn/critics.js';
+import { calibrateToPaper, HyperCritic, MlpCritic, primaryMeanSquare } from '../../src/nn/critics.js';
+import { loadFixtures } from '../envs/fixtures.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
 import { availableBackends, U32 } from '../helpers/backends.js';
 import { makeRng } from '../helpers/rng.js';
@@ -91,4 +92,69 @@ describe('critics on every backend', () => {
       }
     });
   }
+});
+
+describe('compact HyperCritic calibration to the paper\'s generated scale', () => {
+  const names = ['W1', 'c1', 'g1', 'W2', 'c2', 'g2'];
+  /**
+   * Spread of each generated group [W (out×in) | c (out) | g (out)] of both dynamic layers over a
+   * batch of states: the std of the generated values where a group has many per sample; for the
+   * output layer's single bias and gain, whose spread over states rests on one random head row, the
+   * std over head initialisations, √(E[h²]·mean|z|²) with E[h²] the head column's mean square.
+   */
+  const generatedStds = (c: HyperCritic, e: Engine, states: number[][]): number[] => e.scope(() => {
+    const net = c.qs[0]!;
+    return e.noGrad(() => {
+      const z = net.primary.forward(e.tensor(states.flat(), [states.length, states[0]!.length]));
+      const zValues = z.toArray(), zDim = z.shape[1]!;
+      const meanZ2 = zValues.reduce((a, v) => a + v * v, 0) / states.length;
+      return net.heads.flatMap((head, l) => {
+        const spec = net.dynamicLayers[l]!, gen = head.forward(z), values = gen.toArray(), width = gen.shape[1]!, H = head.W.toArray();
+        const nW = spec.inputSize * spec.outputSize;
+        return ([[0, nW], [nW, spec.outputSize], [nW + spec.outputSize, spec.outputSize]] as const).map(([start, n]) => {
+          if (n === 1) {
+            let h2 = 0;
+            for (let k = 0; k < zDim; k++) h2 += H[k * width + start]! ** 2;
+            return Math.sqrt((h2 / zDim) * meanZ2);
+          }
+          let s1 = 0, s2 = 0;
+          for (let b = 0; b < states.length; b++) for (let j = start; j < start + n; j++) { const v = values[b * width + j]!; s1 += v; s2 += v * v; }
+          const count = states.length * n;
+          return Math.sqrt(s2 / count - (s1 / count) ** 2);
+        });
+      });
+    });
+  });
+
+  for (const env of ['HalfCheetah-v5', 'Hopper-v5', 'Walker2d-v5', 'Ant-v5']) {
+    it(`${env}: generated weights, biases and gains match the paper preset's within 20% (TD3 and SAC primary inits); the uncalibrated compact is off by > 3×`, () => {
+      const states = loadFixtures(env).flatMap((f) => [f.reset_obs, ...f.steps.map((s) => s.obs)]).slice(0, 120);
+      const e = new Engine(defaultBackend());
+      for (const initRule of ['td3', 'sac'] as const) {
+        const make = (preset: 'paper' | 'compact' | 'compact-uncalibrated'): number[] =>
+          generatedStds(new HyperCritic(e, new Xoshiro128Rng(11), { stateDim: states[0]!.length, actionDim: 6, preset, initRule, twin: false }), e, states);
+        const paper = make('paper'), compact = make('compact'), old = make('compact-uncalibrated');
+        paper.forEach((p, i) => {
+          assert.ok(Math.abs(compact[i]! / p - 1) <= 0.2, `${initRule} ${names[i]}: compact std ${compact[i]} vs paper ${p}`);
+          assert.ok(old[i]! / p > 3, `${initRule} ${names[i]}: uncalibrated std ${old[i]} vs paper ${p}`);
+        });
+      }
+    });
+  }
+
+  it('the mean-field map predicts the embedding\'s mean square, and calibrating the paper to itself changes nothing', () => {
+    const e = new Engine(defaultBackend());
+    const states = loadFixtures('Hopper-v5').flatMap((f) => [f.reset_obs, ...f.steps.map((s) => s.obs)]);
+    const q = states.reduce((a, x) => a + x.reduce((b, v) => b + v * v, 0) / x.length, 0) / states.length;
+    for (const preset of ['paper', 'compact-uncalibrated'] as const) {
+      const c = new HyperCritic(e, new Xoshiro128Rng(4), { stateDim: 11, actionDim: 3, preset, twin: false });
+      const measured = e.scope(() => {
+        const z = e.noGrad(() => c.qs[0]!.primary.forward(e.tensor(states.flat(), [states.length, 11]))).toArray();
+        return z.reduce((a, v) => a + v * v, 0) / z.length;
+      });
+      const { alpha, beta } = primaryMeanSquare(11, preset === 'paper' ? { widths: [256, 512, 1024], resBlocks: 2 } : { widths: [256], resBlocks: 1 }, 'td3');
+      assert.ok(Math.abs(measured / (alpha + beta * q) - 1) < 0.1, `${preset}: measured mean square ${measured} vs predicted ${alpha + beta * q}`);
+    }
+    assert.deepEqual(calibrateToPaper(11, { widths: [256, 512, 1024], resBlocks: 2 }, 'sac'), { firstWeightScale: 1, headSigmaScale: 1 });
+  });
 });

@@ -9,7 +9,8 @@ import type { BoxAction } from '../core.js';
 import { bodyId, MujocoEnv, type DataViews } from './mujoco-env.js';
 import { resolveOptions } from '../options.js';
 
-const DEFAULTS = {
+/** Ant-v5's options and their defaults (also the base of the meta-RL Ant families). */
+export const ANT_DEFAULTS = {
   frame_skip: 5,
   forward_reward_weight: 1,
   ctrl_cost_weight: 0.5,
@@ -23,18 +24,20 @@ const DEFAULTS = {
   exclude_current_positions_from_observation: true,
   include_cfrc_ext_in_observation: true,
 };
-export type AntOptions = Partial<typeof DEFAULTS>;
+export type AntOptions = Partial<typeof ANT_DEFAULTS>;
 
 export class AntEnv extends MujocoEnv {
-  private readonly options: typeof DEFAULTS;
+  private readonly options: typeof ANT_DEFAULTS;
   private readonly skipped: number;
-  private readonly mainBody: number;
+  /** Index of the main body (the torso), whose velocity the forward reward uses. */
+  protected readonly mainBody: number;
 
-  constructor(options: AntOptions = {}) {
-    const o = resolveOptions('Ant-v5', DEFAULTS, options);
+  /** @param id the env id in errors (subclasses, e.g. the meta-RL Ant families, pass their own). */
+  constructor(options: AntOptions = {}, id = 'Ant-v5') {
+    const o = resolveOptions(id, ANT_DEFAULTS, options);
     const skipped = o.exclude_current_positions_from_observation ? 2 : 0;
     // 15 qpos + 14 qvel, then 6 contact-force components for each of the 13 non-world bodies.
-    super('Ant-v5', 'ant.xml', o.frame_skip, 29 - skipped + (o.include_cfrc_ext_in_observation ? 78 : 0), true);
+    super(id, 'ant.xml', o.frame_skip, 29 - skipped + (o.include_cfrc_ext_in_observation ? 78 : 0), true);
     this.options = o;
     this.skipped = skipped;
     this.mainBody = bodyId(this.id, this.model, o.main_body);
@@ -78,7 +81,7 @@ export class AntEnv extends MujocoEnv {
     const yVelocity = (v.xpos[body + 1]! - yBefore) / this.dt;
     this.writeObservation(v);
     const healthy = this.isHealthy();
-    const forwardReward = xVelocity * o.forward_reward_weight;
+    const forwardReward = this.forwardReward(xVelocity, yVelocity, v);
     const healthyReward = healthy ? o.healthy_reward : 0;
     const ctrlCost = this.controlCost(o.ctrl_cost_weight);
     const contactCost = o.contact_cost_weight * this.clippedContactForceSquares(v);
@@ -96,6 +99,15 @@ export class AntEnv extends MujocoEnv {
     info.reward_ctrl = -ctrlCost;
     info.reward_contact = -contactCost;
     info.reward_survive = healthyReward;
+  }
+
+  /**
+   * The task part of the reward, from the main body's velocity over the step (and the
+   * physics data after it): Ant-v5 rewards x velocity × `forward_reward_weight`; the
+   * meta-RL families (src/envs/meta/ant.ts) reward a direction or a goal instead.
+   */
+  protected forwardReward(xVelocity: number, _yVelocity: number, _v: DataViews): number {
+    return xVelocity * this.options.forward_reward_weight;
   }
 
   private clippedContactForceSquares(v: DataViews): number {

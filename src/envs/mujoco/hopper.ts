@@ -110,7 +110,8 @@ export class HopperEnv extends PlanarWalkerEnv {
 }
 
 export class Walker2dEnv extends PlanarWalkerEnv {
-  constructor(options: Walker2dOptions = {}) {
-    super('Walker2d-v5', 'walker2d.xml', 9, resolveOptions('Walker2d-v5', WALKER_DEFAULTS, options));
+  /** @param id the env id in errors (subclasses, e.g. the meta-RL Walker family, pass their own). */
+  constructor(options: Walker2dOptions = {}, id = 'Walker2d-v5') {
+    super(id, 'walker2d.xml', 9, resolveOptions(id, WALKER_DEFAULTS, options));
   }
 }

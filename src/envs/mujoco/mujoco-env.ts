@@ -60,7 +60,6 @@ export interface SetStateOptions {
 }
 
 export abstract class MujocoEnv extends BaseEnv<BoxAction, Float64Array> {
-  readonly model: MjModel;
   readonly data: MjData;
   readonly actionSpace: Box;
   readonly observationSpace: Box;
@@ -73,6 +72,9 @@ export abstract class MujocoEnv extends BaseEnv<BoxAction, Float64Array> {
   /** The last action rounded to float32 (Gymnasium's action dtype), used for control costs. */
   protected readonly action32: Float32Array;
   private viewCache: DataViews;
+  private sharedOrOwnModel: MjModel;
+  /** This env's private copy of the model, if it made one (see `useOwnModel`). */
+  private ownModel: MjModel | undefined;
   private readonly stateSpec: number;
   private readonly stateBuffer: { GetView(): Float64Array; delete(): void };
   private readonly warningCounts: Int32Array;
@@ -90,7 +92,7 @@ export abstract class MujocoEnv extends BaseEnv<BoxAction, Float64Array> {
     super(id, new Float64Array(observationSize));
     const mj = mujoco();
     if (!Number.isInteger(frameSkip) || frameSkip < 1) throw new RangeError(`${id}: frame_skip must be a positive integer, got ${frameSkip}`);
-    this.model = bundledModel(asset);
+    this.sharedOrOwnModel = bundledModel(asset);
     this.data = new mj.MjData(this.model);
     this.frameSkip = frameSkip;
     this.dt = this.model.opt.timestep * frameSkip;
@@ -107,6 +109,23 @@ export abstract class MujocoEnv extends BaseEnv<BoxAction, Float64Array> {
     this.stateSpec = mj.mjtState.mjSTATE_INTEGRATION.value;
     this.stateBuffer = new mj.DoubleBuffer(mj.mj_stateSize(this.model, this.stateSpec)) as unknown as MujocoEnv['stateBuffer'];
     this.warningCounts = new Int32Array(mj.mjtWarning.mjNWARNING.value);
+  }
+
+  /** The compiled model: by default shared by every env of this task in the thread (see `useOwnModel`). */
+  get model(): MjModel {
+    return this.sharedOrOwnModel;
+  }
+
+  /**
+   * Switch this env to its own copy of the compiled model, for tasks that change model
+   * parameters (masses, damping, friction, …), which must not leak into the other envs of
+   * the thread. MjData holds no reference to its model, and the copy has the same sizes,
+   * so the existing data keeps working.
+   */
+  protected useOwnModel(): MjModel {
+    this.ownModel ??= new (mujoco().MjModel)(this.sharedOrOwnModel);
+    this.sharedOrOwnModel = this.ownModel;
+    return this.ownModel;
   }
 
   /** Length of the `mjSTATE_INTEGRATION` state vector. */
@@ -139,6 +158,7 @@ export abstract class MujocoEnv extends BaseEnv<BoxAction, Float64Array> {
     this.closed = true;
     this.data.delete();
     this.stateBuffer.delete();
+    this.ownModel?.delete();
   }
 
   /** Views into this env's MjData, re-bound if the WebAssembly memory has grown. */

@@ -12,8 +12,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Box, Discrete } from '../spaces.js';
 import type { FloatArray } from '../spaces.js';
-import { COMMAND, Command, CONTROL_STRIDE, DONE, readText, SEQUENCE, STATUS, Status, TEXT_BYTES, writeText, type SharedSlabs, type WorkerReady, type WorkerSetup } from './protocol.js';
-import type { VectorEnv, VectorEnvOptions, VectorResetResult, VectorStepResult } from './vector-env.js';
+import { COMMAND, Command, CONTROL_STRIDE, DONE, readText, ResetOptions, SEQUENCE, STATUS, Status, TEXT_BYTES, writeText, type SharedSlabs, type WorkerReady, type WorkerSetup } from './protocol.js';
+import { checkResetArgs } from './slots.js';
+import type { VectorEnv, VectorEnvOptions, VectorResetArgs, VectorResetResult, VectorStepResult } from './vector-env.js';
 
 export interface AsyncVectorEnvOptions extends VectorEnvOptions {
   /** Worker threads (default: min(numEnvs, available cores)). */
@@ -122,13 +123,21 @@ export class AsyncVectorEnv implements VectorEnv {
     });
   }
 
-  reset(args: { seed?: number; options?: Record<string, unknown> } = {}): VectorResetResult {
+  reset(args: VectorResetArgs = {}): VectorResetResult {
+    checkResetArgs(`AsyncVectorEnv(${this.envId})`, args, this.numEnvs);
     this.resetArgs[0] = args.seed === undefined ? 0 : 1;
     this.resetArgs[1] = args.seed ?? 0;
-    this.resetArgs[2] = args.options === undefined ? 0 : 1;
-    if (args.options !== undefined) {
-      const json = JSON.stringify(args.options);
-      for (let w = 0; w < this.workers.length; w++) writeText(this.text.subarray(w * TEXT_BYTES, (w + 1) * TEXT_BYTES), json);
+    const perEnv = args.optionsPerEnv;
+    this.resetArgs[2] = perEnv !== undefined ? ResetOptions.PerEnv : args.options !== undefined ? ResetOptions.Shared : ResetOptions.None;
+    if (perEnv !== undefined || args.options !== undefined) {
+      const shared = perEnv === undefined ? JSON.stringify(args.options) : undefined;
+      for (let w = 0; w < this.workers.length; w++) {
+        const [first, end] = this.workerEnvs(w);
+        const json = shared ?? JSON.stringify(perEnv!.slice(first, end));
+        if (!writeText(this.text.subarray(w * TEXT_BYTES, (w + 1) * TEXT_BYTES), json)) {
+          throw new RangeError(`AsyncVectorEnv(${this.envId}): the reset options of envs ${first}..${end - 1} take more than the ${TEXT_BYTES - 4} bytes of JSON a worker's block carries; use more workers`);
+        }
+      }
     }
     this.vectorSteps = 0;
     this.run(Command.Reset, 'reset');
@@ -195,9 +204,13 @@ export class AsyncVectorEnv implements VectorEnv {
     }
   }
 
+  /** [first, end): the envs worker w owns. */
+  private workerEnvs(w: number): [number, number] {
+    return [Math.floor((w * this.numEnvs) / this.workers.length), Math.floor(((w + 1) * this.numEnvs) / this.workers.length)];
+  }
+
   private describeWorker(w: number): string {
-    const first = Math.floor((w * this.numEnvs) / this.workers.length);
-    const end = Math.floor(((w + 1) * this.numEnvs) / this.workers.length);
+    const [first, end] = this.workerEnvs(w);
     return `${this.envId} envs ${first}..${end - 1}`;
   }
 }

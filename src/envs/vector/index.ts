@@ -1,3 +1,3 @@
 export { AsyncVectorEnv, type AsyncVectorEnvOptions } from './async.js';
 export { SyncVectorEnv } from './sync.js';
-export type { VectorEnv, VectorEnvOptions, VectorResetResult, VectorStepResult } from './vector-env.js';
+export type { VectorEnv, VectorEnvOptions, VectorResetArgs, VectorResetResult, VectorStepResult } from './vector-env.js';

@@ -29,8 +29,20 @@ export const enum Status {
   Exited = 2,
 }
 
-/** Bytes of the per-worker text block (error messages; reset options as JSON from the main thread). */
-export const TEXT_BYTES = 8192;
+/**
+ * Bytes of the per-worker text block (error messages; reset options as JSON from the main
+ * thread: 64 KiB carries e.g. 40 Walker2dRandParams tasks of 65 parameters per worker).
+ */
+export const TEXT_BYTES = 65536;
+
+/** resetArgs[2]: which reset options the text block carries. */
+export const enum ResetOptions {
+  None = 0,
+  /** One options object for every env of the worker. */
+  Shared = 1,
+  /** An array with one options object per env of the worker, in index order. */
+  PerEnv = 2,
+}
 
 /** Sent by the main thread when starting a worker (workerData). */
 export interface WorkerSetup {
@@ -61,7 +73,7 @@ export interface SharedSlabs {
   control: SharedArrayBuffer;
   /** Per-worker text blocks, TEXT_BYTES each. */
   text: SharedArrayBuffer;
-  /** [hasSeed, seed, hasOptions] for Reset. */
+  /** [hasSeed, seed, ResetOptions] for Reset. */
   resetArgs: SharedArrayBuffer;
   obs: SharedArrayBuffer;
   actions: SharedArrayBuffer;
@@ -74,11 +86,13 @@ export interface SharedSlabs {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Writes a length-prefixed UTF-8 string (truncated to fit) into a text block. */
-export function writeText(block: Uint8Array, text: string): void {
-  const bytes = encoder.encode(text).subarray(0, block.length - 4);
+/** Writes a length-prefixed UTF-8 string (truncated to fit) into a text block; returns false if it was truncated. */
+export function writeText(block: Uint8Array, text: string): boolean {
+  const encoded = encoder.encode(text);
+  const bytes = encoded.subarray(0, block.length - 4);
   new DataView(block.buffer, block.byteOffset, 4).setUint32(0, bytes.length, true);
   block.set(bytes, 4);
+  return bytes.length === encoded.length;
 }
 
 export function readText(block: Uint8Array): string {

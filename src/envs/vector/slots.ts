@@ -7,6 +7,7 @@
  */
 import { checkEnvOutput, type Env } from '../core.js';
 import { Discrete, type FloatArray } from '../spaces.js';
+import type { VectorResetArgs } from './vector-env.js';
 
 export interface Slabs {
   /** numEnvs × obsSize observations. */
@@ -76,6 +77,24 @@ export class EnvSlot {
     this.slabs.terminations[this.index] = 0;
     this.slabs.truncations[this.index] = 0;
   }
+}
+
+/** The reset options of env `index`: the shared options, or its entry of `optionsPerEnv`. */
+export function resetOptionsOf(args: VectorResetArgs, index: number): Record<string, unknown> | undefined {
+  return args.optionsPerEnv === undefined ? args.options : args.optionsPerEnv[index];
+}
+
+/** Throws an error naming the vector env when `optionsPerEnv` is malformed or combined with `options`. */
+export function checkResetArgs(owner: string, args: VectorResetArgs, numEnvs: number): void {
+  const perEnv = args.optionsPerEnv;
+  if (perEnv === undefined) return;
+  if (args.options !== undefined) throw new RangeError(`${owner}: reset takes options or optionsPerEnv, not both`);
+  if (!Array.isArray(perEnv) || perEnv.length !== numEnvs) {
+    throw new RangeError(`${owner}: optionsPerEnv must be an array of ${numEnvs} option objects (one per env), got ${Array.isArray(perEnv) ? `length ${perEnv.length}` : typeof perEnv}`);
+  }
+  perEnv.forEach((options, i) => {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new TypeError(`${owner}: optionsPerEnv[${i}] must be an options object, got ${JSON.stringify(options)}`);
+  });
 }
 
 /** Context for errors thrown by an env inside a vector env. */

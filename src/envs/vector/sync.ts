@@ -3,8 +3,8 @@ import type { Env } from '../core.js';
 import { prepare, makeSync, type MakeOptions } from '../registry.js';
 import { Float32Observation } from '../wrappers.js';
 import { Box, type Discrete } from '../spaces.js';
-import { describeFailure, EnvSlot, type Slabs } from './slots.js';
-import type { VectorEnv, VectorEnvOptions, VectorResetResult, VectorStepResult } from './vector-env.js';
+import { checkResetArgs, describeFailure, EnvSlot, resetOptionsOf, type Slabs } from './slots.js';
+import type { VectorEnv, VectorEnvOptions, VectorResetArgs, VectorResetResult, VectorStepResult } from './vector-env.js';
 
 export class SyncVectorEnv implements VectorEnv {
   readonly numEnvs: number;
@@ -42,10 +42,11 @@ export class SyncVectorEnv implements VectorEnv {
     this.stepResult = { obs, rewards, terminations, truncations };
   }
 
-  reset(args: { seed?: number; options?: Record<string, unknown> } = {}): VectorResetResult {
+  reset(args: VectorResetArgs = {}): VectorResetResult {
+    checkResetArgs(`SyncVectorEnv(${this.slots[0]!.env.id})`, args, this.numEnvs);
     for (const slot of this.slots) {
       try {
-        slot.reset(args.seed, args.options);
+        slot.reset(args.seed, resetOptionsOf(args, slot.index));
       } catch (error) {
         throw new Error(describeFailure(slot.env.id, slot.index, 'reset', error), { cause: error });
       }

@@ -6,6 +6,18 @@
  */
 import type { Box, Discrete, FloatArray } from '../spaces.js';
 
+export interface VectorResetArgs {
+  /** Env i is seeded with seed + i. */
+  seed?: number;
+  /** Reset options given to every env. */
+  options?: Record<string, unknown>;
+  /**
+   * Reset options per env (length numEnvs; env i gets optionsPerEnv[i]), e.g. a different
+   * meta-RL task for each env: `optionsPerEnv: tasks.map((task) => ({ task }))`. Not with `options`.
+   */
+  optionsPerEnv?: readonly Record<string, unknown>[];
+}
+
 export interface VectorResetResult {
   obs: FloatArray;
 }
@@ -23,7 +35,7 @@ export interface VectorEnv {
   readonly numEnvs: number;
   readonly singleObservationSpace: Box;
   readonly singleActionSpace: Box | Discrete;
-  reset(args?: { seed?: number; options?: Record<string, unknown> }): VectorResetResult;
+  reset(args?: VectorResetArgs): VectorResetResult;
   /** `actions`: numEnvs × action size, row-major (Discrete: one number per env). */
   step(actions: ArrayLike<number>): VectorStepResult;
   close(): Promise<void>;

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Env } from '../core.js';
 import { prepare } from '../index.js';
 import { Box, Discrete } from '../spaces.js';
-import { COMMAND, Command, CONTROL_STRIDE, DONE, readText, SEQUENCE, STATUS, Status, TEXT_BYTES, writeText, type SharedSlabs, type WorkerReady, type WorkerSetup } from './protocol.js';
+import { COMMAND, Command, CONTROL_STRIDE, DONE, readText, ResetOptions, SEQUENCE, STATUS, Status, TEXT_BYTES, writeText, type SharedSlabs, type WorkerReady, type WorkerSetup } from './protocol.js';
 import { describeFailure, EnvSlot } from './slots.js';
 import { makeVectorMember } from './sync.js';
 
@@ -65,8 +65,13 @@ function serve(shared: SharedSlabs): void {
         for (current of slots) current.step();
       } else if (command === Command.Reset) {
         const seed = resetArgs[0] === 1 ? resetArgs[1] : undefined;
-        const options = resetArgs[2] === 1 ? (JSON.parse(readText(text)) as Record<string, unknown>) : undefined;
-        for (current of slots) current.reset(seed, options);
+        const kind = resetArgs[2] as ResetOptions;
+        const options = kind === ResetOptions.None ? undefined : (JSON.parse(readText(text)) as unknown);
+        slots.forEach((slot, k) => {
+          current = slot;
+          const own = kind === ResetOptions.PerEnv ? (options as Record<string, unknown>[])[k] : (options as Record<string, unknown> | undefined);
+          slot.reset(seed, own);
+        });
       } else if (command === Command.Close) {
         for (const env of envs) env.close();
       }
