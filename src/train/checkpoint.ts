@@ -89,6 +89,14 @@ export async function writeAgentParams(file: string, agent: OffPolicyAgent, meta
   await writeSafetensorsAtomic(file, agentParamTensors(agent), metadata);
 }
 
+/** A stored tensor's values, or an error naming the file, the tensor and the element when one is not finite. */
+function finiteValues(t: SafeTensor, name: string, source: string): ArrayLike<number> {
+  const data = t.data as Float32Array;
+  const i = firstNonFinite(data);
+  if (i >= 0) throw new CheckpointError(`${source}: '${name}'[${i}] is ${describeValue(data[i]!)}: the checkpoint holds a non-finite number`);
+  return data;
+}
+
 /** Load decoded parameters (`<module>.<param>`) into the agent; `source` names the file in errors. */
 function loadAgentParams(params: Record<string, SafeTensor>, agent: OffPolicyAgent, source: string): void {
   for (const [m, module] of Object.entries(agent.modules())) {
@@ -96,7 +104,7 @@ function loadAgentParams(params: Record<string, SafeTensor>, agent: OffPolicyAge
     for (const [n] of module.namedParameters()) {
       const t = params[`${m}.${n}`];
       if (t === undefined) throw new CheckpointError(`${source}: missing parameter '${m}.${n}'`);
-      state[n] = { shape: t.shape, data: t.data as ArrayLike<number> };
+      state[n] = { shape: t.shape, data: finiteValues(t, `${m}.${n}`, source) };
     }
     try {
       module.loadStateDict(state);
@@ -183,16 +191,11 @@ function restoreCheckpoint(found: FoundCheckpoint, contents: Record<string, Uint
     const pick = (k: string): ArrayLike<number> => {
       const t = optim.tensors[k];
       if (t === undefined) throw new CheckpointError(`${optim.path}: missing optimiser state '${k}'`);
-      return t.data as ArrayLike<number>;
+      return finiteValues(t, k, optim.path);
     };
     const step = Number(optim.metadata[`${o}.step`]);
     if (!isCount(step)) throw new CheckpointError(`${optim.path}: optimiser step count '${o}.step' is ${JSON.stringify(optim.metadata[`${o}.step`])}, not a non-negative integer`);
     optimizer.loadState({ step, m: names.map((n) => pick(`${o}.m.${n}`)), v: names.map((n) => pick(`${o}.v.${n}`)) });
-  }
-  try {
-    checkAgentFinite(agent, `in the checkpoint ${found.dir}`);
-  } catch (e) {
-    throw new CheckpointError((e as Error).message);
   }
   agent.rng.setState(meta.agentRng);
   if (replay === null) return meta; // evaluation needs the networks only
