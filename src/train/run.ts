@@ -130,15 +130,27 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (opts.resumeDir !== undefined && !files.exists(join(runDir, 'config.json'))) throw new ConfigError(`train: ${runDir} is not a run folder (no config.json)`);
   ensureDir(files, runDir);
   const lock = RunLock.acquire(runDir, opts.resumeDir !== undefined ? 'hyperrl train --resume' : 'hyperrl train');
+  const progress = new Progress(process.stderr, 10, opts.quiet);
+  // From here on a stop signal is a request for a checkpoint, also while the run is being set up.
+  const signals = new StopSignals((line) => progress.log(line));
   try {
     if (opts.runDir !== undefined && files.exists(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
-    return await trainLocked(opts, runDir, files, lock);
+    return await trainLocked(opts, runDir, { files, lock, signals, progress });
   } finally {
+    signals.dispose();
     lock.release();
   }
 }
 
-async function trainLocked(opts: TrainOptions, runDir: string, files: RunFiles, lock: RunLock): Promise<TrainResult> {
+/** What `train` sets up before the run itself: the file layer, the folder's lock, the stop signals, the progress output. */
+interface RunServices {
+  files: RunFiles;
+  lock: RunLock;
+  signals: StopSignals;
+  progress: Progress;
+}
+
+async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, signals, progress }: RunServices): Promise<TrainResult> {
   const { run: rc, agent: ac } = opts.config;
   const engine = new Engine(defaultBackend());
   const env = await make(rc.env);
@@ -148,7 +160,6 @@ async function trainLocked(opts: TrainOptions, runDir: string, files: RunFiles, 
   // Runs configured before the option existed have no normalizeObs: off.
   const normalizer = rc.normalizeObs === true ? new ObservationNormalizer(env.observationSpace.size) : null;
   replay.normalizer = normalizer;
-  const progress = new Progress(process.stderr, 10, opts.quiet);
 
   // Read once: every checkpoint records them, and `git rev-parse` is a process spawn.
   const runVersions = versions(engine);
@@ -190,8 +201,6 @@ async function trainLocked(opts: TrainOptions, runDir: string, files: RunFiles, 
     return (lastEval = { ...r, step });
   };
   if (step === 0) runEval();
-
-  const signals = new StopSignals((line) => progress.log(line));
 
   const obsDim = env.observationSpace.size, actionSpace = env.actionSpace as Box;
   const obs = new Float64Array(obsDim), action = new Float64Array(actionSpace.size);
@@ -271,9 +280,7 @@ async function trainLocked(opts: TrainOptions, runDir: string, files: RunFiles, 
         episodeLength = 0;
         episode++;
         needsReset = true;
-        // The loop is synchronous between checkpoints: give pending signal handlers (SIGINT, a parent
-        // that went away) a turn once per episode, or an interrupt would only be seen at the next checkpoint.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await signals.poll();
         const stopped = signals.requested ?? (opts.stopAtStep !== undefined && step >= opts.stopAtStep ? 'stopAtStep' : null);
         if (checkpointDue || stopped !== null) {
           checkpoint();
@@ -287,6 +294,8 @@ async function trainLocked(opts: TrainOptions, runDir: string, files: RunFiles, 
         }
       }
       progress.update({ step, total: rc.totalSteps, stepsPerSecond: sps, episodeReturn: lastReturn, evalReturn: (lastEval as StepEval | null)?.mean ?? null });
+      // Mid-episode too, so a signal is noticed (and a second one can quit) without waiting for the episode's end.
+      if (signals.pollDue()) await signals.poll();
     }
     // A resumed run that had finished has its final evaluation and checkpoint already: nothing is logged twice.
     const finalEval = (lastEval as StepEval | null)?.step === step ? lastEval! : runEval();
@@ -294,7 +303,6 @@ async function trainLocked(opts: TrainOptions, runDir: string, files: RunFiles, 
     progress.done();
     return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, stopped: null, learningPhase: phase };
   } finally {
-    signals.dispose();
     env.close();
     evalEnv.close();
   }

@@ -4,6 +4,10 @@
  * a second one quits at once with 128 + the signal's number, as a shell reports a process
  * killed by it. Cluster schedulers send SIGTERM some time before SIGKILL, and a closed
  * terminal sends SIGHUP: both used to end the run without a checkpoint.
+ *
+ * Handlers run only when the event loop gets a turn, and a training loop is synchronous: it
+ * calls `pollDue()` every step and, when it says so (every 100 ms), awaits `poll()`, so a
+ * signal is seen within 0.1 s — and a second one can quit mid-episode.
  */
 import { constants } from 'node:os';
 
@@ -20,6 +24,7 @@ export class StopSignals {
   /** The first stop signal received, or null. */
   requested: StopSignal | null = null;
   private readonly handlers = new Map<StopSignal, () => void>();
+  private lastPoll = performance.now();
 
   /** `say` tells the user what happens next (a progress line). */
   constructor(say: (line: string) => void, what = 'finishing the episode to write a checkpoint') {
@@ -32,6 +37,17 @@ export class StopSignals {
       this.handlers.set(signal, handler);
       process.on(signal, handler);
     }
+  }
+
+  /** Whether the loop should give pending signals a turn now (cheap: one clock read). */
+  pollDue(): boolean {
+    return performance.now() - this.lastPoll >= 100;
+  }
+
+  /** Give pending signal handlers (and a parent's disconnect) a turn. */
+  async poll(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastPoll = performance.now();
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 /** Run folders to damage: a finished tiny run, copied per case, and edits of its checkpoint files. */
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors } from '../../src/nn/safetensors.js';
@@ -79,4 +79,21 @@ export function editConfig(runDir: string, edit: (config: { run: Record<string, 
   const config = JSON.parse(readFileSync(path, 'utf8')) as { run: Record<string, unknown>; agent: Record<string, unknown> };
   edit(config);
   writeFileSync(path, JSON.stringify(config));
+}
+
+/**
+ * Turn the run's newest generation into a folder of the format-1 layout (`checkpoint`, or what a
+ * kill left of its swap: `checkpoint.old`, `checkpoint.tmp`), as a run written before generations
+ * existed has it: no manifest, meta.json of format 1 (no metrics extent, no last evaluation).
+ */
+export function toLegacy(runDir: string, name: 'checkpoint' | 'checkpoint.old' | 'checkpoint.tmp', into = runDir): void {
+  const legacy = join(into, name);
+  renameSync(generationDir(runDir), legacy);
+  rmSync(join(runDir, 'checkpoints'), { recursive: true, force: true });
+  rmSync(join(legacy, 'manifest.json'));
+  const meta = JSON.parse(readFileSync(join(legacy, 'meta.json'), 'utf8')) as Record<string, unknown>;
+  delete meta.metrics;
+  delete meta.lastEval;
+  meta.format = 1;
+  writeFileSync(join(legacy, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
 }

@@ -33,9 +33,10 @@ const sha = (data: Uint8Array): string => createHash('sha256').update(data).dige
  * Everything a run folder says about the run, without wall-clock values (perf/sps, elapsed,
  * savedAt) and generation numbers: equal for two folders exactly when one run continued the
  * other bit-identically. Leftovers (a second generation, a partial one, a temporary file, a
- * lock) are listed, so they make folders differ too.
+ * lock) are listed, so they make folders differ too (unless `withEntries` is false: the
+ * experiment runner adds files of its own).
  */
-export function fingerprint(dir: string): string {
+export function fingerprint(dir: string, withEntries = true): string {
   const text = (f: string): string => readFileSync(join(dir, f), 'utf8');
   const jsonl = text('metrics.jsonl').split('\n').map((l) => {
     if (l === '') return l;
@@ -55,5 +56,5 @@ export function fingerprint(dir: string): string {
     checkpoint = { meta, ...Object.fromEntries(['params', 'optim', 'replay'].map((f) => [f, sha(readFileSync(join(newest.dir, `${f}.safetensors`)))])) };
   }
   const entries = (d: string): string[] => (existsSync(d) ? readdirSync(d).sort() : []);
-  return JSON.stringify({ entries: entries(dir), generations: entries(join(dir, 'checkpoints')).length, config: text('config.json'), jsonl, csv, checkpoint }, null, 1);
+  return JSON.stringify({ entries: withEntries ? entries(dir) : null, generations: entries(join(dir, 'checkpoints')).length, config: text('config.json'), jsonl, csv, checkpoint }, null, 1);
 }
