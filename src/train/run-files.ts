@@ -36,7 +36,14 @@ export class RunFilesError extends Error {
   override name = 'RunFilesError';
 }
 
-const failed = (what: string, path: string, e: unknown): RunFilesError => new RunFilesError(`cannot ${what} ${path}: ${(e as Error).message}`, { cause: e });
+/** Run a file operation; a failure becomes a RunFilesError naming the operation, the path and the system's reason. */
+function attempt<T>(what: string, path: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (e) {
+    throw new RunFilesError(`cannot ${what} ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
 
 /** The run files on the local file system (node:fs). */
 export const nodeRunFiles: RunFiles = {
@@ -44,55 +51,35 @@ export const nodeRunFiles: RunFiles = {
   readFile: (path) => readFileSync(path),
   list: (dir) => (existsSync(dir) ? readdirSync(dir).sort() : []),
   size: (path) => statSync(path).size,
-  mkdir(path) {
+  mkdir: (path) => attempt('create folder', path, () => {
     try {
       mkdirSync(path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(path).isDirectory()) return;
-      throw failed('create folder', path, e);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(path).isDirectory()) throw e;
     }
-  },
-  writeFile(path, data) {
-    let fd: number;
-    try {
-      fd = openSync(path, 'w');
-    } catch (e) {
-      throw failed('write', path, e);
-    }
+  }),
+  writeFile: (path, data) => attempt('write', path, () => {
+    const fd = openSync(path, 'w');
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
       fsyncSync(fd);
-    } catch (e) {
-      throw failed('write', path, e);
     } finally {
       closeSync(fd);
     }
-  },
-  appendFile(path, data) {
-    try {
-      appendFileSync(path, data);
-    } catch (e) {
-      throw failed('append to', path, e);
-    }
-  },
-  flush(path) {
+  }),
+  appendFile: (path, data) => attempt('append to', path, () => appendFileSync(path, data)),
+  flush: (path) => attempt('flush', path, () => {
     const fd = openSync(path, 'r');
     try {
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-  },
-  rename(from, to) {
-    try {
-      renameSync(from, to);
-    } catch (e) {
-      throw failed(`rename ${from} to`, to, e);
-    }
-  },
-  remove: (path) => rmSync(path, { recursive: true, force: true }),
-  truncate: (path, bytes) => truncateSync(path, bytes),
+  }),
+  rename: (from, to) => attempt(`rename ${from} to`, to, () => renameSync(from, to)),
+  remove: (path) => attempt('remove', path, () => rmSync(path, { recursive: true, force: true })),
+  truncate: (path, bytes) => attempt('truncate', path, () => truncateSync(path, bytes)),
 };
 
 /**

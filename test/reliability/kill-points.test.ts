@@ -96,6 +96,6 @@ it('survives a kill at every file operation, once and twice in a row, bit-identi
     }
     for (const d of [killedOnce, base, atCommit]) rmSync(d, { recursive: true, force: true });
   }
-  console.log(`kill points: ${firstPoints.length} single, ${combinations} double`);
+  console.log(`${straightOps.length} file operations, kill points: ${firstPoints.length} single, ${combinations} double`);
   rmSync(scratch, { recursive: true, force: true });
 });
