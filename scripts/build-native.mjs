@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 /**
- * `npm install` hook: builds the native backend (build/Release/hyperrl_native.node)
- * with node-gyp against the local Node headers, downloading nothing. Any failure
- * is reported in one line and the install still succeeds: hyperrl then uses its
- * WebAssembly kernels. The full compiler output goes to build/native-build.log.
+ * `npm install` hook for the native backend. A prebuilt binary for this platform
+ * (prebuilds/<platform>-<arch>/, made by `npm run prebuild` and shipped in the package)
+ * is used when it loads; otherwise the addon is compiled (build/Release/hyperrl_native.node)
+ * with node-gyp against the local Node headers, downloading nothing. Any failure is
+ * reported in one line and the install still succeeds: hyperrl then uses its
+ * WebAssembly kernels (and says so when it starts). The compiler output goes to
+ * build/native-build.log.
  *
- * HYPERRL_SKIP_NATIVE=1 skips the build.
+ * HYPERRL_SKIP_NATIVE=1 skips the build; HYPERRL_BUILD_NATIVE=1 compiles even when a prebuilt binary loads.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkAddon, findNodeDir, findNodeGyp } from './native-toolchain.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'build');
@@ -32,34 +36,21 @@ function giveUp(reason, log) {
   process.exit(0);
 }
 
-/** node-gyp's entry script: npm's own (npm passes it to install scripts), else the copy bundled with npm. */
-function findNodeGyp() {
-  const candidates = [];
-  if (process.env.npm_config_node_gyp) candidates.push(process.env.npm_config_node_gyp);
-  if (process.env.npm_execpath) {
-    // .../npm/bin/npm-cli.js → .../npm/node_modules/node-gyp/bin/node-gyp.js
-    candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  }
-  const prefix = dirname(dirname(process.execPath));
-  candidates.push(join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  candidates.push(join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  for (const c of candidates) {
-    if (!c || !existsSync(c)) continue;
-    // node-gyp's entry script runs under this Node; anything else (a wrapper script) runs as it is.
-    return /\.[cm]?js$/.test(c) ? { cmd: process.execPath, args: [c] } : { cmd: c, args: [] };
-  }
-  return null; // fall back to npx below
-}
-
-/** A directory whose include/node holds this Node's headers, so node-gyp downloads nothing. */
-function findNodeDir() {
-  const fromNpm = process.env.npm_config_nodedir;
-  const candidates = [fromNpm, dirname(dirname(process.execPath)), '/usr', '/usr/local'].filter(Boolean);
-  for (const dir of candidates) if (existsSync(join(dir, 'include', 'node', 'node_api.h'))) return dir;
-  return null;
-}
-
 if (process.env.HYPERRL_SKIP_NATIVE === '1') giveUp('HYPERRL_SKIP_NATIVE=1');
+
+if (process.env.HYPERRL_BUILD_NATIVE !== '1') {
+  // node-gyp-build reads PREBUILDS_ONLY when it loads: look at the shipped binaries only, not at an earlier build/.
+  process.env.PREBUILDS_ONLY = '1';
+  let prebuilt = null;
+  try {
+    prebuilt = createRequire(import.meta.url)('node-gyp-build').path(root);
+    checkAddon(prebuilt);
+  } catch (e) {
+    if (prebuilt !== null) console.warn(`hyperrl: the prebuilt native backend ${prebuilt} does not load here (${e.message.split('\n')[0]}); compiling it`);
+    prebuilt = null;
+  }
+  if (prebuilt !== null) process.exit(0);
+}
 
 const nodedir = findNodeDir();
 if (nodedir === null) giveUp(`Node headers not found next to ${process.execPath}`);
@@ -85,8 +76,7 @@ if (!existsSync(addonPath)) giveUp('node-gyp produced no addon', log);
 
 // Load it once here, so a binary that cannot run never sits where the backend looks for it.
 try {
-  const addon = createRequire(import.meta.url)(addonPath);
-  if (typeof addon.gemm !== 'function' || typeof addon.isa() !== 'string') throw new Error('unexpected exports');
+  checkAddon(addonPath);
 } catch (e) {
   rmSync(addonPath, { force: true });
   giveUp(`built addon failed to load: ${e.message.split('\n')[0]}`, log);

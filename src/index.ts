@@ -8,5 +8,6 @@ export { Sac, SAC_SCHEMA, type SacConfig } from './algos/sac.js';
 export type { AgentSpec, OffPolicyAgent, OffPolicyConfig, UpdateMetrics } from './algos/agent.js';
 export { train, resolveTrainConfig, type TrainOptions, type TrainResult, type ResolvedConfig } from './train/run.js';
 export { evaluate, type EvalResult } from './train/evaluate.js';
+export type { TrainCallbacks, StepInfo, UpdateInfo, EvaluationInfo, CheckpointInfo, CallbackResult } from './train/callbacks.js';
 export { defaults, resolveConfig, ConfigError } from './train/config.js';
 export * from './core/types.js';

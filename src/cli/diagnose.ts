@@ -8,6 +8,7 @@ import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { requireCheckpoint } from '../train/checkpoint.js';
 import { ConfigError } from '../train/config.js';
+import { importModules } from '../train/modules.js';
 import { ObservationNormalizer } from '../train/obs-normalizer.js';
 import { makeAgent, readRunConfig } from '../train/run.js';
 import { RunLock } from '../train/run-lock.js';
@@ -72,6 +73,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
 
 async function diagnoseRun(runDir: string, options: Partial<GradientQualityOptions>, every: number | undefined, say: (line: string) => void): Promise<void> {
   const config = readRunConfig(runDir);
+  await importModules(config.modules ?? []);
   const engine = new Engine(defaultBackend());
   const env = await make(config.run.env);
   const agent = makeAgent(engine, env, config);

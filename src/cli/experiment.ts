@@ -64,13 +64,15 @@ async function costCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-export async function experimentCommand(args: string[]): Promise<number> {
+/** `hyperrl experiment`; `imported`: modules given with `--import`, passed on to every run like the spec's own. */
+export async function experimentCommand(args: string[], imported: readonly string[] = []): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { console.log(EXPERIMENT_HELP); return 0; }
   if (args[0] === 'cost') return costCommand(args.slice(1));
   const { values, positional } = parseFlags(args, [], { jobs: 'string', out: 'string', onlyReport: 'boolean', finalK: 'string', progressEvery: 'string', timeLimit: 'string' });
   if (positional.length !== 1) throw new ConfigError(`hyperrl experiment: expected one spec file, got ${positional.length}\n\n${EXPERIMENT_HELP}`);
   const v = values as { jobs?: string; out?: string; onlyReport?: boolean; finalK?: string; progressEvery?: string; timeLimit?: string };
-  const spec = readSpec(positional[0]!);
+  const spec = await readSpec(positional[0]!);
+  spec.modules = [...new Set([...spec.modules, ...imported])];
   const dir = v.out ?? join('results', 'hyperl', spec.name);
   const finalK = positiveInt('final-k', v.finalK, 1);
   const timeLimit = v.timeLimit === undefined ? undefined : parseDuration('time-limit', v.timeLimit);

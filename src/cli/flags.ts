@@ -5,6 +5,7 @@
  * strictly: decimal numbers only (`1_000_000` and `3e-4` are fine; `0x10`, `Infinity` and
  * `''` are not), `--no-` only on on/off options, and a boolean's explicit value is honoured.
  */
+import { closeMatches } from '../core/edit-distance.js';
 import { ConfigError, type Field, type Schema } from '../train/config.js';
 
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -56,7 +57,7 @@ export function parseFlags(args: readonly string[], schemas: readonly Schema<unk
     const field = fields.get(key);
     const kind = key in extra ? extra[key] : field === undefined ? undefined : typeof field.default === 'boolean' ? 'boolean' : 'value';
     if (kind === undefined) {
-      const close = [...fields.keys()].map(kebab).filter((f) => f.includes(name) || name.includes(f));
+      const close = closeMatches(name, [...fields.keys(), ...Object.keys(extra)].map(kebab));
       throw new ConfigError(`unknown option --${name}${close.length ? ` (did you mean ${close.map((c) => `--${c}`).join(', ')}?)` : ''}`);
     }
     if (negate && kind !== 'boolean') throw new ConfigError(`--no-${name}: only on/off options take --no-; --${name} takes a value`);
@@ -74,15 +75,16 @@ export function parseFlags(args: readonly string[], schemas: readonly Schema<unk
   return { values, positional };
 }
 
-/** Help lines for every field of the schemas. */
-export function flagHelp(schemas: readonly Schema<unknown>[]): string[] {
+/** Help lines for every field of the schemas, showing `values[key]` (the value a run would use) or else the default. */
+export function flagHelp(schemas: readonly Schema<unknown>[], values: Record<string, unknown> = {}): string[] {
   const seen = new Set<string>();
   const lines: string[] = [];
   for (const s of schemas) {
     for (const [k, f] of Object.entries(s as Record<string, Field<unknown>>)) {
       if (seen.has(k)) continue;
       seen.add(k);
-      const d = Array.isArray(f.default) ? f.default.join(',') : String(f.default);
+      const v = k in values ? values[k] : f.default;
+      const d = Array.isArray(v) ? v.join(',') : String(v);
       lines.push(`  --${kebab(k).padEnd(26)} ${f.doc}${f.choices ? ` (${f.choices.join('|')})` : ''} [${d}]`);
     }
   }

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The `hyperrl` command. */
+import { ConfigError } from '../train/config.js';
+import { importModules, modulePath } from '../train/modules.js';
 import { exitCodeFor } from './exit-codes.js';
 import { infoLines } from './info.js';
 
@@ -12,6 +14,8 @@ commands:
   experiment <spec.json>   run a grid of training runs, resumably, and write results and plots (hyperrl experiment --help)
   experiment cost          wall time per 1k steps of each critic preset
   plot <run>... [options]  metrics of several runs against steps, as SVG and PNG (hyperrl plot --help)
+  export runs/<id> --format torch-safetensors   actor and critic with PyTorch's names and layouts (hyperrl export --help)
+  schema                   JSON Schema of train config files (hyperrl schema > hyperrl.schema.json)
   envs                     list the registered environments
   info                     machine, CPU features and the compute backend in use
   bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
@@ -19,22 +23,47 @@ commands:
   bench envs [--quick]     env steps/s vs bare mj_step, vector-env scaling (bench/results/envs-<date>.json)
   bench rl [--quick]       whole training runs: Pendulum wall time, HalfCheetah throughput (bench/results/rl-<date>.json)
 
+options of every command:
+  --import FILE            import a module that registers custom envs first (repeatable; docs/custom-envs.md)
+
 environment:
   HYPERRL_BACKEND=native|wasm|js   force a compute backend (fails if it cannot load)`;
 
+/** `--import FILE` / `--import=FILE` anywhere in the arguments: the modules (absolute paths) and the other arguments. */
+function takeImports(argv: readonly string[]): { modules: string[]; rest: string[] } {
+  const modules: string[] = [], rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--import' || a.startsWith('--import=')) {
+      const path = a === '--import' ? argv[++i] : a.slice('--import='.length);
+      if (path === undefined || path === '') throw new ConfigError('--import: missing the module file');
+      modules.push(modulePath(path));
+    } else {
+      rest.push(a);
+    }
+  }
+  return { modules, rest };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  const { modules, rest: args } = takeImports(argv);
+  await importModules(modules);
+  const [cmd, ...rest] = args;
   switch (cmd) {
     case 'train':
-      return (await import('./train.js')).trainCommand(rest);
+      return (await import('./train.js')).trainCommand(rest, modules);
     case 'eval':
       return (await import('./train.js')).evalCommand(rest);
     case 'diagnose':
       return (await import('./diagnose.js')).diagnoseCommand(rest);
     case 'experiment':
-      return (await import('./experiment.js')).experimentCommand(rest);
+      return (await import('./experiment.js')).experimentCommand(rest, modules);
     case 'plot':
       return (await import('./plot.js')).plotCommand(rest);
+    case 'export':
+      return (await import('./export.js')).exportCommand(rest);
+    case 'schema':
+      return (await import('./schema.js')).schemaCommand(rest);
     case 'envs': {
       const envs = await import('../envs/index.js');
       for (const id of envs.registeredIds()) console.log(id);

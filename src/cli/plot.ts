@@ -63,7 +63,19 @@ export async function plotCommand(args: string[]): Promise<number> {
   const svgPath = out.endsWith('.svg') ? out : `${out}.svg`;
   writeFileSync(svgPath, svg);
   const pngPath = svgPath.replace(/\.svg$/, '.png');
-  writeFileSync(pngPath, await svgToPng(svg));
+  const png = await svgToPng(svg);
+  let failure = typeof png === 'string' ? `${png}; install it (npm install @resvg/resvg-js) for PNGs` : null;
+  if (typeof png !== 'string') {
+    try {
+      writeFileSync(pngPath, png);
+    } catch (e) {
+      failure = (e as Error).message;
+    }
+  }
+  if (failure !== null) {
+    console.error(`hyperrl plot: wrote ${svgPath}, but not ${pngPath}: ${failure}`);
+    return 1;
+  }
   console.log(`wrote ${svgPath} and ${pngPath}`);
   return 0;
 }

@@ -6,28 +6,47 @@ import { make } from '../envs/registry.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { requireCheckpoint } from '../train/checkpoint.js';
-import { ConfigError } from '../train/config.js';
 import { evaluate } from '../train/evaluate.js';
 import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../train/obs-normalizer.js';
 import { RUN_SCHEMA } from '../train/run-config.js';
-import { makeAgent, readRunConfig, resolveTrainConfig, train } from '../train/run.js';
+import { makeAgent, readRunConfig, resolveTrainConfig, train, type ResolvedConfig } from '../train/run.js';
+import { CLEANRL_NAMES, cleanRlFields } from '../train/cleanrl-names.js';
+import { readConfigFile } from '../train/config-file.js';
+import { ConfigError } from '../train/config.js';
+import { importModules } from '../train/modules.js';
 import { EXIT_STOPPED } from '../train/stop-signals.js';
-import { flagHelp, parseFlags, parseNumber } from './flags.js';
+import { flagHelp, kebab, parseFlags, parseNumber } from './flags.js';
 
-export const TRAIN_HELP = [
-  'usage: hyperrl train [options]            train an agent (progress, evaluation, checkpoints in runs/<run-id>/)',
-  '       hyperrl train --resume runs/<id>   continue a run from its checkpoint (bit-identical to not stopping)',
-  '       hyperrl train --run-dir DIR [...]  start a fresh run in exactly DIR (instead of --runs-dir/<generated id>)',
-  '',
-  'run options:', ...flagHelp([RUN_SCHEMA as never]),
-  '', 'td3 options:', ...flagHelp([TD3_SCHEMA as never]),
-  '', 'sac options (with --algo sac):', ...flagHelp([SAC_SCHEMA as never]),
-  '', '  --quiet                    no progress output',
-  '',
-  'SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run at the next episode end with a checkpoint (exit status 75);',
-  'a second signal quits at once. Exit status: 0 finished, 1 failed, 2 bad usage or configuration,',
-  '3 non-finite numbers (env output, weights or losses), 4 run folder in use, 75 stopped with a checkpoint (see docs/reliability.md).',
-].join('\n');
+const OTHER_OPTIONS = [
+  '  --config FILE              settings from a YAML or JSON file (keys as above, camelCase; flags override it; `hyperrl schema` for editors)',
+  '  --import FILE              a module that registers custom envs (repeatable; see docs/custom-envs.md)',
+  '  --allow-no-updates         run even if total-steps <= learning-starts (no gradient update at all)',
+  '  --quiet                    no progress output',
+];
+
+/** `train --help` for the configuration a run with these options would use: its algorithm's options and their actual values. */
+export function trainHelp(config: ResolvedConfig, source: string): string {
+  const algo = config.run.algo;
+  return [
+    'usage: hyperrl train [options]            train an agent (progress, evaluation, checkpoints in runs/<run-id>/)',
+    '       hyperrl train --config run.yaml    settings from a file (the run folder\'s config.yaml is one)',
+    '       hyperrl train --resume runs/<id>   continue a run from its checkpoint (bit-identical to not stopping)',
+    '       hyperrl train --run-dir DIR [...]  start a fresh run in exactly DIR (instead of --runs-dir/<generated id>)',
+    '',
+    `Values in [brackets] are the ones this run would use (${source}).`,
+    `Other algorithms: hyperrl train --algo ${RUN_SCHEMA.algo.choices!.filter((a) => a !== algo).join('|')} --help`,
+    '',
+    'run options:', ...flagHelp([RUN_SCHEMA as never], config.run as never),
+    '', `${algo} options:`, ...flagHelp([(algo === 'td3' ? TD3_SCHEMA : SAC_SCHEMA) as never], config.agent as never),
+    '', 'other options:', ...OTHER_OPTIONS,
+    '', 'CleanRL\'s names are accepted for ours:',
+    ...Object.entries(CLEANRL_NAMES).map(([k, n]) => `  --${kebab(k).padEnd(26)} ${n.note}`),
+    '',
+    'SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run at the next episode end with a checkpoint (exit status 75);',
+    'a second signal quits at once. Exit status: 0 finished, 1 failed, 2 bad usage or configuration,',
+    '3 non-finite numbers (env output, weights or losses), 4 run folder in use, 75 stopped with a checkpoint (docs/reliability.md).',
+  ].join('\n');
+}
 
 /** A flag's value as a positive integer, or a ConfigError naming the flag. */
 function positiveIntFlag(flag: string, raw: string): number {
@@ -36,24 +55,56 @@ function positiveIntFlag(flag: string, raw: string): number {
   return v;
 }
 
-export async function trainCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) { console.log(TRAIN_HELP); return 0; }
-  const { values, positional } = parseFlags(args, [RUN_SCHEMA as never, TD3_SCHEMA as never, SAC_SCHEMA as never], { resume: 'string', runDir: 'string', quiet: 'boolean', stopAtStep: 'string' });
-  if (positional.length) throw new Error(`hyperrl train: unexpected argument '${positional[0]}'`);
-  const { resume, runDir, quiet, stopAtStep, ...overrides } = values as { resume?: string; runDir?: string; quiet?: boolean; stopAtStep?: string } & Record<string, unknown>;
-  const config = resume !== undefined ? readRunConfig(resume) : resolveTrainConfig(overrides);
-  if (resume !== undefined && Object.keys(overrides).length > 0) throw new Error(`hyperrl train --resume: options ${Object.keys(overrides).join(', ')} cannot change a run being resumed`);
+/** Settings of a --config file, checked on their own first so that an error names the file. */
+async function configFileSettings(path: string): Promise<{ settings: Record<string, unknown>; modules: string[] }> {
+  const file = readConfigFile(path);
+  await importModules(file.modules);
+  try {
+    resolveTrainConfig(file.settings);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`config file ${path}: ${e.message}`);
+    throw e;
+  }
+  return file;
+}
+
+/** `hyperrl train`; `imported`: the modules already imported by `--import` (recorded in the run's config). */
+export async function trainCommand(args: string[], imported: readonly string[] = []): Promise<number> {
+  const help = args.includes('--help') || args.includes('-h');
+  const { values, positional } = parseFlags(args.filter((a) => a !== '--help' && a !== '-h'), [RUN_SCHEMA as never, TD3_SCHEMA as never, SAC_SCHEMA as never, cleanRlFields() as never],
+    { resume: 'string', runDir: 'string', quiet: 'boolean', stopAtStep: 'string', config: 'string', allowNoUpdates: 'boolean' });
+  if (positional.length) throw new ConfigError(`hyperrl train: unexpected argument '${positional[0]}'`);
+  const { resume, runDir, quiet, stopAtStep, config: configPath, allowNoUpdates, ...flags } = values as {
+    resume?: string; runDir?: string; quiet?: boolean; stopAtStep?: string; config?: string; allowNoUpdates?: boolean;
+  } & Record<string, unknown>;
+  if (resume !== undefined && (Object.keys(flags).length > 0 || configPath !== undefined)) {
+    throw new ConfigError(`hyperrl train --resume: ${configPath !== undefined ? '--config' : `options ${Object.keys(flags).join(', ')}`} cannot change a run being resumed`);
+  }
+  const file = configPath === undefined ? null : await configFileSettings(configPath);
+  const modules = [...new Set([...(file?.modules ?? []), ...imported])];
+  let config: ResolvedConfig;
+  if (resume !== undefined) {
+    config = readRunConfig(resume);
+    await importModules(config.modules ?? []);
+  } else {
+    config = { ...resolveTrainConfig({ ...file?.settings, ...flags }), ...(modules.length > 0 ? { modules } : {}) };
+  }
+  if (help) {
+    const source = [`--algo ${config.run.algo}`, `--preset ${config.run.preset}`, ...(configPath !== undefined ? [`--config ${configPath}`] : []), ...(Object.keys(flags).some((k) => k !== 'algo' && k !== 'preset') ? ['your flags'] : [])];
+    console.log(trainHelp(config, source.join(', ')));
+    return 0;
+  }
   // Started by the experiment runner (an IPC channel): if the runner dies, stop as on Ctrl-C, with a
   // checkpoint, instead of running on as an orphan. unref() so the channel does not keep the process alive.
   if (process.channel !== undefined) {
     process.channel.unref();
     process.once('disconnect', () => process.kill(process.pid, 'SIGINT'));
   }
-  const result = await train({ config, resumeDir: resume, runDir, quiet: quiet ?? false, stopAtStep: stopAtStep === undefined ? undefined : positiveIntFlag('stop-at-step', stopAtStep) });
+  const result = await train({ config, resumeDir: resume, runDir, quiet: quiet ?? false, allowNoUpdates, stopAtStep: stopAtStep === undefined ? undefined : positiveIntFlag('stop-at-step', stopAtStep) });
   const e = result.finalEval;
-  console.log(`evaluation return ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}${result.stopped === null ? '' : ` (stopped at step ${result.steps} by ${result.stopped})`} (${result.seconds.toFixed(1)} s)`);
+  console.log(`evaluation return ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}${result.stoppedBy === null ? '' : ` (stopped at step ${result.steps} by ${result.stoppedBy})`} (${result.seconds.toFixed(1)} s)`);
   console.log(`run files: ${result.runDir}`);
-  return result.stopped === null ? 0 : EXIT_STOPPED;
+  return result.stoppedBy === null ? 0 : EXIT_STOPPED;
 }
 
 export async function evalCommand(args: string[]): Promise<number> {
@@ -65,6 +116,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new ConfigError(`--seed: expected a non-negative integer, got '${String(values.seed)}'`);
   const config = readRunConfig(runDir);
   const { run } = config;
+  await importModules(config.modules ?? []);
   const engine = new Engine(defaultBackend());
   const env = await make(run.env);
   const agent = makeAgent(engine, env, config);

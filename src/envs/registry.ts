@@ -3,6 +3,7 @@
  * `TimeLimit` when the registration has an episode limit. Users add their own
  * envs with `register`.
  */
+import { closeMatches } from '../core/edit-distance.js';
 import type { Env } from './core.js';
 import { TimeLimit } from './wrappers.js';
 
@@ -72,38 +73,15 @@ function lookup(id: string): EnvRegistration {
   if (typeof id !== 'string' || id === '') throw new TypeError(`make: the env id must be a non-empty string such as 'Pendulum-v1', got ${id === '' ? "''" : String(id)}`);
   const registration = registry.get(id);
   if (registration !== undefined) return registration;
-  const suggestions = closeMatches(id, [...registry.keys()]);
-  const hint = suggestions.length > 0 ? ` Did you mean: ${suggestions.join(', ')}?` : '';
+  const near = suggestions(id, [...registry.keys()]);
+  const hint = near.length > 0 ? ` Did you mean: ${near.join(', ')}?` : '';
   // The whole list is short (about twenty ids), so the message names them rather than pointing elsewhere.
   throw new Error(`Unknown env id '${id}'.${hint} Registered: ${[...registry.keys()].join(', ')}`);
 }
 
-/** Registered ids within a small edit distance of `id`, nearest first (case-insensitive; also same name, other version). */
-function closeMatches(id: string, ids: string[]): string[] {
-  const query = id.toLowerCase();
-  const name = query.replace(/-v\d+$/, '');
-  const scored = ids.map((candidate) => {
-    const c = candidate.toLowerCase();
-    const distance = c.replace(/-v\d+$/, '') === name ? 0 : editDistance(query, c);
-    return { candidate, distance };
-  });
-  const limit = Math.max(2, Math.floor(query.length / 3));
-  return scored
-    .filter((s) => s.distance <= limit)
-    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
-    .slice(0, 5)
-    .map((s) => s.candidate);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+/** Registered ids near `id`, nearest first: the same name at another version, then by edit distance (case-insensitive). */
+function suggestions(id: string, ids: string[]): string[] {
+  const stripVersion = (s: string): string => s.toLowerCase().replace(/-v\d+$/, '');
+  const otherVersions = ids.filter((c) => stripVersion(c) === stripVersion(id));
+  return [...new Set([...otherVersions, ...closeMatches(id, ids, { normalize: (s) => s.toLowerCase(), limit: 5 })])].slice(0, 5);
 }

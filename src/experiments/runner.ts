@@ -165,6 +165,8 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   log(`experiment ${spec.name}: ${all.length} runs, ${result.skipped.length} already done${toDiagnose ? ` (${toDiagnose} without their gradient diagnostic)` : ''}, ${queue.filter((q) => q.status.state === 'resume').length} to resume, ${queue.filter((q) => q.status.state === 'fresh').length} to start; up to ${opts.jobs} at once; folder ${opts.dir}`);
   if (queue.length === 0) return result;
 
+  // Every child imports the spec's env modules (a resumed run also finds them in its config).
+  const imports = spec.modules.map((m) => `--import=${m}`);
   const running = new Map<string, { child: ChildProcess; dir: string; cell: Cell; startStep: number; started: number }>();
   const startedAt = performance.now();
   let progressed = 0; // env steps done by this runner's children that have exited
@@ -210,7 +212,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   /** `hyperrl diagnose grad` on a finished run, as a child like the training runs (stopped the same way). */
   const diagnose = async (cell: Cell, dir: string): Promise<void> => {
     const out = openSync(join(dir, 'diagnose.log'), 'a');
-    const child = spawn(process.execPath, [CLI, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true });
+    const child = spawn(process.execPath, [CLI, ...imports, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true });
     closeSync(out);
     const started = performance.now();
     running.set(cell.id, { child, dir, cell, startStep: cell.totalSteps, started });
@@ -248,7 +250,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     ensureDir(nodeRunFiles, dir);
     const args = status.state === 'resume' ? ['train', `--resume=${dir}`] : ['train', `--run-dir=${dir}`, ...trainFlags(cell.train)];
     const out = openSync(join(dir, 'train.log'), 'a');
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true });
+    const child = spawn(process.execPath, [CLI, ...imports, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true });
     closeSync(out);
     running.set(cell.id, { child, dir, cell, startStep: status.step, started: performance.now() });
     log(`${status.state === 'resume' ? `resume ${cell.id} at step ${status.step}` : `start ${cell.id}`} (${cell.totalSteps} steps)`);

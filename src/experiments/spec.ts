@@ -12,15 +12,19 @@
  *     "overrides": [{ "where": { "critic": "hyper" }, "train": { "hyperCriticLr": 1e-4 } }]
  *   }
  *
+ * `"modules": ["./my-env.mjs"]` (paths relative to the spec file) registers custom envs
+ * for the grid: imported before the spec is checked, and by every run and diagnostic.
+ *
  * Grid critics: `mlp` (the baseline every other critic is compared with), `hyper`
  * (the preset from `train.hyperPreset`, default compact), and `hyper-compact` /
  * `hyper-paper` to put both presets in one grid.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import '../envs/index.js';
 import { registeredIds } from '../envs/registry.js';
 import { ConfigError } from '../train/config.js';
+import { importModules, modulePath } from '../train/modules.js';
 import { resolveTrainConfig } from '../train/run.js';
 
 export const CRITICS = ['mlp', 'hyper', 'hyper-compact', 'hyper-paper'] as const;
@@ -51,6 +55,8 @@ export interface ExperimentSpec {
   overrides: CellOverride[];
   /** `hyperrl diagnose grad` options for the runs that keep snapshots (e.g. { "states": 15 }); the authors' defaults otherwise. */
   diagnose: Record<string, number>;
+  /** Absolute paths of modules that register custom envs (imported by the runner and each child). */
+  modules: string[];
 }
 
 /** The diagnostic's numeric options a spec may set (the flags of `hyperrl diagnose grad`). */
@@ -133,7 +139,8 @@ class SpecReader {
 /** Validate a parsed spec; `source` names it in error messages. */
 export function parseSpec(raw: unknown, source: string): ExperimentSpec {
   const r: SpecReader = new SpecReader(source); // annotated so that r.fail (never) narrows types
-  const top = r.object(raw, '', ['name', 'description', 'grid', 'train', 'overrides', 'diagnose'], ['name', 'grid']);
+  const top = r.object(raw, '', ['name', 'description', 'grid', 'train', 'overrides', 'diagnose', 'modules'], ['name', 'grid']);
+  const modules = specModules(raw as Json, source);
   if (typeof top.name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(top.name)) r.fail('name', `must be a folder-safe name (letters, digits, . _ -), got ${JSON.stringify(top.name)}`);
   if (top.description !== undefined && typeof top.description !== 'string') r.fail('description', 'must be a string');
   const g = r.object(top.grid, 'grid', GRID_KEYS, GRID_KEYS);
@@ -165,20 +172,29 @@ export function parseSpec(raw: unknown, source: string): ExperimentSpec {
       diagnose[k] = v;
     }
   }
-  const spec: ExperimentSpec = { name: top.name, description: (top.description as string | undefined) ?? '', grid, train, overrides, diagnose };
+  const spec: ExperimentSpec = { name: top.name, description: (top.description as string | undefined) ?? '', grid, train, overrides, diagnose, modules };
   const ids = new Set<string>();
   for (const cell of cells(spec)) ids.add(cell.id); // resolves every cell: bad train keys or values fail here
   if (ids.size === 0) r.fail('grid', 'has no cells');
   return spec;
 }
 
-export function readSpec(file: string): ExperimentSpec {
+/** The spec's `modules` as absolute paths (relative ones are relative to the spec file). */
+function specModules(raw: Json, source: string): string[] {
+  const m = raw.modules ?? [];
+  if (!Array.isArray(m) || m.some((x) => typeof x !== 'string')) throw new ConfigError(`experiment spec ${source}: 'modules' must be a list of file paths, got ${JSON.stringify(m)}`);
+  return (m as string[]).map((x) => modulePath(x, dirname(source)));
+}
+
+/** Read a spec file, importing its env modules before checking it (its env ids may be theirs). */
+export async function readSpec(file: string): Promise<ExperimentSpec> {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new ConfigError(`experiment spec ${file}: ${(e as Error).message}`);
   }
+  if (isObject(raw)) await importModules(specModules(raw, file));
   return parseSpec(raw, file);
 }
 

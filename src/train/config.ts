@@ -3,6 +3,8 @@
  * doc (the CLI's help is generated from it) and a check; resolving rejects unknown
  * keys and bad values with a message naming the key.
  */
+import { closeMatches } from '../core/edit-distance.js';
+
 export interface Field<V> {
   default: V;
   doc: string;
@@ -42,7 +44,7 @@ export function resolveConfig<T>(name: string, schema: Schema<T>, ...layers: Par
       if (v === undefined) continue;
       if (!(k in (schema as object))) {
         const known = Object.keys(schema as object);
-        const close = known.filter((x) => x.toLowerCase().includes(k.toLowerCase()) || k.toLowerCase().includes(x.toLowerCase()));
+        const close = closeMatches(k, known, { normalize: (x) => x.toLowerCase() });
         throw new ConfigError(`${name}: unknown config key '${k}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`);
       }
       const field = (schema as Record<string, Field<unknown>>)[k]!;

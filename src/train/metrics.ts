@@ -7,9 +7,12 @@
  * (bytes and complete rows, `extent()`), and a resume cuts them back to exactly that
  * (`cutBack`), so a partial line left by a kill or a full disk disappears and no row is
  * ever logged twice. A damaged line found when reading is an error naming the file and line.
+ * Every row also goes to the run's TensorBoard event file under the same names; a resume cuts
+ * that file back to the checkpoint's step (its records carry steps and checksums).
  */
 import { join } from 'node:path';
 import { nodeRunFiles, writeFileAtomic, type RunFiles } from './run-files.js';
+import { TensorBoardWriter } from './tensorboard.js';
 
 /** How far a log file had got: its size and its complete (newline-terminated) lines. */
 export interface FileExtent {
@@ -75,6 +78,7 @@ export function readMetricsRows(runDir: string, files: RunFiles = nodeRunFiles):
 export class MetricsLog {
   readonly jsonlPath: string;
   readonly csvPath: string;
+  readonly tensorboard: TensorBoardWriter;
   private readonly current: MetricsExtent;
 
   constructor(private readonly runDir: string, private readonly files: RunFiles = nodeRunFiles) {
@@ -83,12 +87,14 @@ export class MetricsLog {
     if (!files.exists(this.csvPath)) writeFileAtomic(files, this.csvPath, CSV_HEADER);
     if (!files.exists(this.jsonlPath)) writeFileAtomic(files, this.jsonlPath, '');
     this.current = { jsonl: this.measure(this.jsonlPath), csv: this.measure(this.csvPath) };
+    this.tensorboard = new TensorBoardWriter(runDir);
   }
 
   write(step: number, values: Record<string, number>): void {
     this.append('jsonl', this.jsonlPath, JSON.stringify({ step, ...values }) + '\n', 1);
     const entries = Object.entries(values);
     this.append('csv', this.csvPath, entries.map(([k, v]) => `${step},${k},${v}\n`).join(''), entries.length);
+    this.tensorboard.scalars(step, values);
   }
 
   /** How far both files have got (recorded in each checkpoint). */
@@ -108,15 +114,21 @@ export class MetricsLog {
    * whose cut does not end on the recorded row count was changed: both are errors naming the file.
    */
   cutBack(extent: MetricsExtent, step: number): void {
+    this.cutTo(extent, `the checkpoint at step ${step}`);
+    this.tensorboard.truncateAfter(step);
+  }
+
+  /** Cut both files back to `extent`, which `reference` (the checkpoint at step N, …) recorded. */
+  private cutTo(extent: MetricsExtent, reference: string): void {
     for (const [which, path] of [['jsonl', this.jsonlPath], ['csv', this.csvPath]] as const) {
       const want = extent[which];
       const size = this.files.size(path);
-      if (size < want.bytes) throw new MetricsError(`${path}: ${size} bytes, but the checkpoint at step ${step} recorded ${want.bytes}: rows logged before the checkpoint are missing`);
+      if (size < want.bytes) throw new MetricsError(`${path}: ${size} bytes, but ${reference} recorded ${want.bytes}: rows logged before it are missing`);
       if (size > want.bytes) this.files.truncate(path, want.bytes);
       const text = new TextDecoder().decode(this.files.readFile(path));
       const rows = countLines(text);
       if (rows !== want.rows || (text.length > 0 && !text.endsWith('\n'))) {
-        throw new MetricsError(`${path}: the first ${want.bytes} bytes hold ${rows} complete rows${text.endsWith('\n') ? '' : ' and a partial one'}, but the checkpoint at step ${step} recorded ${want.rows}: the file was changed`);
+        throw new MetricsError(`${path}: the first ${want.bytes} bytes hold ${rows} complete rows${text.endsWith('\n') ? '' : ' and a partial one'}, but ${reference} recorded ${want.rows}: the file was changed`);
       }
       this.current[which] = { bytes: want.bytes, rows };
     }
@@ -140,11 +152,13 @@ export class MetricsLog {
     writeFileAtomic(this.files, this.csvPath, [header, ...keepCsv].map((l) => l + '\n').join(''));
     this.current.jsonl = this.measure(this.jsonlPath);
     this.current.csv = this.measure(this.csvPath);
+    this.tensorboard.truncateAfter(step);
   }
 
   /** Empty both logs (a run restarted from step 0 because it was stopped before its first checkpoint). */
   reset(): void {
-    this.cutBack({ jsonl: { bytes: 0, rows: 0 }, csv: { bytes: CSV_HEADER.length, rows: 1 } }, 0);
+    this.cutTo({ jsonl: { bytes: 0, rows: 0 }, csv: { bytes: CSV_HEADER.length, rows: 1 } }, 'the start of the run');
+    this.tensorboard.truncateAfter(-1); // the file-version record alone
   }
 
   /** Every logged row (for tests and `hyperrl eval`). */

@@ -1,11 +1,12 @@
 /**
  * Progress of a long run: a redrawn bar on a TTY, plain periodic lines otherwise
  * (CI logs), with steps/s, the latest episode and evaluation returns, and the ETA.
+ * The speed is measured here, between redraws, so it shows from the first redraw on
+ * (not only once the run has logged its first metrics row).
  */
 export interface ProgressState {
   step: number;
   total: number;
-  stepsPerSecond: number;
   episodeReturn: number | null;
   evalReturn: number | null;
 }
@@ -17,23 +18,34 @@ const fmtTime = (s: number): string => {
 };
 
 export class Progress {
-  private lastPrint = 0;
   private readonly tty: boolean;
+  /** Step and time of the last redraw (or of the first update): the speed is measured from there. */
+  private mark: { step: number; time: number } | null = null;
+  private stepsPerSecond = 0;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly plainEverySeconds = 10, private readonly quiet = false) {
+  constructor(
+    private readonly out: Pick<NodeJS.WriteStream, 'write' | 'isTTY'> = process.stderr,
+    private readonly plainEverySeconds = 10,
+    private readonly quiet = false,
+    private readonly clock: () => number = () => performance.now() / 1000,
+  ) {
     this.tty = out.isTTY === true && process.env.CI !== 'true';
   }
 
   update(s: ProgressState, force = false): void {
     if (this.quiet) return;
-    const now = performance.now() / 1000;
-    if (!force && now - this.lastPrint < (this.tty ? 0.2 : this.plainEverySeconds)) return;
-    this.lastPrint = now;
+    const now = this.clock();
+    if (this.mark === null) this.mark = { step: s.step, time: now };
+    const elapsed = now - this.mark.time;
+    if (!force && elapsed < (this.tty ? 0.2 : this.plainEverySeconds)) return;
+    // A redraw within a few ms of the mark would give a noisy speed: keep the previous one then.
+    if (elapsed >= 0.05) this.stepsPerSecond = (s.step - this.mark.step) / elapsed;
+    this.mark = { step: s.step, time: now };
     const frac = Math.min(1, s.step / s.total);
-    const eta = s.stepsPerSecond > 0 ? (s.total - s.step) / s.stepsPerSecond : Infinity;
+    const eta = this.stepsPerSecond > 0 ? (s.total - s.step) / this.stepsPerSecond : Infinity;
     const ret = s.episodeReturn === null ? '' : `  return ${s.episodeReturn.toFixed(1)}`;
     const ev = s.evalReturn === null ? '' : `  eval ${s.evalReturn.toFixed(1)}`;
-    const text = `${String(s.step).padStart(String(s.total).length)}/${s.total}  ${s.stepsPerSecond.toFixed(0)} steps/s${ret}${ev}  ETA ${fmtTime(eta)}`;
+    const text = `${String(s.step).padStart(String(s.total).length)}/${s.total}  ${this.stepsPerSecond.toFixed(0)} steps/s${ret}${ev}  ETA ${fmtTime(eta)}`;
     if (this.tty) {
       const width = 24, filled = Math.round(frac * width);
       this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}\x1b[K`);

@@ -19,7 +19,10 @@ import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { pruneCheckpoints } from './checkpoint-store.js';
-import { ConfigError, resolveConfig } from './config.js';
+import { closeMatches } from '../core/edit-distance.js';
+import { translateCleanRlNames } from './cleanrl-names.js';
+import { configYaml } from './config-file.js';
+import { ConfigError, resolveConfig, type Schema } from './config.js';
 import { QDivergenceWatch } from './divergence.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { checkAgentFinite } from './finite-check.js';
@@ -31,12 +34,18 @@ import { checkRunConsistency, RUN_SCHEMA, type RunConfig } from './run-config.js
 import { ensureDir, nodeRunFiles, writeFileAtomic, type RunFiles } from './run-files.js';
 import { RunLock } from './run-lock.js';
 import { saveSnapshot } from './snapshots.js';
-import { StopSignals, type StopSignal } from './stop-signals.js';
+import { StopSignals } from './stop-signals.js';
+import { settingsTable } from './tensorboard.js';
+import { type CallbackResult, type StepInfo, type TrainCallbacks, type UpdateInfo } from './callbacks.js';
 
 export interface ResolvedConfig {
   run: RunConfig;
   agent: Td3Config | SacConfig;
+  /** Absolute paths of modules that register the run's custom envs: `eval`, `diagnose` and `--resume` import them again. */
+  modules?: string[];
 }
+
+const algoSchema = (algo: RunConfig['algo']): Schema<unknown> => (algo === 'td3' ? TD3_SCHEMA : SAC_SCHEMA) as never;
 
 /** Defaults ← preset ← user overrides; keys are checked against the run and algorithm schemas. */
 export function resolveTrainConfig(overrides: Record<string, unknown>): ResolvedConfig {
@@ -44,12 +53,15 @@ export function resolveTrainConfig(overrides: Record<string, unknown>): Resolved
   const presetName = (overrides.preset ?? RUN_SCHEMA.preset.default) as RunConfig['preset'];
   if (!(presetName in PRESETS)) throw new ConfigError(`train: config 'preset' must be one of ${Object.keys(PRESETS).join(', ')}, got '${presetName}'`);
   if (algo !== 'td3' && algo !== 'sac') throw new ConfigError(`train: config 'algo' must be one of td3, sac, got '${String(algo)}'`);
-  const schema = algo === 'td3' ? TD3_SCHEMA : SAC_SCHEMA;
+  const schema = algoSchema(algo);
   const runKeys: Record<string, unknown> = {}, agentKeys: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(overrides)) {
+  for (const [k, v] of Object.entries(translateCleanRlNames(overrides, algo, (k) => k in RUN_SCHEMA || k in schema))) {
     if (k in RUN_SCHEMA) runKeys[k] = v;
     else if (k in schema) agentKeys[k] = v;
-    else throw new ConfigError(`train: unknown config key '${k}' for ${algo}; run keys: ${Object.keys(RUN_SCHEMA).join(', ')}; ${algo} keys: ${Object.keys(schema).join(', ')}`);
+    else {
+      const near = closeMatches(k, [...Object.keys(RUN_SCHEMA), ...Object.keys(schema)], { normalize: (x) => x.toLowerCase() });
+      throw new ConfigError(`train: unknown config key '${k}' for ${algo}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; run keys: ${Object.keys(RUN_SCHEMA).join(', ')}; ${algo} keys: ${Object.keys(schema).join(', ')}`);
+    }
   }
   const preset = PRESETS[presetName][algo];
   const run = resolveConfig('train', RUN_SCHEMA, preset.run, runKeys);
@@ -67,6 +79,10 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Stop (with a checkpoint) once this many env steps are done: used to simulate interruptions. */
   stopAtStep?: number;
+  /** Run even if `totalSteps ≤ learningStarts` (no gradient update at all), with a warning instead of an error. */
+  allowNoUpdates?: boolean;
+  /** Observe the run; a callback returning `false` stops it at the episode's end, with a checkpoint. */
+  callbacks?: TrainCallbacks;
   /** The run folder's file operations (tests inject a layer that stops at a chosen one). */
   files?: RunFiles;
 }
@@ -80,10 +96,10 @@ export interface TrainResult {
   seconds: number;
   /** The last evaluation (at the last step when the run finished). */
   finalEval: StepEval;
-  /** Why the run stopped before its last step (with a checkpoint), or null when it finished. */
-  stopped: StopSignal | 'stopAtStep' | null;
   /** Seconds spent after learning starts, split by activity (evaluation excluded). */
   learningPhase: { steps: number; seconds: number; envSeconds: number; actSeconds: number; updateSeconds: number };
+  /** Why the run stopped before totalSteps (with a checkpoint): the callback that asked (`onStep`, …), the signal (`SIGINT`, `SIGTERM`, `SIGHUP`) or `stopAtStep`; null if it ran to the end. */
+  stoppedBy: string | null;
 }
 
 /** Per-episode env seed: a 32-bit mix of the run seed and the episode index. */
@@ -125,6 +141,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { run: rc, agent: ac } = opts.config;
   const files = opts.files ?? nodeRunFiles;
   if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
+  if (opts.resumeDir === undefined && rc.totalSteps <= rc.learningStarts) {
+    // Evaluations of such a run score an untrained policy: almost always a mistake (CleanRL's TD3 starts learning at 25,000 steps).
+    const problem = `no gradient update would happen: totalSteps ${rc.totalSteps} ≤ learningStarts ${rc.learningStarts} (${rc.algo} ${rc.preset} preset)`;
+    if (opts.allowNoUpdates !== true) throw new ConfigError(`train: ${problem}; raise --total-steps or lower --learning-starts (and --random-steps), or pass --allow-no-updates to run anyway`);
+    console.warn(`hyperrl train: warning: ${problem}; the evaluations score the untrained policy`);
+  }
   const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${rc.algo}-${ac.critic}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
   // The folder and its lock first: a bad path or a run in use fails before anything is built.
   if (opts.resumeDir !== undefined && !files.exists(join(runDir, 'config.json'))) throw new ConfigError(`train: ${runDir} is not a run folder (no config.json)`);
@@ -163,41 +185,50 @@ async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, si
 
   // Read once: every checkpoint records them, and `git rev-parse` is a process spawn.
   const runVersions = versions(engine);
-  if (opts.resumeDir === undefined) writeFileAtomic(files, join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: runVersions }, null, 2) + '\n');
+  if (opts.resumeDir === undefined) {
+    writeFileAtomic(files, join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: runVersions }, null, 2) + '\n');
+    writeFileAtomic(files, join(runDir, 'config.yaml'), configYaml({ ...rc, ...ac }, [RUN_SCHEMA as never, algoSchema(rc.algo)], opts.config.modules));
+  }
   const metrics = new MetricsLog(runDir, files);
   let step = 0, episode = 0, updates = 0, elapsedBefore = 0;
   let lastEval: StepEval | null = null;
   /** The step of the last checkpoint written or resumed from (null: none), so no step is checkpointed twice. */
   let checkpointedStep: number | null = null;
-  if (opts.resumeDir !== undefined) {
-    const loaded = loadCheckpoint(runDir, agent, replay, files);
-    if (loaded === null) {
-      // Stopped before its first checkpoint: nothing to keep but the configuration.
-      metrics.reset();
-      progress.log(`${runDir} has no checkpoint yet: starting it again from step 0`);
-    } else {
-      const { meta } = loaded;
-      pruneCheckpoints(files, runDir, loaded.dir);
-      ({ step, episode, updates } = meta);
-      checkpointedStep = step;
-      elapsedBefore = meta.elapsed;
-      if (normalizer !== null) restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
-      if (meta.metrics !== undefined) metrics.cutBack(meta.metrics, step);
-      else metrics.cutBackToStep(step);
-      lastEval = meta.lastEval ?? lastLoggedEval(runDir, step, files);
-      progress.log(`resuming ${runDir} at step ${step} (episode ${episode}) from ${loaded.dir}`);
-    }
+  const loaded = opts.resumeDir === undefined ? null : loadCheckpoint(runDir, agent, replay, files);
+  if (loaded !== null) {
+    const { meta } = loaded;
+    pruneCheckpoints(files, runDir, loaded.dir);
+    ({ step, episode, updates } = meta);
+    checkpointedStep = step;
+    elapsedBefore = meta.elapsed;
+    if (normalizer !== null) restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
+    if (meta.metrics !== undefined) metrics.cutBack(meta.metrics, step);
+    else metrics.cutBackToStep(step);
+    lastEval = meta.lastEval ?? lastLoggedEval(runDir, step, files);
+    progress.log(`resuming ${runDir} at step ${step} (episode ${episode}) from ${loaded.dir}`);
   } else {
-    progress.log(`run ${runDir}: ${rc.algo.toUpperCase()} (${ac.critic} critic) on ${rc.env}, seed ${rc.seed}, ${engine.backend.name} backend`);
+    // A resumed run stopped before its first checkpoint has nothing to keep but its configuration: it starts again.
+    if (opts.resumeDir !== undefined) metrics.reset();
+    metrics.tensorboard.text('hyperparameters', settingsTable({ ...rc, ...ac, ...runVersions }));
+    progress.log(opts.resumeDir !== undefined
+      ? `${runDir} has no checkpoint yet: starting it again from step 0`
+      : `run ${runDir}: ${rc.algo.toUpperCase()} (${ac.critic} critic) on ${rc.env}, seed ${rc.seed}, ${engine.backend.name} backend`);
   }
 
   const evalSeed = rc.seed + 100_000;
   const actor = normalizer === null ? agent : normalizedActor(agent, normalizer);
+  const callbacks = opts.callbacks ?? {};
+  // Set by Ctrl-C or a callback returning false: the run stops at the episode's end, with a checkpoint.
+  let stopRequestedBy: string | null = null;
+  const stopIf = (callback: keyof TrainCallbacks, result: CallbackResult): void => {
+    if (result === false) stopRequestedBy ??= callback;
+  };
   const runEval = (): StepEval => {
     checkAgentFinite(agent, `at step ${step}`);
     const r = evaluate(actor, evalEnv, rc.evalEpisodes, evalSeed);
     metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std });
     progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${rc.evalEpisodes} episodes)`);
+    stopIf('onEvaluation', callbacks.onEvaluation?.({ step, result: r }));
     return (lastEval = { ...r, step });
   };
   if (step === 0) runEval();
@@ -215,13 +246,17 @@ async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, si
   const checkpoint = (): void => {
     metrics.flush();
     lock.assertHeld();
-    saveCheckpoint(files, runDir, agent, replay, {
+    const dir = saveCheckpoint(files, runDir, agent, replay, {
       format: 2, step, episode, updates, agentRng: agent.rng.getState(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
       savedAt: new Date().toISOString(), versions: runVersions, ...(normalizer !== null ? { obsNormalizer: normalizer.getState() } : {}),
       metrics: metrics.extent(), ...(lastEval !== null ? { lastEval } : {}),
     } satisfies CheckpointMeta);
     checkpointedStep = step;
+    stopIf('onCheckpoint', callbacks.onCheckpoint?.({ step, runDir, dir }));
   };
+  // Reused by every call: the loop allocates nothing per step.
+  const stepInfo: StepInfo = { step, episode, reward: 0, terminated: false, truncated: false };
+  const updateInfo: UpdateInfo = { step, updates, metrics: lastUpdate };
 
   try {
     while (step < rc.totalSteps) {
@@ -250,7 +285,15 @@ async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, si
       step++;
       const tUpdate = performance.now();
       // Merged so the last value of every metric is logged, also those of delayed (actor) updates.
-      if (step > rc.learningStarts) Object.assign(lastUpdate, agent.update(replay, updates++));
+      if (step > rc.learningStarts) {
+        updateInfo.metrics = agent.update(replay, updates++);
+        Object.assign(lastUpdate, updateInfo.metrics);
+        if (callbacks.onUpdate !== undefined) {
+          updateInfo.step = step;
+          updateInfo.updates = updates;
+          stopIf('onUpdate', callbacks.onUpdate(updateInfo));
+        }
+      }
       if (learning) {
         const tEnd = performance.now();
         phase.steps++;
@@ -268,6 +311,14 @@ async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, si
         spsStep = step;
         spsTime = now;
       }
+      if (callbacks.onStep !== undefined) {
+        stepInfo.step = step;
+        stepInfo.episode = episode;
+        stepInfo.reward = r.reward;
+        stepInfo.terminated = r.terminated;
+        stepInfo.truncated = r.truncated;
+        stopIf('onStep', callbacks.onStep(stepInfo));
+      }
       if (step % rc.evalEvery === 0) runEval();
       if (step % rc.checkpointEvery === 0) checkpointDue = true;
       // Runs configured before snapshots existed have no snapshotEvery: none.
@@ -281,19 +332,20 @@ async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, si
         episode++;
         needsReset = true;
         await signals.poll();
-        const stopped = signals.requested ?? (opts.stopAtStep !== undefined && step >= opts.stopAtStep ? 'stopAtStep' : null);
-        if (checkpointDue || stopped !== null) {
+        stopRequestedBy ??= signals.requested ?? (opts.stopAtStep !== undefined && step >= opts.stopAtStep ? 'stopAtStep' : null);
+        const stopping = stopRequestedBy !== null;
+        if (checkpointDue || stopping) {
           checkpoint();
           checkpointDue = false;
         }
-        if (stopped !== null) {
+        if (stopping) {
           progress.done();
-          progress.log(`stopped at step ${step}; resume with: hyperrl train --resume ${runDir}`);
+          progress.log(`stopped at step ${step} (by ${stopRequestedBy}); resume with: hyperrl train --resume ${runDir}`);
           // A checkpoint restored from format 1 may lack the last evaluation: then one now (logged after the checkpoint, so a resume cuts it).
-          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), stopped, learningPhase: phase };
+          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase, stoppedBy: stopRequestedBy };
         }
       }
-      progress.update({ step, total: rc.totalSteps, stepsPerSecond: sps, episodeReturn: lastReturn, evalReturn: (lastEval as StepEval | null)?.mean ?? null });
+      progress.update({ step, total: rc.totalSteps, episodeReturn: lastReturn, evalReturn: (lastEval as StepEval | null)?.mean ?? null });
       // Mid-episode too, so a signal is noticed (and a second one can quit) without waiting for the episode's end.
       if (signals.pollDue()) await signals.poll();
     }
@@ -301,7 +353,7 @@ async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, si
     const finalEval = (lastEval as StepEval | null)?.step === step ? lastEval! : runEval();
     if (checkpointedStep !== step) checkpoint();
     progress.done();
-    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, stopped: null, learningPhase: phase };
+    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase, stoppedBy: null };
   } finally {
     env.close();
     evalEnv.close();
@@ -315,7 +367,7 @@ async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, si
 export function readRunConfig(runDir: string, files: RunFiles = nodeRunFiles): ResolvedConfig {
   const file = join(runDir, 'config.json');
   if (!files.exists(file)) throw new ConfigError(`${runDir}: not a run folder (no config.json)`);
-  let stored: { run?: unknown; agent?: unknown };
+  let stored: { run?: unknown; agent?: unknown; modules?: unknown };
   try {
     stored = JSON.parse(new TextDecoder().decode(files.readFile(file))) as typeof stored;
   } catch (e) {
@@ -323,8 +375,10 @@ export function readRunConfig(runDir: string, files: RunFiles = nodeRunFiles): R
   }
   const section = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!section(stored) || !section(stored.run) || !section(stored.agent)) throw new ConfigError(`${file}: damaged run configuration (expected the sections "run" and "agent")`);
+  const { modules } = stored;
+  if (modules !== undefined && !(Array.isArray(modules) && modules.every((m) => typeof m === 'string'))) throw new ConfigError(`${file}: damaged run configuration ("modules" must be a list of paths)`);
   try {
-    return resolveTrainConfig({ ...stored.run, ...stored.agent });
+    return { ...resolveTrainConfig({ ...stored.run, ...stored.agent }), ...(modules !== undefined ? { modules: modules as string[] } : {}) };
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`${file}: ${e.message}`);
     throw e;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { plotCommand } from '../../src/cli/plot.js';
 import { readMetricCurve } from '../../src/experiments/report.js';
@@ -28,7 +29,7 @@ test('hyperrl plot: one panel per metric, one line per run, log10 |v| where aske
   assert.equal(code, 0);
   const svg = readFileSync(out, 'utf8');
   for (const text of ['A run', 'B run', 'eval/return_mean', 'log10 |losses/qf1_values|', 'environment steps']) assert.ok(svg.includes(text), `SVG shows '${text}'`);
-  assert.ok(existsSync(join(root, 'fig.png')));
+  assert.equal(readFileSync(join(root, 'fig.png')).subarray(0, 4).toString('latin1'), '\x89PNG');
   // log10 of 10^(s/500) at s = 5000 is 10: the log panel's y axis must reach a tick at 10, the linear one cannot (Q up to 1e10).
   assert.match(svg, />10</);
   assert.doesNotMatch(svg, /NaN|Infinity/);
@@ -41,4 +42,33 @@ test('hyperrl plot: errors name the problem', async () => {
   await assert.rejects(plotCommand([join(root, 'missing')]), /not a run folder/);
   await assert.rejects(plotCommand([run, '--labels', 'a,b']), /2 labels for 1 runs/);
   await assert.rejects(plotCommand([run, '--log', 'perf/sps']), /--log names 'perf\/sps'/);
+});
+
+const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
+const HIDE_RESVG = new URL('../../../test/fixtures/hide-resvg.mjs', import.meta.url).pathname;
+
+test('hyperrl plot: without @resvg/resvg-js it writes the SVG, says why there is no PNG and exits non-zero', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hyperrl-plot-'));
+  const run = fakeRun(root, 'r', (s) => s);
+  const out = join(root, 'fig.svg');
+  const r = spawnSync(process.execPath, ['--import', HIDE_RESVG, CLI, 'plot', run, '--out', out], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /wrote .*fig\.svg, but not .*fig\.png: @resvg\/resvg-js could not be loaded .*npm install @resvg\/resvg-js/);
+  assert.ok(existsSync(out));
+  assert.equal(existsSync(join(root, 'fig.png')), false, 'no PNG file holding an error message');
+});
+
+test('hyperrl plot: a PNG path that cannot be written is an error naming it', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'hyperrl-plot-'));
+  const run = fakeRun(root, 'r', (s) => s);
+  mkdirSync(join(root, 'fig.png')); // a folder where the PNG should go
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (line: string) => { errors.push(line); };
+  try {
+    assert.equal(await plotCommand([run, '--out', join(root, 'fig.svg')]), 1);
+  } finally {
+    console.error = original;
+  }
+  assert.match(errors.join('\n'), /but not .*fig\.png: EISDIR/);
 });

@@ -20,7 +20,7 @@ const SPEC = new URL('../../../results/hyperl/specs/smoke.json', import.meta.url
 
 it('resumes an experiment killed mid-way: finished runs are skipped, unfinished ones resumed', async () => {
   const out = mkdtempSync(join(tmpdir(), 'hyperrl-experiment-'));
-  const spec = readSpec(SPEC);
+  const spec = await readSpec(SPEC);
   const runDirs = cells(spec).map((c) => join(out, 'runs', c.id));
   const args = [CLI, 'experiment', SPEC, '--jobs', '2', '--out', out];
 

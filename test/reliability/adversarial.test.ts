@@ -146,7 +146,7 @@ const REJECTED: Rejected[] = [
   { input: 'a format-1 checkpoint/ without meta.json', run: () => resumeDamaged(toLegacyWithoutMeta), error: /checkpoint\/meta\.json: missing, so the checkpoint in .* is damaged/ },
 
   // Damaged logs: named by file and line.
-  { input: 'metrics.jsonl shorter than the checkpoint recorded', run: () => resumeDamaged((d) => writeFileSync(join(d, 'metrics.jsonl'), '')), error: /metrics\.jsonl: 0 bytes, but the checkpoint at step 20 recorded \d+: rows logged before the checkpoint are missing/ },
+  { input: 'metrics.jsonl shorter than the checkpoint recorded', run: () => resumeDamaged((d) => writeFileSync(join(d, 'metrics.jsonl'), '')), error: /metrics\.jsonl: 0 bytes, but the checkpoint at step 20 recorded \d+: rows logged before it are missing/ },
   { input: 'metrics.csv with a row removed (the same length padded)', run: () => resumeDamaged(dropCsvRow), error: /metrics\.csv: the first \d+ bytes hold \d+ complete rows, but the checkpoint at step 20 recorded \d+: the file was changed/ },
   { input: 'metrics.jsonl with a damaged line 2', run: async () => readMetricsRows(await damagedLine()), error: /metrics\.jsonl:2: damaged metrics line \(.*\): \{"step":10,"charts/ },
   { input: 'metrics.jsonl line without a step', run: async () => readMetricsRows(await withLine('{"loss":1}\n')), error: /metrics\.jsonl:6: damaged metrics line \(not an object with an integer step\)/ },

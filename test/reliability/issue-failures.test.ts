@@ -42,7 +42,7 @@ const straightRun = (): Promise<string> => (straight ??= (async () => {
 /** A run of PEND stopped with a checkpoint at `step` (an episode end). */
 async function stoppedAt(step: number, dir = scratchPath('stopped')): Promise<string> {
   const r = await train({ config: resolveTrainConfig(PEND), ...(existsSync(join(dir, 'config.json')) ? { resumeDir: dir } : { runDir: dir }), quiet: true, stopAtStep: step });
-  assert.equal(r.stopped, 'stopAtStep');
+  assert.equal(r.stoppedBy, 'stopAtStep');
   return dir;
 }
 
@@ -76,7 +76,7 @@ it('2. the experiment runner resumes a run that a kill left with only checkpoint
   const specFile = join(out, 'spec.json');
   const { env, seed, ...shared } = PEND;
   writeFileSync(specFile, JSON.stringify({ name: 'kill-between-renames', grid: { env: [env], algo: ['td3'], critic: ['mlp'], seed: [seed, seed + 1] }, train: shared }));
-  const [legacyCell, partialCell] = cells(readSpec(specFile));
+  const [legacyCell, partialCell] = cells(await readSpec(specFile));
   // Seed 4: the state a kill between format 1's two renames left (`checkpoint` renamed to `.old`, `.tmp` not yet renamed in).
   const legacy = cellRunDir(out, legacyCell!);
   await train({ config: resolveTrainConfig(legacyCell!.train), runDir: legacy, quiet: true, stopAtStep: 400 });

@@ -10,6 +10,16 @@ import { readFileSync } from 'node:fs';
 export type Mujoco = MainModule;
 export type { MjData, MjModel } from '@mujoco/mujoco';
 
+declare global {
+  /**
+   * @mujoco/mujoco's generated typings (mujoco.d.ts, 3.14.0) name the arguments object
+   * `Arguments`, Closure Compiler's JSDoc name, which TypeScript does not define; our
+   * declarations expose MuJoCo's types, so a project type-checking them without
+   * `skipLibCheck` failed there. It is TypeScript's `IArguments`.
+   */
+  type Arguments = IArguments;
+}
+
 let loading: Promise<Mujoco> | undefined;
 let loaded: Mujoco | undefined;
 

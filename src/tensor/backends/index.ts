@@ -59,10 +59,21 @@ export function defaultBackend(opts: LoadOptions = {}): Backend {
   const errors: string[] = [];
   for (const name of BACKEND_NAMES) {
     try {
-      return createBackend(name, opts);
+      const backend = createBackend(name, opts);
+      if (errors.length > 0) fallbackNotice(name, errors[0]!);
+      return backend;
     } catch (e) {
       errors.push(`${name}: ${(e as Error).message}`);
     }
   }
   throw new Error(`no backend could be loaded:\n${errors.join('\n')}`);
+}
+
+let noticeGiven = false;
+
+/** Once per process, one line: a silently slower backend looks like a slow library. */
+function fallbackNotice(used: BackendName, why: string): void {
+  if (noticeGiven) return;
+  noticeGiven = true;
+  console.warn(`hyperrl: NOTICE: using the ${used} backend, several times slower than native, because ${why.split('\n')[0]} (HYPERRL_BACKEND=${used} chooses it without this notice)`);
 }

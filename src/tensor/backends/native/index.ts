@@ -70,14 +70,22 @@ function packageRoot(): string {
 
 let addon: Addon | undefined;
 
+/**
+ * The addon built at install time (build/Release/) or, without one, the prebuilt binary
+ * shipped for this platform (prebuilds/<platform>-<arch>/), as node-gyp-build finds them.
+ */
 function loadAddon(): Addon {
   if (addon !== undefined) return addon;
-  const path = join(packageRoot(), 'build', 'Release', 'hyperrl_native.node');
-  if (!existsSync(path)) {
-    throw new Error(`hyperrl native backend is not built (${path} is missing); ` +
+  const require = createRequire(import.meta.url);
+  const root = packageRoot();
+  let path: string;
+  try {
+    path = (require('node-gyp-build') as { path(dir: string): string }).path(root);
+  } catch {
+    throw new Error(`hyperrl native backend is not built (no build/Release/hyperrl_native.node nor a prebuilt binary for ${process.platform}-${process.arch} in ${root}); ` +
       'reinstall with a C++ toolchain (g++/clang, make, python3) or use the wasm backend');
   }
-  const loaded = createRequire(import.meta.url)(path) as Addon;
+  const loaded = require(path) as Addon;
   // HYPERRL_NATIVE_ISA=avx512|avx2|generic picks a variant for the whole process (throws if the CPU lacks it).
   const forced = process.env.HYPERRL_NATIVE_ISA;
   if (forced !== undefined && forced !== '') loaded.setIsa(forced);
