@@ -186,8 +186,9 @@ async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, si
   // Read once: every checkpoint records them, and `git rev-parse` is a process spawn.
   const runVersions = versions(engine);
   if (opts.resumeDir === undefined) {
-    writeFileAtomic(files, join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: runVersions }, null, 2) + '\n');
+    // config.json last: it marks the folder as a run (to resume), so whatever it implies must exist before it.
     writeFileAtomic(files, join(runDir, 'config.yaml'), configYaml({ ...rc, ...ac }, [RUN_SCHEMA as never, algoSchema(rc.algo)], opts.config.modules));
+    writeFileAtomic(files, join(runDir, 'config.json'), JSON.stringify({ ...opts.config, versions: runVersions }, null, 2) + '\n');
   }
   const metrics = new MetricsLog(runDir, files);
   let step = 0, episode = 0, updates = 0, elapsedBefore = 0;

@@ -55,6 +55,7 @@ export function fingerprint(dir: string, withEntries = true): string {
     for (const extent of Object.values(meta.metrics as Record<string, { bytes?: number }>)) delete extent.bytes;
     checkpoint = { meta, ...Object.fromEntries(['params', 'optim', 'replay'].map((f) => [f, sha(readFileSync(join(newest.dir, `${f}.safetensors`)))])) };
   }
-  const entries = (d: string): string[] => (existsSync(d) ? readdirSync(d).sort() : []);
+  // TensorBoard's event file is named after its creation time and host.
+  const entries = (d: string): string[] => (existsSync(d) ? readdirSync(d).map((n) => n.replace(/^(events\.out\.tfevents\.).*/, '$1*')).sort() : []);
   return JSON.stringify({ entries: withEntries ? entries(dir) : null, generations: entries(join(dir, 'checkpoints')).length, config: text('config.json'), jsonl, csv, checkpoint }, null, 1);
 }
