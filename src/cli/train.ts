@@ -102,7 +102,9 @@ export async function trainCommand(args: string[], imported: readonly string[] =
   }
   const result = await train({ config, resumeDir: resume, runDir, quiet: quiet ?? false, allowNoUpdates, stopAtStep: stopAtStep === undefined ? undefined : positiveIntFlag('stop-at-step', stopAtStep) });
   const e = result.finalEval;
-  console.log(`evaluation return ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}${result.stoppedBy === null ? '' : ` (stopped at step ${result.steps} by ${result.stoppedBy})`} (${result.seconds.toFixed(1)} s)`);
+  // The evaluation's own step: a run stopped between evaluations reports the last one, taken earlier.
+  const over = e.returns.length > 0 ? ` over ${e.returns.length} episodes` : '';
+  console.log(`evaluation return ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)}${over} at step ${e.step}${result.stoppedBy === null ? '' : ` (stopped at step ${result.steps} by ${result.stoppedBy})`} (${result.seconds.toFixed(1)} s)`);
   console.log(`run files: ${result.runDir}`);
   return result.stoppedBy === null ? 0 : EXIT_STOPPED;
 }

@@ -172,13 +172,6 @@ export function findCheckpoint(files: RunFiles, runDir: string): CheckpointSearc
   return { newest, damaged };
 }
 
-/** The newest usable checkpoint, or an error that says why there is none (naming damaged files). null: the folder has none at all. */
-export function newestCheckpoint(files: RunFiles, runDir: string): FoundCheckpoint | null {
-  const { newest, damaged } = findCheckpoint(files, runDir);
-  if (newest === null && damaged.length > 0) throw new CheckpointError(`${runDir}: no usable checkpoint: ${damaged.join('; ')}`);
-  return newest;
-}
-
 /** The files of a found checkpoint by name, each verified against the manifest's checksum (format 1: read as they are). */
 export function readCheckpointFiles(files: RunFiles, found: FoundCheckpoint): Record<string, Uint8Array> {
   const out: Record<string, Uint8Array> = {};

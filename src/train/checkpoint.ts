@@ -16,7 +16,7 @@ import type { RngState } from '../core/random.js';
 import type { RunningMeanStdState } from '../core/running-mean-std.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensorsAtomic, type SafeTensor } from '../nn/safetensors.js';
 import type { ReplayBuffer } from '../replay/replay-buffer.js';
-import { CheckpointError, commitGeneration, newestCheckpoint, readCheckpointFiles, type FoundCheckpoint } from './checkpoint-store.js';
+import { CheckpointError, commitGeneration, findCheckpoint, readCheckpointFiles, type FoundCheckpoint } from './checkpoint-store.js';
 import type { EvalResult } from './evaluate.js';
 import { checkAgentFinite } from './finite-check.js';
 import type { MetricsExtent } from './metrics.js';
@@ -219,15 +219,24 @@ function restoreCheckpoint(found: FoundCheckpoint, contents: Record<string, Uint
   return meta;
 }
 
+export interface LoadedCheckpoint {
+  meta: CheckpointMeta;
+  /** The checkpoint's folder. */
+  dir: string;
+  /** Newer-looking checkpoints passed over as damaged, each with the reason (for a warning). */
+  skipped: string[];
+}
+
 /**
- * Restore agent (and replay, unless null) from the run's newest checkpoint; returns its metadata
- * and folder, or null when the run has no checkpoint at all. Errors name the file and the problem.
- * A checkpoint replaced by a newer one while being read (a run in progress) is looked up again.
- * Read-only: a resume prunes what else the folder holds itself (`pruneCheckpoints`), under its lock.
+ * Restore agent (and replay, unless null) from the run's newest usable checkpoint; returns its
+ * metadata and folder, or null when the run has no checkpoint at all. Errors name the file and
+ * the problem. A checkpoint replaced by a newer one while being read (a run in progress) is
+ * looked up again. Read-only: a resume prunes what else the folder holds (`pruneCheckpoints`).
  */
-export function loadCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer | null, files: RunFiles = nodeRunFiles): { meta: CheckpointMeta; dir: string } | null {
+export function loadCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer | null, files: RunFiles = nodeRunFiles): LoadedCheckpoint | null {
   for (let attempt = 1; ; attempt++) {
-    const found = newestCheckpoint(files, runDir);
+    const { newest: found, damaged } = findCheckpoint(files, runDir);
+    if (found === null && damaged.length > 0) throw new CheckpointError(`${runDir}: no usable checkpoint: ${damaged.join('; ')}`);
     if (found === null) return null;
     let contents: Record<string, Uint8Array>;
     try {
@@ -236,7 +245,7 @@ export function loadCheckpoint(runDir: string, agent: OffPolicyAgent, replay: Re
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
       throw e;
     }
-    return { meta: restoreCheckpoint(found, contents, agent, replay), dir: found.dir };
+    return { meta: restoreCheckpoint(found, contents, agent, replay), dir: found.dir, skipped: damaged };
   }
 }
 

@@ -141,42 +141,52 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { run: rc, agent: ac } = opts.config;
   const files = opts.files ?? nodeRunFiles;
   if (opts.resumeDir !== undefined && opts.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
-  if (opts.resumeDir === undefined && rc.totalSteps <= rc.learningStarts) {
-    // Evaluations of such a run score an untrained policy: almost always a mistake (CleanRL's TD3 starts learning at 25,000 steps).
-    const problem = `no gradient update would happen: totalSteps ${rc.totalSteps} ≤ learningStarts ${rc.learningStarts} (${rc.algo} ${rc.preset} preset)`;
-    if (opts.allowNoUpdates !== true) throw new ConfigError(`train: ${problem}; raise --total-steps or lower --learning-starts (and --random-steps), or pass --allow-no-updates to run anyway`);
-    console.warn(`hyperrl train: warning: ${problem}; the evaluations score the untrained policy`);
-  }
-  const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${rc.algo}-${ac.critic}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  // The folder and its lock first: a bad path or a run in use fails before anything is built.
-  if (opts.resumeDir !== undefined && !files.exists(join(runDir, 'config.json'))) throw new ConfigError(`train: ${runDir} is not a run folder (no config.json)`);
-  ensureDir(files, runDir);
-  const lock = RunLock.acquire(runDir, opts.resumeDir !== undefined ? 'hyperrl train --resume' : 'hyperrl train');
-  const progress = new Progress(process.stderr, 10, opts.quiet);
-  // From here on a stop signal is a request for a checkpoint, also while the run is being set up.
-  const signals = new StopSignals((line) => progress.log(line));
+  // The envs first: an unknown env id (a typo) fails before any folder is made.
+  const env = await make(rc.env);
+  const evalEnv = await make(rc.env);
   try {
     if (opts.runDir !== undefined && files.exists(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
-    return await trainLocked(opts, runDir, { files, lock, signals, progress });
+    if (opts.resumeDir === undefined && rc.totalSteps <= rc.learningStarts) {
+      // Evaluations of such a run score an untrained policy: almost always a mistake (CleanRL's TD3 starts learning at 25,000 steps).
+      const problem = `no gradient update would happen: totalSteps ${rc.totalSteps} ≤ learningStarts ${rc.learningStarts} (${rc.algo} ${rc.preset} preset)`;
+      if (opts.allowNoUpdates !== true) throw new ConfigError(`train: ${problem}; raise --total-steps or lower --learning-starts (and --random-steps), or pass --allow-no-updates to run anyway`);
+      console.warn(`hyperrl train: warning: ${problem}; the evaluations score the untrained policy`);
+    }
+    const runDir = opts.resumeDir ?? opts.runDir ?? join(rc.runsDir, `${rc.env}__${rc.algo}-${ac.critic}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    // The folder and its lock before anything else is built: a bad path or a run in use fails at once.
+    if (opts.resumeDir !== undefined && !files.exists(join(runDir, 'config.json'))) throw new ConfigError(`train: ${runDir} is not a run folder (no config.json)`);
+    ensureDir(files, runDir);
+    const lock = RunLock.acquire(runDir, opts.resumeDir !== undefined ? 'hyperrl train --resume' : 'hyperrl train');
+    const progress = new Progress(process.stderr, 10, opts.quiet);
+    // From here on a stop signal is a request for a checkpoint, also while the run is being set up.
+    const signals = new StopSignals((line) => progress.log(line));
+    try {
+      // Again under the lock: another process may have started a run in the folder meanwhile.
+      if (opts.runDir !== undefined && files.exists(join(opts.runDir, 'config.json'))) throw new ConfigError(`train: ${opts.runDir} already holds a run; resume it instead`);
+      return await trainLocked(opts, runDir, { files, lock, signals, progress, env, evalEnv });
+    } finally {
+      signals.dispose();
+      lock.release();
+    }
   } finally {
-    signals.dispose();
-    lock.release();
+    env.close();
+    evalEnv.close();
   }
 }
 
-/** What `train` sets up before the run itself: the file layer, the folder's lock, the stop signals, the progress output. */
+/** What `train` sets up before the run itself: the file layer, the folder's lock, the stop signals, the progress output, the envs. */
 interface RunServices {
   files: RunFiles;
   lock: RunLock;
   signals: StopSignals;
   progress: Progress;
+  env: Env;
+  evalEnv: Env;
 }
 
-async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, signals, progress }: RunServices): Promise<TrainResult> {
+async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, signals, progress, env, evalEnv }: RunServices): Promise<TrainResult> {
   const { run: rc, agent: ac } = opts.config;
   const engine = new Engine(defaultBackend());
-  const env = await make(rc.env);
-  const evalEnv = await make(rc.env);
   const agent = makeAgent(engine, env, opts.config);
   const replay = new ReplayBuffer(Math.min(rc.bufferSize, rc.totalSteps), env.observationSpace.size, env.actionSpace.size, ac.batchSize);
   // Runs configured before the option existed have no normalizeObs: off.
@@ -198,6 +208,7 @@ async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, si
   const loaded = opts.resumeDir === undefined ? null : loadCheckpoint(runDir, agent, replay, files);
   if (loaded !== null) {
     const { meta } = loaded;
+    for (const reason of loaded.skipped) progress.log(`warning: passed over a damaged checkpoint: ${reason}`);
     pruneCheckpoints(files, runDir, loaded.dir);
     ({ step, episode, updates } = meta);
     checkpointedStep = step;
@@ -259,106 +270,101 @@ async function trainLocked(opts: TrainOptions, runDir: string, { files, lock, si
   const stepInfo: StepInfo = { step, episode, reward: 0, terminated: false, truncated: false };
   const updateInfo: UpdateInfo = { step, updates, metrics: lastUpdate };
 
-  try {
-    while (step < rc.totalSteps) {
-      if (needsReset) {
-        obs.set(env.reset({ seed: episodeSeed(rc.seed, episode) }).obs);
-        checkEnvOutput(env.id, 'training', episode, 0, obs, null);
-        normalizer?.update(obs);
-        needsReset = false;
-      }
-      const learning = step >= rc.learningStarts;
-      const tAct = performance.now();
-      if (step < rc.randomSteps) {
-        for (let i = 0; i < action.length; i++) action[i] = actionSpace.low[i]! + (actionSpace.high[i]! - actionSpace.low[i]!) * agent.rng.uniform();
-      } else {
-        actor.act(obs, true, action);
-      }
-      const tEnv = performance.now();
-      const r = env.step(action);
-      checkEnvOutput(env.id, 'training', episode, episodeLength + 1, r.obs, r.reward);
-      replay.add(obs, action, r.reward, r.obs, r.terminated);
-      qWatch.observe(r.reward);
-      normalizer?.update(r.obs);
-      obs.set(r.obs);
-      episodeReturn += r.reward;
-      episodeLength++;
-      step++;
-      const tUpdate = performance.now();
-      // Merged so the last value of every metric is logged, also those of delayed (actor) updates.
-      if (step > rc.learningStarts) {
-        updateInfo.metrics = agent.update(replay, updates++);
-        Object.assign(lastUpdate, updateInfo.metrics);
-        if (callbacks.onUpdate !== undefined) {
-          updateInfo.step = step;
-          updateInfo.updates = updates;
-          stopIf('onUpdate', callbacks.onUpdate(updateInfo));
-        }
-      }
-      if (learning) {
-        const tEnd = performance.now();
-        phase.steps++;
-        phase.actSeconds += (tEnv - tAct) / 1000;
-        phase.envSeconds += (tUpdate - tEnv) / 1000;
-        phase.updateSeconds += (tEnd - tUpdate) / 1000;
-        phase.seconds += (tEnd - tAct) / 1000;
-      }
-      if (step % rc.logEvery === 0) {
-        const now = performance.now();
-        sps = ((step - spsStep) * 1000) / (now - spsTime);
-        metrics.write(step, { ...lastUpdate, 'perf/sps': sps });
-        const divergence = qWatch.check(lastUpdate['losses/qf1_values'], step);
-        if (divergence !== null) progress.log(divergence);
-        spsStep = step;
-        spsTime = now;
-      }
-      if (callbacks.onStep !== undefined) {
-        stepInfo.step = step;
-        stepInfo.episode = episode;
-        stepInfo.reward = r.reward;
-        stepInfo.terminated = r.terminated;
-        stepInfo.truncated = r.truncated;
-        stopIf('onStep', callbacks.onStep(stepInfo));
-      }
-      if (step % rc.evalEvery === 0) runEval();
-      if (step % rc.checkpointEvery === 0) checkpointDue = true;
-      // Runs configured before snapshots existed have no snapshotEvery: none.
-      if (rc.snapshotEvery > 0 && step % rc.snapshotEvery === 0) await saveSnapshot(runDir, agent, step, normalizer?.getState());
-
-      if (r.terminated || r.truncated) {
-        metrics.write(step, { 'charts/episodic_return': episodeReturn, 'charts/episodic_length': episodeLength });
-        lastReturn = episodeReturn;
-        episodeReturn = 0;
-        episodeLength = 0;
-        episode++;
-        needsReset = true;
-        await signals.poll();
-        stopRequestedBy ??= signals.requested ?? (opts.stopAtStep !== undefined && step >= opts.stopAtStep ? 'stopAtStep' : null);
-        const stopping = stopRequestedBy !== null;
-        if (checkpointDue || stopping) {
-          checkpoint();
-          checkpointDue = false;
-        }
-        if (stopping) {
-          progress.done();
-          progress.log(`stopped at step ${step} (by ${stopRequestedBy}); resume with: hyperrl train --resume ${runDir}`);
-          // A checkpoint restored from format 1 may lack the last evaluation: then one now (logged after the checkpoint, so a resume cuts it).
-          return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase, stoppedBy: stopRequestedBy };
-        }
-      }
-      progress.update({ step, total: rc.totalSteps, episodeReturn: lastReturn, evalReturn: (lastEval as StepEval | null)?.mean ?? null });
-      // Mid-episode too, so a signal is noticed (and a second one can quit) without waiting for the episode's end.
-      if (signals.pollDue()) await signals.poll();
+  while (step < rc.totalSteps) {
+    if (needsReset) {
+      obs.set(env.reset({ seed: episodeSeed(rc.seed, episode) }).obs);
+      checkEnvOutput(env.id, 'training', episode, 0, obs, null);
+      normalizer?.update(obs);
+      needsReset = false;
     }
-    // A resumed run that had finished has its final evaluation and checkpoint already: nothing is logged twice.
-    const finalEval = (lastEval as StepEval | null)?.step === step ? lastEval! : runEval();
-    if (checkpointedStep !== step) checkpoint();
-    progress.done();
-    return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase, stoppedBy: null };
-  } finally {
-    env.close();
-    evalEnv.close();
+    const learning = step >= rc.learningStarts;
+    const tAct = performance.now();
+    if (step < rc.randomSteps) {
+      for (let i = 0; i < action.length; i++) action[i] = actionSpace.low[i]! + (actionSpace.high[i]! - actionSpace.low[i]!) * agent.rng.uniform();
+    } else {
+      actor.act(obs, true, action);
+    }
+    const tEnv = performance.now();
+    const r = env.step(action);
+    checkEnvOutput(env.id, 'training', episode, episodeLength + 1, r.obs, r.reward);
+    replay.add(obs, action, r.reward, r.obs, r.terminated);
+    qWatch.observe(r.reward);
+    normalizer?.update(r.obs);
+    obs.set(r.obs);
+    episodeReturn += r.reward;
+    episodeLength++;
+    step++;
+    const tUpdate = performance.now();
+    // Merged so the last value of every metric is logged, also those of delayed (actor) updates.
+    if (step > rc.learningStarts) {
+      updateInfo.metrics = agent.update(replay, updates++);
+      Object.assign(lastUpdate, updateInfo.metrics);
+      if (callbacks.onUpdate !== undefined) {
+        updateInfo.step = step;
+        updateInfo.updates = updates;
+        stopIf('onUpdate', callbacks.onUpdate(updateInfo));
+      }
+    }
+    if (learning) {
+      const tEnd = performance.now();
+      phase.steps++;
+      phase.actSeconds += (tEnv - tAct) / 1000;
+      phase.envSeconds += (tUpdate - tEnv) / 1000;
+      phase.updateSeconds += (tEnd - tUpdate) / 1000;
+      phase.seconds += (tEnd - tAct) / 1000;
+    }
+    if (step % rc.logEvery === 0) {
+      const now = performance.now();
+      sps = ((step - spsStep) * 1000) / (now - spsTime);
+      metrics.write(step, { ...lastUpdate, 'perf/sps': sps });
+      const divergence = qWatch.check(lastUpdate['losses/qf1_values'], step);
+      if (divergence !== null) progress.log(divergence);
+      spsStep = step;
+      spsTime = now;
+    }
+    if (callbacks.onStep !== undefined) {
+      stepInfo.step = step;
+      stepInfo.episode = episode;
+      stepInfo.reward = r.reward;
+      stepInfo.terminated = r.terminated;
+      stepInfo.truncated = r.truncated;
+      stopIf('onStep', callbacks.onStep(stepInfo));
+    }
+    if (step % rc.evalEvery === 0) runEval();
+    if (step % rc.checkpointEvery === 0) checkpointDue = true;
+    // Runs configured before snapshots existed have no snapshotEvery: none.
+    if (rc.snapshotEvery > 0 && step % rc.snapshotEvery === 0) await saveSnapshot(runDir, agent, step, normalizer?.getState());
+
+    if (r.terminated || r.truncated) {
+      metrics.write(step, { 'charts/episodic_return': episodeReturn, 'charts/episodic_length': episodeLength });
+      lastReturn = episodeReturn;
+      episodeReturn = 0;
+      episodeLength = 0;
+      episode++;
+      needsReset = true;
+      await signals.poll();
+      stopRequestedBy ??= signals.requested ?? (opts.stopAtStep !== undefined && step >= opts.stopAtStep ? 'stopAtStep' : null);
+      const stopping = stopRequestedBy !== null;
+      if (checkpointDue || stopping) {
+        checkpoint();
+        checkpointDue = false;
+      }
+      if (stopping) {
+        progress.done();
+        progress.log(`stopped at step ${step} (by ${stopRequestedBy}); resume with: hyperrl train --resume ${runDir}`);
+        // A checkpoint restored from format 1 may lack the last evaluation: then one now (logged after the checkpoint, so a resume cuts it).
+        return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval: lastEval ?? runEval(), learningPhase: phase, stoppedBy: stopRequestedBy };
+      }
+    }
+    progress.update({ step, total: rc.totalSteps, episodeReturn: lastReturn, evalReturn: (lastEval as StepEval | null)?.mean ?? null });
+    // Mid-episode too, so a signal is noticed (and a second one can quit) without waiting for the episode's end.
+    if (signals.pollDue()) await signals.poll();
   }
+  // A resumed run that had finished has its final evaluation and checkpoint already: nothing is logged twice.
+  const finalEval = (lastEval as StepEval | null)?.step === step ? lastEval! : runEval();
+  if (checkpointedStep !== step) checkpoint();
+  progress.done();
+  return { runDir, steps: step, seconds: (performance.now() - t0) / 1000, finalEval, learningPhase: phase, stoppedBy: null };
 }
 
 /**

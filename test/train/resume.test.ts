@@ -73,7 +73,7 @@ it('writes a checkpoint at the end of the episode on SIGINT (exit status 75), an
   const dir = runDirIn(runs);
   const step = checkpointStep(dir);
   assert.ok(step >= 1000 && step <= 1400 && step % 200 === 0, `checkpoint at step ${step} should be the first episode ends after the interrupt at step ~1000`);
-  assert.match(out, new RegExp(`stopped at step ${step}; resume with: hyperrl train --resume`));
+  assert.match(out, new RegExp(`stopped at step ${step} \\(by SIGINT\\); resume with: hyperrl train --resume`));
   const ev = spawnSync(process.execPath, [CLI, 'eval', dir, '--episodes', '2'], { encoding: 'utf8' });
   assert.equal(ev.status, 0, ev.stderr);
   assert.match(ev.stdout, new RegExp(`at step ${step}: return -?\\d+\\.\\d ± \\d+\\.\\d over 2 episodes`));
