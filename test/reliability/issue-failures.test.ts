@@ -61,9 +61,9 @@ function spawnTrain(args: string[], onOutput?: (all: string, child: ReturnType<t
 
 it('1. an env returning NaN stops the run at the door, naming env, episode, step and field, with exit status 3', () => {
   const dir = scratchPath('nan-env');
-  const r = spawnSync(process.execPath, ['--import', FAULTY_ENVS, CLI, 'train', '--env', 'NanObservation-v0', '--run-dir', dir, '--total-steps', '600',
-    '--learning-starts', '100', '--random-steps', '100', '--batch-size', '16', '--actor-hidden', '8', '--critic-hidden', '8', '--eval-every', '600',
-    '--eval-episodes', '1', '--checkpoint-every', '100', '--quiet'], { encoding: 'utf8' });
+  const r = cli('train', '--import', FAULTY_ENVS, '--env', 'NanObservation-v0', '--run-dir', dir, '--total-steps', '600', '--learning-starts', '100',
+    '--random-steps', '100', '--batch-size', '16', '--actor-hidden', '8', '--critic-hidden', '8', '--eval-every', '600', '--eval-episodes', '1',
+    '--checkpoint-every', '100', '--quiet');
   assert.equal(r.status, 3, r.stderr);
   assert.match(r.stderr, /NanObservation-v0: observation\[1\] is NaN at step 50 of training episode 1; an env must return finite float32 observations and rewards/);
   // Nothing poisoned was saved: the only checkpoint is the one before the NaN (episode 0's end).
@@ -157,7 +157,7 @@ for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
     const step = checkpointStep(dir);
     assert.ok(step >= 400 && step < 1200, `checkpoint at step ${step}`);
     // The last evaluation carries its own step, not the step the run stopped at.
-    assert.match(r.out, new RegExp(`evaluation return -?\\d+\\.\\d ± \\d+\\.\\d at step ${Math.floor(step / 400) * 400} \\(stopped at step ${step} by ${signal}\\)`));
+    assert.match(r.out, new RegExp(`evaluation return -?\\d+\\.\\d ± \\d+\\.\\d over 1 episodes at step ${Math.floor(step / 400) * 400} \\(stopped at step ${step} by ${signal}\\)`));
     const resumed = cli('train', '--resume', dir, '--quiet');
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.equal(fingerprint(dir), fingerprint(await straightRun()));
@@ -185,7 +185,7 @@ it('6d. resuming a finished run logs nothing twice; the final evaluation is repo
   const before = fingerprint(dir);
   const r = cli('train', '--resume', dir);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /evaluation return -?\d+\.\d ± \d+\.\d at step 1200 \(/);
+  assert.match(r.stdout, /evaluation return -?\d+\.\d ± \d+\.\d over 1 episodes at step 1200 \(/);
   assert.equal(fingerprint(dir), before);
   assert.equal(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('eval/return_mean')).length, 4);
 });
