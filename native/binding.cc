@@ -424,6 +424,56 @@ napi_value DynamicBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// A GRU kernel's (batch, hidden) from arguments 0 and 1; false (with the error thrown) when invalid.
+bool gru_sizes(Args& a, const char* kernel, int64_t& batch, int64_t& hidden) {
+  batch = a.i64(0);
+  hidden = a.i64(1);
+  if (a.failed) return false;
+  if (batch < 0 || hidden < 1) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s: batch must be >= 0 and hidden >= 1", kernel);
+    a.fail(msg);
+    return false;
+  }
+  return true;
+}
+
+// Operand i of a GRU kernel: batch contiguous rows of `blocks` gate blocks of H floats.
+float* gru_rows(Args& a, size_t i, int64_t batch, int64_t hidden, int64_t blocks, bool optional, const char* name) {
+  return a.region(i, batch, blocks * hidden, blocks * hidden, optional, name);
+}
+
+napi_value GruForward(napi_env env, napi_callback_info info) {
+  BEGIN(7)
+  int64_t batch, hidden;
+  if (!gru_sizes(a, "gruForward", batch, hidden)) return nullptr;
+  const float* gi = gru_rows(a, 2, batch, hidden, 3, false, "gi");
+  const float* gh = gru_rows(a, 3, batch, hidden, 3, false, "gh");
+  const float* h = gru_rows(a, 4, batch, hidden, 1, false, "h");
+  float* y = gru_rows(a, 5, batch, hidden, 1, false, "y");
+  float* gates = gru_rows(a, 6, batch, hidden, 3, true, "gates");
+  if (a.failed) return nullptr;
+  a.s->k->gruForward(batch, hidden, gi, gh, h, y, gates);
+  return nullptr;
+}
+
+napi_value GruBackward(napi_env env, napi_callback_info info) {
+  BEGIN(10)
+  int64_t batch, hidden;
+  if (!gru_sizes(a, "gruBackward", batch, hidden)) return nullptr;
+  const float* gates = gru_rows(a, 2, batch, hidden, 3, false, "gates");
+  const float* gh = gru_rows(a, 3, batch, hidden, 3, false, "gh");
+  const float* h = gru_rows(a, 4, batch, hidden, 1, false, "h");
+  const float* dy = gru_rows(a, 5, batch, hidden, 1, false, "dy");
+  const float* dhIn = gru_rows(a, 6, batch, hidden, 1, true, "dhIn");
+  float* dgi = gru_rows(a, 7, batch, hidden, 3, false, "dgi");
+  float* dgh = gru_rows(a, 8, batch, hidden, 3, false, "dgh");
+  float* dh = gru_rows(a, 9, batch, hidden, 1, false, "dh");
+  if (a.failed) return nullptr;
+  a.s->k->gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh);
+  return nullptr;
+}
+
 napi_value Adam(napi_env env, napi_callback_info info) {
   BEGIN(12)
   int64_t n = a.i64(0);
@@ -550,7 +600,8 @@ NAPI_MODULE_INIT() {
     {"setArena", SetArena}, {"allocArena", AllocArena}, {"isa", Isa}, {"setIsa", SetIsa}, {"isas", Isas},
     {"cpuFeatures", CpuFeatures}, {"fmaPeak", FmaPeak},
     {"gemm", Gemm}, {"gemmBiasAct", GemmBiasAct}, {"biasAct", BiasAct}, {"actBackward", ActBackward}, {"colSum", ColSum},
-    {"dynamicForward", DynamicForward}, {"dynamicBackward", DynamicBackward}, {"adam", Adam},
+    {"dynamicForward", DynamicForward}, {"dynamicBackward", DynamicBackward},
+    {"gruForward", GruForward}, {"gruBackward", GruBackward}, {"adam", Adam},
     {"polyak", Polyak}, {"unary", UnaryK}, {"binary", BinaryK}, {"clamp", Clamp}, {"axpby", Axpby},
     {"reduce", ReduceK}, {"fill", Fill}, {"sumSquares", SumSquares},
   };

@@ -12,6 +12,8 @@ enum Unary {
 };
 enum Binary { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3, BIN_MAX = 4, BIN_MIN = 5, BIN_SQDIFF = 6 };
 enum Reduce { RED_SUM = 0, RED_MEAN = 1, RED_MAX = 2 };
+// Gate blocks along a GRU's 3H axis (PyTorch's nn.GRU order).
+enum GruGate { GRU_R = 0, GRU_Z = 1, GRU_N = 2 };
 
 typedef int64_t idx_t;
 
@@ -30,6 +32,10 @@ struct Kernels {
   void (*dynamicBackward)(idx_t batch, idx_t out, idx_t inp, const float* x, idx_t ldx, const float* w, idx_t ldw,
                           const float* g, idx_t ldg, const float* dy, idx_t lddy, float* dx, idx_t lddx,
                           float* dw, idx_t lddw, float* dg, idx_t lddg, float* dc, idx_t lddc);
+  void (*gruForward)(idx_t batch, idx_t hidden, const float* gi, const float* gh, const float* h, float* y,
+                     float* gates);
+  void (*gruBackward)(idx_t batch, idx_t hidden, const float* gates, const float* gh, const float* h,
+                      const float* dy, const float* dhIn, float* dgi, float* dgh, float* dh);
   void (*adam)(idx_t n, float* p, const float* g, float* m, float* v, double lr, double beta1, double beta2,
                double eps, double weightDecay, int decoupled, double step);
   void (*polyak)(idx_t n, float* target, const float* source, float tau);

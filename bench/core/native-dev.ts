@@ -141,6 +141,19 @@ function checkAll(be: Backend, ref: Backend): void {
       }
     }
   }
+  for (const [batch, hidden, range] of [[1, 1, 3], [3, 5, 3], [16, 256, 3], [7, 33, 3], [4, 100, 60], [2, 17, 60]] as const) {
+    const G = 3 * hidden, tag = `${batch}x${hidden} ±${range}`;
+    // Loose dev bounds: a gate error δ is amplified by |gh_n| ≤ range in n.
+    const tol = (): number => 8 * U * (1 + range) ** 2;
+    const inp = { gi: rand(r, batch * G, -range, range), gh: rand(r, batch * G, -range, range), h: rand(r, batch * hidden), y: new Float64Array(batch * hidden), gates: new Float64Array(batch * G) };
+    const f = runBoth(be, ref, inp, (b, o) => b.gruForward(batch, hidden, o.gi!, o.gh!, o.h!, o.y!, o.gates!));
+    close(`gruForward gates ${tag}`, f.got.gates!, f.want.gates!, tol);
+    close(`gruForward y ${tag}`, f.got.y!, f.want.y!, tol);
+    const grads = { gates: f.want.gates!, gh: inp.gh, h: inp.h, dy: rand(r, batch * hidden), dhIn: rand(r, batch * hidden),
+      dgi: new Float64Array(batch * G), dgh: new Float64Array(batch * G), dh: new Float64Array(batch * hidden) };
+    const bw = runBoth(be, ref, grads, (b, o) => b.gruBackward(batch, hidden, o.gates!, o.gh!, o.h!, o.dy!, o.dhIn!, o.dgi!, o.dgh!, o.dh!));
+    for (const k of ['dgi', 'dgh', 'dh'] as const) close(`gruBackward ${k} ${tag}`, bw.got[k]!, bw.want[k]!, tol);
+  }
   for (const [n, wd, dec, step] of [[1, 0, false, 1], [1000, 0, false, 1], [77, 0.01, false, 5], [513, 0.1, true, 1000], [4099, 0.01, true, 3]] as const) {
     const inp = { p: rand(r, n), g: rand(r, n), m: rand(r, n, -0.1, 0.1), v: rand(r, n, 0, 0.01) };
     const res = runBoth(be, ref, inp, (b, o) => b.adam(n, o.p!, o.g!, o.m!, o.v!, 3e-4, 0.9, 0.999, 1e-8, wd, dec, step));

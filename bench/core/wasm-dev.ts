@@ -198,6 +198,29 @@ function checkDynamic(h: Harness): void {
   }
 }
 
+function checkGru(h: Harness): void {
+  for (const [batch, hidden, range] of [[1, 1, 3], [3, 5, 3], [16, 256, 3], [7, 33, 3], [4, 100, 60], [2, 17, 60]] as const) {
+    const G = 3 * hidden, tag = `${batch}x${hidden} ±${range}`;
+    const gi = h.random(batch * G, -range, range), gh = h.random(batch * G, -range, range), hp = h.random(batch * hidden, -1, 1);
+    const y = h.alloc(new Array<number>(batch * hidden).fill(5)), gates = h.alloc(new Array<number>(batch * G).fill(5));
+    h.be.gruForward(batch, hidden, gi.w, gh.w, hp.w, y.w, gates.w);
+    h.ref.gruForward(batch, hidden, gi.r, gh.r, hp.r, y.r, gates.r);
+    // A gate error is amplified by |gh_n| ≤ range in n.
+    h.expect(`gruForward.gates(${tag})`, gates, batch * G, 1e-5, 1e-6, range);
+    h.expect(`gruForward.y(${tag})`, y, batch * hidden, 1e-5, 1e-6, range);
+    const dy = h.random(batch * hidden, -1, 1), dhIn = h.random(batch * hidden, -1, 1);
+    const dgi = h.alloc(new Array<number>(batch * G).fill(9)), dgh = h.alloc(new Array<number>(batch * G).fill(9)), dh = h.alloc(new Array<number>(batch * hidden).fill(9));
+    // Backward from the reference's gates on both sides.
+    for (let i = 0; i < batch * G; i++) h.be.arena.data[gates.w + i] = h.ref.arena.data[gates.r + i]!;
+    h.be.gruBackward(batch, hidden, gates.w, gh.w, hp.w, dy.w, dhIn.w, dgi.w, dgh.w, dh.w);
+    h.ref.gruBackward(batch, hidden, gates.r, gh.r, hp.r, dy.r, dhIn.r, dgi.r, dgh.r, dh.r);
+    h.expect(`gruBackward.dgi(${tag})`, dgi, batch * G, 1e-5, 1e-6, range);
+    h.expect(`gruBackward.dgh(${tag})`, dgh, batch * G, 1e-5, 1e-6, range);
+    h.expect(`gruBackward.dh(${tag})`, dh, batch * hidden, 1e-5, 1e-6);
+    h.free(gi, gh, hp, y, gates, dy, dhIn, dgi, dgh, dh);
+  }
+}
+
 function checkAdam(h: Harness): void {
   for (const n of [1, 3, 4, 37, 1000]) {
     for (const [wd, decoupled] of [[0, false], [0.01, false], [0.05, true]] as const) {
@@ -320,6 +343,7 @@ function runChecks(be: Backend): boolean {
   checkActivations(h);
   checkColSum(h);
   checkDynamic(h);
+  checkGru(h);
   checkAdam(h);
   checkSimple(h);
   checkUnary(h);

@@ -8,13 +8,14 @@ import { cpus } from 'node:os';
 import type { BackendName } from '../../src/tensor/backend.js';
 import { createBackend, probeBackends } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { add, mean, neg, squaredDifference } from '../../src/tensor/ops/elementwise.js';
+import { add, mean, neg, square, squaredDifference } from '../../src/tensor/ops/elementwise.js';
 import { gaussianLogProb } from '../../src/nn/distributions.js';
-import { HyperPolicy } from '../../src/nn/hyper-policy.js';
+import { MetaPolicy } from '../../src/nn/meta-policy.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { HyperCritic, MlpCritic, type Critic } from '../../src/nn/critics.js';
 import { HyperNetwork } from '../../src/nn/hypernetwork.js';
 import { hypeRlHeadInit } from '../../src/nn/hyper-init.js';
+import { GRU } from '../../src/nn/gru.js';
 import { MLP } from '../../src/nn/layers.js';
 import { Adam } from '../../src/nn/optim.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
@@ -90,18 +91,37 @@ export async function runNnBench(opts: NnBenchOptions = {}): Promise<Record<stri
   const mlp100 = critic('twin MLP critic 256-256 (17+6)', 100, (e) => new MlpCritic(e, new Xoshiro128Rng(2), { stateDim: 17, actionDim: 6 }), null);
   if (!quick) critic('twin HyperCritic paper (HypeRL)', 100, (e) => new HyperCritic(e, new Xoshiro128Rng(2), { stateDim: 17, actionDim: 6, preset: 'paper' }), mlp100);
 
-  // 3. HyperPolicy: 16 tasks × 16 states, weights generated once per task, Gaussian log-likelihood step.
-  {
+  // 3. Meta-RL policies (Beck et al.'s XL actor-critic, HalfCheetah-Dir sizes: obs 20, action 6, VariBAD
+  //    (mean, logvar) of a 5-d latent, d_l = 25): a PPO-like step, −log π(a|s) + (V − y)², backward, Adam.
+  //    The hypernetwork generates its 198,279 base parameters for every sample.
+  const metaPolicy = (architecture: 'standard' | 'hypernetwork', batch: number, baseline: number | null): number => {
     const e = new Engine(createBackend(name));
-    const policy = new HyperPolicy(e, new Xoshiro128Rng(3), { contextDim: 5, stateDim: 17, actionDim: 6, hidden: [256, 256], embedding: [64] });
+    const policy = new MetaPolicy(e, new Xoshiro128Rng(3), { architecture, stateDim: 20, conditioningDim: 10, actionDim: 6 });
     const fill = (n: number, k: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(k * i + 1));
-    const contexts = e.persistent([16, 5], fill(80, 0.3)), states = e.persistent([256, 17], fill(256 * 17, 0.7)), actions = e.persistent([256, 6], fill(256 * 6, 0.2));
+    const obs = e.persistent([batch, 20], fill(batch * 20, 0.7)), cond = e.persistent([batch, 10], fill(batch * 10, 0.3));
+    const actions = e.persistent([batch, 6], fill(batch * 6, 0.2)), returns = e.persistent([batch, 1], fill(batch, 0.5));
     const opt = new Adam(e, policy.parameters(), { lr: 3e-4 });
-    time('HyperPolicy 5 → 64 | 17-256-256-6, 16 tasks × 16', 256, () => e.scope(() => {
-      const { mean: mu, logStd } = policy.forward(contexts, states);
-      e.backward(neg(mean(gaussianLogProb(mu, logStd, actions))), policy.parameters(), false);
+    return time(`MetaPolicy XL ${architecture} (20 | 10 → 25)`, batch, () => e.scope(() => {
+      const { mean: mu, logStd, value } = policy.forward(obs, cond);
+      e.backward(add(neg(mean(gaussianLogProb(mu, logStd, actions))), mean(squaredDifference(value, returns))), policy.parameters(), false);
       opt.step();
-    }), undefined, policy.parameterCount());
+    }), baseline === null ? undefined : { ms: baseline, name: 'standard policy' }, policy.parameterCount());
+  };
+  const metaBatch = quick ? 16 : 64;
+  metaPolicy('hypernetwork', metaBatch, metaPolicy('standard', metaBatch, null));
+
+  // 4. GRU over a sequence (recurrent PPO's update): forward and backward through time, on every backend that
+  // loads (the js reference loops take seconds per step, so only in full runs).
+  for (const be of ['native', 'wasm', 'js'] as const) {
+    if (probe[be] !== true || (quick && be === 'js')) continue;
+    const e = new Engine(createBackend(be));
+    const [steps, batch, inp, hidden] = [64, 16, 64, 256];
+    const gruLayer = new GRU(e, inp, hidden, new Xoshiro128Rng(4));
+    const x = e.persistent([steps, batch, inp], Array.from({ length: steps * batch * inp }, (_, i) => Math.sin(0.37 * i + 1)));
+    const h0 = e.persistent([batch, hidden]);
+    time(`GRU ${inp}→${hidden}, T ${steps}, fwd+bwd (${be})`, batch, () => e.scope(() => {
+      e.backward(mean(square(gruLayer.forward(x, h0).outputs)), gruLayer.parameters(), false);
+    }), undefined, gruLayer.parameterCount());
   }
 
   const result = { benchmark: 'nn', date: new Date().toISOString(), quick, backend: name, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rows };

@@ -167,8 +167,9 @@ function primaryNetwork(engine: Engine, inputDim: number, geometry: PrimaryGeome
   const layers: Layer[] = [];
   let prev = inputDim;
   geometry.widths.forEach((w, i) => {
-    const init = { weightInit: hypeRlPrimaryWeight(rule, i === 0 ? firstWeightScale : 1), biasInit: pytorchLinearBias };
-    layers.push(new Linear(engine, prev, w, rng, init));
+    const init = { weightInit: hypeRlPrimaryWeight(rule), biasInit: pytorchLinearBias };
+    // Only the first Linear is rescaled: the mean-field rule of calibrateToPaper assumes exactly that.
+    layers.push(new Linear(engine, prev, w, rng, { ...init, weightInit: hypeRlPrimaryWeight(rule, i === 0 ? firstWeightScale : 1) }));
     for (let r = 0; r < geometry.resBlocks; r++) layers.push(new ResBlock(engine, w, rng, init));
     prev = w;
   });

@@ -33,6 +33,12 @@
  * - hypeRl(σ_h): Sarafian et al.'s code: every head weight U(±σ_h), head biases 0;
  *   Var(φ) = d_l·σ_h²/3·E[e²].
  *
+ * FiLM heads (Beck et al.'s FiLM policies) generate a per-unit scale s and shift t
+ * of a base layer whose weights are ordinary parameters: y = act(s ⊙ (W x) + t).
+ * - naiveFilm(f): both heads initialised by f as ordinary layers d_l → fanOut, biases 0.
+ * - filmHyperInit: the shift head is all zero; the scale head has W = 1 (Weight-HyperInit:
+ *   a one-hot e gives s = 1), b = 1 (Bias-HyperInit: s = 1 for every e), or both halved.
+ *
  * Facts: formulas from Beck, Jackson, Vuorio & Whiteson, "Hypernetworks in
  * Meta-Reinforcement Learning" (CoRL 2022) and their code (jacooba/hyper,
  * models/policy.py); Chang, Flokas & Lipson, "Principled weight initialization
@@ -168,6 +174,57 @@ export function weightAndBiasHyperInit(f: ParamInit): HeadScheme {
       scale(head.bias, 0.5);
     },
     biasHead: zeroHead('weightAndBiasHyperInit'),
+  };
+}
+
+/**
+ * The heads of one generated layer as a single Linear d_l → Σ parts, laid side by
+ * side column-wise ([part 0 | part 1 | …]); part k is filled by the scheme's head of
+ * kinds[k] (e.g. weight, bias, and HypeRL's gain, initialised like a bias head).
+ */
+export function combinedHeadInit(scheme: HeadScheme, spec: HeadSpec, kinds: readonly HeadKind[], rng: Rng): { weight: Float32Array; bias: Float32Array } {
+  const parts = kinds.map((kind) => allocateHead(spec, kind, Float32Array));
+  kinds.forEach((kind, k) => (kind === 'weight' ? scheme.weightHead : scheme.biasHead)(parts[k]!, spec, rng));
+  const width = parts.reduce((n, p) => n + p.bias.length, 0);
+  const weight = new Float32Array(spec.embeddingDim * width), bias = new Float32Array(width);
+  let col = 0;
+  for (const p of parts) {
+    const n = p.bias.length;
+    for (let k = 0; k < spec.embeddingDim; k++) weight.set(p.weight.subarray(k * n, (k + 1) * n), k * width + col);
+    bias.set(p.bias, col);
+    col += n;
+  }
+  return { weight, bias };
+}
+
+/** A FiLM layer's two heads, each d_l → fanOut: the per-unit scale s and shift t of y = act(s ⊙ (W x) + t). */
+export interface FilmHeadScheme {
+  readonly name: string;
+  scaleHead(head: HeadParams, spec: HeadSpec, rng: Rng): void;
+  shiftHead(head: HeadParams, spec: HeadSpec, rng: Rng): void;
+}
+
+/** Both FiLM heads initialised by f as ordinary layers d_l → fanOut, head biases 0 (Beck et al.'s "FiLM Normc"). */
+export function naiveFilmHeadInit(f: ParamInit): FilmHeadScheme {
+  const { biasHead } = naiveHeadInit(f, 'naiveFilm');
+  return { name: 'naiveFilm', scaleHead: biasHead, shiftHead: biasHead };
+}
+
+/**
+ * Beck et al.'s FiLM init: shift heads all zero; scale heads with W = 1 (`weight`: a one-hot
+ * embedding gives scale 1), b = 1 (`bias`: scale 1 for every embedding), or both at ½.
+ */
+export function filmHyperInit(adjust: { weight: boolean; bias: boolean }): FilmHeadScheme {
+  if (!adjust.weight && !adjust.bias) throw new RangeError('filmHyperInit: adjust the weights, the bias or both');
+  const share = adjust.weight && adjust.bias ? 0.5 : 1;
+  return {
+    name: adjust.weight && adjust.bias ? 'weightAndBiasFilmHyperInit' : adjust.weight ? 'weightFilmHyperInit' : 'biasFilmHyperInit',
+    scaleHead(head, spec) {
+      expectHead('filmHyperInit', head, spec, 'bias');
+      head.weight.fill(adjust.weight ? share : 0);
+      head.bias.fill(adjust.bias ? share : 0);
+    },
+    shiftHead: zeroHead('filmHyperInit'),
   };
 }
 

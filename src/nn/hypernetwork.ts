@@ -10,7 +10,7 @@ import { dynamicLinear, dynamicParamCount } from '../tensor/ops/dynamic.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Linear, type Layer } from './layers.js';
 import { Module } from './module.js';
-import { allocateHead, type HeadScheme, type HeadSpec } from './hyper-init.js';
+import { combinedHeadInit, type HeadScheme } from './hyper-init.js';
 import type { Rng } from '../core/random.js';
 
 export interface DynamicLayerSpec {
@@ -19,28 +19,6 @@ export interface DynamicLayerSpec {
   act: ActName;
   /** How this layer's head is initialised; the gain head is initialised like the bias head. */
   headInit: HeadScheme;
-}
-
-/**
- * One layer's head as a single Linear z → [W | c | g]: the scheme fills separate
- * weight, bias and gain heads, which are laid side by side column-wise.
- */
-function combinedHeadInit(scheme: HeadScheme, zDim: number, l: DynamicLayerSpec, rng: Rng): { weight: Float32Array; bias: Float32Array } {
-  const spec: HeadSpec = { embeddingDim: zDim, base: { fanIn: l.inputSize, fanOut: l.outputSize, layout: 'out-in' } };
-  const parts = [allocateHead(spec, 'weight', Float32Array), allocateHead(spec, 'bias', Float32Array), allocateHead(spec, 'bias', Float32Array)];
-  scheme.weightHead(parts[0]!, spec, rng);
-  scheme.biasHead(parts[1]!, spec, rng);
-  scheme.biasHead(parts[2]!, spec, rng);
-  const width = dynamicParamCount(l.inputSize, l.outputSize);
-  const weight = new Float32Array(zDim * width), bias = new Float32Array(width);
-  let col = 0;
-  for (const p of parts) {
-    const n = p.bias.length;
-    for (let k = 0; k < zDim; k++) weight.set(p.weight.subarray(k * n, (k + 1) * n), k * width + col);
-    bias.set(p.bias, col);
-    col += n;
-  }
-  return { weight, bias };
 }
 
 export class HyperNetwork extends Module {
@@ -56,7 +34,8 @@ export class HyperNetwork extends Module {
     });
     this.child('primary', primary);
     this.heads = dynamicLayers.map((l, i) => {
-      const init = combinedHeadInit(l.headInit, primary.outputSize, l, rng);
+      const base = { fanIn: l.inputSize, fanOut: l.outputSize, layout: 'out-in' } as const;
+      const init = combinedHeadInit(l.headInit, { embeddingDim: primary.outputSize, base }, ['weight', 'bias', 'bias'], rng);
       return this.child(`head${i}`, new Linear(engine, primary.outputSize, dynamicParamCount(l.inputSize, l.outputSize), rng, {
         weightInit: (target) => target.set(init.weight), biasInit: (target) => target.set(init.bias),
       }));

@@ -49,7 +49,7 @@ export class Linear extends Module implements Layer {
   }
 
   forward(x: Tensor): Tensor {
-    return linear(x, this.W, this.b, Act[this.act]);
+    return linear(x, this.resolve(this.W), this.b === null ? null : this.resolve(this.b), Act[this.act]);
   }
 
   flopsPerSample(): number {

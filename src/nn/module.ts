@@ -1,6 +1,13 @@
 /**
  * Module: named persistent parameters plus child modules. Parameters are allocated
  * once at construction (RLtools style); forward passes only make scoped tensors.
+ *
+ * Functional calls. `withParameters(params, fn)` runs fn with every parameter of the
+ * module tree replaced by a tensor of the caller's (in `parameters()` order), which may
+ * itself be a graph tensor: θ' = θ − α∇θL built with `engine.grad(…, { createGraph: true })`
+ * gives a MAML inner step that the outer loss differentiates through. Modules read
+ * their parameters in forward passes through `resolve(p)`, which is `p` itself outside
+ * a functional call: the ordinary path costs one null check and runs the same kernels.
  */
 import type { Engine } from '../tensor/engine.js';
 import { Tensor, fmtShape, sameShape, type Shape } from '../tensor/tensor.js';
@@ -8,6 +15,8 @@ import { Tensor, fmtShape, sameShape, type Shape } from '../tensor/tensor.js';
 export abstract class Module {
   private readonly ownParams = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
+  /** Inside withParameters: the tensor standing in for each own parameter. */
+  private substitutes: Map<Tensor, Tensor> | null = null;
 
   constructor(readonly engine: Engine) {}
 
@@ -24,6 +33,46 @@ export abstract class Module {
     if (this.ownParams.has(name) || this.children.has(name)) throw new Error(`${this.constructor.name}: duplicate parameter or child '${name}'`);
     this.children.set(name, m);
     return m;
+  }
+
+  /**
+   * The tensor to compute with for one of this module's own parameters: the parameter
+   * itself, or its substitute while a `withParameters` call is running.
+   */
+  protected resolve(param: Tensor): Tensor {
+    if (this.substitutes === null) return param;
+    const s = this.substitutes.get(param);
+    if (s === undefined) throw new Error(`${this.constructor.name}.resolve: ${param} is not a parameter of this module`);
+    return s;
+  }
+
+  /**
+   * Run fn with the parameters of this module and all its descendants replaced by
+   * `params`, matched by position with `parameters()` (same count, same shapes).
+   * Calls nest; the previous parameters are back in place when fn returns or throws.
+   */
+  withParameters<T>(params: readonly Tensor[], fn: () => T): T {
+    const named = this.namedParameters();
+    if (params.length !== named.length) throw new RangeError(`${this.constructor.name}.withParameters: ${params.length} tensors given for ${named.length} parameters`);
+    named.forEach(([n, p], i) => {
+      if (!sameShape(p.shape, params[i]!.shape)) throw new RangeError(`${this.constructor.name}.withParameters: tensor ${i} has shape ${fmtShape(params[i]!.shape)}, parameter '${n}' is ${fmtShape(p.shape)}`);
+    });
+    const saved = new Map<Module, Map<Tensor, Tensor> | null>();
+    let next = 0;
+    const assign = (m: Module): void => {
+      if (saved.has(m)) throw new Error(`${this.constructor.name}.withParameters: module ${m.constructor.name} appears twice in the tree, so its parameters have two positions`);
+      const map = new Map<Tensor, Tensor>();
+      for (const p of m.ownParams.values()) map.set(p, params[next++]!);
+      saved.set(m, m.substitutes);
+      m.substitutes = map;
+      for (const c of m.children.values()) assign(c);
+    };
+    try {
+      assign(this);
+      return fn();
+    } finally {
+      for (const [m, previous] of saved) m.substitutes = previous;
+    }
   }
 
   /** Parameters with dotted names, in a stable depth-first order. */

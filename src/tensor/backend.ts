@@ -53,6 +53,7 @@ export interface Backend {
    * Dynamic (generated-weight) layer, per sample b of a batch:
    *   y[b] = act((1 + g[b]) ⊙ (W[b] · x[b]) + c[b]),  W[b] is out×in row-major at w + b·ldw.
    * x[b] at x + b·ldx, g[b] at g + b·ldg, c[b] at c + b·ldc, y[b] at y + b·ldy.
+   * ldg may be 0: every sample reads the same g (a zero row for layers without a gain).
    */
   dynamicForward(batch: number, out: number, inp: number,
     x: number, ldx: number, w: number, ldw: number, g: number, ldg: number,
@@ -69,6 +70,27 @@ export interface Backend {
     dy: number, lddy: number,
     dx: number, lddx: number, dw: number, lddw: number, dg: number, lddg: number,
     dc: number, lddc: number): void;
+
+  /**
+   * GRU cell on gate pre-activations (PyTorch's nn.GRU equations), per row b of a batch:
+   *   r = σ(gi_r + gh_r),  z = σ(gi_z + gh_z),  n = tanh(gi_n + r ⊙ gh_n),  y = (1 − z) ⊙ n + z ⊙ h,
+   * where gi = x·W_ihᵀ + b_ih and gh = h·W_hhᵀ + b_hh come from GEMMs and hold the blocks
+   * [r | z | n] (GruGate order). gi, gh and gates are batch×3H, h and y batch×H, all
+   * contiguous. gates receives [r | z | n], what gruBackward needs, or is NONE (inference);
+   * y may alias h.
+   */
+  gruForward(batch: number, hidden: number, gi: number, gh: number, h: number, y: number, gates: number): void;
+
+  /**
+   * Backward of gruForward. With d = dy + dhIn (dhIn, the gradient carried back from the
+   * next step, may be NONE) and r, z, n read from gates:
+   *   dn = d ⊙ (1 − z) ⊙ (1 − n²),  dr = dn ⊙ gh_n ⊙ r(1 − r),  dz = d ⊙ (h − n) ⊙ z(1 − z),
+   *   dgi = [dr | dz | dn],  dgh = [dr | dz | r ⊙ dn],  dh = z ⊙ d
+   * (dgi, dgh: gradients of the gate pre-activations; dh: the direct part of ∂L/∂h, to which
+   * the caller adds dgh·W_hh). Shapes as in gruForward; dh may alias dy or dhIn.
+   */
+  gruBackward(batch: number, hidden: number, gates: number, gh: number, h: number, dy: number, dhIn: number,
+    dgi: number, dgh: number, dh: number): void;
 
   /**
    * Fused Adam step with bias correction (step ≥ 1 is the 1-based step count).

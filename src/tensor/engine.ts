@@ -11,10 +11,76 @@
  * to the tape. `grad` walks the tape backwards; the rules are written in ops, so
  * with `createGraph` the backward pass is itself recorded and can be differentiated
  * again (Hessian-vector products, MAML's gradient through an inner update).
+ *
+ * Tensors. A Tensor is a shaped, contiguous, row-major window into its engine's
+ * arena. It owns no memory itself: blocks belong to the scope that created them (or
+ * are persistent, for parameters), so a training step cannot leak. A tensor and its
+ * engine refer to each other, so both classes live in this file (tensor.ts is the
+ * public path of Tensor and the shape helpers); the engine imports no op: the one
+ * sum it needs, accumulating gradients, is its own kernel call.
  */
 import type { Backend } from './backend.js';
-import { add } from './ops/elementwise.js';
-import { Tensor, fmtShape, shapeSize, type Shape, type TapeNode } from './tensor.js';
+import { Binary } from './kernels.js';
+
+export type Shape = readonly number[];
+
+/** The op that produced a tensor, and how to send a gradient back to its inputs. */
+export interface TapeNode {
+  readonly inputs: readonly Tensor[];
+  /** Gradients w.r.t. each input (null where the input needs none), written with taped ops. */
+  readonly backward: (dy: Tensor) => readonly (Tensor | null)[];
+  readonly name: string;
+}
+
+export class Tensor {
+  readonly size: number;
+  /** Set on leaves the user wants gradients for, and on every op output that depends on one (while recording). */
+  requiresGrad = false;
+  node: TapeNode | null = null;
+  /** Accumulated gradient of a persistent leaf (parameters), filled by Engine.backward. */
+  grad: Tensor | null = null;
+  /** True during Engine.grad for tensors on a path to a requested input: rules skip the others' gradients. */
+  needsGrad = false;
+  /** Scratch slot used by Engine.grad to accumulate this tensor's gradient during one backward pass. */
+  pendingGrad: Tensor | null = null;
+
+  constructor(readonly engine: Engine, readonly shape: Shape, readonly offset: number, readonly persistent = false) {
+    let n = 1;
+    for (const d of shape) n *= d;
+    this.size = n;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** A copy of the values (float64 numbers), for inspection and tests; not for hot loops. */
+  toArray(): number[] {
+    return this.engine.backend.arena.read(this.offset, this.size);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item(): tensor has ${this.size} elements (shape [${this.shape.join(', ')}]), expected 1`);
+    return this.engine.backend.arena.data[this.offset]!;
+  }
+
+  toString(): string {
+    return `Tensor[${this.shape.join(', ')}]${this.requiresGrad ? ' (requires grad)' : ''}`;
+  }
+}
+
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+export const fmtShape = (s: Shape): string => `[${s.join(', ')}]`;
+
+// ---- engine ---------------------------------------------------------------------
 
 interface Scope {
   blocks: number[]; // offset, size pairs
@@ -191,7 +257,7 @@ export class Engine {
             x.pendingGrad = g;
             touched.push(x);
           } else {
-            x.pendingGrad = add(x.pendingGrad, g);
+            x.pendingGrad = this.accumulateGrad(x.pendingGrad, g, node.name);
           }
         }
       }
@@ -224,6 +290,18 @@ export class Engine {
       if (p.grad === null) throw new Error(`backward: parameter ${p} has no .grad buffer (create it with a Module or engine.parameter())`);
       this.backend.axpby(p.size, 1, gs[i]!.offset, accumulate ? 1 : 0, p.grad.offset);
     }
+  }
+
+  /**
+   * a + b for two gradient contributions to one tensor. Rules return gradients of
+   * their input's size, so this is one elementwise kernel call; it is recorded (its
+   * own gradient passes dy to both) so that createGraph passes stay differentiable.
+   */
+  private accumulateGrad(a: Tensor, b: Tensor, rule: string): Tensor {
+    if (a.size !== b.size) throw new Error(`grad: the '${rule}' rule returned a gradient of shape ${fmtShape(b.shape)} for an input whose gradient so far has shape ${fmtShape(a.shape)}`);
+    const y = this.empty(a.shape);
+    this.backend.binary(Binary.add, 1, a.size, a.offset, 0, 1, b.offset, 0, 1, y.offset);
+    return this.record(y, 'add', [a, b], (dy) => [dy, dy]);
   }
 
   /** A persistent leaf with a persistent zeroed .grad of the same shape. */

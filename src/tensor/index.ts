@@ -1,6 +1,6 @@
 export type { Backend, BackendName, DType } from './backend.js';
 export { Arena } from './arena.js';
-export { Act, Binary, NONE, Reduce, Unary, type ActCode, type ActName } from './kernels.js';
+export { Act, Binary, GruGate, NONE, Reduce, Unary, type ActCode, type ActName } from './kernels.js';
 export { BACKEND_NAMES, createBackend, defaultBackend, probeBackends, type LoadOptions } from './backends/index.js';
 export { KernelArgumentError } from './validate.js';
 export { Engine, type GradOptions } from './engine.js';
@@ -9,4 +9,5 @@ export * from './ops/elementwise.js';
 export { matmul, linear } from './ops/matmul.js';
 export { reshape, slice, concat, gatherRows } from './ops/shape.js';
 export { dynamicLinear, dynamicParamCount } from './ops/dynamic.js';
+export { gru, type GruParams } from './ops/gru.js';
 export { randomNormal, type NormalSource } from './ops/random.js';

@@ -27,6 +27,13 @@ export const Reduce = { sum: 0, mean: 1, max: 2 } as const;
 export type ReduceName = keyof typeof Reduce;
 export type ReduceCode = (typeof Reduce)[ReduceName];
 
+/**
+ * Gate order along the 3H axis of a GRU's weights (W_ih [3H, in], W_hh [3H, H]), biases and
+ * gate pre-activations, as in PyTorch's nn.GRU: reset r, update z, candidate n. The fused
+ * cell kernels (Backend.gruForward / gruBackward) read and write blocks in this order.
+ */
+export const GruGate = { r: 0, z: 1, n: 2 } as const;
+
 /** Offset meaning "no buffer" for optional kernel operands (bias, skipped gradients). */
 export const NONE = -1;
 

@@ -51,6 +51,24 @@ function leading(c: Ctx, name: string, ld: number, min: number, rows: number): v
   if (rows > 1 && ld < min) fail(c, `argument '${name}' (${ld}) must be ≥ ${min}`);
 }
 
+/** A read-only operand's leading dimension: ≥ min, or 0 to give every row the same values. */
+function sharedOrLeading(c: Ctx, name: string, ld: number, min: number, rows: number): void {
+  if (ld !== 0) leading(c, name, ld, min, rows);
+}
+
+/**
+ * Checks a GRU kernel's sizes and returns the check of its operands: contiguous rows of
+ * `blocks` gate blocks (3: [r | z | n] pre-activations, gates and their gradients; 1: states).
+ */
+function gruRows(c: Ctx, batch: number, hidden: number): (name: string, offset: number, blocks: 1 | 3, optional?: boolean) => void {
+  size(c, 'batch', batch); size(c, 'hidden', hidden, 1);
+  return (name, offset, blocks, optional = false) => {
+    const w = blocks * hidden;
+    if (optional) optionalRegion(c, name, offset, batch, w, w);
+    else region(c, name, offset, batch, w, w);
+  };
+}
+
 /** Wrap a backend so that every kernel call validates its arguments first. */
 export function withValidation(be: Backend): Backend {
   const ctx = (kernel: string): Ctx => ({ kernel, length: be.arena.data.length });
@@ -104,7 +122,7 @@ export function withValidation(be: Backend): Backend {
       const x = ctx('dynamicForward');
       size(x, 'batch', batch); size(x, 'out', out, 1); size(x, 'in', inp, 1); code(x, 'act', act, Act);
       leading(x, 'ldx', ldx, inp, batch); leading(x, 'ldw', ldw, out * inp, batch);
-      leading(x, 'ldg', ldg, out, batch); leading(x, 'ldc', ldc, out, batch); leading(x, 'ldy', ldy, out, batch);
+      sharedOrLeading(x, 'ldg', ldg, out, batch); leading(x, 'ldc', ldc, out, batch); leading(x, 'ldy', ldy, out, batch);
       region(x, 'x', xo, batch, inp, ldx); region(x, 'w', w, batch, out * inp, ldw);
       region(x, 'g', g, batch, out, ldg); region(x, 'c', c, batch, out, ldc); region(x, 'y', y, batch, out, ldy);
       be.dynamicForward(batch, out, inp, xo, ldx, w, ldw, g, ldg, c, ldc, act, y, ldy);
@@ -114,7 +132,7 @@ export function withValidation(be: Backend): Backend {
       const x = ctx('dynamicBackward');
       size(x, 'batch', batch); size(x, 'out', out, 1); size(x, 'in', inp, 1);
       leading(x, 'ldx', ldx, inp, batch); leading(x, 'ldw', ldw, out * inp, batch);
-      leading(x, 'ldg', ldg, out, batch); leading(x, 'lddy', lddy, out, batch);
+      sharedOrLeading(x, 'ldg', ldg, out, batch); leading(x, 'lddy', lddy, out, batch);
       region(x, 'x', xo, batch, inp, ldx); region(x, 'w', w, batch, out * inp, ldw);
       region(x, 'g', g, batch, out, ldg); region(x, 'dy', dy, batch, out, lddy);
       if (dx !== NONE) { leading(x, 'lddx', lddx, inp, batch); region(x, 'dx', dx, batch, inp, lddx); }
@@ -122,6 +140,19 @@ export function withValidation(be: Backend): Backend {
       if (dg !== NONE) { leading(x, 'lddg', lddg, out, batch); region(x, 'dg', dg, batch, out, lddg); }
       if (dc !== NONE) { leading(x, 'lddc', lddc, out, batch); region(x, 'dc', dc, batch, out, lddc); }
       be.dynamicBackward(batch, out, inp, xo, ldx, w, ldw, g, ldg, dy, lddy, dx, lddx, dw, lddw, dg, lddg, dc, lddc);
+    },
+
+    gruForward(batch, hidden, gi, gh, h, y, gates) {
+      const rows = gruRows(ctx('gruForward'), batch, hidden);
+      rows('gi', gi, 3); rows('gh', gh, 3); rows('h', h, 1); rows('y', y, 1); rows('gates', gates, 3, true);
+      be.gruForward(batch, hidden, gi, gh, h, y, gates);
+    },
+
+    gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh) {
+      const rows = gruRows(ctx('gruBackward'), batch, hidden);
+      rows('gates', gates, 3); rows('gh', gh, 3); rows('h', h, 1); rows('dy', dy, 1); rows('dhIn', dhIn, 1, true);
+      rows('dgi', dgi, 3); rows('dgh', dgh, 3); rows('dh', dh, 1);
+      be.gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh);
     },
 
     adam(n, p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {

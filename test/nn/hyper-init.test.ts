@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Xoshiro128Rng, type Rng } from '../../src/core/random.js';
 import { gainFor, kaimingUniform, normc, orthogonal, weightIndex, type LayerShape } from '../../src/nn/init.js';
 import {
-  allocateHead, biasHyperInit, generatedCount, hyperfanInHeadInit, hypeRlHeadInit, naiveHeadInit, weightAndBiasHyperInit,
+  allocateHead, biasHyperInit, filmHyperInit, generatedCount, hyperfanInHeadInit, hypeRlHeadInit, naiveHeadInit, weightAndBiasHyperInit,
   weightHyperInit, type HeadKind, type HeadParams, type HeadScheme, type HeadSpec,
 } from '../../src/nn/hyper-init.js';
 import { assertUniform, assertWithinStandardErrors } from '../helpers/moments.js';
@@ -194,6 +194,10 @@ describe('head validation', () => {
     const wrong: HeadParams = { weight: new Float64Array(10), bias: new Float64Array(3) };
     assert.throws(() => biasHyperInit(normc()).weightHead(wrong, SPEC, new Xoshiro128Rng(1)), /needs 16×2048 weights and 2048 biases, got 10 and 3/);
     assert.throws(() => hyperfanInHeadInit(1).biasHead(wrong, SPEC, new Xoshiro128Rng(1)), /needs 16×64 weights and 64 biases/);
+  });
+
+  it('rejects a FiLM HyperInit that adjusts neither the weights nor the bias', () => {
+    assert.throws(() => filmHyperInit({ weight: false, bias: false }), /adjust the weights, the bias or both/);
   });
 
   it('fills float32 parameter buffers', () => {

@@ -15,6 +15,8 @@ import { U32, availableBackends } from '../helpers/backends.js';
 const pos = (shape: number[]): InputSpec => ({ shape, lo: 0.5, hi: 2 });
 const any = (shape: number[]): InputSpec => ({ shape });
 
+const GRU_SPECS = [any([3, 2, 2]), any([2, 3]), any([9, 2]), any([9, 3]), any([9]), any([9])];
+
 const CASES: [string, (...xs: Tensor[]) => Tensor, InputSpec[]][] = [
   ['add same shape', (a, b) => T.mul(T.add(a!, b!), a!), [any([3, 4]), any([3, 4])]],
   ['add row broadcast', (a, b) => T.mul(T.add(a!, b!), a!), [any([3, 4]), any([4])]],
@@ -62,6 +64,13 @@ const CASES: [string, (...xs: Tensor[]) => Tensor, InputSpec[]][] = [
   ['dynamicLinear identity, squared', (x, h) => T.square(T.dynamicLinear(x!, h!, 2, Act.identity)), [any([3, 3]), any([3, T.dynamicParamCount(3, 2)])]],
   ['two dynamic layers', (x, h1, h2) => T.dynamicLinear(T.dynamicLinear(x!, h1!, 4, Act.tanh), h2!, 1, Act.identity),
     [any([3, 2]), any([3, T.dynamicParamCount(2, 4)]), any([3, T.dynamicParamCount(4, 1)])]],
+  ['dynamicLinear without gain, tanh', (x, h) => T.dynamicLinear(x!, h!, 3, Act.tanh, false), [any([4, 2]), any([4, T.dynamicParamCount(2, 3, false)])]],
+  ['two dynamic layers without gain', (x, h1, h2) => T.square(T.dynamicLinear(T.dynamicLinear(x!, h1!, 5, Act.tanh, false), h2!, 2, Act.identity, false)),
+    [any([3, 4]), any([3, T.dynamicParamCount(4, 5, false)]), any([3, T.dynamicParamCount(5, 2, false)])]],
+  // GRU over 3 steps of 2 rows, in 2, H 3: x, h0, W_ih, W_hh, b_ih, b_hh; then with row 1 reset before step 1 and row 0 before step 2.
+  ['gru', (x, h0, wih, whh, bih, bhh) => T.gru(x!, h0!, { Wih: wih!, Whh: whh!, bih: bih!, bhh: bhh! }), GRU_SPECS],
+  ['gru with resets', (x, h0, wih, whh, bih, bhh) =>
+    T.gru(x!, h0!, { Wih: wih!, Whh: whh!, bih: bih!, bhh: bhh! }, x!.engine.tensor([0, 0, 0, 1, 1, 0], [3, 2])), GRU_SPECS],
 ];
 
 describe('first derivatives match central differences (float64)', () => {

@@ -20,8 +20,8 @@ interface GemmCase { tA: boolean; tB: boolean; m: number; n: number; k: number; 
 function gemmCases(): GemmCase[] {
   const rng = makeRng(7);
   const cases: GemmCase[] = [];
-  // The benchmark's shapes and the MLP backward shapes, then random awkward ones.
-  for (const [m, k, n] of [[256, 17, 256], [256, 256, 256], [1, 256, 256], [256, 256, 1], [33, 1, 17]]) {
+  // The benchmark's shapes, the MLP backward shapes and a GRU step's h·W_hhᵀ (few rows, transposed B), then random awkward ones.
+  for (const [m, k, n] of [[256, 17, 256], [256, 256, 256], [1, 256, 256], [256, 256, 1], [33, 1, 17], [16, 256, 768], [13, 33, 770]]) {
     for (const tA of [false, true]) for (const tB of [false, true]) cases.push({ tA, tB, m: m!, n: n!, k: k!, alpha: 1, beta: 0, pad: 0 });
   }
   for (let t = 0; t < 48; t++) {
@@ -109,6 +109,80 @@ function checkDynamic(be: Backend, ref: Backend, seed: number, batch: number, ou
   assertClose(`dynamicBackward dx-only ${tag}`, onlyDx.got.dx!, bwd.want.dx!, (idx) => Math.abs(bwd.got.dx![idx]! - bwd.want.dx![idx]!) * 1.0001 + 1e-30);
 }
 
+/**
+ * The fused GRU cell forward and backward (gates [r | z | n] along 3H). Bounds: each gate is a
+ * few roundings of its pre-activation sum (σ' ≤ 1/4, tanh' ≤ 1) plus the vector σ/tanh's own
+ * few ulps, carried through n and h'; backward outputs are products of ≤ 6 correctly rounded
+ * factors, so their error is a few u of the product of the factors' magnitudes.
+ */
+function checkGru(be: Backend, ref: Backend, seed: number, batch: number, hidden: number, range: number): void {
+  const rng = makeRng(seed);
+  const H = hidden, G = 3 * hidden;
+  const inputs = {
+    gi: randomArray(rng, batch * G, -range, range), gh: randomArray(rng, batch * G, -range, range), h: randomArray(rng, batch * H),
+    // NaN: the kernel must write every element it owns.
+    y: new Float64Array(batch * H).fill(NaN), gates: new Float64Array(batch * G).fill(NaN),
+  };
+  const tag = `batch=${batch} hidden=${hidden} range=±${range}`;
+  const fwd = runBoth(be, ref, inputs, (b, o) => b.gruForward(batch, H, o.gi!, o.gh!, o.h!, o.y!, o.gates!));
+  const GI = Float32Array.from(inputs.gi), GH = Float32Array.from(inputs.gh), Hv = Float32Array.from(inputs.h);
+  const want = fwd.want;
+  const at = (b: number, k: number, j: number): number => b * G + k * H + j;
+  const gateTol = (b: number, j: number): [number, number, number] => {
+    const tr = U32 * (Math.abs(GI[at(b, 0, j)]!) + Math.abs(GH[at(b, 0, j)]!)) + 8 * U32;
+    const tz = U32 * (Math.abs(GI[at(b, 1, j)]!) + Math.abs(GH[at(b, 1, j)]!)) + 8 * U32;
+    const ghn = Math.abs(GH[at(b, 2, j)]!);
+    const tn = 2 * U32 * (Math.abs(GI[at(b, 2, j)]!) + ghn) + ghn * tr + 8 * U32;
+    return [tr, tz, tn];
+  };
+  assertClose(`gruForward gates ${tag}`, fwd.got.gates!, want.gates!, (idx) => {
+    const b = Math.floor(idx / G), k = Math.floor((idx % G) / H), j = idx % H;
+    return 2 * gateTol(b, j)[k]!;
+  });
+  assertClose(`gruForward y ${tag}`, fwd.got.y!, want.y!, (idx) => {
+    const b = Math.floor(idx / H), j = idx % H;
+    const [, tz, tn] = gateTol(b, j);
+    const n = want.gates![at(b, 2, j)]!, z = want.gates![at(b, 1, j)]!, hv = Hv[idx]!;
+    return 2 * (tn * (1 + z) + Math.abs(hv - n) * tz + 3 * U32 * (Math.abs(n) + Math.abs(hv)));
+  });
+  // Inference form (no gates saved) and y written over h give the same h'.
+  const inPlace = runBoth(be, ref, { gi: inputs.gi, gh: inputs.gh, h: inputs.h }, (b, o) => b.gruForward(batch, H, o.gi!, o.gh!, o.h!, o.h!, NONE));
+  assertClose(`gruForward in place without gates ${tag}`, inPlace.got.h!, fwd.got.y!, () => 0);
+
+  const gradIn = {
+    gates: want.gates!, gh: inputs.gh, h: inputs.h, dy: randomArray(rng, batch * H), dhIn: randomArray(rng, batch * H),
+    dgi: new Float64Array(batch * G).fill(NaN), dgh: new Float64Array(batch * G).fill(NaN), dh: new Float64Array(batch * H).fill(NaN),
+  };
+  const bwd = runBoth(be, ref, gradIn, (b, o) => b.gruBackward(batch, H, o.gates!, o.gh!, o.h!, o.dy!, o.dhIn!, o.dgi!, o.dgh!, o.dh!));
+  const S = Float32Array.from(gradIn.gates), DY = Float32Array.from(gradIn.dy), DI = Float32Array.from(gradIn.dhIn);
+  /** Magnitudes of the factors of each output, from the float32 inputs. */
+  const factors = (b: number, j: number): { d: number; dn: number; dr: number; dz: number; z: number; r: number } => {
+    const r = S[at(b, 0, j)]!, z = S[at(b, 1, j)]!, n = S[at(b, 2, j)]!;
+    const d = Math.abs(DY[b * H + j]!) + Math.abs(DI[b * H + j]!);
+    const dn = d * Math.abs(1 - z) * Math.abs(1 - n) * Math.abs(1 + n);
+    return { d, dn, dr: dn * Math.abs(GH[at(b, 2, j)]!) * Math.abs(r * (1 - r)), dz: d * Math.abs(Hv[b * H + j]! - n) * Math.abs(z * (1 - z)), z, r };
+  };
+  for (const name of ['dgi', 'dgh'] as const) {
+    assertClose(`gruBackward ${name} ${tag}`, bwd.got[name]!, bwd.want[name]!, (idx) => {
+      const b = Math.floor(idx / G), k = Math.floor((idx % G) / H), j = idx % H;
+      const f = factors(b, j);
+      const mag = k === 0 ? f.dr : k === 1 ? f.dz : name === 'dgh' ? Math.abs(f.r) * f.dn : f.dn;
+      return 10 * U32 * mag + 1e-30;
+    });
+  }
+  assertClose(`gruBackward dh ${tag}`, bwd.got.dh!, bwd.want.dh!, (idx) => {
+    const f = factors(Math.floor(idx / H), idx % H);
+    return 3 * U32 * f.d * Math.abs(f.z) + 1e-30;
+  });
+  // The first step back (no carried gradient), with dh written over dy.
+  const first = runBoth(be, ref, { ...gradIn, dhIn: new Float64Array(batch * H) }, (b, o) =>
+    b.gruBackward(batch, H, o.gates!, o.gh!, o.h!, o.dy!, NONE, o.dgi!, o.dgh!, o.dy!));
+  const zeroCarry = runBoth(be, ref, { ...gradIn, dhIn: new Float64Array(batch * H) }, (b, o) =>
+    b.gruBackward(batch, H, o.gates!, o.gh!, o.h!, o.dy!, o.dhIn!, o.dgi!, o.dgh!, o.dh!));
+  assertClose(`gruBackward without dhIn, in place ${tag}`, first.got.dy!, zeroCarry.got.dh!, () => 0);
+  assertClose(`gruBackward without dhIn dgh ${tag}`, first.got.dgh!, zeroCarry.got.dgh!, () => 0);
+}
+
 /** Error bound of the float32 evaluation of each unary op at x (few ulps, plus cancellation where the form has it). */
 function unaryTol(op: UnaryName, x: number, y: number): number {
   switch (op) {
@@ -154,10 +228,12 @@ for (const { label, make, isa } of targets) {
     it('computes the fused dense layer act(op(A)·op(B) + bias) on every GEMM path within the dot-product bound', () => {
       const rng = makeRng(10);
       // Packed tiles with and without edge columns (578 = 36 vectors + 2), the split and transposed-solve
-      // paths, gemv (n = 1, m = 1), rank-1 (k = 1), few columns, then random awkward shapes.
+      // paths, gemv (n = 1, m = 1), rank-1 (k = 1), few columns, few rows against a transposed B (row and
+      // column tails), then random awkward shapes.
       const shapes: [boolean, boolean, number, number, number][] = [
         [false, false, 256, 578, 256], [true, false, 256, 578, 256], [false, true, 64, 578, 40], [false, false, 256, 256, 23],
         [false, false, 256, 1, 256], [false, false, 1, 256, 64], [false, false, 33, 17, 1], [true, false, 100, 6, 64], [false, false, 40, 5, 70],
+        [false, true, 16, 768, 256], [false, true, 13, 770, 33],
       ];
       for (let t = 0; t < 16; t++) shapes.push([rng.next() < 0.5, rng.next() < 0.5, rng.pick(AWKWARD), rng.pick(AWKWARD), rng.pick(AWKWARD)]);
       shapes.forEach(([tA, tB, m, n, k], t) => {
@@ -222,6 +298,15 @@ for (const { label, make, isa } of targets) {
         for (const act of [Act.identity, Act.relu, Act.tanh]) checkDynamic(be, ref, seed++, batch, out, inp, act, 0);
         checkDynamic(be, ref, seed++, batch, out, inp, Act.relu, 5);
       }
+    });
+
+    it('computes the fused GRU cell forward and backward', () => {
+      let seed = 40;
+      for (const [batch, hidden] of [[1, 1], [3, 5], [16, 256], [7, 33], [2, 17], [5, 8], [4, 100], [1, 64]] as const) {
+        checkGru(be, ref, seed++, batch, hidden, 3);
+      }
+      // Saturated gates: pre-activations far into σ's and tanh's flat tails.
+      for (const [batch, hidden] of [[3, 37], [2, 20]] as const) checkGru(be, ref, seed++, batch, hidden, 60);
     });
 
     it('takes fused Adam steps with bias correction and both weight-decay forms', () => {
@@ -326,7 +411,12 @@ for (const { label, make, isa } of targets) {
       assert.throws(() => be.polyak(8, o, o, 2), /polyak: argument 'tau'/);
       assert.throws(() => be.unary(99 as never, 8, o, o), /unary: argument 'op'/);
       assert.throws(() => be.dynamicForward(2, 3, 4, o, 2, o, 12, o, 3, o, 3, Act.relu, o, 3), /dynamicForward: argument 'ldx'/);
+      assert.throws(() => be.dynamicForward(2, 3, 4, o, 4, o, 12, o, 2, o, 3, Act.relu, o, 3), /dynamicForward: argument 'ldg'/);
+      be.dynamicForward(2, 3, 4, o, 4, o, 12, o, 0, o, 3, Act.relu, o + 32, 3); // ldg = 0: one gain row shared by the batch
       assert.throws(() => be.clamp(4, o, 1, -1, o), /clamp: argument 'lo'/);
+      assert.throws(() => be.gruForward(2, 0, o, o, o, o, NONE), /gruForward: argument 'hidden'/);
+      assert.throws(() => be.gruForward(2, 4, o, be.arena.data.length - 8, o, o, NONE), /gruForward: argument 'gh' region/);
+      assert.throws(() => be.gruBackward(1, 4, o, o, o, o, -2, o, o, o), /gruBackward: argument 'dhIn'/);
       assert.throws(() => be.fill(1.5, o, 0), /fill: argument 'n'/);
       be.arena.free(o, 64);
     });

@@ -8,6 +8,7 @@ export {
   biasAct, actBackward, colSum, adam, polyak, unary, binary, clamp, axpby, reduce, fill, sumSquares,
 } from './elementwise';
 export { dynamicForward, dynamicBackward } from './dynamic';
+export { gruForward, gruBackward } from './gru';
 
 /** First byte the JS arena may use (64-byte aligned); below it: static data and GEMM scratch. */
 export function heapBase(): usize { return HEAP; }
@@ -19,4 +20,4 @@ export function scratchBase(): usize { return SCRATCH; }
 export function relaxedSimd(): i32 { return ASC_FEATURE_RELAXED_SIMD ? 1 : 0; }
 
 /** Version of this ABI (bump when a signature or code changes). */
-export function abiVersion(): i32 { return 1; }
+export function abiVersion(): i32 { return 2; }

@@ -3,6 +3,8 @@
  * Each row of the head output h holds one sample's generated parameters, laid out
  * [W (out×in, row-major) | c (out) | g (out)], and the layer computes
  *   y[b] = act((1 + g[b]) ⊙ (W[b]·x[b]) + c[b]).
+ * Without a gain (Beck et al.'s generated layers, y = act(W x + c)) rows are
+ * [W | c] and the kernel reads g from one zero row shared by every sample.
  * The layer reads W, c and g straight out of h (leading dimension = row width),
  * and its backward writes ∂L/∂h in the same layout, so one head GEMM feeds it and
  * one GEMM takes its gradient back.
@@ -12,29 +14,38 @@ import { Tensor, fmtShape } from '../tensor.js';
 import { activationGrad, addScalar, mul, sum } from './elementwise.js';
 import { concat, reshape, slice } from './shape.js';
 
-/** Width of one sample's generated parameters for a dynamic layer in→out. */
-export const dynamicParamCount = (inp: number, out: number): number => out * inp + 2 * out;
+/** Width of one sample's generated parameters for a dynamic layer in→out: W and c, and g when the layer has a gain. */
+export const dynamicParamCount = (inp: number, out: number, gain = true): number => out * inp + (gain ? 2 : 1) * out;
 
-export function dynamicLinear(x: Tensor, h: Tensor, out: number, act: ActCode): Tensor {
+export function dynamicLinear(x: Tensor, h: Tensor, out: number, act: ActCode, gain = true): Tensor {
   if (x.rank !== 2 || h.rank !== 2) throw new RangeError(`dynamicLinear: x and h must be 2-D, got ${fmtShape(x.shape)} and ${fmtShape(h.shape)}`);
   const [batch, inp] = x.shape as [number, number];
-  const width = dynamicParamCount(inp, out);
+  const width = dynamicParamCount(inp, out, gain);
   if (h.shape[0] !== batch || h.shape[1] !== width) {
-    throw new RangeError(`dynamicLinear: h must be [${batch}, ${width}] for a ${inp}→${out} layer (W, c, g per sample), got ${fmtShape(h.shape)}`);
+    throw new RangeError(`dynamicLinear: h must be [${batch}, ${width}] for a ${inp}→${out} layer (W, c${gain ? ', g' : ''} per sample), got ${fmtShape(h.shape)}`);
   }
   const e = x.engine, be = e.backend;
-  const cAt = out * inp, gAt = cAt + out;
+  const cAt = out * inp;
+  // The gain row of each sample, or one zero row read by every sample (leading dimension 0).
+  let g = h.offset + cAt + out, ldg = width;
+  if (!gain) {
+    const zeros = e.empty([out]);
+    be.fill(out, zeros.offset, 0);
+    g = zeros.offset;
+    ldg = 0;
+  }
   const y = e.empty([batch, out]);
-  be.dynamicForward(batch, out, inp, x.offset, inp, h.offset, width, h.offset + gAt, width, h.offset + cAt, width, act, y.offset, out);
+  be.dynamicForward(batch, out, inp, x.offset, inp, h.offset, width, g, ldg, h.offset + cAt, width, act, y.offset, out);
   return e.record(y, 'dynamicLinear', [x, h], (dy) => {
     const dz = activationGrad(y, dy, act);
-    if (e.recording) return dynamicLinearGradComposite(x, h, dz, inp, out);
+    if (e.recording) return dynamicLinearGradComposite(x, h, dz, inp, out, gain);
     // First order: one fused kernel writes dx and every slot of dh.
     const dx = x.needsGrad ? e.empty(x.shape) : null;
     const dh = h.needsGrad ? e.empty(h.shape) : null;
-    be.dynamicBackward(batch, out, inp, x.offset, inp, h.offset, width, h.offset + gAt, width, dz.offset, out,
+    const dg = dh === null || !gain ? NONE : dh.offset + cAt + out;
+    be.dynamicBackward(batch, out, inp, x.offset, inp, h.offset, width, g, ldg, dz.offset, out,
       dx === null ? NONE : dx.offset, inp,
-      dh === null ? NONE : dh.offset, width, dh === null ? NONE : dh.offset + gAt, width, dh === null ? NONE : dh.offset + cAt, width);
+      dh === null ? NONE : dh.offset, width, dg, width, dh === null ? NONE : dh.offset + cAt, width);
     return [dx, dh];
   });
 }
@@ -43,15 +54,15 @@ export function dynamicLinear(x: Tensor, h: Tensor, out: number, act: ActCode): 
  * The same gradients from differentiable ops (used when the backward pass is being
  * recorded, i.e. for second-order gradients): per-sample products as broadcasts.
  */
-function dynamicLinearGradComposite(x: Tensor, h: Tensor, dz: Tensor, inp: number, out: number): [Tensor | null, Tensor | null] {
+function dynamicLinearGradComposite(x: Tensor, h: Tensor, dz: Tensor, inp: number, out: number, gain: boolean): [Tensor | null, Tensor | null] {
   const batch = x.shape[0]!;
   const w = reshape(slice(h, 1, 0, out * inp), [batch, out, inp]);
-  const gain = addScalar(slice(h, 1, out * inp + out, out * inp + 2 * out), 1);
-  const s = mul(gain, dz); // (1 + g) ⊙ dz
+  const s = gain ? mul(addScalar(slice(h, 1, out * inp + out, out * inp + 2 * out), 1), dz) : dz; // (1 + g) ⊙ dz
   const dx = x.needsGrad ? sum(mul(w, reshape(s, [batch, out, 1])), 1) : null;
   if (!h.needsGrad) return [dx, null];
   const x3 = reshape(x, [batch, 1, inp]);
   const dw = reshape(mul(reshape(s, [batch, out, 1]), x3), [batch, out * inp]);
+  if (!gain) return [dx, concat([dw, dz], 1)];
   const u = sum(mul(w, x3), 2); // W·x
   const dg = mul(dz, u);
   return [dx, concat([dw, dz, dg], 1)];

@@ -2,7 +2,6 @@
  * Elementwise ops and their gradients. Each rule is written with ops, so a
  * backward pass run while recording can itself be differentiated.
  */
-import type { Engine } from '../engine.js';
 import { Act, Binary, Reduce, Unary, type ActCode, type BinaryCode, type UnaryCode } from '../kernels.js';
 import { Tensor, fmtShape, sameShape, type Shape } from '../tensor.js';
 import { broadcastShape, broadcastStrides, coalesce } from './broadcast.js';
@@ -334,5 +333,3 @@ function forEachIndex(shape: Shape, sa: number[], sb: number[], f: (i: number, i
     }
   }
 }
-
-export type { Engine };

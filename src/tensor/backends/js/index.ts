@@ -5,7 +5,7 @@
  */
 import { Arena, type FloatArray } from '../../arena.js';
 import type { Backend, DType } from '../../backend.js';
-import { NONE, type ActCode, type BinaryCode, type ReduceCode, type UnaryCode } from '../../kernels.js';
+import { Act, NONE, type ActCode, type BinaryCode, type ReduceCode, type UnaryCode } from '../../kernels.js';
 import { activate, activationGradFromOutput, binaryOp, unaryOp } from './scalar-ops.js';
 
 export function createJsBackend(dtype: DType = 'float32', initialElements?: number): Backend {
@@ -114,6 +114,37 @@ export function createJsBackend(dtype: DType = 'float32', initialElements?: numb
           }
           if (dg !== NONE) x[dg + b * lddg + o] = dyv * u;
           if (dc !== NONE) x[dc + b * lddc + o] = dyv;
+        }
+      }
+    },
+
+    gruForward(batch, hidden, gi, gh, h, y, gates) {
+      const x = d(), H = hidden;
+      for (let b = 0; b < batch; b++) {
+        const g = b * 3 * H, o = b * H;
+        for (let j = 0; j < H; j++) {
+          const r = activate(Act.sigmoid, x[gi + g + j]! + x[gh + g + j]!);
+          const z = activate(Act.sigmoid, x[gi + g + H + j]! + x[gh + g + H + j]!);
+          const n = Math.tanh(x[gi + g + 2 * H + j]! + r * x[gh + g + 2 * H + j]!);
+          x[y + o + j] = (1 - z) * n + z * x[h + o + j]!;
+          if (gates !== NONE) { x[gates + g + j] = r; x[gates + g + H + j] = z; x[gates + g + 2 * H + j] = n; }
+        }
+      }
+    },
+
+    gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh) {
+      const x = d(), H = hidden;
+      for (let b = 0; b < batch; b++) {
+        const g = b * 3 * H, o = b * H;
+        for (let j = 0; j < H; j++) {
+          const dv = x[dy + o + j]! + (dhIn === NONE ? 0 : x[dhIn + o + j]!);
+          const r = x[gates + g + j]!, z = x[gates + g + H + j]!, n = x[gates + g + 2 * H + j]!;
+          const dn = dv * (1 - z) * (1 - n) * (1 + n);
+          const dr = dn * x[gh + g + 2 * H + j]! * r * (1 - r);
+          const dz = dv * (x[h + o + j]! - n) * z * (1 - z);
+          x[dgi + g + j] = dr; x[dgi + g + H + j] = dz; x[dgi + g + 2 * H + j] = dn;
+          x[dgh + g + j] = dr; x[dgh + g + H + j] = dz; x[dgh + g + 2 * H + j] = r * dn;
+          x[dh + o + j] = z * dv;
         }
       }
     },

@@ -38,6 +38,9 @@ interface Addon {
   dynamicBackward(batch: number, out: number, inp: number, x: number, ldx: number, w: number, ldw: number,
     g: number, ldg: number, dy: number, lddy: number, dx: number, lddx: number, dw: number, lddw: number,
     dg: number, lddg: number, dc: number, lddc: number): void;
+  gruForward(batch: number, hidden: number, gi: number, gh: number, h: number, y: number, gates: number): void;
+  gruBackward(batch: number, hidden: number, gates: number, gh: number, h: number, dy: number, dhIn: number,
+    dgi: number, dgh: number, dh: number): void;
   adam(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number, beta2: number,
     eps: number, weightDecay: number, decoupled: number, step: number): void;
   polyak(n: number, target: number, source: number, tau: number): void;
@@ -169,6 +172,14 @@ export function createNativeBackend(initialElements?: number | { initialElements
     dynamicBackward(batch, out, inp, x, ldx, w, ldw, g, ldg, dy, lddy, dx, lddx, dw, lddw, dg, lddg, dc, lddc) {
       if (boundArena !== self) bind();
       n.dynamicBackward(batch, out, inp, x, ldx, w, ldw, g, ldg, dy, lddy, dx, lddx, dw, lddw, dg, lddg, dc, lddc);
+    },
+    gruForward(batch, hidden, gi, gh, h, y, gates) {
+      if (boundArena !== self) bind();
+      n.gruForward(batch, hidden, gi, gh, h, y, gates);
+    },
+    gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh) {
+      if (boundArena !== self) bind();
+      n.gruBackward(batch, hidden, gates, gh, h, dy, dhIn, dgi, dgh, dh);
     },
     adam(count, p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
       if (boundArena !== self) bind();

@@ -35,7 +35,7 @@ export const WASM_FILES = { simd: 'hyperrl.wasm', relaxed: 'hyperrl-relaxed.wasm
 /** Floats kept readable past the arena's end: kernels may load (and mask) a partial vector there. */
 const SLACK_ELEMENTS = 16;
 const PAGE_BYTES = 65536;
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 
 /** The module's exports (see wasm/assembly/index.ts); booleans cross as 0/1. */
 interface KernelExports {
@@ -50,6 +50,8 @@ interface KernelExports {
   colSum: Backend['colSum'];
   dynamicForward: Backend['dynamicForward'];
   dynamicBackward: Backend['dynamicBackward'];
+  gruForward: Backend['gruForward'];
+  gruBackward: Backend['gruBackward'];
   adam(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number,
     beta2: number, eps: number, weightDecay: number, decoupled: number, step: number): void;
   polyak: Backend['polyak'];
@@ -203,6 +205,8 @@ function backendFromInstance(instance: WebAssembly.Instance, opts: WasmBackendOp
     colSum: ex.colSum,
     dynamicForward: ex.dynamicForward,
     dynamicBackward: ex.dynamicBackward,
+    gruForward: ex.gruForward,
+    gruBackward: ex.gruBackward,
     adam(n, p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
       adam(n, p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, step);
     },
