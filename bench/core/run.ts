@@ -1,5 +1,5 @@
 /**
- * Core benchmark (`npm run bench:core`, `hyperrl bench core [--quick]`): the core's
+ * Core benchmark (`npm run bench:core [-- --quick]`): the core's
  * fp32 FMA peak, sgemm GFLOP/s per backend at the shapes hyperrl trains with, and
  * full MLP / hyper-critic training steps per backend — all measured in one run, so
  * ratios (fraction of peak, speed-up over the JS reference) are comparable even on

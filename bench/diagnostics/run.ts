@@ -12,7 +12,7 @@ import { gradientQuality } from '../../src/diagnostics/gradient-quality.js';
 import { prepare } from '../../src/envs/registry.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { defaults } from '../../src/train/config.js';
+import { defaults } from '../../src/core/config.js';
 import { writeBenchResult } from '../lib/results.js';
 
 const ENV = 'HalfCheetah-v5';

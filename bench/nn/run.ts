@@ -1,5 +1,5 @@
 /**
- * nn benchmark (`npm run bench:nn`, `hyperrl bench nn [--quick]`): training steps
+ * nn benchmark (`npm run bench:nn [-- --quick]`): training steps
  * (forward, backward, Adam) through the autodiff, next to the same networks built
  * from raw kernels (bench/core/workloads) in the same run, plus the critic presets.
  * Writes bench/results/nn-<date>.json.

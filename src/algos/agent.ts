@@ -1,6 +1,6 @@
 /**
- * What the off-policy training loop needs from an algorithm (TD3, SAC): acting,
- * one gradient update from the replay buffer, and its state for checkpoints.
+ * What the training loops need from an algorithm: acting, the parameters and optimisers
+ * for checkpoints, and (off-policy: TD3, SAC) one gradient update from the replay buffer.
  */
 import { HYPER_CRITIC_PRESETS, HyperCritic, MlpCritic, type Critic, type HyperCriticPreset } from '../nn/critics.js';
 import type { HypeRlPrimaryRule } from '../nn/init.js';
@@ -8,27 +8,46 @@ import type { Module } from '../nn/module.js';
 import type { Adam } from '../nn/optim.js';
 import { NonFiniteError } from '../core/non-finite.js';
 import type { Xoshiro128Rng } from '../core/random.js';
+import type { Env } from '../envs/core.js';
+import { Box } from '../envs/spaces.js';
 import type { ReplayBuffer, ReplaySample } from '../replay/replay-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { mean, squaredDifference } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { positiveInt, positiveInts, unitInterval, type Schema } from '../train/config.js';
+import { positiveInt, positiveInts, unitInterval, type Schema } from '../core/config.js';
 
 /** Losses and statistics of one update, under CleanRL's metric names. */
 export type UpdateMetrics = Record<string, number>;
 
-export interface OffPolicyAgent {
+/** What every agent gives the shared training pieces: evaluation, checkpoints and snapshots. */
+export interface Agent {
   readonly engine: Engine;
-  /** The algorithm's own generator (exploration noise, replay sampling, target noise). */
+  /** The algorithm's own generator (exploration noise, sampling); checkpointed. */
   readonly rng: Xoshiro128Rng;
   /** Write an env-scale action for one observation into `out`; explore adds the algorithm's noise. */
   act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void;
-  /** One gradient step; `updateIndex` counts from 0 (delayed updates depend on it). */
-  update(replay: ReplayBuffer, updateIndex: number): UpdateMetrics;
   /** Everything with parameters, by name, for checkpoints. */
   modules(): Record<string, Module>;
   optimizers(): Record<string, { module: Module; optimizer: Adam }>;
 }
+
+export interface OffPolicyAgent extends Agent {
+  /** One gradient step; `updateIndex` counts from 0 (delayed updates depend on it). */
+  update(replay: ReplayBuffer, updateIndex: number): UpdateMetrics;
+}
+
+/** An actor-critic agent with a twin critic and its target, as HypeRL's gradient-quality diagnostic needs it. */
+export interface TwinCriticAgent extends Agent {
+  readonly spec: AgentSpec;
+  readonly config: OffPolicyConfig;
+  readonly critic: Critic;
+  readonly criticTarget: Critic;
+  /** The deterministic env-scale action for a batch of observations (TD3's actor, SAC's tanh(mean)), in the current scope. */
+  policy(obs: Tensor): Tensor;
+}
+
+export const isTwinCriticAgent = (agent: Agent): agent is TwinCriticAgent =>
+  'critic' in agent && 'criticTarget' in agent && typeof (agent as Partial<TwinCriticAgent>).policy === 'function';
 
 /** Mean squared error. */
 export const mse = (a: Tensor, b: Tensor): Tensor => mean(squaredDifference(a, b));
@@ -57,6 +76,15 @@ export interface AgentSpec {
   obsDim: number;
   actionLow: readonly number[];
   actionHigh: readonly number[];
+}
+
+/** What an algorithm's factory sees of the environment: its id (for error messages) and spaces. */
+export type EnvSpaces = Pick<Env, 'id' | 'observationSpace' | 'actionSpace'>;
+
+/** The spec of an env with continuous actions; `algo` names the algorithm in the error for any other. */
+export function continuousSpec(env: EnvSpaces, algo: string): AgentSpec {
+  if (!(env.actionSpace instanceof Box)) throw new Error(`${env.id}: ${algo} needs a continuous (Box) action space`);
+  return { obsDim: env.observationSpace.size, actionLow: [...env.actionSpace.low], actionHigh: [...env.actionSpace.high] };
 }
 
 /** Fields TD3 and SAC share: the critic choice, network sizes, batch, discount and target rate. */

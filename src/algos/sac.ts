@@ -1,9 +1,10 @@
 /**
  * SAC (Haarnoja et al. 2018) with an MLP or hypernetwork critic and a tanh-squashed
  * Gaussian actor, read top to bottom: config → networks → act → update (critic,
- * delayed actor and temperature, target averaging). Bootstrapping uses `terminated`
- * only. Evaluation acts with tanh(mean) scaled to the action bounds (HypeRL's code
- * passed the raw pre-tanh mean to the env: a bug we do not reproduce).
+ * delayed actor and temperature, target averaging) → registry entry (presets, factory).
+ * Bootstrapping uses `terminated` only. Evaluation acts with tanh(mean) scaled to the
+ * action bounds (HypeRL's code passed the raw pre-tanh mean to the env: a bug we do not
+ * reproduce).
  */
 import { ActionScaler, GaussianActor } from '../nn/actors.js';
 import type { Critic } from '../nn/critics.js';
@@ -16,8 +17,12 @@ import type { Engine } from '../tensor/engine.js';
 import { add, addScalar, exp, mean, minimum, mul, neg, scale, stopGradient, sub, tanh } from '../tensor/ops/elementwise.js';
 import { randomNormal } from '../tensor/ops/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { positive, positiveInt, type Schema } from '../train/config.js';
-import { checkFinite, makeCritic, mse, observationTensor, OFF_POLICY_SCHEMA, replayBatch, type AgentSpec, type OffPolicyAgent, type OffPolicyConfig, type UpdateMetrics } from './agent.js';
+import { positive, positiveInt, type Schema } from '../core/config.js';
+import {
+  checkFinite, continuousSpec, makeCritic, mse, observationTensor, OFF_POLICY_SCHEMA, replayBatch,
+  type AgentSpec, type OffPolicyAgent, type OffPolicyConfig, type TwinCriticAgent, type UpdateMetrics,
+} from './agent.js';
+import { criticLabel, type OffPolicyAlgorithm } from './algorithm.js';
 
 export interface SacConfig extends OffPolicyConfig {
   policyLr: number;
@@ -51,7 +56,7 @@ class LogAlpha extends Module {
   }
 }
 
-export class Sac implements OffPolicyAgent {
+export class Sac implements OffPolicyAgent, TwinCriticAgent {
   readonly rng: Xoshiro128Rng;
   readonly actor: GaussianActor;
   readonly critic: Critic;
@@ -93,11 +98,16 @@ export class Sac implements OffPolicyAgent {
     return { action: this.scaler.toEnv(action), logProb };
   }
 
+  /** The deterministic action: tanh(mean) scaled to the bounds. */
+  policy(obs: Tensor): Tensor {
+    return this.scaler.toEnv(tanh(this.actor.forward(obs).mean));
+  }
+
   act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void {
     const e = this.engine;
     e.scope(() => e.noGrad(() => {
       const o = observationTensor(e, obs, this.spec.obsDim);
-      const a = explore ? this.sample(o).action : this.scaler.toEnv(tanh(this.actor.forward(o).mean));
+      const a = explore ? this.sample(o).action : this.policy(o);
       const d = e.backend.arena.data;
       for (let i = 0; i < this.actionDim; i++) out[i] = Math.min(this.spec.actionHigh[i]!, Math.max(this.spec.actionLow[i]!, d[a.offset + i]!));
     }));
@@ -157,3 +167,23 @@ export class Sac implements OffPolicyAgent {
     return { actor: { module: this.actor, optimizer: this.actorOpt }, critic: { module: this.critic, optimizer: this.criticOpt }, alpha: { module: this.logAlpha, optimizer: this.alphaOpt } };
   }
 }
+
+/** The registry entry (src/algos/registry.ts): SAC's presets and factory. */
+export const SAC: OffPolicyAlgorithm<SacConfig> = {
+  name: 'sac',
+  summary: 'SAC (Haarnoja et al. 2018) with an MLP or hypernetwork critic',
+  loop: 'off-policy',
+  schema: SAC_SCHEMA,
+  presets: {
+    cleanrl: { run: { learningStarts: 5_000, randomSteps: 5_000 }, agent: {} },
+    // HypeRL SAC: updates from the first full batch (also while acting randomly for 1e3 steps), lr 3e-4
+    // (hyper Q 5e-5), actor and targets every step. α: the code defaults to a fixed 1.0 but the author's
+    // comment runs HalfCheetah with a fixed 0.2; we take the documented 0.2 (spec A.4).
+    'hyperrl-paper': {
+      run: { learningStarts: 256, randomSteps: 1_000, evalEvery: 5_000 },
+      agent: { policyLr: 3e-4, qLr: 3e-4, hyperQLr: 5e-5, alpha: 0.2, autotune: false, policyFrequency: 1, targetNetworkFrequency: 1 },
+    },
+  },
+  label: criticLabel('sac'),
+  create: (engine, env, config, seed) => new Sac(engine, continuousSpec(env, 'SAC'), config, seed),
+};

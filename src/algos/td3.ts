@@ -1,6 +1,7 @@
 /**
  * TD3 (Fujimoto et al. 2018) with an MLP or hypernetwork critic, read top to bottom:
- * config → networks → act → update (critic, then delayed actor and target averaging).
+ * config → networks → act → update (critic, then delayed actor and target averaging) →
+ * registry entry (presets, factory).
  * Bootstrapping uses `terminated` only: a time-limit truncation still bootstraps.
  */
 import { ActionScaler, DeterministicActor } from '../nn/actors.js';
@@ -12,8 +13,13 @@ import type { ReplayBuffer, ReplaySample } from '../replay/replay-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { add, clamp, maximum, mean, minimum, mul, neg, scale } from '../tensor/ops/elementwise.js';
 import { randomNormal } from '../tensor/ops/random.js';
-import { nonNegative, positive, positiveInt, type Schema } from '../train/config.js';
-import { checkFinite, makeCritic, mse, observationTensor, OFF_POLICY_SCHEMA, replayBatch, type AgentSpec, type OffPolicyAgent, type OffPolicyConfig, type UpdateMetrics } from './agent.js';
+import { nonNegative, positive, positiveInt, type Schema } from '../core/config.js';
+import type { Tensor } from '../tensor/tensor.js';
+import {
+  checkFinite, continuousSpec, makeCritic, mse, observationTensor, OFF_POLICY_SCHEMA, replayBatch,
+  type AgentSpec, type OffPolicyAgent, type OffPolicyConfig, type TwinCriticAgent, type UpdateMetrics,
+} from './agent.js';
+import { criticLabel, type OffPolicyAlgorithm } from './algorithm.js';
 
 export interface Td3Config extends OffPolicyConfig {
   actorLr: number;
@@ -38,7 +44,7 @@ export const TD3_SCHEMA: Schema<Td3Config> = {
   policyDelay: { default: 2, doc: 'critic updates per actor and target update', check: positiveInt },
 };
 
-export class Td3 implements OffPolicyAgent {
+export class Td3 implements OffPolicyAgent, TwinCriticAgent {
   readonly rng: Xoshiro128Rng;
   readonly actor: DeterministicActor;
   readonly actorTarget: DeterministicActor;
@@ -68,10 +74,15 @@ export class Td3 implements OffPolicyAgent {
     this.batch = replayBatch(e, config.batchSize, spec);
   }
 
+  /** The actor's action scaled to the bounds. */
+  policy(obs: Tensor): Tensor {
+    return this.scaler.toEnv(this.actor.forward(obs));
+  }
+
   act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void {
     const e = this.engine;
     e.scope(() => e.noGrad(() => {
-      const a = this.scaler.toEnv(this.actor.forward(observationTensor(e, obs, this.spec.obsDim)));
+      const a = this.policy(observationTensor(e, obs, this.spec.obsDim));
       const d = e.backend.arena.data;
       for (let i = 0; i < this.actionDim; i++) {
         const lo = this.spec.actionLow[i]!, hi = this.spec.actionHigh[i]!;
@@ -125,3 +136,18 @@ export class Td3 implements OffPolicyAgent {
     return { actor: { module: this.actor, optimizer: this.actorOpt }, critic: { module: this.critic, optimizer: this.criticOpt } };
   }
 }
+
+/** The registry entry (src/algos/registry.ts): TD3's presets and factory. */
+export const TD3: OffPolicyAlgorithm<Td3Config> = {
+  name: 'td3',
+  summary: 'TD3 (Fujimoto et al. 2018) with an MLP or hypernetwork critic',
+  loop: 'off-policy',
+  schema: TD3_SCHEMA,
+  presets: {
+    cleanrl: { run: { learningStarts: 25_000, randomSteps: 25_000 }, agent: {} },
+    // HypeRL TD3: batch 100, hyper critic lr 5e-5, 1e3 uniform-random start steps, evaluation every 5e3 steps.
+    'hyperrl-paper': { run: { learningStarts: 1_000, randomSteps: 1_000, evalEvery: 5_000 }, agent: { batchSize: 100, hyperCriticLr: 5e-5 } },
+  },
+  label: criticLabel('td3'),
+  create: (engine, env, config, seed) => new Td3(engine, continuousSpec(env, 'TD3'), config, seed),
+};

@@ -1,5 +1,6 @@
 /** `hyperrl diagnose grad runs/<id>`: the gradient-quality diagnostic over a run's snapshots. */
 import '../envs/index.js';
+import { isTwinCriticAgent } from '../algos/agent.js';
 import { GRADIENT_QUALITY_DEFAULTS, gradientQuality, type GradientQualityOptions } from '../diagnostics/gradient-quality.js';
 import { gradReportPath, mergeGradCheckpoint, readGradReport, sameSettings } from '../diagnostics/grad-report.js';
 import { make } from '../envs/registry.js';
@@ -7,13 +8,13 @@ import { TimeLimit } from '../envs/wrappers.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { requireCheckpoint } from '../train/checkpoint.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError, kebab } from '../core/config.js';
 import { importModules } from '../train/modules.js';
 import { ObservationNormalizer } from '../train/obs-normalizer.js';
-import { makeAgent, readRunConfig } from '../train/run.js';
+import { makeAgent, readRunConfig, runLabel } from '../train/run-config.js';
 import { RunLock } from '../train/run-lock.js';
 import { loadSnapshot, snapshotSteps } from '../train/snapshots.js';
-import { kebab, parseFlags, parseNumber } from './flags.js';
+import { parseFlags, parseNumber } from './flags.js';
 
 export const DIAGNOSE_HELP = `usage: hyperrl diagnose grad runs/<run-id> [options]
 
@@ -77,6 +78,8 @@ async function diagnoseRun(runDir: string, options: Partial<GradientQualityOptio
   const engine = new Engine(defaultBackend());
   const env = await make(config.run.env);
   const agent = makeAgent(engine, env, config);
+  if (!isTwinCriticAgent(agent)) throw new ConfigError(`diagnose grad: ${runDir} is a ${config.run.algo} run; the diagnostic needs an agent with a twin critic (TD3, SAC)`);
+  const agentConfig = agent.config;
   const settings: GradientQualityOptions = { ...GRADIENT_QUALITY_DEFAULTS, ...options };
   settings.maxEpisodeSteps ??= env instanceof TimeLimit ? env.maxEpisodeSteps : undefined;
   env.close();
@@ -91,7 +94,7 @@ async function diagnoseRun(runDir: string, options: Partial<GradientQualityOptio
   }
   const done = new Set(previous?.checkpoints.map((c) => c.step) ?? []);
   const todo = steps.filter((s) => !done.has(s));
-  say(`${runDir}: ${config.run.algo.toUpperCase()} (${config.agent.critic} critic) on ${config.run.env}; ${steps.length} ${useCheckpoint ? 'checkpoint' : 'snapshot(s)'}, ${steps.length - todo.length} already in ${gradReportPath(runDir)}`);
+  say(`${runDir}: ${runLabel(config).title} on ${config.run.env}; ${steps.length} ${useCheckpoint ? 'checkpoint' : 'snapshot(s)'}, ${steps.length - todo.length} already in ${gradReportPath(runDir)}`);
 
   for (const [i, step] of todo.entries()) {
     const stats = latest === null ? await loadSnapshot(runDir, agent, step) : latest.obsNormalizer;
@@ -105,7 +108,7 @@ async function diagnoseRun(runDir: string, options: Partial<GradientQualityOptio
     const prefix = `[${i + 1}/${todo.length}] step ${step}`;
     const result = await gradientQuality({ agent, envId: config.run.env, ...settings, normalizer, onProgress: (m) => say(`${prefix}: ${m}`) });
     mergeGradCheckpoint(runDir, {
-      env: config.run.env, algo: config.run.algo, critic: config.agent.critic === 'hyper' ? `hyper-${config.agent.hyperPreset}` : 'mlp',
+      env: config.run.env, algo: config.run.algo, critic: agentConfig.critic === 'hyper' ? `hyper-${agentConfig.hyperPreset}` : 'mlp',
       settings: result.settings, interval: `95% Student-t over states (${result.settings.states - 1} degrees of freedom)`,
     }, {
       step, cosine: result.cosine, perState: result.perState, source: latest === null ? 'snapshot' : 'checkpoint',

@@ -3,7 +3,7 @@
  * cluster schedulers branch on it: 75 means "resume me", 3 means "do not retry as is".
  */
 import { NonFiniteError } from '../core/non-finite.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { RunLockedError } from '../train/run-lock.js';
 import { EXIT_STOPPED } from '../train/stop-signals.js';
 

@@ -2,12 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { ALGORITHM_NAMES } from '../algos/registry.js';
 import { measureCost, writeCost } from '../experiments/cost.js';
 import { writeReport } from '../experiments/report.js';
 import { runExperiment } from '../experiments/runner.js';
-import { ALGOS, readSpec, type GridAlgo } from '../experiments/spec.js';
+import { readSpec } from '../experiments/spec.js';
 import { defaultBackend } from '../tensor/backends/index.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { ensureDir, nodeRunFiles } from '../train/run-files.js';
 import { EXIT_STOPPED } from '../train/stop-signals.js';
 import { parseFlags, parseNumber } from './flags.js';
@@ -53,8 +54,8 @@ async function costCommand(args: string[]): Promise<number> {
   if (positional.length) throw new ConfigError(`hyperrl experiment cost: unexpected argument '${positional[0]}'`);
   const v = values as Record<string, string | undefined>;
   const algos = (v.algo ?? 'td3').split(',').map((a) => a.trim());
-  for (const a of algos) if (!(ALGOS as readonly string[]).includes(a)) throw new ConfigError(`--algo: expected ${ALGOS.join(' or ')}, got '${a}'`);
-  const opts = { env: v.env ?? 'HalfCheetah-v5', algos: algos as GridAlgo[], learningSteps: positiveInt('learning-steps', v.learningSteps, 2000), warmupSteps: positiveInt('warmup-steps', v.warmupSteps, 1000) };
+  for (const a of algos) if (!ALGORITHM_NAMES.includes(a)) throw new ConfigError(`--algo: expected ${ALGORITHM_NAMES.join(' or ')}, got '${a}'`);
+  const opts = { env: v.env ?? 'HalfCheetah-v5', algos, learningSteps: positiveInt('learning-steps', v.learningSteps, 2000), warmupSteps: positiveInt('warmup-steps', v.warmupSteps, 1000) };
   const out = v.out ?? join('results', 'hyperl', 'cost');
   ensureDir(nodeRunFiles, out);
   const b = defaultBackend();

@@ -2,14 +2,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import '../envs/index.js';
+import { isTwinCriticAgent } from '../algos/agent.js';
 import { make } from '../envs/registry.js';
 import { writeSafetensorsAtomic } from '../nn/safetensors.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { requireCheckpoint } from '../train/checkpoint.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { importModules } from '../train/modules.js';
-import { makeAgent, readRunConfig } from '../train/run.js';
+import { makeAgent, readRunConfig } from '../train/run-config.js';
 import { torchActorStateDict, torchCriticStateDict } from '../train/torch-export.js';
 import { parseFlags } from './flags.js';
 
@@ -34,12 +35,14 @@ export async function exportCommand(args: string[]): Promise<number> {
   const env = await make(config.run.env);
   const agent = makeAgent(new Engine(defaultBackend()), env, config);
   env.close();
+  if (!isTwinCriticAgent(agent)) throw new ConfigError(`hyperrl export: ${runDir} is a ${config.run.algo} run; the export knows actor-critic agents with a twin critic (TD3, SAC)`);
+  const ac = agent.config;
   const meta = requireCheckpoint(runDir, agent, null);
   const { actor, critic } = agent.modules();
   const info = {
     format: 'pt', source: runDir, step: String(meta.step), algo: config.run.algo, env: config.run.env, obs_dim: String(agent.spec.obsDim),
-    action_dim: String(agent.spec.actionLow.length), actor_hidden: config.agent.actorHidden.join(','), critic: config.agent.critic,
-    critic_hidden: config.agent.critic === 'mlp' ? config.agent.criticHidden.join(',') : `hyper-${config.agent.hyperPreset}`,
+    action_dim: String(agent.spec.actionLow.length), actor_hidden: ac.actorHidden.join(','), critic: ac.critic,
+    critic_hidden: ac.critic === 'mlp' ? ac.criticHidden.join(',') : `hyper-${ac.hyperPreset}`,
   };
   const out = String(values.out ?? join(runDir, 'torch'));
   mkdirSync(out, { recursive: true });

@@ -6,9 +6,8 @@
  * `''` are not), `--no-` only on on/off options, and a boolean's explicit value is honoured.
  */
 import { closeMatches } from '../core/edit-distance.js';
-import { ConfigError, type Field, type Schema } from '../train/config.js';
+import { ConfigError, kebab, type Field, type Schema } from '../core/config.js';
 
-export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Decimal notation, digits optionally grouped by `_`: 12, -0.5, .5, 1_000_000, 3e-4. */

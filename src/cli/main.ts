@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `hyperrl` command. */
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { importModules, modulePath } from '../train/modules.js';
 import { exitCodeFor } from './exit-codes.js';
 import { infoLines } from './info.js';
@@ -8,7 +8,7 @@ import { infoLines } from './info.js';
 const USAGE = `usage: hyperrl <command> [options]
 
 commands:
-  train [options]          train TD3/SAC with an MLP or hyper critic (hyperrl train --help)
+  train [options]          train an agent (hyperrl train --help lists the algorithms and their options)
   eval runs/<run-id>       re-evaluate a run's checkpoint [--episodes 10]
   diagnose grad runs/<id>  gradient quality of the critic along the run (hyperrl diagnose --help)
   experiment <spec.json>   run a grid of training runs, resumably, and write results and plots (hyperrl experiment --help)
@@ -18,10 +18,9 @@ commands:
   schema                   JSON Schema of train config files (hyperrl schema > hyperrl.schema.json)
   envs                     list the registered environments
   info                     machine, CPU features and the compute backend in use
-  bench core [--quick]     kernel and training-step benchmark (writes bench/results/core-<date>.json)
-  bench nn [--quick]       autodiff vs raw-kernel steps and critic presets (bench/results/nn-<date>.json)
-  bench envs [--quick]     env steps/s vs bare mj_step, vector-env scaling (bench/results/envs-<date>.json)
-  bench rl [--quick]       whole training runs: Pendulum wall time, HalfCheetah throughput (bench/results/rl-<date>.json)
+
+benchmarks (in a checkout of the repository; results in bench/results/):
+  npm run bench:core|nn|envs|rl [-- --quick]
 
 options of every command:
   --import FILE            import a module that registers custom envs first (repeatable; docs/custom-envs.md)
@@ -72,28 +71,10 @@ async function main(argv: string[]): Promise<number> {
     case 'info':
       for (const l of infoLines()) console.log(l);
       return 0;
-    case 'bench': {
-      const [what, ...flags] = rest;
-      const unknown = flags.filter((f) => f !== '--quick');
-      if (unknown.length) {
-        console.error(`hyperrl bench: unknown option ${unknown.join(' ')}`);
-        return 2;
-      }
-      const quick = flags.includes('--quick');
-      if (what === 'core') await (await import('../../bench/core/run.js')).runCoreBench({ quick });
-      else if (what === 'nn') await (await import('../../bench/nn/run.js')).runNnBench({ quick });
-      else if (what === 'rl') await (await import('../../bench/rl/run.js')).runRlBench({ quick });
-      else if (what === 'envs') {
-        // The envs benchmark times worker threads itself; it runs as its own process.
-        const { spawnSync } = await import('node:child_process');
-        const script = new URL('../../bench/envs/run.js', import.meta.url).pathname;
-        return spawnSync(process.execPath, [script, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' }).status ?? 1;
-      } else {
-        console.error(`hyperrl bench: unknown benchmark '${what ?? ''}'; available: core, nn, envs, rl`);
-        return 2;
-      }
-      return 0;
-    }
+    case 'bench':
+      // The benchmarks are not in the package: they measure a checkout.
+      console.error('hyperrl bench: the benchmarks run from a checkout of the repository: npm run bench:core|nn|envs|rl [-- --quick]');
+      return 2;
     case undefined: case '-h': case '--help': case 'help':
       console.log(USAGE);
       return cmd === undefined ? 2 : 0;

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { figureSvg, svgToPng, type Series } from '../experiments/plots.js';
 import { readMetricCurve } from '../experiments/report.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { readMetricsRows } from '../train/metrics.js';
 import { parseFlags } from './flags.js';
 

@@ -1,12 +1,11 @@
 /** `hyperrl schema`: the JSON Schema of train config files, for editor completion and checks (docs/hyperrl.schema.json). */
-import { SAC_SCHEMA } from '../algos/sac.js';
-import { TD3_SCHEMA } from '../algos/td3.js';
+import { ALGORITHMS } from '../algos/registry.js';
 import { trainConfigJsonSchema, type JsonSchema } from '../train/config-file.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { RUN_SCHEMA } from '../train/run-config.js';
 
 export const trainConfigSchema = (): JsonSchema =>
-  trainConfigJsonSchema(RUN_SCHEMA as never, { td3: TD3_SCHEMA as never, sac: SAC_SCHEMA as never }, RUN_SCHEMA.algo.default);
+  trainConfigJsonSchema(RUN_SCHEMA as never, Object.fromEntries(ALGORITHMS.map((a) => [a.name, a.schema as never])), RUN_SCHEMA.algo.default);
 
 export function schemaCommand(args: string[]): number {
   if (args.includes('--help') || args.includes('-h')) {

@@ -1,21 +1,20 @@
 /** `hyperrl train` and `hyperrl eval`. */
 import '../envs/index.js';
-import { SAC_SCHEMA } from '../algos/sac.js';
-import { TD3_SCHEMA } from '../algos/td3.js';
+import { algorithm, ALGORITHMS } from '../algos/registry.js';
 import { make } from '../envs/registry.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { requireCheckpoint } from '../train/checkpoint.js';
-import { evaluate } from '../train/evaluate.js';
+import { evaluate, evaluationSeed } from '../train/evaluate.js';
 import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../train/obs-normalizer.js';
-import { RUN_SCHEMA } from '../train/run-config.js';
-import { makeAgent, readRunConfig, resolveTrainConfig, train, type ResolvedConfig } from '../train/run.js';
+import { makeAgent, readRunConfig, resolveTrainConfig, RUN_SCHEMA, type ResolvedConfig } from '../train/run-config.js';
+import { train } from '../train/run.js';
 import { CLEANRL_NAMES, cleanRlFields } from '../train/cleanrl-names.js';
 import { readConfigFile } from '../train/config-file.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError, kebab } from '../core/config.js';
 import { importModules } from '../train/modules.js';
 import { EXIT_STOPPED } from '../train/stop-signals.js';
-import { flagHelp, kebab, parseFlags, parseNumber } from './flags.js';
+import { flagHelp, parseFlags, parseNumber } from './flags.js';
 
 const OTHER_OPTIONS = [
   '  --config FILE              settings from a YAML or JSON file (keys as above, camelCase; flags override it; `hyperrl schema` for editors)',
@@ -26,7 +25,7 @@ const OTHER_OPTIONS = [
 
 /** `train --help` for the configuration a run with these options would use: its algorithm's options and their actual values. */
 export function trainHelp(config: ResolvedConfig, source: string): string {
-  const algo = config.run.algo;
+  const algo = algorithm(config.run.algo);
   return [
     'usage: hyperrl train [options]            train an agent (progress, evaluation, checkpoints in runs/<run-id>/)',
     '       hyperrl train --config run.yaml    settings from a file (the run folder\'s config.yaml is one)',
@@ -34,10 +33,10 @@ export function trainHelp(config: ResolvedConfig, source: string): string {
     '       hyperrl train --run-dir DIR [...]  start a fresh run in exactly DIR (instead of --runs-dir/<generated id>)',
     '',
     `Values in [brackets] are the ones this run would use (${source}).`,
-    `Other algorithms: hyperrl train --algo ${RUN_SCHEMA.algo.choices!.filter((a) => a !== algo).join('|')} --help`,
+    `Other algorithms: hyperrl train --algo ${RUN_SCHEMA.algo.choices!.filter((a) => a !== algo.name).join('|')} --help`,
     '',
     'run options:', ...flagHelp([RUN_SCHEMA as never], config.run as never),
-    '', `${algo} options:`, ...flagHelp([(algo === 'td3' ? TD3_SCHEMA : SAC_SCHEMA) as never], config.agent as never),
+    '', `${algo.name} options: ${algo.summary}; presets ${Object.keys(algo.presets).join(', ')}`, ...flagHelp([algo.schema as never], config.agent as never),
     '', 'other options:', ...OTHER_OPTIONS,
     '', 'CleanRL\'s names are accepted for ours:',
     ...Object.entries(CLEANRL_NAMES).map(([k, n]) => `  --${kebab(k).padEnd(26)} ${n.note}`),
@@ -71,7 +70,7 @@ async function configFileSettings(path: string): Promise<{ settings: Record<stri
 /** `hyperrl train`; `imported`: the modules already imported by `--import` (recorded in the run's config). */
 export async function trainCommand(args: string[], imported: readonly string[] = []): Promise<number> {
   const help = args.includes('--help') || args.includes('-h');
-  const { values, positional } = parseFlags(args.filter((a) => a !== '--help' && a !== '-h'), [RUN_SCHEMA as never, TD3_SCHEMA as never, SAC_SCHEMA as never, cleanRlFields() as never],
+  const { values, positional } = parseFlags(args.filter((a) => a !== '--help' && a !== '-h'), [RUN_SCHEMA as never, ...ALGORITHMS.map((a) => a.schema as never), cleanRlFields() as never],
     { resume: 'string', runDir: 'string', quiet: 'boolean', stopAtStep: 'string', config: 'string', allowNoUpdates: 'boolean' });
   if (positional.length) throw new ConfigError(`hyperrl train: unexpected argument '${positional[0]}'`);
   const { resume, runDir, quiet, stopAtStep, config: configPath, allowNoUpdates, ...flags } = values as {
@@ -129,7 +128,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
     actor = normalizedActor(agent, normalizer);
   }
-  const r = evaluate(actor, env, episodes, seed ?? run.seed + 100_000);
+  const r = evaluate(actor, env, episodes, seed ?? evaluationSeed(run.seed));
   console.log(`${runDir} at step ${meta.step}: return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} over ${episodes} episodes`);
   env.close();
   return 0;

@@ -16,18 +16,16 @@
  * All rollouts of a batch run side by side on separate env instances in this thread, so
  * π is evaluated once per step for the whole batch. Seeded and deterministic.
  */
-import { ActionScaler } from '../nn/actors.js';
 import type { Critic } from '../nn/critics.js';
 import { Xoshiro128Rng } from '../core/random.js';
-import { Sac } from '../algos/sac.js';
-import { Td3 } from '../algos/td3.js';
+import type { TwinCriticAgent } from '../algos/agent.js';
 import { checkEnvOutput } from '../envs/core.js';
 import { MujocoEnv } from '../envs/mujoco/mujoco-env.js';
 import { makeSync, prepare } from '../envs/registry.js';
 import { TimeLimit } from '../envs/wrappers.js';
 import type { RowNormalizer } from '../replay/replay-buffer.js';
 import type { Engine } from '../tensor/engine.js';
-import { minimum, tanh } from '../tensor/ops/elementwise.js';
+import { minimum } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { cosineSimilarity, fitSlope, RankDeficientError, type SlopeFit } from './slope-fit.js';
 import { meanWithTInterval, type MeanInterval } from './statistics.js';
@@ -94,11 +92,9 @@ interface DiagnosedAgent {
   policy(obs: Tensor): Tensor;
   /** Observations (rows × obsDim, raw as the env returns them) as the networks' input tensor. */
   stateTensor(obs: Float64Array, rows: number): Tensor;
-  /** Release the action scaler's persistent tensors. */
-  release(): void;
 }
 
-function diagnosed(agent: Td3 | Sac, normalizer: RowNormalizer | undefined): DiagnosedAgent {
+function diagnosed(agent: TwinCriticAgent, normalizer: RowNormalizer | undefined): DiagnosedAgent {
   const { engine, spec, critic, criticTarget } = agent;
   // A run trained with normalised observations saw its states through the run's statistics.
   const stateTensor = (obs: Float64Array, rows: number): Tensor => {
@@ -107,12 +103,8 @@ function diagnosed(agent: Td3 | Sac, normalizer: RowNormalizer | undefined): Dia
     for (let r = 0; r < rows; r++) normalizer.normalize(obs, r * spec.obsDim, z, r * spec.obsDim);
     return engine.tensor(z, [rows, spec.obsDim]);
   };
-  const scaler = new ActionScaler(engine, spec.actionLow, spec.actionHigh);
-  const policy = agent instanceof Td3
-    ? (obs: Tensor): Tensor => scaler.toEnv(agent.actor.forward(obs))
-    : (obs: Tensor): Tensor => scaler.toEnv(tanh(agent.actor.forward(obs).mean));
-  const release = (): void => { for (const t of [scaler.scale, scaler.bias, scaler.low, scaler.high]) engine.release(t); };
-  return { engine, actionLow: spec.actionLow, actionHigh: spec.actionHigh, obsDim: spec.obsDim, critic, criticTarget, policy, stateTensor, release };
+  const policy = (obs: Tensor): Tensor => agent.policy(obs);
+  return { engine, actionLow: spec.actionLow, actionHigh: spec.actionHigh, obsDim: spec.obsDim, critic, criticTarget, policy, stateTensor };
 }
 
 /** A saved state of the sampling phase. */
@@ -124,7 +116,7 @@ interface SampledState {
 }
 
 export interface GradientQualityRun extends Partial<GradientQualityOptions> {
-  agent: Td3 | Sac;
+  agent: TwinCriticAgent;
   /** The run's observation statistics at this snapshot, if it trained with normalised observations. */
   normalizer?: RowNormalizer;
   envId: string;
@@ -190,7 +182,6 @@ export async function gradientQuality(run: GradientQualityRun): Promise<Gradient
     return { settings: { ...o, maxEpisodeSteps: pool.maxEpisodeSteps }, cosine, perState, states: diagnostics, envSteps: pool.envSteps, seconds: (performance.now() - t0) / 1000 };
   } finally {
     pool?.close();
-    agent.release();
   }
 }
 

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveTrainConfig, train } from '../train/run.js';
-import type { GridAlgo } from './spec.js';
+import { resolveTrainConfig } from '../train/run-config.js';
+import { train } from '../train/run.js';
 
 export const COST_CRITICS = [
   { name: 'mlp', settings: { critic: 'mlp' } },
@@ -18,7 +18,7 @@ export const COST_CRITICS = [
 
 export interface CostOptions {
   env: string;
-  algos: GridAlgo[];
+  algos: string[];
   /** Learning-phase steps timed per critic. */
   learningSteps: number;
   /** Random steps before learning starts (fills the replay buffer past a batch). */
@@ -27,7 +27,7 @@ export interface CostOptions {
 }
 
 export interface CostRow {
-  algo: GridAlgo;
+  algo: string;
   critic: string;
   learningSteps: number;
   /** Seconds per 1k learning-phase steps: everything, and the gradient updates alone. */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { gradReportPath, readGradReport } from '../diagnostics/grad-report.js';
 import { readMetricsRows } from '../train/metrics.js';
 import { CRITIC_COLORS, figureSvg, formatSteps, svgToPng, type Panel } from './plots.js';
-import { cellRunDir, cells, BASELINE_CRITIC, type Cell, type ExperimentSpec, type GridAlgo } from './spec.js';
+import { cellRunDir, cells, BASELINE_CRITIC, type Cell, type ExperimentSpec } from './spec.js';
 import { bootstrapMean, finalReturn, mean, meanCurve, normalisedAuc, relativeGain, stepsToScore, type BandCurve, type BootstrapOptions, type Curve, type Interval } from './stats.js';
 
 export interface ReportOptions {
@@ -50,7 +50,7 @@ export interface CriticSummary {
 
 export interface GroupSummary {
   env: string;
-  algo: GridAlgo;
+  algo: string;
   baselineFinal: number | null;
   critics: CriticSummary[];
 }
@@ -153,7 +153,7 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
 
 const ci = (v: Interval | null, digits = 1): string => (v === null ? '–' : `${v.mean.toFixed(digits)} [${v.lo.toFixed(digits)}, ${v.hi.toFixed(digits)}]`);
 const pct = (v: Interval | null): string => (v === null ? '–' : `${(100 * v.mean).toFixed(0)}% [${(100 * v.lo).toFixed(0)}, ${(100 * v.hi).toFixed(0)}]`);
-const algoName = (a: GridAlgo): string => a.toUpperCase();
+const algoName = (a: string): string => a.toUpperCase();
 
 /**
  * One row per env × algo and critic against the baseline: final returns, the gain, how many

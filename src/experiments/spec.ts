@@ -22,28 +22,27 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import '../envs/index.js';
+import { ALGORITHM_NAMES } from '../algos/registry.js';
 import { registeredIds } from '../envs/registry.js';
-import { ConfigError } from '../train/config.js';
+import { ConfigError } from '../core/config.js';
 import { importModules, modulePath } from '../train/modules.js';
-import { resolveTrainConfig } from '../train/run.js';
+import { resolveTrainConfig } from '../train/run-config.js';
 
 export const CRITICS = ['mlp', 'hyper', 'hyper-compact', 'hyper-paper'] as const;
 export type GridCritic = (typeof CRITICS)[number];
-export const ALGOS = ['td3', 'sac'] as const;
-export type GridAlgo = (typeof ALGOS)[number];
 /** The critic every other critic of the same env × algo is compared with. */
 export const BASELINE_CRITIC: GridCritic = 'mlp';
 
 export interface Grid {
   env: string[];
-  algo: GridAlgo[];
+  algo: string[];
   critic: GridCritic[];
   seed: number[];
 }
 
 /** Extra train settings for the cells matching every given grid coordinate. */
 export interface CellOverride {
-  where: Partial<{ env: string; algo: GridAlgo; critic: GridCritic; seed: number }>;
+  where: Partial<{ env: string; algo: string; critic: GridCritic; seed: number }>;
   train: Record<string, unknown>;
 }
 
@@ -67,7 +66,7 @@ export interface Cell {
   /** `<env>__<algo>-<critic>__<seed>`: the run folder's name inside `<experiment>/runs/`. */
   id: string;
   env: string;
-  algo: GridAlgo;
+  algo: string;
   critic: GridCritic;
   seed: number;
   /** The full `train()` overrides (grid coordinates included), as `resolveTrainConfig` takes them. */
@@ -146,7 +145,7 @@ export function parseSpec(raw: unknown, source: string): ExperimentSpec {
   const g = r.object(top.grid, 'grid', GRID_KEYS, GRID_KEYS);
   const grid: Grid = {
     env: r.list(g.env, 'grid.env', (x, k) => r.env(x, k)),
-    algo: r.list(g.algo, 'grid.algo', r.choice(ALGOS)),
+    algo: r.list(g.algo, 'grid.algo', r.choice(ALGORITHM_NAMES)),
     critic: r.list(g.critic, 'grid.critic', r.choice(CRITICS)),
     seed: r.list(g.seed, 'grid.seed', (x, k) => r.seed(x, k)),
   };
@@ -159,7 +158,7 @@ export function parseSpec(raw: unknown, source: string): ExperimentSpec {
       const w = r.object(ov.where, `${key}.where`, GRID_KEYS, []);
       const where: CellOverride['where'] = {};
       if (w.env !== undefined) where.env = r.env(w.env, `${key}.where.env`);
-      if (w.algo !== undefined) where.algo = r.choice(ALGOS)(w.algo, `${key}.where.algo`);
+      if (w.algo !== undefined) where.algo = r.choice(ALGORITHM_NAMES)(w.algo, `${key}.where.algo`);
       if (w.critic !== undefined) where.critic = r.choice(CRITICS)(w.critic, `${key}.where.critic`);
       if (w.seed !== undefined) where.seed = r.seed(w.seed, `${key}.where.seed`);
       return { where, train: r.train(ov.train, `${key}.train`) };

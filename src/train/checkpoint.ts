@@ -4,13 +4,13 @@
  *                        had got, the last evaluation, versions
  *   params.safetensors   every module's parameters (targets included), `<module>.<param>`
  *   optim.safetensors    Adam moments `<opt>.m.<param>`, `<opt>.v.<param>`; step counts in the metadata
- *   replay.safetensors   the replay buffer
+ *   replay.safetensors   the replay buffer (off-policy runs)
  * How it is stored (generations, checksums, recovery after a kill) is checkpoint-store.ts.
  * Loading checks everything it reads (metadata fields, tensor names, finite numbers) and
  * names the file of any problem.
  */
 import { join } from 'node:path';
-import type { OffPolicyAgent } from '../algos/agent.js';
+import type { Agent } from '../algos/agent.js';
 import { describeValue, firstNonFinite } from '../core/non-finite.js';
 import type { RngState } from '../core/random.js';
 import type { RunningMeanStdState } from '../core/running-mean-std.js';
@@ -42,7 +42,7 @@ export interface CheckpointMeta {
 }
 
 /** Every module's parameters (targets included) as `<module>.<param>`. */
-function agentParamTensors(agent: OffPolicyAgent): Record<string, SafeTensor> {
+function agentParamTensors(agent: Agent): Record<string, SafeTensor> {
   const params: Record<string, SafeTensor> = {};
   for (const [m, module] of Object.entries(agent.modules())) {
     for (const [n, t] of Object.entries(module.stateDict())) params[`${m}.${n}`] = { dtype: 'F32', shape: t.shape, data: t.data };
@@ -50,8 +50,8 @@ function agentParamTensors(agent: OffPolicyAgent): Record<string, SafeTensor> {
   return params;
 }
 
-/** The checkpoint's files by name. */
-export function encodeCheckpoint(agent: OffPolicyAgent, replay: ReplayBuffer, meta: CheckpointMeta): Record<string, Uint8Array> {
+/** The checkpoint's files by name (no replay file for a loop without a buffer). */
+export function encodeCheckpoint(agent: Agent, replay: ReplayBuffer | null, meta: CheckpointMeta): Record<string, Uint8Array> {
   const optim: Record<string, SafeTensor> = {};
   const steps: Record<string, string> = {};
   for (const [o, { module, optimizer }] of Object.entries(agent.optimizers())) {
@@ -62,30 +62,33 @@ export function encodeCheckpoint(agent: OffPolicyAgent, replay: ReplayBuffer, me
     });
     steps[`${o}.step`] = String(s.step);
   }
-  const r = replay.state();
-  const rows = (data: Float32Array, width: number): SafeTensor => ({ dtype: 'F32', shape: [r.size, width], data: data as Float32Array<ArrayBuffer> });
-  return {
+  const contents: Record<string, Uint8Array> = {
     'meta.json': new TextEncoder().encode(JSON.stringify(meta, null, 2) + '\n'),
     'params.safetensors': encodeSafetensors(agentParamTensors(agent)),
     'optim.safetensors': encodeSafetensors(optim, steps),
-    'replay.safetensors': encodeSafetensors({
+  };
+  if (replay !== null) {
+    const r = replay.state();
+    const rows = (data: Float32Array, width: number): SafeTensor => ({ dtype: 'F32', shape: [r.size, width], data: data as Float32Array<ArrayBuffer> });
+    contents['replay.safetensors'] = encodeSafetensors({
       obs: rows(r.obs, replay.obsDim), nextObs: rows(r.nextObs, replay.obsDim), actions: rows(r.actions, replay.actionDim),
       rewards: rows(r.rewards, 1), terminated: { dtype: 'U8', shape: [r.size], data: r.terminated as Uint8Array<ArrayBuffer> },
-    }, { size: String(r.size), next: String(r.next) }),
-  };
+    }, { size: String(r.size), next: String(r.next) });
+  }
+  return contents;
 }
 
 /**
  * Write a checkpoint as a new generation of the run folder, after checking that every
  * parameter and optimiser moment is finite (a poisoned agent is never checkpointed).
  */
-export function saveCheckpoint(files: RunFiles, runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer, meta: CheckpointMeta): string {
+export function saveCheckpoint(files: RunFiles, runDir: string, agent: Agent, replay: ReplayBuffer | null, meta: CheckpointMeta): string {
   checkAgentFinite(agent, `at step ${meta.step}`);
   return commitGeneration(files, runDir, meta.step, encodeCheckpoint(agent, replay, meta));
 }
 
 /** Every module's parameters (targets included) as `<module>.<param>` in one safetensors file, written atomically. */
-export async function writeAgentParams(file: string, agent: OffPolicyAgent, metadata?: Record<string, string>): Promise<void> {
+export async function writeAgentParams(file: string, agent: Agent, metadata?: Record<string, string>): Promise<void> {
   await writeSafetensorsAtomic(file, agentParamTensors(agent), metadata);
 }
 
@@ -98,7 +101,7 @@ function finiteValues(t: SafeTensor, name: string, source: string): ArrayLike<nu
 }
 
 /** Load decoded parameters (`<module>.<param>`) into the agent; `source` names the file in errors. */
-function loadAgentParams(params: Record<string, SafeTensor>, agent: OffPolicyAgent, source: string): void {
+function loadAgentParams(params: Record<string, SafeTensor>, agent: Agent, source: string): void {
   for (const [m, module] of Object.entries(agent.modules())) {
     const state: Record<string, { shape: readonly number[]; data: ArrayLike<number> }> = {};
     for (const [n] of module.namedParameters()) {
@@ -115,7 +118,7 @@ function loadAgentParams(params: Record<string, SafeTensor>, agent: OffPolicyAge
 }
 
 /** Load a file written by `writeAgentParams` into the agent; returns the file's metadata. */
-export async function readAgentParams(file: string, agent: OffPolicyAgent): Promise<Record<string, string>> {
+export async function readAgentParams(file: string, agent: Agent): Promise<Record<string, string>> {
   const params = await readSafetensors(file);
   loadAgentParams(params.tensors, agent, file);
   return params.metadata;
@@ -169,7 +172,7 @@ function checkReplayFinite(tensors: Record<string, SafeTensor>, path: string): v
 }
 
 /** Restore the agent (and the replay buffer, unless null) from a checkpoint's files; returns its metadata. */
-function restoreCheckpoint(found: FoundCheckpoint, contents: Record<string, Uint8Array>, agent: OffPolicyAgent, replay: ReplayBuffer | null): CheckpointMeta {
+function restoreCheckpoint(found: FoundCheckpoint, contents: Record<string, Uint8Array>, agent: Agent, replay: ReplayBuffer | null): CheckpointMeta {
   const file = (name: string): { path: string; bytes: Uint8Array } => {
     const bytes = contents[name];
     if (bytes === undefined) throw new CheckpointError(`${join(found.dir, name)}: missing from the checkpoint`);
@@ -198,7 +201,7 @@ function restoreCheckpoint(found: FoundCheckpoint, contents: Record<string, Uint
     optimizer.loadState({ step, m: names.map((n) => pick(`${o}.m.${n}`)), v: names.map((n) => pick(`${o}.v.${n}`)) });
   }
   agent.rng.setState(meta.agentRng);
-  if (replay === null) return meta; // evaluation needs the networks only
+  if (replay === null) return meta; // evaluation needs the networks only, and a loop without a buffer has none
 
   const rep = decode('replay.safetensors');
   for (const k of ['obs', 'nextObs', 'actions', 'rewards', 'terminated']) if (rep.tensors[k] === undefined) throw new CheckpointError(`${rep.path}: missing '${k}'`);
@@ -233,7 +236,7 @@ export interface LoadedCheckpoint {
  * the problem. A checkpoint replaced by a newer one while being read (a run in progress) is
  * looked up again. Read-only: a resume prunes what else the folder holds (`pruneCheckpoints`).
  */
-export function loadCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer | null, files: RunFiles = nodeRunFiles): LoadedCheckpoint | null {
+export function loadCheckpoint(runDir: string, agent: Agent, replay: ReplayBuffer | null, files: RunFiles = nodeRunFiles): LoadedCheckpoint | null {
   for (let attempt = 1; ; attempt++) {
     const { newest: found, damaged } = findCheckpoint(files, runDir);
     if (found === null && damaged.length > 0) throw new CheckpointError(`${runDir}: no usable checkpoint: ${damaged.join('; ')}`);
@@ -250,7 +253,7 @@ export function loadCheckpoint(runDir: string, agent: OffPolicyAgent, replay: Re
 }
 
 /** `loadCheckpoint` for callers that need one: no checkpoint is an error naming the run folder. */
-export function requireCheckpoint(runDir: string, agent: OffPolicyAgent, replay: ReplayBuffer | null, files: RunFiles = nodeRunFiles): CheckpointMeta {
+export function requireCheckpoint(runDir: string, agent: Agent, replay: ReplayBuffer | null, files: RunFiles = nodeRunFiles): CheckpointMeta {
   const loaded = loadCheckpoint(runDir, agent, replay, files);
   if (loaded === null) throw new CheckpointError(`${runDir}: no checkpoint (the run stopped before its first one, or this is not a run folder)`);
   return loaded.meta;

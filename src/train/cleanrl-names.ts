@@ -10,7 +10,7 @@
  * `criticLr`; a hyper critic keeps its own `hyperCriticLr` (HypeRL's 5e-5: at CleanRL's
  * 3e-4 it diverged), which is set explicitly if wanted.
  */
-import { ConfigError, type Field } from './config.js';
+import { ConfigError, type Field } from '../core/config.js';
 
 export interface CleanRlName {
   /** The value's type, for parsing it from the command line. */

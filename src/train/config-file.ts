@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { Document, isSeq, parse, visit } from 'yaml';
 import { modulePath } from './modules.js';
-import { ConfigError, nonNegative, nonNegativeInt, positive, positiveInt, positiveInts, unitInterval, type Field, type Schema } from './config.js';
+import { ConfigError, nonNegative, nonNegativeInt, positive, positiveInt, positiveInts, unitInterval, type Field, type Schema } from '../core/config.js';
 
 export interface ConfigFile {
   /** Train settings by config key, unchecked (resolveTrainConfig checks them). */

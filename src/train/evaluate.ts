@@ -3,7 +3,7 @@
  * env or the agent's generator, so evaluating does not change training).
  */
 import { checkEnvOutput, type Env } from '../envs/core.js';
-import type { OffPolicyAgent } from '../algos/agent.js';
+import type { Agent } from '../algos/agent.js';
 
 export interface EvalResult {
   returns: number[];
@@ -11,7 +11,10 @@ export interface EvalResult {
   std: number;
 }
 
-export function evaluate(agent: Pick<OffPolicyAgent, 'act'>, env: Env, episodes: number, seed: number): EvalResult {
+/** The first evaluation episode's seed of a run (episode i uses this + i): apart from the training episodes' seeds. */
+export const evaluationSeed = (runSeed: number): number => runSeed + 100_000;
+
+export function evaluate(agent: Pick<Agent, 'act'>, env: Env, episodes: number, seed: number): EvalResult {
   const dim = env.actionSpace.size;
   const action = new Float64Array(dim);
   const returns: number[] = [];

@@ -6,12 +6,12 @@
  * training run calls this before every checkpoint (so no checkpoint holds a NaN) and at
  * every evaluation.
  */
-import type { OffPolicyAgent } from '../algos/agent.js';
+import type { Agent } from '../algos/agent.js';
 import { describeValue, firstNonFinite, NonFiniteError } from '../core/non-finite.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Throws a NonFiniteError naming the network, the tensor, the element and `when` (e.g. "at step 4000") on the first non-finite value. */
-export function checkAgentFinite(agent: OffPolicyAgent, when: string): void {
+export function checkAgentFinite(agent: Agent, when: string): void {
   const data = agent.engine.backend.arena.data;
   const check = (network: string, what: string, t: Tensor): void => {
     const i = firstNonFinite(data, t.offset, t.offset + t.size);

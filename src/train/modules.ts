@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from './config.js';
+import { ConfigError } from '../core/config.js';
 
 /** Absolute path of a module named on the command line or in a file (relative to `base`). */
 export const modulePath = (path: string, base = process.cwd()): string => (isAbsolute(path) ? path : resolve(base, path));

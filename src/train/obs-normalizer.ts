@@ -8,7 +8,7 @@
  * off-policy algorithms); a wrapper on the env instead would fill the buffer with
  * observations normalised by stale statistics.
  */
-import type { OffPolicyAgent } from '../algos/agent.js';
+import type { Agent } from '../algos/agent.js';
 import { RunningMeanStd, type RunningMeanStdState } from '../core/running-mean-std.js';
 import type { RowNormalizer } from '../replay/replay-buffer.js';
 
@@ -26,7 +26,7 @@ export function restoreFromCheckpoint(normalizer: ObservationNormalizer, saved: 
 }
 
 /** The agent acting on normalised observations (evaluation and data collection). */
-export function normalizedActor(agent: OffPolicyAgent, normalizer: ObservationNormalizer): Pick<OffPolicyAgent, 'act'> {
+export function normalizedActor(agent: Agent, normalizer: ObservationNormalizer): Pick<Agent, 'act'> {
   const scratch = new Float64Array(normalizer.dim);
   return {
     act(obs, explore, out) {

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OffPolicyAgent } from '../algos/agent.js';
+import type { Agent } from '../algos/agent.js';
 import { readAgentParams, writeAgentParams } from './checkpoint.js';
 import type { RunningMeanStdState } from '../core/running-mean-std.js';
 
@@ -19,7 +19,7 @@ const SNAPSHOT_FILE = /^step-(\d+)\.safetensors$/;
  * Write the agent's parameters at `step` (atomic: a crash leaves no partial file), with the
  * observation statistics of a run that normalises observations (JSON in the file's metadata).
  */
-export async function saveSnapshot(runDir: string, agent: OffPolicyAgent, step: number, obsNormalizer?: RunningMeanStdState): Promise<void> {
+export async function saveSnapshot(runDir: string, agent: Agent, step: number, obsNormalizer?: RunningMeanStdState): Promise<void> {
   mkdirSync(snapshotsDir(runDir), { recursive: true });
   const metadata: Record<string, string> = { step: String(step) };
   if (obsNormalizer !== undefined) metadata.obsNormalizer = JSON.stringify(obsNormalizer);
@@ -27,7 +27,7 @@ export async function saveSnapshot(runDir: string, agent: OffPolicyAgent, step: 
 }
 
 /** Load the snapshot taken at `step` into the agent; returns its observation statistics, if any. */
-export async function loadSnapshot(runDir: string, agent: OffPolicyAgent, step: number): Promise<RunningMeanStdState | undefined> {
+export async function loadSnapshot(runDir: string, agent: Agent, step: number): Promise<RunningMeanStdState | undefined> {
   const metadata = await readAgentParams(snapshotPath(runDir, step), agent);
   const stats = metadata?.obsNormalizer;
   return stats === undefined ? undefined : JSON.parse(stats) as RunningMeanStdState;

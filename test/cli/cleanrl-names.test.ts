@@ -7,7 +7,7 @@ import { TD3_SCHEMA } from '../../src/algos/td3.js';
 import { parseFlags } from '../../src/cli/flags.js';
 import { cleanRlFields } from '../../src/train/cleanrl-names.js';
 import { RUN_SCHEMA } from '../../src/train/run-config.js';
-import { resolveTrainConfig } from '../../src/train/run.js';
+import { resolveTrainConfig } from '../../src/train/run-config.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const resolveArgs = (...args: string[]) => resolveTrainConfig(parseFlags(args, [RUN_SCHEMA as never, TD3_SCHEMA as never, SAC_SCHEMA as never, cleanRlFields() as never]).values);

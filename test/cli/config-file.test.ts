@@ -10,7 +10,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainConfigSchema } from '../../src/cli/schema.js';
 import { readConfigFile } from '../../src/train/config-file.js';
-import { resolveTrainConfig, type ResolvedConfig } from '../../src/train/run.js';
+import { resolveTrainConfig, type ResolvedConfig } from '../../src/train/run-config.js';
+import type { OffPolicyConfig } from '../../src/algos/agent.js';
 import { tempRuns } from '../helpers/train.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -42,7 +43,7 @@ it('trains from a YAML file with flags overriding it, and writes a config.yaml t
   assert.equal(stored.run.algo, 'sac');
   assert.equal(stored.run.totalSteps, 400);
   assert.equal(stored.run.seed, 7, 'the flag overrides the file');
-  assert.deepEqual(stored.agent.actorHidden, [16, 16]);
+  assert.deepEqual((stored.agent as OffPolicyConfig).actorHidden, [16, 16]);
 
   const yaml = readFileSync(join(runDir, 'config.yaml'), 'utf8');
   assert.match(yaml, /# environment steps\ntotalSteps: 400\n/);

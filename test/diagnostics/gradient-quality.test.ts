@@ -15,7 +15,7 @@ import { make } from '../../src/envs/registry.js';
 import { TimeLimit } from '../../src/envs/wrappers.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { defaults } from '../../src/train/config.js';
+import { defaults } from '../../src/core/config.js';
 import { ObservationNormalizer } from '../../src/train/obs-normalizer.js';
 
 const HOPPER = { obsDim: 11, actionLow: [-1, -1, -1], actionHigh: [1, 1, 1] };

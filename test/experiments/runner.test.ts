@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cells, readSpec } from '../../src/experiments/spec.js';
 import { readEvalCurve } from '../../src/experiments/report.js';
-import { resolveTrainConfig, train } from '../../src/train/run.js';
+import { resolveTrainConfig } from '../../src/train/run-config.js';
+import { train } from '../../src/train/run.js';
 import { checkpointStep } from '../helpers/train.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;

@@ -3,8 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findCheckpoint } from '../../src/train/checkpoint-store.js';
+import type { TrainResult } from '../../src/train/run-context.js';
+import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { nodeRunFiles } from '../../src/train/run-files.js';
-import { resolveTrainConfig, train, type TrainResult } from '../../src/train/run.js';
+import { train } from '../../src/train/run.js';
 
 /** A fresh runs folder under the OS temp dir. */
 export const tempRuns = (tag: string): string => mkdtempSync(join(tmpdir(), `hyperrl-${tag}-`));

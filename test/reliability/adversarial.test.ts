@@ -17,13 +17,13 @@ import { parseFlags } from '../../src/cli/flags.js';
 import { checkEnvOutput, make, SyncVectorEnv } from '../../src/envs/index.js';
 import { createBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { defaults } from '../../src/train/config.js';
+import { defaults } from '../../src/core/config.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { checkAgentFinite } from '../../src/train/finite-check.js';
 import { readMetricsRows } from '../../src/train/metrics.js';
-import { RUN_SCHEMA } from '../../src/train/run-config.js';
 import { LOCK_FILE, type LockHolder } from '../../src/train/run-lock.js';
-import { readRunConfig, resolveTrainConfig, train } from '../../src/train/run.js';
+import { readRunConfig, resolveTrainConfig, RUN_SCHEMA } from '../../src/train/run-config.js';
+import { train } from '../../src/train/run.js';
 import { editConfig, editMeta, editTensors, finishedRunCopy, flipByte, generationDir, rewriteCheckpointFile, scratchPath } from './run-folders.js';
 import { runTiny, TINY } from './tiny-run.js';
 

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { PendulumEnv, register, registeredIds } from '../../src/envs/index.js';
 import { findCheckpoint } from '../../src/train/checkpoint-store.js';
 import { nodeRunFiles, type RunFiles } from '../../src/train/run-files.js';
-import { readRunConfig, resolveTrainConfig, train, type TrainResult } from '../../src/train/run.js';
+import type { TrainResult } from '../../src/train/run-context.js';
+import { readRunConfig, resolveTrainConfig } from '../../src/train/run-config.js';
+import { train } from '../../src/train/run.js';
 
 export const TINY_ENV = 'PendulumTen-v0';
 if (!registeredIds().includes(TINY_ENV)) register(TINY_ENV, { create: () => new PendulumEnv(), maxEpisodeSteps: 10 });

@@ -3,7 +3,8 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveTrainConfig, train } from '../../src/train/run.js';
+import { resolveTrainConfig } from '../../src/train/run-config.js';
+import { train } from '../../src/train/run.js';
 import { checkpointFile, tempRuns } from '../helpers/train.js';
 
 const SMALL = { env: 'Pendulum-v1', totalSteps: 1000, learningStarts: 100, randomSteps: 100, evalEvery: 300, evalEpisodes: 1, checkpointEvery: 1000, actorHidden: [16], criticHidden: [16], batchSize: 32 };

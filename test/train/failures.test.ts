@@ -9,8 +9,9 @@ import { createBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { requireCheckpoint } from '../../src/train/checkpoint.js';
 import { CHECKPOINTS_DIR } from '../../src/train/checkpoint-store.js';
-import { defaults } from '../../src/train/config.js';
-import { readRunConfig, resolveTrainConfig, train } from '../../src/train/run.js';
+import { defaults } from '../../src/core/config.js';
+import { readRunConfig, resolveTrainConfig } from '../../src/train/run-config.js';
+import { train } from '../../src/train/run.js';
 import { Sac, SAC_SCHEMA } from '../../src/algos/sac.js';
 import { checkpointFile, quickTrain } from '../helpers/train.js';
 

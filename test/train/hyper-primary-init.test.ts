@@ -4,7 +4,7 @@ import { Sac, SAC_SCHEMA } from '../../src/algos/sac.js';
 import { Td3, TD3_SCHEMA } from '../../src/algos/td3.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { ConfigError, defaults, resolveConfig } from '../../src/train/config.js';
+import { ConfigError, defaults, resolveConfig } from '../../src/core/config.js';
 
 const SPEC = { obsDim: 11, actionLow: [-1, -1, -1], actionHigh: [1, 1, 1] };
 

@@ -78,7 +78,7 @@ test('snapshots carry the observation statistics for the gradient diagnostic', a
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const { Td3, TD3_SCHEMA } = await import('../../src/algos/td3.js');
-  const { defaults } = await import('../../src/train/config.js');
+  const { defaults } = await import('../../src/core/config.js');
   const { loadSnapshot, saveSnapshot } = await import('../../src/train/snapshots.js');
   const spec = { obsDim: 3, actionLow: [-1], actionHigh: [1] };
   const agent = new Td3(new Engine(defaultBackend()), spec, { ...defaults(TD3_SCHEMA), actorHidden: [8], criticHidden: [8] }, 1);

@@ -16,6 +16,9 @@ export interface Field<V> {
 
 export type Schema<T> = { [K in keyof T]: Field<T[K]> };
 
+/** A config key as its command-line flag: `totalSteps` → `total-steps`. */
+export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
