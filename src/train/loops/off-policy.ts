@@ -18,15 +18,16 @@ import { episodeSeed, StepRate, type TrainingLoop, type TrainingState } from '..
 
 export const offPolicyLoop: TrainingLoop<OffPolicyAlgorithm> = async (ctx, algorithm, config) => {
   const rc = ctx.run;
-  if (!ctx.resuming && rc.totalSteps <= rc.learningStarts) {
-    // Evaluations of such a run score an untrained policy: almost always a mistake (CleanRL's TD3 starts learning at 25,000 steps).
-    const problem = `no gradient update would happen: totalSteps ${rc.totalSteps} ≤ learningStarts ${rc.learningStarts} (${rc.algo} ${rc.preset} preset)`;
-    if (ctx.options.allowNoUpdates !== true) throw new ConfigError(`train: ${problem}; raise --total-steps or lower --learning-starts (and --random-steps), or pass --allow-no-updates to run anyway`);
-    console.warn(`hyperrl train: warning: ${problem}; the evaluations score the untrained policy`);
-  }
+  // The envs first: an unknown env id (a typo) is the error to report, before any other check or folder.
   const env = await make(rc.env);
   const evalEnv = await make(rc.env);
   try {
+    if (!ctx.resuming && rc.totalSteps <= rc.learningStarts) {
+      // Evaluations of such a run score an untrained policy: almost always a mistake (CleanRL's TD3 starts learning at 25,000 steps).
+      const problem = `no gradient update would happen: totalSteps ${rc.totalSteps} ≤ learningStarts ${rc.learningStarts} (${rc.algo} ${rc.preset} preset)`;
+      if (ctx.options.allowNoUpdates !== true) throw new ConfigError(`train: ${problem}; raise --total-steps or lower --learning-starts (and --random-steps), or pass --allow-no-updates to run anyway`);
+      console.warn(`hyperrl train: warning: ${problem}; the evaluations score the untrained policy`);
+    }
     const agent = algorithm.create(ctx.engine, env, config, rc.seed);
     const obsDim = env.observationSpace.size;
     // The factory rejected any other action space.
