@@ -29,6 +29,7 @@ export interface SacConfig extends OffPolicyConfig {
   qLr: number;
   hyperQLr: number;
   alpha: number;
+  alphaInit: number;
   autotune: boolean;
   policyFrequency: number;
   targetNetworkFrequency: number;
@@ -41,7 +42,9 @@ export const SAC_SCHEMA: Schema<SacConfig> = {
   qLr: { default: 1e-3, doc: 'MLP critic (and temperature) Adam learning rate', check: positive },
   // HypeRL's 5e-5, not the MLP's 1e-3: faster hyper critics diverged or never learned (results/hyperl/hyper-lr).
   hyperQLr: { default: 5e-5, doc: 'hyper critic Adam learning rate (HypeRL\'s)', check: positive },
-  alpha: { default: 0.2, doc: 'entropy temperature (initial value when autotuned)', check: positive },
+  alpha: { default: 0.2, doc: 'entropy temperature when not autotuned', check: positive },
+  // CleanRL's autotuned SAC starts from log α = 0.
+  alphaInit: { default: 1.0, doc: 'initial entropy temperature when autotuned', check: positive },
   autotune: { default: true, doc: 'tune the temperature towards entropy −|A|', },
   policyFrequency: { default: 2, doc: 'critic updates per actor update (the actor then takes that many steps)', check: positiveInt },
   targetNetworkFrequency: { default: 1, doc: 'updates between target-network averaging', check: positiveInt },
@@ -79,7 +82,8 @@ export class Sac implements OffPolicyAgent, TwinCriticAgent {
     this.critic = makeCritic(e, this.rng, spec, config, 'sac');
     this.criticTarget = makeCritic(e, this.rng, spec, config, 'sac');
     this.criticTarget.copyFrom(this.critic);
-    this.logAlpha = new LogAlpha(e, config.alpha);
+    // Runs configured before alphaInit existed started the tuned temperature at `alpha`.
+    this.logAlpha = new LogAlpha(e, config.autotune ? config.alphaInit ?? config.alpha : config.alpha);
     this.actorOpt = new Adam(e, this.actor.parameters(), { lr: config.policyLr });
     this.criticOpt = new Adam(e, this.critic.parameters(), { lr: config.critic === 'hyper' ? config.hyperQLr : config.qLr });
     this.alphaOpt = new Adam(e, this.logAlpha.parameters(), { lr: config.qLr });
@@ -176,12 +180,12 @@ export const SAC: OffPolicyAlgorithm<SacConfig> = {
   schema: SAC_SCHEMA,
   presets: {
     cleanrl: { run: { learningStarts: 5_000, randomSteps: 5_000 }, agent: {} },
-    // HypeRL SAC: updates from the first full batch (also while acting randomly for 1e3 steps), lr 3e-4
-    // (hyper Q 5e-5), actor and targets every step. α: the code defaults to a fixed 1.0 but the author's
-    // comment runs HalfCheetah with a fixed 0.2; we take the documented 0.2 (spec A.4).
+    // HypeRL SAC: its `paper` hyper critic, updates from the first full batch (also while acting randomly
+    // for 1e3 steps), lr 3e-4 (hyper Q 5e-5), actor and targets every step. α: the code defaults to a fixed
+    // 1.0 but the author's comment runs HalfCheetah with a fixed 0.2; we take the documented 0.2 (spec A.4).
     'hyperrl-paper': {
       run: { learningStarts: 256, randomSteps: 1_000, evalEvery: 5_000 },
-      agent: { policyLr: 3e-4, qLr: 3e-4, hyperQLr: 5e-5, alpha: 0.2, autotune: false, policyFrequency: 1, targetNetworkFrequency: 1 },
+      agent: { hyperPreset: 'paper', policyLr: 3e-4, qLr: 3e-4, hyperQLr: 5e-5, alpha: 0.2, autotune: false, policyFrequency: 1, targetNetworkFrequency: 1 },
     },
   },
   label: criticLabel('sac'),

@@ -145,8 +145,12 @@ export const TD3: OffPolicyAlgorithm<Td3Config> = {
   schema: TD3_SCHEMA,
   presets: {
     cleanrl: { run: { learningStarts: 25_000, randomSteps: 25_000 }, agent: {} },
-    // HypeRL TD3: batch 100, hyper critic lr 5e-5, 1e3 uniform-random start steps, evaluation every 5e3 steps.
-    'hyperrl-paper': { run: { learningStarts: 1_000, randomSteps: 1_000, evalEvery: 5_000 }, agent: { batchSize: 100, hyperCriticLr: 5e-5 } },
+    // HypeRL TD3 (spec A.3): its `paper` hyper critic, batch 100, actor and MLP critic lr 3e-4, hyper critic
+    // lr 5e-5, 1e3 uniform-random start steps with updates from then on, evaluation every 5e3 steps.
+    'hyperrl-paper': {
+      run: { learningStarts: 1_000, randomSteps: 1_000, evalEvery: 5_000 },
+      agent: { hyperPreset: 'paper', batchSize: 100, actorLr: 3e-4, criticLr: 3e-4, hyperCriticLr: 5e-5 },
+    },
   },
   label: criticLabel('td3'),
   create: (engine, env, config, seed) => new Td3(engine, continuousSpec(env, 'TD3'), config, seed),

@@ -110,8 +110,8 @@ export interface PrimaryGeometry {
   resBlocks: number;
 }
 
-/** Preset geometry: the primary network and the dynamic hidden width. */
-const PRESETS: Record<HyperCriticPreset, PrimaryGeometry & { dynamicHidden: number }> = {
+/** Preset geometry: the primary network and the dynamic hidden width (shared with the MAML hyper policy). */
+export const HYPER_PRESET_GEOMETRY: Record<HyperCriticPreset, PrimaryGeometry & { dynamicHidden: number }> = {
   paper: { widths: [256, 512, 1024], resBlocks: 2, dynamicHidden: 256 },
   compact: { widths: [256], resBlocks: 1, dynamicHidden: 64 },
   'compact-uncalibrated': { widths: [256], resBlocks: 1, dynamicHidden: 64 },
@@ -155,15 +155,15 @@ export function primaryMeanSquare(inputDim: number, geometry: PrimaryGeometry, r
  * generated statistics agree within a few percent (test/nn/critics.test.ts).
  */
 export function calibrateToPaper(inputDim: number, geometry: PrimaryGeometry, rule: HypeRlPrimaryRule): { firstWeightScale: number; headSigmaScale: number } {
-  const paper = primaryMeanSquare(inputDim, PRESETS.paper, rule);
+  const paper = primaryMeanSquare(inputDim, HYPER_PRESET_GEOMETRY.paper, rule);
   const own = primaryMeanSquare(inputDim, geometry, rule);
   const k = (own.alpha * paper.beta) / (own.beta * paper.alpha);
   const zDim = geometry.widths[geometry.widths.length - 1]!;
-  const paperZ = PRESETS.paper.widths[PRESETS.paper.widths.length - 1]!;
+  const paperZ = HYPER_PRESET_GEOMETRY.paper.widths[HYPER_PRESET_GEOMETRY.paper.widths.length - 1]!;
   return { firstWeightScale: Math.sqrt(k), headSigmaScale: Math.sqrt((paperZ * paper.alpha) / (zDim * own.alpha)) };
 }
 
-function primaryNetwork(engine: Engine, inputDim: number, geometry: PrimaryGeometry, rule: HypeRlPrimaryRule, firstWeightScale: number, rng: Rng): Layer {
+export function primaryNetwork(engine: Engine, inputDim: number, geometry: PrimaryGeometry, rule: HypeRlPrimaryRule, firstWeightScale: number, rng: Rng): Layer {
   const layers: Layer[] = [];
   let prev = inputDim;
   geometry.widths.forEach((w, i) => {
@@ -190,9 +190,9 @@ export class HyperCritic extends Module implements Critic {
     this.stateDim = opts.stateDim;
     this.actionDim = opts.actionDim;
     this.preset = opts.preset ?? 'compact';
-    if (!(this.preset in PRESETS)) throw new RangeError(`HyperCritic: unknown preset '${this.preset}'; expected ${Object.keys(PRESETS).join(' or ')}`);
+    if (!(this.preset in HYPER_PRESET_GEOMETRY)) throw new RangeError(`HyperCritic: unknown preset '${this.preset}'; expected ${Object.keys(HYPER_PRESET_GEOMETRY).join(' or ')}`);
     this.reverse = opts.reverse ?? false;
-    const geometry = PRESETS[this.preset];
+    const geometry = HYPER_PRESET_GEOMETRY[this.preset];
     const [metaDim, baseDim] = this.reverse ? [opts.actionDim, opts.stateDim] : [opts.stateDim, opts.actionDim];
     const rule = opts.initRule ?? 'td3';
     const { firstWeightScale, headSigmaScale } = this.preset === 'compact-uncalibrated'

@@ -15,6 +15,17 @@ export function gaussianLogProb(mean: Tensor, logStd: Tensor, x: Tensor): Tensor
 }
 
 /**
+ * KL(p ‖ q) of diagonal Gaussians summed over the last axis → [B, 1]:
+ * Σ log σ_q − log σ_p + (σ_p² + (μ_p − μ_q)²) / (2σ_q²) − ½ (TRPO's trust region, MAML's outer step).
+ */
+export function diagGaussianKl(meanP: Tensor, logStdP: Tensor, meanQ: Tensor, logStdQ: Tensor): Tensor {
+  const varRatio = exp(scale(sub(logStdP, logStdQ), 2));
+  const meanTerm = square(mul(sub(meanP, meanQ), exp(neg(logStdQ))));
+  const perDim = addScalar(add(sub(logStdQ, logStdP), scale(add(varRatio, meanTerm), 0.5)), -0.5);
+  return sum(perDim, -1, true);
+}
+
+/**
  * Reparameterised sample of a = tanh(u), u = μ + σ·ε, and its log-density with the
  * change-of-variables term log(1 − tanh²u) = 2(log 2 − u − softplus(−2u)), the
  * numerically stable form (no log of values near zero).

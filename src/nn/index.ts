@@ -9,3 +9,4 @@ export * from './hypernetwork.js';
 export * from './critics.js';
 export * from './meta-policy.js';
 export * from './distributions.js';
+export * from './context-encoder.js';

@@ -87,3 +87,18 @@ export function checkHessianVector(label: string, f: (...xs: Tensor[]) => Tensor
   }));
 }
 
+
+/**
+ * Central differences (step h) of a scalar function of a module's parameters, perturbing
+ * them in place on a float64 engine: one array per parameter, in the order given.
+ */
+export function parameterCentralDifferences(e: Engine, params: readonly Tensor[], f: () => number, h = 1e-6): number[][] {
+  const d = e.backend.arena.data;
+  return params.map((p) => Array.from({ length: p.size }, (_, j) => {
+    const at = p.offset + j, save = d[at]!;
+    d[at] = save + h; const up = f();
+    d[at] = save - h; const down = f();
+    d[at] = save;
+    return (up - down) / (2 * h);
+  }));
+}

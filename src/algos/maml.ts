@@ -1,0 +1,552 @@
+/**
+ * TRPO-MAML (Finn, Abbeel & Levine 2017) as in pytorch-maml-rl and HypeRL's fork of it
+ * (Sarafian et al. 2021, spec A.5), read top to bottom: config → policies (MLP,
+ * Context-MAML, Hyper) → sampling → linear feature baseline and advantages → inner
+ * step → outer TRPO step (conjugate gradient on the Fisher-vector product, line search)
+ * → the training loop with evaluation on unseen tasks.
+ *
+ * Inner loop: one REINFORCE step θ' = θ − α ∇θ L_in(θ), L_in = −mean_episodes mean_t
+ * log π_θ(a|s)·Â, with Â the GAE (τ = 1) of a linear feature baseline fitted to the
+ * task's training episodes, weight-normalised. Outer loop: TRPO on the surrogate
+ * −mean_tasks mean_episodes mean_t exp(log π_θ'(a|s) − log π_old(a|s))·Â on the
+ * post-adaptation episodes, trust region mean_tasks KL(π_θ' ‖ π_old) ≤ max KL (averaged over
+ * steps and action dimensions, as pytorch-maml-rl's weighted_mean).
+ *
+ * `order: 'second'` differentiates through the inner step (θ' = θ − α∇L_in built with
+ * createGraph, evaluated by a functional call), in the surrogate and in the Fisher-vector
+ * product alike. `order: 'first'` treats ∇L_in as a constant (dθ'/dθ = I): the gradient is
+ * taken at the adapted point, which is what HypeRL's code effectively computed
+ * (`load_state_dict` of the adapted values, restored before backward; spec A.5).
+ */
+import { diagGaussianKl, gaussianLogProb } from '../nn/distributions.js';
+import { calibrateToPaper, HYPER_PRESET_GEOMETRY, primaryNetwork } from '../nn/critics.js';
+import { hypeRlHeadInit } from '../nn/hyper-init.js';
+import { HyperNetwork } from '../nn/hypernetwork.js';
+import { HYPE_RL_HEAD_SIGMA, xavierUniform, zerosInit } from '../nn/init.js';
+import { Linear, Sequential, type Layer } from '../nn/layers.js';
+import { Module } from '../nn/module.js';
+import { Xoshiro128Rng } from '../core/random.js';
+import type { Env } from '../envs/core.js';
+import { taskFamily, taskSplits, type TaskFamily, type TaskScale } from '../envs/meta/index.js';
+import { makeSync, prepare } from '../envs/registry.js';
+import { Box } from '../envs/spaces.js';
+import type { Engine } from '../tensor/engine.js';
+import { add, broadcastTo, clamp, exp, mul, neg, scale, stopGradient, sub, sum } from '../tensor/ops/elementwise.js';
+import { concat } from '../tensor/ops/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { positive, positiveInt, positiveInts, unitInterval, type Schema } from '../core/config.js';
+
+// ---- config -------------------------------------------------------------------------
+
+export type MamlPolicyKind = 'mlp' | 'context' | 'hyper';
+export type MamlOrder = 'first' | 'second';
+
+export interface MamlConfig {
+  env: string;
+  policy: MamlPolicyKind;
+  order: MamlOrder;
+  seed: number;
+  metaBatchSize: number;
+  fastBatchSize: number;
+  numBatches: number;
+  numTrainTasks: number;
+  numTestTasks: number;
+  fastLr: number;
+  fastHyperLr: number;
+  gamma: number;
+  gaeLambda: number;
+  maxKl: number;
+  cgIters: number;
+  cgDamping: number;
+  lsMaxSteps: number;
+  lsBacktrackRatio: number;
+  hidden: number[];
+  hyperPreset: 'paper' | 'compact';
+  evalEvery: number;
+}
+
+/** Defaults are HypeRL's MAML settings (spec A.5), themselves pytorch-maml-rl's. */
+export const MAML_SCHEMA: Schema<MamlConfig> = {
+  env: { default: 'HalfCheetahVel-v0', doc: 'meta-RL env id (a task family: HalfCheetahVel-v0, HalfCheetahDir-v0, Navigation2D-v0, …)' },
+  policy: { default: 'hyper', doc: "'mlp' (NormalMLPPolicy), 'context' (task vector concatenated, Context-MAML) or 'hyper' (Hyper-MAML)", choices: ['mlp', 'context', 'hyper'] },
+  order: { default: 'first', doc: "'first': gradient at the adapted point (what HypeRL's code ran); 'second': through the inner step", choices: ['first', 'second'] },
+  seed: { default: 0, doc: 'seed of the task pools, the initialisation and the action noise', check: (v) => (Number.isInteger(v) && v >= 0 ? null : 'must be a non-negative integer') },
+  metaBatchSize: { default: 40, doc: 'tasks per meta-batch', check: positiveInt },
+  fastBatchSize: { default: 20, doc: 'episodes per task, for the inner step and again after it', check: positiveInt },
+  numBatches: { default: 400, doc: 'meta-updates', check: positiveInt },
+  numTrainTasks: { default: 100, doc: 'training task pool, drawn once (--num-of-tasks)', check: positiveInt },
+  numTestTasks: { default: 20, doc: 'unseen test tasks evaluated before and after adaptation', check: positiveInt },
+  fastLr: { default: 0.1, doc: 'inner-step learning rate of the MLP and context policies', check: positive },
+  fastHyperLr: { default: 5e-5, doc: 'inner-step learning rate of the hyper policy (--fast-hyper-lr)', check: positive },
+  gamma: { default: 0.95, doc: 'discount', check: unitInterval },
+  gaeLambda: { default: 1.0, doc: 'GAE τ', check: unitInterval },
+  maxKl: { default: 1e-2, doc: 'TRPO trust region: KL(π_new ‖ π_old) averaged over tasks, steps and action dimensions', check: positive },
+  cgIters: { default: 10, doc: 'conjugate-gradient iterations', check: positiveInt },
+  cgDamping: { default: 1e-5, doc: 'damping added to the Fisher-vector product', check: (v) => (Number.isFinite(v) && v >= 0 ? null : 'must be a non-negative number') },
+  lsMaxSteps: { default: 20, doc: 'line-search steps at most', check: positiveInt },
+  lsBacktrackRatio: { default: 0.8, doc: 'line-search step shrink factor', check: (v) => (v > 0 && v < 1 ? null : 'must be in (0, 1)') },
+  hidden: { default: [100, 100], doc: 'hidden widths of the MLP and context policies (ReLU)', check: positiveInts },
+  hyperPreset: { default: 'paper', doc: "hyper policy primary network: 'paper' (ResNet 256/512/1024, z 1024, dynamic 256) or 'compact' (256, dynamic 64, calibrated)", choices: ['paper', 'compact'] },
+  evalEvery: { default: 1, doc: 'meta-updates between evaluations on the test tasks', check: positiveInt },
+};
+
+// ---- policies -----------------------------------------------------------------------
+
+/** Smallest standard deviation of the Gaussian (pytorch-maml-rl's min_log_std). */
+const LOG_MIN_STD = Math.log(1e-6);
+
+/** A Gaussian policy π(a | s, c); c is the task vector [1, d_c] (ignored by the plain MLP). */
+export interface MamlPolicy extends Module {
+  readonly obsDim: number;
+  readonly actionDim: number;
+  forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor };
+}
+
+/** NormalMLPPolicy: ReLU MLP, Xavier weights, zero biases, free log-std (init 0); with taskDim > 0, Context-MAML. */
+export class NormalMlpPolicy extends Module implements MamlPolicy {
+  readonly net: Sequential;
+  readonly logStd: Tensor;
+
+  constructor(engine: Engine, rng: Xoshiro128Rng, readonly obsDim: number, readonly actionDim: number, hidden: readonly number[], readonly taskDim = 0) {
+    super(engine);
+    const sizes = [obsDim + taskDim, ...hidden, actionDim];
+    const layers: Layer[] = sizes.slice(1).map((out, i) => new Linear(engine, sizes[i]!, out, rng, {
+      act: i < hidden.length ? 'relu' : 'identity', weightInit: xavierUniform(), biasInit: zerosInit,
+    }));
+    this.net = this.child('net', new Sequential(engine, layers));
+    this.logStd = this.param('logStd', [actionDim], new Float32Array(actionDim));
+  }
+
+  forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor } {
+    const x = this.taskDim === 0 ? obs : concat([obs, broadcastTo(task, [obs.shape[0]!, this.taskDim])], 1);
+    return { mean: this.net.forward(x), logStd: clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity) };
+  }
+}
+
+/**
+ * HypeRL's Hyper_Policy: the task vector → primary ResNet → one generated 2-layer policy
+ * (ReLU hidden layer, linear mean, both with gains) per task, shared by all its states.
+ * Generated weights use hyperrl's (out, in) layout; HypeRL views them (in, out), which with
+ * i.i.d. uniform heads is the same distribution.
+ */
+export class HyperMamlPolicy extends Module implements MamlPolicy {
+  readonly hyper: HyperNetwork;
+  readonly logStd: Tensor;
+
+  constructor(engine: Engine, rng: Xoshiro128Rng, readonly obsDim: number, readonly actionDim: number, taskDim: number, preset: 'paper' | 'compact') {
+    super(engine);
+    const geometry = HYPER_PRESET_GEOMETRY[preset];
+    const { firstWeightScale, headSigmaScale } = calibrateToPaper(taskDim, geometry, 'td3');
+    this.hyper = this.child('hyper', new HyperNetwork(engine, primaryNetwork(engine, taskDim, geometry, 'td3', firstWeightScale, rng), [
+      { inputSize: obsDim, outputSize: geometry.dynamicHidden, act: 'relu', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.firstDynamicLayer * headSigmaScale) },
+      { inputSize: geometry.dynamicHidden, outputSize: actionDim, act: 'identity', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.outputLayer * headSigmaScale) },
+    ], rng));
+    this.logStd = this.param('logStd', [actionDim], new Float32Array(actionDim));
+  }
+
+  forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor } {
+    const rows = obs.shape[0]!;
+    const generated = this.hyper.generate(task).map((h) => broadcastTo(h, [rows, h.shape[1]!]));
+    return { mean: this.hyper.applyDynamic(obs, generated), logStd: clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity) };
+  }
+}
+
+export function makeMamlPolicy(engine: Engine, rng: Xoshiro128Rng, config: Pick<MamlConfig, 'policy' | 'hidden' | 'hyperPreset'>, obsDim: number, actionDim: number, taskDim: number): MamlPolicy {
+  if (config.policy === 'hyper') return new HyperMamlPolicy(engine, rng, obsDim, actionDim, taskDim, config.hyperPreset);
+  return new NormalMlpPolicy(engine, rng, obsDim, actionDim, config.hidden, config.policy === 'context' ? taskDim : 0);
+}
+
+// ---- sampling -----------------------------------------------------------------------
+
+/** Episodes of one task, packed episode after episode (only the steps that happened). */
+export interface Episodes {
+  obs: Float64Array;
+  actions: Float64Array;
+  rewards: Float64Array;
+  lengths: number[];
+}
+
+/** Run `envs.length` episodes of `task` in lockstep with π(·|s, c) at `params` (the policy's own when null). */
+function sampleEpisodes(policy: MamlPolicy, params: Tensor[] | null, envs: Env[], task: unknown, taskVector: Tensor, rng: Xoshiro128Rng): Episodes {
+  const { engine, obsDim, actionDim } = policy;
+  const per = envs.map(() => ({ obs: [] as number[], actions: [] as number[], rewards: [] as number[] }));
+  const current = envs.map((env) => Array.from(env.reset({ options: { task } }).obs));
+  let alive = envs.map((_, i) => i);
+  while (alive.length > 0) {
+    const { mean, std } = engine.scope(() => engine.noGrad(() => {
+      const obs = engine.tensor(alive.flatMap((i) => current[i]!), [alive.length, obsDim]);
+      const out = params === null ? policy.forward(obs, taskVector) : policy.withParameters(params, () => policy.forward(obs, taskVector));
+      return { mean: out.mean.toArray(), std: out.logStd.toArray().map(Math.exp) };
+    }));
+    alive = alive.filter((envIndex, row) => {
+      const action = Array.from({ length: actionDim }, (_, d) => mean[row * actionDim + d]! + std[d]! * rng.normal());
+      const step = envs[envIndex]!.step(action);
+      const ep = per[envIndex]!;
+      ep.obs.push(...current[envIndex]!); ep.actions.push(...action); ep.rewards.push(step.reward);
+      current[envIndex] = Array.from(step.obs);
+      return !(step.terminated || step.truncated);
+    });
+  }
+  return {
+    obs: Float64Array.from(per.flatMap((e) => e.obs)), actions: Float64Array.from(per.flatMap((e) => e.actions)),
+    rewards: Float64Array.from(per.flatMap((e) => e.rewards)), lengths: per.map((e) => e.rewards.length),
+  };
+}
+
+/** Mean over episodes of the undiscounted return. */
+export function meanReturn(episodes: Episodes): number {
+  return episodes.rewards.reduce((a, r) => a + r, 0) / episodes.lengths.length;
+}
+
+// ---- baseline and advantages --------------------------------------------------------
+
+/** Solve (A + reg·I) x = b for symmetric positive definite A (d×d, row-major) by Cholesky; null if not positive definite. */
+function choleskySolve(a: Float64Array, b: Float64Array, d: number, reg: number): Float64Array | null {
+  const l = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * d + j]! + (i === j ? reg : 0);
+      for (let k = 0; k < j; k++) s -= l[i * d + k]! * l[j * d + k]!;
+      if (i === j) {
+        if (!(s > 0)) return null;
+        l[i * d + i] = Math.sqrt(s);
+      } else l[i * d + j] = s / l[j * d + j]!;
+    }
+  }
+  const y = new Float64Array(d);
+  for (let i = 0; i < d; i++) { let s = b[i]!; for (let k = 0; k < i; k++) s -= l[i * d + k]! * y[k]!; y[i] = s / l[i * d + i]!; }
+  const x = new Float64Array(d);
+  for (let i = d - 1; i >= 0; i--) { let s = y[i]!; for (let k = i + 1; k < d; k++) s -= l[k * d + i]! * x[k]!; x[i] = s / l[i * d + i]!; }
+  return x;
+}
+
+/** pytorch-maml-rl's LinearFeatureBaseline features of one step: obs, obs², t, t², t³, 1 with t = step/100. */
+function baselineFeatures(obs: Float64Array, row: number, obsDim: number, step: number, out: Float64Array): void {
+  for (let k = 0; k < obsDim; k++) { const o = obs[row * obsDim + k]!; out[k] = o; out[obsDim + k] = o * o; }
+  const t = step / 100;
+  out[2 * obsDim] = t; out[2 * obsDim + 1] = t * t; out[2 * obsDim + 2] = t * t * t; out[2 * obsDim + 3] = 1;
+}
+
+/**
+ * Per-step advantages: the linear feature baseline fitted by regularised least squares
+ * (reg 1e-5, ×10 on failure, as pytorch-maml-rl) to the discounted returns, GAE(γ, τ)
+ * with a zero value after each episode, then normalised by their mean and std over all steps.
+ */
+export function baselineAdvantages(episodes: Episodes, obsDim: number, gamma: number, lambda: number): Float64Array {
+  const n = episodes.rewards.length, d = 2 * obsDim + 4;
+  const features = new Float64Array(n * d), returns = new Float64Array(n), phi = new Float64Array(d);
+  let start = 0;
+  for (const len of episodes.lengths) {
+    let g = 0;
+    for (let t = len - 1; t >= 0; t--) { g = episodes.rewards[start + t]! + gamma * g; returns[start + t] = g; }
+    for (let t = 0; t < len; t++) { baselineFeatures(episodes.obs, start + t, obsDim, t, phi); features.set(phi, (start + t) * d); }
+    start += len;
+  }
+  const xtx = new Float64Array(d * d), xty = new Float64Array(d);
+  for (let r = 0; r < n; r++) {
+    for (let i = 0; i < d; i++) {
+      const fi = features[r * d + i]!;
+      xty[i] += fi * returns[r]!;
+      for (let j = 0; j < d; j++) xtx[i * d + j] += fi * features[r * d + j]!;
+    }
+  }
+  let coef: Float64Array | null = null;
+  for (let reg = 1e-5, tries = 0; coef === null && tries < 10; reg *= 10, tries++) coef = choleskySolve(xtx, xty, d, reg);
+  if (coef === null) throw new Error('MAML: the linear feature baseline has no solution even with regularisation 1e4 (non-finite observations or rewards?)');
+  const adv = new Float64Array(n);
+  start = 0;
+  for (const len of episodes.lengths) {
+    let next = 0, nextValue = 0;
+    for (let t = len - 1; t >= 0; t--) {
+      let value = 0;
+      for (let i = 0; i < d; i++) value += features[(start + t) * d + i]! * coef[i]!;
+      const delta = episodes.rewards[start + t]! + gamma * nextValue - value;
+      next = delta + gamma * lambda * next;
+      adv[start + t] = next;
+      nextValue = value;
+    }
+    start += len;
+  }
+  // weighted_normalize(advantages, weights=mask) with dim=None: mean and std pooled over every valid step.
+  let m = 0; for (let r = 0; r < n; r++) m += adv[r]! / n;
+  let v = 0; for (let r = 0; r < n; r++) v += (adv[r]! - m) ** 2 / n;
+  const sd = Math.sqrt(v) + 1e-8;
+  for (let r = 0; r < n; r++) adv[r] = (adv[r]! - m) / sd;
+  return adv;
+}
+
+/** Weights 1/(episodes · length of the step's episode): Σ w·x is the mean over episodes of the per-episode mean. */
+function stepWeights(lengths: readonly number[]): Float64Array {
+  const w = new Float64Array(lengths.reduce((a, l) => a + l, 0));
+  let start = 0;
+  for (const len of lengths) { w.fill(1 / (lengths.length * len), start, start + len); start += len; }
+  return w;
+}
+
+// ---- inner step and outer objective -------------------------------------------------
+
+/** One batch of episodes as tensors: observations, actions, weight·advantage and weights ([N, 1]). */
+export interface EpisodeTensors {
+  obs: Tensor;
+  actions: Tensor;
+  weightedAdvantages: Tensor;
+  weights: Tensor;
+}
+
+/** A task of the meta-batch: its vector [1, d_c], pre-adaptation (train) and post-adaptation (valid) episodes. */
+export interface MamlTask {
+  taskVector: Tensor;
+  train: EpisodeTensors;
+  valid: EpisodeTensors;
+}
+
+export function episodeTensors(engine: Engine, episodes: Episodes, advantages: Float64Array, obsDim: number, actionDim: number): EpisodeTensors {
+  const n = episodes.rewards.length, w = stepWeights(episodes.lengths);
+  return {
+    obs: engine.tensor(episodes.obs, [n, obsDim]),
+    actions: engine.tensor(episodes.actions, [n, actionDim]),
+    weightedAdvantages: engine.tensor(w.map((wi, r) => wi * advantages[r]!), [n, 1]),
+    weights: engine.tensor(w, [n, 1]),
+  };
+}
+
+/** −mean_episodes mean_t log π(a|s)·Â: the REINFORCE loss of the inner step. */
+function reinforceLoss(policy: MamlPolicy, task: Tensor, batch: EpisodeTensors): Tensor {
+  const { mean, logStd } = policy.forward(batch.obs, task);
+  return neg(sum(mul(gaussianLogProb(mean, logStd, batch.actions), batch.weightedAdvantages)));
+}
+
+/** θ' = θ − α∇θ L_in(θ); with createGraph the result stays differentiable in θ through ∇L_in (second order). */
+export function adapt(policy: MamlPolicy, taskVector: Tensor, train: EpisodeTensors, fastLr: number, createGraph: boolean): Tensor[] {
+  const params = policy.parameters();
+  const grads = policy.engine.grad(reinforceLoss(policy, taskVector, train), params, { createGraph, allowUnused: true });
+  return params.map((p, i) => sub(p, scale(grads[i]!, fastLr)));
+}
+
+/** The old policy on the post-adaptation episodes: fixed tensors the surrogate and KL compare against. */
+export interface OldPolicy {
+  logProb: Tensor;
+  mean: Tensor;
+  logStd: Tensor;
+}
+
+/**
+ * The outer objective over the meta-batch: surrogate −mean_tasks Σ w·exp(log π_θ' − log π_old)·Â
+ * and mean_tasks Σ w·KL(π_θ' ‖ π_old)/d_a, θ' adapted from the current θ. With `old` null, the
+ * old policy is the current adapted one (values detached, so the ratio is 1 and KL 0 but
+ * their derivatives are TRPO's); the old policy used is returned for the line search.
+ */
+export function outerObjective(policy: MamlPolicy, tasks: readonly MamlTask[], fastLr: number, order: MamlOrder, old: readonly OldPolicy[] | null): { loss: Tensor; kl: Tensor; old: OldPolicy[] } {
+  const losses: Tensor[] = [], kls: Tensor[] = [], olds: OldPolicy[] = [];
+  tasks.forEach((task, i) => {
+    const fast = adapt(policy, task.taskVector, task.train, fastLr, order === 'second');
+    const { mean, logStd } = policy.withParameters(fast, () => policy.forward(task.valid.obs, task.taskVector));
+    const logProb = gaussianLogProb(mean, logStd, task.valid.actions);
+    const o = old?.[i] ?? { logProb: stopGradient(logProb), mean: stopGradient(mean), logStd: stopGradient(logStd) };
+    olds.push(o);
+    losses.push(neg(sum(mul(exp(sub(logProb, o.logProb)), task.valid.weightedAdvantages))));
+    // pytorch-maml-rl's weighted_mean(kl_divergence(pi, old_pi), dim=0, weights=mask): KL(π_θ' ‖ π_old) per action dimension, averaged.
+    kls.push(scale(sum(mul(diagGaussianKl(mean, logStd, o.mean, o.logStd), task.valid.weights)), 1 / policy.actionDim));
+  });
+  const total = (xs: Tensor[]): Tensor => scale(xs.reduce((a, b) => add(a, b)), 1 / xs.length);
+  return { loss: total(losses), kl: total(kls), old: olds };
+}
+
+// ---- TRPO pieces --------------------------------------------------------------------
+
+/** Conjugate gradient for A x = b with A given as a product (pytorch-maml-rl's, residual tolerance 1e-10). */
+export function conjugateGradient(product: (v: Float64Array) => Float64Array, b: Float64Array, iterations: number, residualTol = 1e-10): Float64Array {
+  const x = new Float64Array(b.length), r = Float64Array.from(b), p = Float64Array.from(b);
+  let rr = dot(r, r);
+  for (let k = 0; k < iterations && rr >= residualTol; k++) {
+    const ap = product(p);
+    const alpha = rr / dot(p, ap);
+    for (let i = 0; i < x.length; i++) { x[i] += alpha * p[i]!; r[i] -= alpha * ap[i]!; }
+    const rrNext = dot(r, r);
+    const beta = rrNext / rr;
+    for (let i = 0; i < p.length; i++) p[i] = r[i]! + beta * p[i]!;
+    rr = rrNext;
+  }
+  return x;
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** Concatenated values of tensors into one flat vector. */
+function flatten(ts: readonly Tensor[]): Float64Array {
+  const out = new Float64Array(ts.reduce((a, t) => a + t.size, 0));
+  let at = 0;
+  for (const t of ts) { out.set(t.toArray(), at); at += t.size; }
+  return out;
+}
+
+/**
+ * F v + damping·v, F the Hessian of the mean KL at the old policy (the Fisher), from the
+ * KL's gradient built with createGraph: ∇θ (∇θ KL · v).
+ */
+export function fisherVectorProduct(engine: Engine, params: readonly Tensor[], klGrads: readonly Tensor[], v: Float64Array, damping: number): Float64Array {
+  const hv = engine.scope(() => {
+    let at = 0;
+    const terms = klGrads.map((g) => { const vi = engine.tensor(v.subarray(at, at + g.size), g.shape); at += g.size; return sum(mul(g, vi)); });
+    return flatten(engine.grad(terms.reduce((a, b) => add(a, b)), params, { allowUnused: true }));
+  });
+  for (let i = 0; i < hv.length; i++) hv[i] += damping * v[i]!;
+  return hv;
+}
+
+function writeFlat(engine: Engine, params: readonly Tensor[], flat: Float64Array): void {
+  let at = 0;
+  for (const p of params) { engine.write(p, flat.subarray(at, at + p.size)); at += p.size; }
+}
+
+export interface TrpoStepResult {
+  /** Surrogate before and after the step (equal when the line search found no step). */
+  lossBefore: number;
+  lossAfter: number;
+  kl: number;
+  /** Line-search steps taken (lsMaxSteps when none was accepted and θ was restored). */
+  backtracks: number;
+}
+
+/** One TRPO meta-update of the policy's parameters on a meta-batch. */
+export function trpoStep(policy: MamlPolicy, tasks: readonly MamlTask[], config: MamlConfig, fastLr: number): TrpoStepResult {
+  const { engine } = policy;
+  const params = policy.parameters();
+  return engine.scope(() => {
+    const first = outerObjective(policy, tasks, fastLr, config.order, null);
+    const lossBefore = first.loss.item();
+    const grad = flatten(engine.grad(first.loss, params, { allowUnused: true }));
+    const klGrads = engine.grad(first.kl, params, { createGraph: true, allowUnused: true });
+    const fvp = (v: Float64Array): Float64Array => fisherVectorProduct(engine, params, klGrads, v, config.cgDamping);
+    // Solve F x = −∇L for the descent direction; scale it so the quadratic KL model sits at max KL.
+    const direction = conjugateGradient(fvp, grad.map((g) => -g), config.cgIters);
+    const shs = 0.5 * dot(direction, fvp(direction));
+    const step = direction.map((d) => d * Math.sqrt(config.maxKl / Math.max(shs, 1e-30)));
+    const start = flatten(params);
+    let stepSize = 1;
+    for (let k = 0; k < config.lsMaxSteps; k++) {
+      writeFlat(engine, params, start.map((p, i) => p + stepSize * step[i]!));
+      const { loss, kl } = engine.scope(() => {
+        const trial = outerObjective(policy, tasks, fastLr, config.order, first.old);
+        return { loss: trial.loss.item(), kl: trial.kl.item() };
+      });
+      if (loss < lossBefore && kl < config.maxKl) return { lossBefore, lossAfter: loss, kl, backtracks: k };
+      stepSize *= config.lsBacktrackRatio;
+    }
+    writeFlat(engine, params, start);
+    return { lossBefore, lossAfter: lossBefore, kl: 0, backtracks: config.lsMaxSteps };
+  });
+}
+
+// ---- training loop ------------------------------------------------------------------
+
+export interface MamlBatchMetrics {
+  batch: number;
+  /** Mean return on the meta-batch's tasks before and after the inner step. */
+  trainPreReturn: number;
+  trainPostReturn: number;
+  /** Mean return on the unseen test tasks before and after one inner step (evaluated batches only). */
+  testPreReturn?: number;
+  testPostReturn?: number;
+  trpo: TrpoStepResult;
+}
+
+/** Sampled pre- and post-adaptation episodes of one task. */
+interface SampledTask {
+  vector: Float64Array;
+  train: Episodes;
+  valid: Episodes;
+}
+
+/** What a MAML run works with: its policy, envs, task pools and noise. */
+export class MamlLearner {
+  readonly rng: Xoshiro128Rng;
+  readonly family: TaskFamily<unknown>;
+  readonly trainTasks: unknown[];
+  readonly testTasks: unknown[];
+  readonly scale: TaskScale;
+  readonly policy: MamlPolicy;
+  readonly fastLr: number;
+  private readonly envs: Env[];
+
+  constructor(readonly engine: Engine, readonly config: MamlConfig) {
+    this.family = taskFamily(config.env);
+    const splits = taskSplits(this.family, { train: config.numTrainTasks, test: config.numTestTasks }, config.seed);
+    this.trainTasks = splits.train; this.testTasks = splits.test; this.scale = splits.scale;
+    this.envs = Array.from({ length: config.fastBatchSize }, () => makeSync(config.env));
+    this.envs.forEach((env, i) => env.reset({ seed: config.seed * 1000 + i }));
+    const { observationSpace, actionSpace } = this.envs[0]!;
+    if (!(actionSpace instanceof Box)) throw new Error(`MAML: ${config.env} has a discrete action space; the Gaussian policy needs a Box`);
+    const obsDim = observationSpace.size, actionDim = actionSpace.size;
+    this.rng = new Xoshiro128Rng(config.seed);
+    this.policy = makeMamlPolicy(engine, this.rng, config, obsDim, actionDim, this.family.taskDim);
+    this.fastLr = config.policy === 'hyper' ? config.fastHyperLr : config.fastLr;
+  }
+
+  /** Episodes at θ, the inner step on them, and episodes at θ'. */
+  sampleTask(task: unknown): SampledTask {
+    const { engine, policy, config } = this;
+    const vector = this.family.taskVector(task, this.scale);
+    return engine.scope(() => {
+      const taskVector = engine.tensor(vector, [1, vector.length]);
+      const train = sampleEpisodes(policy, null, this.envs, task, taskVector, this.rng);
+      const adv = baselineAdvantages(train, policy.obsDim, config.gamma, config.gaeLambda);
+      const fast = adapt(policy, taskVector, episodeTensors(engine, train, adv, policy.obsDim, policy.actionDim), this.fastLr, false);
+      return { vector, train, valid: sampleEpisodes(policy, fast, this.envs, task, taskVector, this.rng) };
+    });
+  }
+
+  /** Mean pre- and post-adaptation returns over tasks. */
+  evaluate(tasks: readonly unknown[]): { pre: number; post: number } {
+    const sampled = tasks.map((t) => this.sampleTask(t));
+    return { pre: mean(sampled.map((s) => meanReturn(s.train))), post: mean(sampled.map((s) => meanReturn(s.valid))) };
+  }
+
+  /** One meta-update on metaBatchSize tasks drawn uniformly (with replacement) from the training pool. */
+  metaUpdate(batch: number): MamlBatchMetrics {
+    const { engine, policy, config } = this;
+    const sampled = Array.from({ length: config.metaBatchSize }, () => this.sampleTask(this.trainTasks[Math.floor(this.rng.uniform() * this.trainTasks.length)]));
+    const trpo = engine.scope(() => {
+      const tasks = sampled.map((s): MamlTask => ({
+        taskVector: engine.tensor(s.vector, [1, s.vector.length]),
+        train: episodeTensors(engine, s.train, baselineAdvantages(s.train, policy.obsDim, config.gamma, config.gaeLambda), policy.obsDim, policy.actionDim),
+        valid: episodeTensors(engine, s.valid, baselineAdvantages(s.valid, policy.obsDim, config.gamma, config.gaeLambda), policy.obsDim, policy.actionDim),
+      }));
+      return trpoStep(policy, tasks, config, this.fastLr);
+    });
+    const metrics: MamlBatchMetrics = {
+      batch, trpo,
+      trainPreReturn: mean(sampled.map((s) => meanReturn(s.train))), trainPostReturn: mean(sampled.map((s) => meanReturn(s.valid))),
+    };
+    if ((batch + 1) % config.evalEvery === 0) {
+      const test = this.evaluate(this.testTasks);
+      metrics.testPreReturn = test.pre; metrics.testPostReturn = test.post;
+    }
+    return metrics;
+  }
+
+  close(): void {
+    for (const env of this.envs) env.close();
+  }
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * Train MAML for `config.numBatches` meta-updates (the library entry point; the CLI's loop
+ * calls it). `onBatch` receives each batch's metrics.
+ */
+export async function trainMaml(engine: Engine, config: MamlConfig, onBatch: (m: MamlBatchMetrics) => void = () => {}): Promise<MamlLearner> {
+  await prepare(config.env);
+  const learner = new MamlLearner(engine, config);
+  try {
+    for (let b = 0; b < config.numBatches; b++) onBatch(learner.metaUpdate(b));
+  } finally {
+    learner.close();
+  }
+  return learner;
+}
