@@ -6,7 +6,7 @@ import { ALGORITHM_NAMES } from '../algos/registry.js';
 import { measureCost, writeCost } from '../experiments/cost.js';
 import { writeReport } from '../experiments/report.js';
 import { runExperiment } from '../experiments/runner.js';
-import { readSpec } from '../experiments/spec.js';
+import { parseCellFilter, readSpec } from '../experiments/spec.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { ConfigError } from '../core/config.js';
 import { ensureDir, nodeRunFiles } from '../train/run-files.js';
@@ -16,6 +16,8 @@ import { parseFlags, parseNumber } from './flags.js';
 export const EXPERIMENT_HELP = `usage: hyperrl experiment <spec.json> [options]   run an env × algo × critic × seed grid, then write its report
   --jobs N            runs at once [number of cores]
   --out DIR           experiment folder [results/hyperl/<spec name>]
+  --only K=V,...      run only the cells with these grid values (env, algo, critic, seed), e.g.
+                      --only critic=mlp,env=Hopper-v5; the report still covers every finished run
   --only-report       write the report from the finished runs without running anything
   --final-k K         evaluations averaged for the final return [1]
   --progress-every S  seconds between progress lines [30]
@@ -69,9 +71,9 @@ async function costCommand(args: string[]): Promise<number> {
 export async function experimentCommand(args: string[], imported: readonly string[] = []): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { console.log(EXPERIMENT_HELP); return 0; }
   if (args[0] === 'cost') return costCommand(args.slice(1));
-  const { values, positional } = parseFlags(args, [], { jobs: 'string', out: 'string', onlyReport: 'boolean', finalK: 'string', progressEvery: 'string', timeLimit: 'string' });
+  const { values, positional } = parseFlags(args, [], { jobs: 'string', out: 'string', only: 'string', onlyReport: 'boolean', finalK: 'string', progressEvery: 'string', timeLimit: 'string' });
   if (positional.length !== 1) throw new ConfigError(`hyperrl experiment: expected one spec file, got ${positional.length}\n\n${EXPERIMENT_HELP}`);
-  const v = values as { jobs?: string; out?: string; onlyReport?: boolean; finalK?: string; progressEvery?: string; timeLimit?: string };
+  const v = values as { jobs?: string; out?: string; only?: string; onlyReport?: boolean; finalK?: string; progressEvery?: string; timeLimit?: string };
   const spec = await readSpec(positional[0]!);
   spec.modules = [...new Set([...spec.modules, ...imported])];
   const dir = v.out ?? join('results', 'hyperl', spec.name);
@@ -81,7 +83,7 @@ export async function experimentCommand(args: string[], imported: readonly strin
   let code = 0;
   if (!v.onlyReport) {
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
-    const r = await runExperiment(spec, { dir, jobs: positiveInt('jobs', v.jobs, availableParallelism()), progressEvery: positiveInt('progress-every', v.progressEvery, 30), timeLimit });
+    const r = await runExperiment(spec, { dir, jobs: positiveInt('jobs', v.jobs, availableParallelism()), progressEvery: positiveInt('progress-every', v.progressEvery, 30), timeLimit, only: v.only === undefined ? undefined : parseCellFilter(v.only) });
     if (r.interrupted) return EXIT_STOPPED;
     if (r.failed.length) code = 1;
   }

@@ -33,7 +33,7 @@ import { EXIT_STOPPED, STOP_SIGNALS } from '../train/stop-signals.js';
 import { resolveTrainConfig, type ResolvedConfig } from '../train/run-config.js';
 import { estimateSeconds } from './estimate.js';
 import { runOutcome } from './report.js';
-import { cellRunDir, cells, type Cell, type ExperimentSpec } from './spec.js';
+import { cellMatches, cellRunDir, cells, type Cell, type CellOverride, type ExperimentSpec } from './spec.js';
 
 const CLI = new URL('../cli/main.js', import.meta.url).pathname;
 const DONE = 'done.json';
@@ -47,6 +47,8 @@ export interface RunnerOptions {
   progressEvery?: number;
   /** Wall seconds the runner may take: runs estimated not to finish in the time left are not started, running ones are stopped at the limit. */
   timeLimit?: number;
+  /** Only the cells matching this (`--only`); the others are left to another runner. */
+  only?: CellOverride['where'];
   log?: (line: string) => void;
 }
 
@@ -149,7 +151,8 @@ export const formatDuration = (seconds: number): string => {
 
 export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): Promise<RunnerResult> {
   const log = opts.log ?? ((l: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${l}`));
-  const all = cells(spec);
+  const all = cells(spec).filter((c) => opts.only === undefined || cellMatches(opts.only, c));
+  if (all.length === 0) throw new ConfigError(`experiment ${spec.name}: --only ${JSON.stringify(opts.only)} matches no cell of the grid`);
   const result: RunnerResult = { finished: [], skipped: [], failed: [], interrupted: false, timeLimited: [] };
   const queue: { cell: Cell; dir: string; status: CellStatus }[] = [];
   for (const cell of all) {

@@ -125,6 +125,17 @@ class SpecReader {
     return v as number;
   }
 
+  /** A partial cell (some of env, algo, critic, seed), as an override's `where` or `--only`. */
+  where(v: unknown, key: string): CellOverride['where'] {
+    const w = this.object(v, key, GRID_KEYS, []);
+    const where: CellOverride['where'] = {};
+    if (w.env !== undefined) where.env = this.env(w.env, `${key}.env`);
+    if (w.algo !== undefined) where.algo = this.choice(ALGORITHM_NAMES)(w.algo, `${key}.algo`);
+    if (w.critic !== undefined) where.critic = this.choice(CRITICS)(w.critic, `${key}.critic`);
+    if (w.seed !== undefined) where.seed = this.seed(w.seed, `${key}.seed`);
+    return where;
+  }
+
   train(v: unknown, key: string): Json {
     if (!isObject(v)) this.fail(key, `must be an object of train settings, got ${JSON.stringify(v)}`);
     for (const k of Object.keys(v)) {
@@ -155,13 +166,7 @@ export function parseSpec(raw: unknown, source: string): ExperimentSpec {
     return top.overrides.map((o, i): CellOverride => {
       const key = `overrides[${i}]`;
       const ov = r.object(o, key, ['where', 'train'], ['where', 'train']);
-      const w = r.object(ov.where, `${key}.where`, GRID_KEYS, []);
-      const where: CellOverride['where'] = {};
-      if (w.env !== undefined) where.env = r.env(w.env, `${key}.where.env`);
-      if (w.algo !== undefined) where.algo = r.choice(ALGORITHM_NAMES)(w.algo, `${key}.where.algo`);
-      if (w.critic !== undefined) where.critic = r.choice(CRITICS)(w.critic, `${key}.where.critic`);
-      if (w.seed !== undefined) where.seed = r.seed(w.seed, `${key}.where.seed`);
-      return { where, train: r.train(ov.train, `${key}.train`) };
+      return { where: r.where(ov.where, `${key}.where`), train: r.train(ov.train, `${key}.train`) };
     });
   })();
   const diagnose: Record<string, number> = {};
@@ -197,7 +202,22 @@ export async function readSpec(file: string): Promise<ExperimentSpec> {
   return parseSpec(raw, file);
 }
 
-const matches = (where: CellOverride['where'], c: Pick<Cell, 'env' | 'algo' | 'critic' | 'seed'>): boolean =>
+/**
+ * `--only critic=mlp,env=Hopper-v5`: the cells a runner takes (part of a grid on one machine, the
+ * rest elsewhere or later); keys as in an override's `where`, checked the same way.
+ */
+export function parseCellFilter(text: string): CellOverride['where'] {
+  const raw: Json = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--only: expected key=value pairs separated by commas (keys ${GRID_KEYS.join(', ')}), got ${JSON.stringify(pair)}`);
+    const k = pair.slice(0, eq).trim(), v = pair.slice(eq + 1).trim();
+    raw[k] = k === 'seed' && /^\d+$/.test(v) ? Number(v) : v;
+  }
+  return new SpecReader('--only').where(raw, 'only');
+}
+
+export const cellMatches = (where: CellOverride['where'], c: Pick<Cell, 'env' | 'algo' | 'critic' | 'seed'>): boolean =>
   (where.env === undefined || where.env === c.env) && (where.algo === undefined || where.algo === c.algo)
   && (where.critic === undefined || where.critic === c.critic) && (where.seed === undefined || where.seed === c.seed);
 
@@ -220,7 +240,7 @@ export function cells(spec: ExperimentSpec): Cell[] {
   for (const seed of spec.grid.seed) for (const env of spec.grid.env) for (const algo of spec.grid.algo) for (const critic of spec.grid.critic) {
     const coords = { env, algo, critic, seed };
     const train: Json = { ...spec.train };
-    for (const o of spec.overrides) if (matches(o.where, coords)) Object.assign(train, o.train);
+    for (const o of spec.overrides) if (cellMatches(o.where, coords)) Object.assign(train, o.train);
     Object.assign(train, { env, algo, seed }, criticSettings(critic));
     const id = cellId(coords);
     let run: { totalSteps: number; learningStarts: number };

@@ -117,6 +117,9 @@ export const HYPER_PRESET_GEOMETRY: Record<HyperCriticPreset, PrimaryGeometry & 
   'compact-uncalibrated': { widths: [256], resBlocks: 1, dynamicHidden: 64 },
 };
 
+/** The width of the embedding z a primary network ends in. */
+const embeddingWidth = (geometry: PrimaryGeometry): number => geometry.widths[geometry.widths.length - 1]!;
+
 /**
  * The primary network's mean-field map at initialisation: an input whose components have
  * mean square q gives an embedding whose units have expected square α + β·q (expectation over
@@ -158,9 +161,7 @@ export function calibrateToPaper(inputDim: number, geometry: PrimaryGeometry, ru
   const paper = primaryMeanSquare(inputDim, HYPER_PRESET_GEOMETRY.paper, rule);
   const own = primaryMeanSquare(inputDim, geometry, rule);
   const k = (own.alpha * paper.beta) / (own.beta * paper.alpha);
-  const zDim = geometry.widths[geometry.widths.length - 1]!;
-  const paperZ = HYPER_PRESET_GEOMETRY.paper.widths[HYPER_PRESET_GEOMETRY.paper.widths.length - 1]!;
-  return { firstWeightScale: Math.sqrt(k), headSigmaScale: Math.sqrt((paperZ * paper.alpha) / (zDim * own.alpha)) };
+  return { firstWeightScale: Math.sqrt(k), headSigmaScale: Math.sqrt((embeddingWidth(HYPER_PRESET_GEOMETRY.paper) * paper.alpha) / (embeddingWidth(geometry) * own.alpha)) };
 }
 
 export function primaryNetwork(engine: Engine, inputDim: number, geometry: PrimaryGeometry, rule: HypeRlPrimaryRule, firstWeightScale: number, rng: Rng): Layer {
@@ -196,7 +197,7 @@ export class HyperCritic extends Module implements Critic {
     const [metaDim, baseDim] = this.reverse ? [opts.actionDim, opts.stateDim] : [opts.stateDim, opts.actionDim];
     const rule = opts.initRule ?? 'td3';
     const { firstWeightScale, headSigmaScale } = this.preset === 'compact-uncalibrated'
-      ? { firstWeightScale: 1, headSigmaScale: Math.sqrt(1024 / geometry.widths[geometry.widths.length - 1]!) }
+      ? { firstWeightScale: 1, headSigmaScale: Math.sqrt(embeddingWidth(HYPER_PRESET_GEOMETRY.paper) / embeddingWidth(geometry)) }
       : calibrateToPaper(metaDim, geometry, rule);
     const n = opts.twin === false ? 1 : 2;
     this.qs = Array.from({ length: n }, (_, i) => this.child(`q${i + 1}`, new HyperNetwork(

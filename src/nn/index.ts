@@ -10,3 +10,4 @@ export * from './critics.js';
 export * from './meta-policy.js';
 export * from './distributions.js';
 export * from './context-encoder.js';
+export * from './varibad-vae.js';

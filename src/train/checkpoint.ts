@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Agent } from '../algos/agent.js';
 import { describeValue, firstNonFinite } from '../core/non-finite.js';
 import type { RngState } from '../core/random.js';
+import type { RewardNormalizerState } from '../core/reward-normalizer.js';
 import type { RunningMeanStdState } from '../core/running-mean-std.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensorsAtomic, type SafeTensor } from '../nn/safetensors.js';
 import type { ReplayBuffer } from '../replay/replay-buffer.js';
@@ -27,22 +28,25 @@ export interface CheckpointMeta {
   format: 1 | 2;
   step: number;
   episode: number;
+  /** Gradient updates (off-policy) or rollout iterations (on-policy) done. */
   updates: number;
   agentRng: RngState;
   /** Wall-clock seconds of training before this checkpoint (for steps/s across resumes). */
   elapsed: number;
   savedAt: string;
   versions: Record<string, string>;
-  /** Observation statistics of a run with normalizeObs. */
+  /** Observation statistics of a run that normalises observations. */
   obsNormalizer?: RunningMeanStdState;
   /** How far each metrics file had got: a resume cuts the files back to it. */
   metrics?: MetricsExtent;
   /** The last evaluation at or before `step`, with the step it was taken at. */
   lastEval?: EvalResult & { step: number };
+  /** Reward statistics and running returns of a run that normalises rewards. */
+  rewardNormalizer?: RewardNormalizerState;
 }
 
 /** Every module's parameters (targets included) as `<module>.<param>`. */
-function agentParamTensors(agent: Agent): Record<string, SafeTensor> {
+function agentParamTensors(agent: Pick<Agent, 'modules'>): Record<string, SafeTensor> {
   const params: Record<string, SafeTensor> = {};
   for (const [m, module] of Object.entries(agent.modules())) {
     for (const [n, t] of Object.entries(module.stateDict())) params[`${m}.${n}`] = { dtype: 'F32', shape: t.shape, data: t.data };
@@ -88,7 +92,7 @@ export function saveCheckpoint(files: RunFiles, runDir: string, agent: Agent, re
 }
 
 /** Every module's parameters (targets included) as `<module>.<param>` in one safetensors file, written atomically. */
-export async function writeAgentParams(file: string, agent: Agent, metadata?: Record<string, string>): Promise<void> {
+export async function writeAgentParams(file: string, agent: Pick<Agent, 'modules'>, metadata?: Record<string, string>): Promise<void> {
   await writeSafetensorsAtomic(file, agentParamTensors(agent), metadata);
 }
 
@@ -101,7 +105,7 @@ function finiteValues(t: SafeTensor, name: string, source: string): ArrayLike<nu
 }
 
 /** Load decoded parameters (`<module>.<param>`) into the agent; `source` names the file in errors. */
-function loadAgentParams(params: Record<string, SafeTensor>, agent: Agent, source: string): void {
+function loadAgentParams(params: Record<string, SafeTensor>, agent: Pick<Agent, 'modules'>, source: string): void {
   for (const [m, module] of Object.entries(agent.modules())) {
     const state: Record<string, { shape: readonly number[]; data: ArrayLike<number> }> = {};
     for (const [n] of module.namedParameters()) {
@@ -118,7 +122,7 @@ function loadAgentParams(params: Record<string, SafeTensor>, agent: Agent, sourc
 }
 
 /** Load a file written by `writeAgentParams` into the agent; returns the file's metadata. */
-export async function readAgentParams(file: string, agent: Agent): Promise<Record<string, string>> {
+export async function readAgentParams(file: string, agent: Pick<Agent, 'modules'>): Promise<Record<string, string>> {
   const params = await readSafetensors(file);
   loadAgentParams(params.tensors, agent, file);
   return params.metadata;

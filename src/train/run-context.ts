@@ -21,18 +21,20 @@ import type { Agent } from '../algos/agent.js';
 import type { Algorithm, ConfigOf, RunLabel } from '../algos/algorithm.js';
 import { ConfigError } from '../core/config.js';
 import { packageVersion } from '../core/version.js';
+import type { RewardNormalizer } from '../core/reward-normalizer.js';
+import type { RunningMeanStd } from '../core/running-mean-std.js';
 import type { Env } from '../envs/core.js';
 import type { ReplayBuffer } from '../replay/replay-buffer.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import type { CallbackResult, TrainCallbacks } from './callbacks.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
-import { pruneCheckpoints } from './checkpoint-store.js';
+import { CheckpointError, pruneCheckpoints } from './checkpoint-store.js';
 import { configYaml } from './config-file.js';
-import { evaluate, evaluationSeed, type EvalResult } from './evaluate.js';
+import { evaluate, evaluationSeed, type EvalActor, type EvalResult } from './evaluate.js';
 import { checkAgentFinite } from './finite-check.js';
 import { MetricsLog, readMetricsRows } from './metrics.js';
-import { restoreFromCheckpoint, type ObservationNormalizer } from './obs-normalizer.js';
+import { restoreFromCheckpoint } from './obs-normalizer.js';
 import { Progress } from './progress.js';
 import { RUN_SCHEMA, runLabel, type ResolvedConfig, type RunConfig } from './run-config.js';
 import { ensureDir, nodeRunFiles, writeFileAtomic, type RunFiles } from './run-files.js';
@@ -92,8 +94,10 @@ export interface TrainingState {
   agent: Agent;
   /** The off-policy loop's replay buffer; null for a loop without one. */
   replay: ReplayBuffer | null;
-  /** The observation statistics of a run with normalizeObs, else null. */
-  normalizer: ObservationNormalizer | null;
+  /** The observation statistics of a run that normalises observations, else null. */
+  normalizer: RunningMeanStd | null;
+  /** The reward statistics (with every env's running return) of a run that normalises rewards (on-policy), else null. */
+  rewardNormalizer: RewardNormalizer | null;
 }
 
 /** Where a loop stands: env steps, finished episodes and gradient updates. */
@@ -150,7 +154,7 @@ export class Evaluation {
   /** The latest evaluation, if any (restored from the checkpoint on resume). */
   last: StepEval | null = null;
 
-  constructor(private readonly ctx: RunContext, private readonly actor: Pick<Agent, 'act'>, private readonly env: Env) {}
+  constructor(private readonly ctx: RunContext, private readonly actor: EvalActor, private readonly env: Env) {}
 
   run(step: number): StepEval {
     // The periodic check of every weight and optimiser moment: evaluations are the run's slow moments anyway.
@@ -211,7 +215,7 @@ export class RunContext {
     return this.metricsLog;
   }
 
-  evaluation(actor: Pick<Agent, 'act'>, env: Env): Evaluation {
+  evaluation(actor: EvalActor, env: Env): Evaluation {
     return new Evaluation(this, actor, env);
   }
 
@@ -226,7 +230,7 @@ export class RunContext {
     const files = this.files;
     ensureDir(files, this.dir);
     this.lock = RunLock.acquire(this.dir, this.resuming ? 'hyperrl train --resume' : 'hyperrl train');
-    this.signals = new StopSignals((line) => this.progress.log(line));
+    this.signals = new StopSignals((line) => this.progress.log(line), `finishing the ${this.algorithm.loop === 'on-policy' ? 'rollout' : 'episode'} to write a checkpoint`);
     this.state = state;
     this.evaluationOfRun = evaluation;
     // Again under the lock: another process may have started a run in the folder meanwhile.
@@ -248,6 +252,10 @@ export class RunContext {
       this.checkpointedStep = meta.step;
       this.elapsedBefore = meta.elapsed;
       if (state.normalizer !== null) restoreFromCheckpoint(state.normalizer, meta.obsNormalizer, this.dir);
+      if (state.rewardNormalizer !== null) {
+        if (meta.rewardNormalizer === undefined) throw new CheckpointError(`${loaded.dir}: the run normalises rewards but its checkpoint has no reward statistics`);
+        state.rewardNormalizer.setState(meta.rewardNormalizer);
+      }
       if (meta.metrics !== undefined) metrics.cutBack(meta.metrics, meta.step);
       else metrics.cutBackToStep(meta.step);
       evaluation.last = meta.lastEval ?? lastLoggedEval(this.dir, meta.step, files);
@@ -287,6 +295,7 @@ export class RunContext {
       format: 2, step: counters.step, episode: counters.episode, updates: counters.updates, agentRng: state.agent.rng.getState(),
       elapsed: this.elapsedBefore + this.seconds(), savedAt: new Date().toISOString(), versions: this.versions,
       ...(state.normalizer !== null ? { obsNormalizer: state.normalizer.getState() } : {}),
+      ...(state.rewardNormalizer !== null ? { rewardNormalizer: state.rewardNormalizer.getState() } : {}),
       metrics: this.metrics.extent(), ...(lastEval !== null ? { lastEval } : {}),
     } satisfies CheckpointMeta);
     this.checkpointedStep = counters.step;

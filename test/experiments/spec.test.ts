@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cellRunDir, cells, parseSpec } from '../../src/experiments/spec.js';
+import { cellMatches, cellRunDir, cells, parseCellFilter, parseSpec } from '../../src/experiments/spec.js';
 import { trainFlags } from '../../src/experiments/runner.js';
 
 const base = () => ({
@@ -44,5 +44,15 @@ it('rejects bad specs with a message naming the key', () => {
   bad((s) => { (s.train as Record<string, unknown>).totlSteps = 3; }, /cell Pendulum-v1__td3-mlp__1: .*unknown config key 'totlSteps'/);
   bad((s) => { s.train.totalSteps = -1; }, /'totalSteps' must be a positive integer/);
   bad((s) => { (s.overrides[0]!.where as Record<string, unknown>).critc = 'mlp'; }, /'overrides\[0\].where.critc' is not a known key/);
-  bad((s) => { (s.overrides[0]!.where as Record<string, unknown>).algo = 'ppo'; }, /'overrides\[0\].where.algo' must be one of td3, sac/);
+  bad((s) => { (s.overrides[0]!.where as Record<string, unknown>).algo = 'a2c'; }, /'overrides\[0\].where.algo' must be one of td3, sac, ppo/);
+});
+
+it('--only picks part of the grid by its values and names a bad key or value', () => {
+  const all = cells(parseSpec(base(), 'demo.json'));
+  const mlpSeed2 = parseCellFilter('critic=mlp, seed=2');
+  assert.deepEqual(mlpSeed2, { critic: 'mlp', seed: 2 });
+  assert.deepEqual(all.filter((c) => cellMatches(mlpSeed2, c)).map((c) => c.id), ['Pendulum-v1__td3-mlp__2', 'Pendulum-v1__sac-mlp__2']);
+  assert.throws(() => parseCellFilter('critc=mlp'), /'only.critc' is not a known key; known: env, algo, critic, seed/);
+  assert.throws(() => parseCellFilter('critic=cnn'), /'only.critic' must be one of mlp, hyper, hyper-compact, hyper-paper, got "cnn"/);
+  assert.throws(() => parseCellFilter('mlp'), /--only: expected key=value pairs/);
 });

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Xoshiro128Rng } from '../../src/core/random.js';
+import { gaussianKl, klToPreviousPosterior, VaribadVae, type TrialBatch } from '../../src/nn/varibad-vae.js';
+import type { Engine } from '../../src/tensor/engine.js';
+import { sum } from '../../src/tensor/ops/elementwise.js';
+import { slice } from '../../src/tensor/ops/shape.js';
+import { engine64 } from '../helpers/gradcheck.js';
+
+const close = (got: number, want: number, what: string, tol = 1e-9): void => assert.ok(Math.abs(got - want) <= tol, `${what}: ${got}, expected ${want}`);
+
+test('gaussianKl matches the closed form on hand-computed cases', () => {
+  const e = engine64();
+  e.scope(() => {
+    // KL(N([1, 0], diag[1, 2]) ‖ N(0, I)) = ½[(0 − 0 − 1 + 1 + 1) + (0 − ln 2 − 1 + 2 + 0)] = 1 − ln2/2.
+    const a = gaussianKl(e.tensor([1, 0], [1, 2]), e.tensor([0, Math.log(2)], [1, 2]), e.tensor([0, 0], [1, 2]), e.tensor([0, 0], [1, 2]));
+    close(a.item(), 1 - Math.log(2) / 2, 'KL to N(0, I)');
+    // KL(N(0.5, 1) ‖ N(0, 4)) = ½(ln 4 − 0 − 1 + 1/4 + 0.25/4).
+    const b = gaussianKl(e.tensor([0.5], [1, 1]), e.tensor([0], [1, 1]), e.tensor([0], [1, 1]), e.tensor([Math.log(4)], [1, 1]));
+    close(b.item(), 0.5 * (Math.log(4) - 1 + 0.25 + 0.0625), 'KL to N(0, 4)');
+  });
+});
+
+test('klToPreviousPosterior: the first belief against N(0, I), each later one against the one before', () => {
+  const e = engine64();
+  e.scope(() => {
+    const kl = klToPreviousPosterior(e.tensor([1, 1.5], [2, 1, 1]), e.tensor([0, Math.log(0.5)], [2, 1, 1])).toArray();
+    assert.equal(kl.length, 2);
+    close(kl[0]!, 0.5, 'KL(N(1, 1) ‖ N(0, 1))');
+    close(kl[1]!, 0.5 * (Math.log(2) - 1 + 0.5 + 0.25), 'KL(N(1.5, 0.5) ‖ N(1, 1))');
+  });
+});
+
+/** A tiny VAE and a fixed batch of T = 3 steps × B = 2 trials. */
+function tiny(e: Engine, decodeState: boolean): { vae: VaribadVae; batch: TrialBatch } {
+  const rng = new Xoshiro128Rng(5);
+  const vae = new VaribadVae(e, rng, { stateDim: 3, actionDim: 2, latentDim: 2, hiddenSize: 4, stateEmbedDim: 3, actionEmbedDim: 2, rewardEmbedDim: 2, decoderLayers: [5, 4], decodeState, rewardDecoderUsesAction: true });
+  const vals = (n: number): number[] => Array.from({ length: n }, () => rng.uniform(-1, 1));
+  return { vae, batch: { obs: e.persistent([4, 2, 3], vals(4 * 2 * 3)), actions: e.persistent([3, 2, 2], vals(3 * 2 * 2)), rewards: e.persistent([3, 2, 1], vals(3 * 2)) } };
+}
+
+test('VaribadVae.loss: reward NLL sums every belief × every transition, KL sums the beliefs, both averaged over trials', () => {
+  const e = engine64();
+  const { vae, batch } = tiny(e, false);
+  e.scope(() => {
+    const noise = e.tensor(new Float64Array(4 * 2 * 2), [4, 2, 2]);   // ε = 0: z_j = mean_j
+    const w = { klWeight: 0.1, rewardLossCoeff: 1, stateLossCoeff: 1 };
+    const loss = vae.loss(batch, noise, w);
+    const { means, logvars } = vae.encoder.forward(batch.actions, slice(batch.obs, 0, 1, 4), batch.rewards, e.tensor(new Float64Array(8), [2, 4]));
+    const m = means.toArray(), r = batch.rewards.toArray(), s = batch.obs.toArray(), a = batch.actions.toArray();
+    let reward = 0;
+    for (let j = 0; j <= 3; j++) {
+      for (let t = 0; t < 3; t++) {
+        for (let b = 0; b < 2; b++) {
+          const pred = vae.rewardDecoder.forward(e.tensor(m.slice((j * 2 + b) * 2, (j * 2 + b + 1) * 2), [1, 2]),
+            e.tensor(s.slice(((t + 1) * 2 + b) * 3, ((t + 1) * 2 + b + 1) * 3), [1, 3]), e.tensor(a.slice((t * 2 + b) * 2, (t * 2 + b + 1) * 2), [1, 2])).item();
+          reward += (pred - r[t * 2 + b]!) ** 2;
+        }
+      }
+    }
+    close(loss.reward.item(), reward / 2, 'reward term', 1e-12);
+    const kl = sum(klToPreviousPosterior(means, logvars)).item() / 2;
+    close(loss.kl.item(), kl, 'KL term', 1e-12);
+    close(loss.total.item(), reward / 2 + 0.1 * kl, 'total', 1e-12);
+    assert.equal(loss.state, null);
+    assert.ok(kl > 0 && reward > 0);
+  });
+});
+
+test('VaribadVae.loss: gradients reach the encoder and both decoders (finite differences, float64)', () => {
+  const e = engine64();
+  const { vae, batch } = tiny(e, true);
+  const w = { klWeight: 0.1, rewardLossCoeff: 1, stateLossCoeff: 0.5 };
+  const noiseRng = new Xoshiro128Rng(9);
+  const noiseValues = Array.from({ length: 4 * 2 * 2 }, () => noiseRng.normal());
+  const evaluate = (): number => e.scope(() => vae.loss(batch, e.tensor(noiseValues, [4, 2, 2]), w).total.item());
+  const named = vae.namedParameters();
+  const analytic = e.scope(() => e.grad(vae.loss(batch, e.tensor(noiseValues, [4, 2, 2]), w).total, named.map(([, p]) => p)).map((g) => g.toArray()));
+  const data = e.backend.arena.data;
+  const h = 1e-6;
+  let checked = 0;
+  named.forEach(([name, p], i) => {
+    for (const j of [0, Math.floor(p.size / 2), p.size - 1]) {
+      const save = data[p.offset + j]!;
+      data[p.offset + j] = save + h; const up = evaluate();
+      data[p.offset + j] = save - h; const down = evaluate();
+      data[p.offset + j] = save;
+      const numeric = (up - down) / (2 * h), got = analytic[i]![j]!;
+      assert.ok(Math.abs(got - numeric) <= 1e-6 * (1 + Math.abs(numeric)), `∂L/∂${name}[${j}]: analytic ${got} vs numeric ${numeric}`);
+      checked++;
+    }
+  });
+  for (const prefix of ['encoder.gru.', 'encoder.meanHead.', 'encoder.logvarHead.', 'rewardDecoder.net.', 'stateDecoder.net.']) {
+    const i = named.findIndex(([n]) => n.startsWith(prefix));
+    assert.ok(i >= 0 && analytic[i]!.some((g) => g !== 0), `a nonzero gradient reaches ${prefix}`);
+  }
+  assert.ok(checked >= 3 * named.length);
+});
