@@ -18,21 +18,22 @@ import { checkEnvOutput, make, SyncVectorEnv } from '../../src/envs/index.js';
 import { createBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { defaults } from '../../src/core/config.js';
+import { NonFiniteError } from '../../src/core/non-finite.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { checkAgentFinite } from '../../src/train/finite-check.js';
 import { readMetricsRows } from '../../src/train/metrics.js';
 import { LOCK_FILE, type LockHolder } from '../../src/train/run-lock.js';
-import { readRunConfig, resolveTrainConfig, RUN_SCHEMA } from '../../src/train/run-config.js';
+import { makeAgent, readRunConfig, resolveTrainConfig, RUN_SCHEMA } from '../../src/train/run-config.js';
 import { train } from '../../src/train/run.js';
 import { editConfig, editMeta, editTensors, finishedRunCopy, flipByte, generationDir, rewriteCheckpointFile, scratchPath } from './run-folders.js';
-import { runTiny, TINY } from './tiny-run.js';
+import { runTiny, TINY, TINY_ENV, TINY_PPO } from './tiny-run.js';
 
 const TRAIN_SCHEMAS = [RUN_SCHEMA as never, TD3_SCHEMA as never, SAC_SCHEMA as never];
 const trainFlags = (...args: string[]): Record<string, unknown> => parseFlags(args, TRAIN_SCHEMAS, { quiet: 'boolean', resume: 'string' }).values;
 
-/** A finished tiny run with `damage` done to it, then resumed. */
-async function resumeDamaged(damage: (dir: string) => void): Promise<unknown> {
-  const dir = await finishedRunCopy();
+/** A finished tiny run (`settings`: TINY or TINY_PPO) with `damage` done to it, then resumed. */
+async function resumeDamaged(damage: (dir: string) => void, settings: Record<string, unknown> = TINY): Promise<unknown> {
+  const dir = await finishedRunCopy(settings);
   damage(dir);
   return runTiny(dir);
 }
@@ -49,6 +50,13 @@ const trainOn = (env: string): Promise<unknown> => train({
   quiet: true,
 });
 
+/** Train PPO on `env` (a faulty one) with two envs stepped by `vectorEnv` until it fails. */
+const trainPpoOn = (env: string, vectorEnv: 'sync' | 'async'): Promise<unknown> => train({
+  config: resolveTrainConfig({ algo: 'ppo', env, vectorEnv, workers: vectorEnv === 'async' ? 2 : 0, numEnvs: 2, numSteps: 200, numMinibatches: 2, updateEpochs: 1,
+    totalSteps: 800, evalEvery: 800, evalEpisodes: 1, actorHidden: [8], criticHidden: [8], runsDir: scratchPath('runs') }),
+  quiet: true,
+});
+
 /** A TD3 agent on the js backend (for the weight checks). */
 function smallAgent(): Td3 {
   return new Td3(new Engine(createBackend('js')), { obsDim: 3, actionLow: [-2], actionHigh: [2] }, { ...(defaults(TD3_SCHEMA) as object), actorHidden: [4], criticHidden: [4] } as never, 1);
@@ -57,7 +65,8 @@ function smallAgent(): Td3 {
 interface Rejected {
   input: string;
   run: () => unknown;
-  error: RegExp;
+  /** The message, or a check of the error (its class too). */
+  error: RegExp | ((e: unknown) => boolean);
 }
 
 const REJECTED: Rejected[] = [
@@ -89,7 +98,7 @@ const REJECTED: Rejected[] = [
   { input: 'totalSteps 0', run: () => resolveTrainConfig({ totalSteps: 0 }), error: /config 'totalSteps' must be a positive integer, got 0/ },
   { input: 'evalEpisodes 2.5', run: () => resolveTrainConfig({ evalEpisodes: 2.5 }), error: /config 'evalEpisodes' must be a positive integer, got 2.5/ },
   { input: "totalSteps '100' (a string)", run: () => resolveTrainConfig({ totalSteps: '100' }), error: /config 'totalSteps' must be a number, got string/ },
-  { input: 'algo ppo', run: () => resolveTrainConfig({ algo: 'ppo' }), error: /config 'algo' must be one of td3, sac/ },
+  { input: 'algo dqn', run: () => resolveTrainConfig({ algo: 'dqn' }), error: /config 'algo' must be one of td3, sac, ppo, got 'dqn'/ },
 
   // Stored configurations: a resumed, evaluated or diagnosed run is checked like a new one, errors naming config.json.
   { input: 'config.json edited to policyNoise -1', run: async () => readRunConfig(await edited((c) => { c.agent.policyNoise = -1; })), error: /config\.json: td3: config 'policyNoise' must be a non-negative number, got -1/ },
@@ -119,10 +128,13 @@ const REJECTED: Rejected[] = [
   { input: 'training on an env returning reward -Infinity', run: () => trainOn('InfiniteReward-v0'), error: /InfiniteReward-v0: reward is -Infinity at step 50 of training episode 1/ },
   { input: 'evaluating on an env returning NaN', run: async () => evaluate({ act: (_o, _e, out) => out.fill(0) }, await make('NanObservation-v0'), 2, 1), error: /NanObservation-v0: observation\[1\] is NaN at step 50 of evaluation episode 1/ },
   { input: 'a vector env of envs returning NaN', run: () => vectorSteps('NanObservation-v0', 260), error: /vector env index 0\) failed during step 251: NanObservation-v0: observation\[1\] is NaN at step 50 of vector env index 0 episode 1/ },
+  { input: 'PPO training on an env returning NaN (sync vector env)', run: () => trainPpoOn('NanObservation-v0', 'sync'), error: nonFinite(/NanObservation-v0 \(vector env index 0\) failed during step 251: NanObservation-v0: observation\[1\] is NaN at step 50 of vector env index 0 episode 1/) },
+  { input: 'PPO training on an env returning reward -Infinity (async vector env)', run: () => trainPpoOn('InfiniteReward-v0', 'async'), error: nonFinite(/AsyncVectorEnv\(InfiniteReward-v0\): InfiniteReward-v0 \(vector env index 0\) failed during step 251: InfiniteReward-v0: reward is -Infinity at step 50 of vector env index 0 episode 1/) },
 
   // Weights: the periodic check names the network.
   { input: 'a NaN weight in the critic', run: () => poisoned('param'), error: /network 'critic': parameter q1\.\S+\[0\] is NaN at step 4000; the weights are poisoned/ },
   { input: 'an Infinity in an Adam moment', run: () => poisoned('moment'), error: /network 'actor': Adam second moment of \S+\[2\] is Infinity at step 4000/ },
+  { input: 'a NaN weight in the PPO value network', run: () => poisonedPpo(), error: nonFinite(/network 'agent': parameter critic\.\S+\[0\] is NaN at step 20; the weights are poisoned/) },
 
   // Damaged checkpoints: checksums catch changed bytes; contents are checked field by field.
   { input: 'a flipped byte in params.safetensors', run: () => resumeDamaged((d) => flipByte(d, 'params.safetensors')), error: /step-20\/params\.safetensors: checksum mismatch \(SHA-256 \w+…, the manifest records \w+…\): the file is damaged/ },
@@ -143,6 +155,9 @@ const REJECTED: Rejected[] = [
   { input: 'an Infinity Adam moment in optim.safetensors', run: () => resumeDamaged((d) => editTensors(d, 'optim.safetensors', (t) => { Object.values(t.tensors)[1]!.data[0] = Infinity; })), error: /step-20\/optim\.safetensors: '\w+\.[mv]\.\S+'\[0\] is Infinity: the checkpoint holds a non-finite number/ },
   { input: 'a NaN reward in replay.safetensors', run: () => resumeDamaged((d) => editTensors(d, 'replay.safetensors', (t) => { t.tensors.rewards!.data[3] = NaN; })), error: /replay\.safetensors: 'rewards' of transition 3 is NaN: the replay buffer holds a non-finite number/ },
   { input: 'an Infinity observation in replay.safetensors', run: () => resumeDamaged((d) => editTensors(d, 'replay.safetensors', (t) => { t.tensors.nextObs!.data[7] = Infinity; })), error: /replay\.safetensors: 'nextObs' of transition 2 is Infinity/ },
+  { input: 'a flipped byte in a PPO checkpoint\'s optim.safetensors', run: () => resumeDamaged((d) => flipByte(d, 'optim.safetensors', 200), TINY_PPO), error: /step-40\/optim\.safetensors: checksum mismatch/ },
+  { input: 'a PPO checkpoint without its reward statistics', run: () => resumeDamaged((d) => editMeta(d, (m) => { delete m.rewardNormalizer; }), TINY_PPO), error: /step-40: the run normalises rewards but its checkpoint has no reward statistics/ },
+  { input: 'a PPO checkpoint without its observation statistics', run: () => resumeDamaged((d) => editMeta(d, (m) => { delete m.obsNormalizer; }), TINY_PPO), error: /the run normalises observations but its checkpoint has no observation statistics/ },
   { input: 'a format-1 checkpoint/ without meta.json', run: () => resumeDamaged(toLegacyWithoutMeta), error: /checkpoint\/meta\.json: missing, so the checkpoint in .* is damaged/ },
 
   // Damaged logs: named by file and line.
@@ -192,6 +207,25 @@ async function vectorSteps(id: string, steps: number): Promise<void> {
   } finally {
     await vector.close();
   }
+}
+
+/** `message`, thrown as a NonFiniteError (the class decides the exit status). */
+function nonFinite(message: RegExp): (e: unknown) => boolean {
+  return (e) => {
+    assert.ok(e instanceof NonFiniteError, `a NonFiniteError, got ${String(e)}`);
+    assert.match(e.message, message);
+    return true;
+  };
+}
+
+/** A PPO agent (of the tiny run's settings) with a NaN weight in its value network, checked as a run checks it at every evaluation. */
+async function poisonedPpo(): Promise<void> {
+  const env = await make(TINY_ENV);
+  const agent = makeAgent(new Engine(createBackend('js')), env, resolveTrainConfig(TINY_PPO));
+  env.close();
+  const [, weight] = Object.values(agent.modules())[0]!.namedParameters().find(([name]) => name.startsWith('critic.'))!;
+  agent.engine.backend.arena.data[weight.offset] = NaN;
+  checkAgentFinite(agent, 'at step 20');
 }
 
 function poisoned(where: 'param' | 'moment'): void {

@@ -1,5 +1,5 @@
 /**
- * A kill at any file operation of a run — writing its configuration, appending metrics, every
+ * A kill at any file operation of a run (TD3's off-policy loop and PPO's on-policy loop) — writing its configuration, appending metrics, every
  * step of every checkpoint write, whole or torn in the middle of a write — once, or twice in a
  * row in every combination, and the run continued from what the kills left ends bit-identical
  * to an uninterrupted run (same checkpoint, same logs, no leftovers). In-process, over the
@@ -9,16 +9,17 @@
  * checkpoint commit; there the folder is asserted equal to the uninterrupted run's at the same
  * commit, so any later second kill is a single kill of that run, which the first part covers.
  */
-import { it } from 'node:test';
+import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Killed, KillSwitch, type FileOp, type KillPoint } from './kill-switch.js';
-import { fingerprint, runTiny } from './tiny-run.js';
+import { fingerprint, runTiny, TINY, TINY_PPO } from './tiny-run.js';
 
 // tmpfs where there is one: thousands of small folders are created and removed.
 const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'hyperrl-kill-points-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 let folders = 0;
 const newFolder = (): string => join(scratch, `run-${folders++}`);
 const copyOf = (dir: string): string => {
@@ -28,17 +29,6 @@ const copyOf = (dir: string): string => {
 };
 const describe = (p: KillPoint, ops: readonly FileOp[]): string => `${p.torn ? 'torn ' : ''}${ops[p.op]!.kind} ${basename(ops[p.op]!.path)} (operation ${p.op})`;
 
-/** Start or continue the tiny run in `dir`, killed at `at`. */
-async function runKilled(dir: string, at: KillPoint): Promise<void> {
-  await assert.rejects(runTiny(dir, new KillSwitch(at)), Killed);
-}
-
-/** Start or continue the tiny run in `dir` to its end; returns its operations. */
-async function runThrough(dir: string): Promise<FileOp[]> {
-  const files = new KillSwitch();
-  await runTiny(dir, files);
-  return files.ops;
-}
 
 const isCommit = (o: FileOp): boolean => o.kind === 'rename' && /\/g\d+-step-\d+$/.test(o.path);
 
@@ -50,7 +40,22 @@ function firstCommitEnd(ops: readonly FileOp[]): number | null {
   return i;
 }
 
-it('survives a kill at every file operation, once and twice in a row, bit-identically', async () => {
+for (const [name, settings] of [['TD3', TINY], ['PPO', TINY_PPO]] as const) {
+  it(`${name}: survives a kill at every file operation, once and twice in a row, bit-identically`, () => killEverywhere(settings));
+}
+
+async function killEverywhere(settings: Record<string, unknown>): Promise<void> {
+  /** Start or continue the tiny run in `dir`, killed at `at`. */
+  const runKilled = async (dir: string, at: KillPoint): Promise<void> => {
+    await assert.rejects(runTiny(dir, new KillSwitch(at), settings), Killed);
+  };
+  /** Start or continue the tiny run in `dir` to its end; returns its operations. */
+  const runThrough = async (dir: string): Promise<FileOp[]> => {
+    const files = new KillSwitch();
+    await runTiny(dir, files, settings);
+    return files.ops;
+  };
+
   const straightDir = newFolder();
   const straightOps = await runThrough(straightDir);
   const finished = fingerprint(straightDir);
@@ -96,6 +101,5 @@ it('survives a kill at every file operation, once and twice in a row, bit-identi
     }
     for (const d of [killedOnce, base, atCommit]) rmSync(d, { recursive: true, force: true });
   }
-  console.log(`${straightOps.length} file operations, kill points: ${firstPoints.length} single, ${combinations} double`);
-  rmSync(scratch, { recursive: true, force: true });
-});
+  console.log(`${String(settings.algo ?? 'td3')}: ${straightOps.length} file operations, kill points: ${firstPoints.length} single, ${combinations} double`);
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors } from '../../src/nn/safetensors.js';
 import { findCheckpoint, type Manifest } from '../../src/train/checkpoint-store.js';
 import { nodeRunFiles } from '../../src/train/run-files.js';
-import { runTiny } from './tiny-run.js';
+import { runTiny, TINY } from './tiny-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hyperrl-reliability-'));
 let made = 0;
@@ -14,17 +14,21 @@ let made = 0;
 /** A new empty folder path (not created) under this process's scratch folder. */
 export const scratchPath = (tag: string): string => join(root, `${tag}-${made++}`);
 
-let finished: Promise<string> | null = null;
+const finished = new Map<Record<string, unknown>, Promise<string>>();
 
-/** A copy of one finished tiny run (trained once per process). */
-export async function finishedRunCopy(): Promise<string> {
-  finished ??= (async () => {
-    const dir = scratchPath('finished');
-    await runTiny(dir);
-    return dir;
-  })();
+/** A copy of a finished tiny run (`settings`: TINY or TINY_PPO; each trained once per process). */
+export async function finishedRunCopy(settings: Record<string, unknown> = TINY): Promise<string> {
+  let original = finished.get(settings);
+  if (original === undefined) {
+    original = (async () => {
+      const dir = scratchPath('finished');
+      await runTiny(dir, nodeRunFiles, settings);
+      return dir;
+    })();
+    finished.set(settings, original);
+  }
   const copy = scratchPath('copy');
-  cpSync(await finished, copy, { recursive: true });
+  cpSync(await original, copy, { recursive: true });
   return copy;
 }
 

@@ -1,8 +1,13 @@
 /**
- * The short run the kill-point tests enumerate: Pendulum with 10-step episodes, 20 steps, a
- * checkpoint at both episode ends (the second with an older generation to replace), a log row
- * and evaluations at steps 0 and 20, updates from step 10 on tiny networks. Every kind of file
- * operation of a run occurs in it, and one run takes milliseconds.
+ * The short runs the kill-point tests enumerate, one per training loop, on Pendulum with 10-step
+ * episodes: two checkpoints (the second with an older generation to replace), an evaluation at
+ * the start and the end, tiny networks. Every kind of file operation of a run occurs in them, and
+ * one run takes milliseconds.
+ *   TD3 (off-policy): 20 steps, checkpoints at both episode ends, a log row at step 20, updates
+ *     from step 10 (the replay buffer in the checkpoint).
+ *   PPO (on-policy): two envs × two 10-step rollouts (one episode each), the episodes' returns and
+ *     a row of losses logged per rollout, a checkpoint between the rollouts (the observation and
+ *     reward statistics in its metadata).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -22,11 +27,16 @@ export const TINY = {
   learningStarts: 10, randomSteps: 10, batchSize: 4, bufferSize: 100, actorHidden: [4], criticHidden: [4], seed: 7,
 };
 
-/** Start the tiny run in `dir`, or continue it the way the experiment runner does: resume if it has a configuration, else start again. */
-export function runTiny(dir: string, files: RunFiles = nodeRunFiles): Promise<TrainResult> {
+export const TINY_PPO = {
+  algo: 'ppo', env: TINY_ENV, totalSteps: 40, checkpointEvery: 20, evalEvery: 40, evalEpisodes: 1,
+  numEnvs: 2, numSteps: 10, numMinibatches: 2, updateEpochs: 1, actorHidden: [4], criticHidden: [4], seed: 7,
+};
+
+/** Start the tiny run (`settings`: TINY or TINY_PPO) in `dir`, or continue it the way the experiment runner does: resume if it has a configuration, else start again. */
+export function runTiny(dir: string, files: RunFiles = nodeRunFiles, settings: Record<string, unknown> = TINY): Promise<TrainResult> {
   return existsSync(join(dir, 'config.json'))
     ? train({ config: readRunConfig(dir), resumeDir: dir, quiet: true, files })
-    : train({ config: resolveTrainConfig(TINY), runDir: dir, quiet: true, files });
+    : train({ config: resolveTrainConfig(settings), runDir: dir, quiet: true, files });
 }
 
 const sha = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex').slice(0, 16);
@@ -55,7 +65,9 @@ export function fingerprint(dir: string, withEntries = true): string {
     delete meta.savedAt;
     // The logs' byte counts include the perf/sps values' digits.
     for (const extent of Object.values(meta.metrics as Record<string, { bytes?: number }>)) delete extent.bytes;
-    checkpoint = { meta, ...Object.fromEntries(['params', 'optim', 'replay'].map((f) => [f, sha(readFileSync(join(newest.dir, `${f}.safetensors`)))])) };
+    // An on-policy run has no replay buffer.
+    const stored = ['params', 'optim', 'replay'].filter((f) => existsSync(join(newest.dir, `${f}.safetensors`)));
+    checkpoint = { meta, ...Object.fromEntries(stored.map((f) => [f, sha(readFileSync(join(newest.dir, `${f}.safetensors`)))])) };
   }
   // TensorBoard's event file is named after its creation time and host.
   const entries = (d: string): string[] => (existsSync(d) ? readdirSync(d).map((n) => n.replace(/^(events\.out\.tfevents\.).*/, '$1*')).sort() : []);

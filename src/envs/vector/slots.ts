@@ -5,6 +5,7 @@
  * instead of stepped, reporting its reset observation, reward 0 and no flags),
  * results written into flat slabs.
  */
+import { NonFiniteError } from '../../core/non-finite.js';
 import { checkEnvOutput, type Env } from '../core.js';
 import { Discrete, type FloatArray } from '../spaces.js';
 import type { VectorResetArgs } from './vector-env.js';
@@ -101,4 +102,9 @@ export function checkResetArgs(owner: string, args: VectorResetArgs, numEnvs: nu
 export function describeFailure(envId: string, index: number, phase: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return `${envId} (vector env index ${index}) failed during ${phase}: ${message}`;
+}
+
+/** The error a vector env throws for an env's failure: a NonFiniteError stays one (a run that stops on bad numbers says so in its exit status). */
+export function vectorFailure(message: string, nonFinite: boolean, cause?: unknown): Error {
+  return nonFinite ? new NonFiniteError(message, { cause }) : new Error(message, { cause });
 }
