@@ -14,7 +14,7 @@ import '../envs/faulty-envs.js';
 import { SAC_SCHEMA } from '../../src/algos/sac.js';
 import { Td3, TD3_SCHEMA } from '../../src/algos/td3.js';
 import { parseFlags } from '../../src/cli/flags.js';
-import { checkEnvOutput, make, SyncVectorEnv } from '../../src/envs/index.js';
+import { AsyncVectorEnv, checkEnvOutput, make, SyncVectorEnv } from '../../src/envs/index.js';
 import { createBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { defaults } from '../../src/core/config.js';
@@ -50,9 +50,9 @@ const trainOn = (env: string): Promise<unknown> => train({
   quiet: true,
 });
 
-/** Train PPO on `env` (a faulty one) with two envs stepped by `vectorEnv` until it fails. */
-const trainPpoOn = (env: string, vectorEnv: 'sync' | 'async'): Promise<unknown> => train({
-  config: resolveTrainConfig({ algo: 'ppo', env, vectorEnv, workers: vectorEnv === 'async' ? 2 : 0, numEnvs: 2, numSteps: 200, numMinibatches: 2, updateEpochs: 1,
+/** Train PPO on `env` (a faulty one) with two envs until it fails. */
+const trainPpoOn = (env: string): Promise<unknown> => train({
+  config: resolveTrainConfig({ algo: 'ppo', env, numEnvs: 2, numSteps: 200, numMinibatches: 2, updateEpochs: 1,
     totalSteps: 800, evalEvery: 800, evalEpisodes: 1, actorHidden: [8], criticHidden: [8], runsDir: scratchPath('runs') }),
   quiet: true,
 });
@@ -128,8 +128,8 @@ const REJECTED: Rejected[] = [
   { input: 'training on an env returning reward -Infinity', run: () => trainOn('InfiniteReward-v0'), error: /InfiniteReward-v0: reward is -Infinity at step 50 of training episode 1/ },
   { input: 'evaluating on an env returning NaN', run: async () => evaluate({ act: (_o, _e, out) => out.fill(0) }, await make('NanObservation-v0'), 2, 1), error: /NanObservation-v0: observation\[1\] is NaN at step 50 of evaluation episode 1/ },
   { input: 'a vector env of envs returning NaN', run: () => vectorSteps('NanObservation-v0', 260), error: /vector env index 0\) failed during step 251: NanObservation-v0: observation\[1\] is NaN at step 50 of vector env index 0 episode 1/ },
-  { input: 'PPO training on an env returning NaN (sync vector env)', run: () => trainPpoOn('NanObservation-v0', 'sync'), error: nonFinite(/NanObservation-v0 \(vector env index 0\) failed during step 251: NanObservation-v0: observation\[1\] is NaN at step 50 of vector env index 0 episode 1/) },
-  { input: 'PPO training on an env returning reward -Infinity (async vector env)', run: () => trainPpoOn('InfiniteReward-v0', 'async'), error: nonFinite(/AsyncVectorEnv\(InfiniteReward-v0\): InfiniteReward-v0 \(vector env index 0\) failed during step 251: InfiniteReward-v0: reward is -Infinity at step 50 of vector env index 0 episode 1/) },
+  { input: 'PPO training on an env returning NaN (sync vector env)', run: () => trainPpoOn('NanObservation-v0'), error: nonFinite(/NanObservation-v0 \(vector env index 0\) failed during step 251: NanObservation-v0: observation\[1\] is NaN at step 50 of vector env index 0 episode 1/) },
+  { input: 'an AsyncVectorEnv (worker threads) of envs returning reward -Infinity', run: () => asyncVectorSteps('InfiniteReward-v0', 260), error: nonFinite(/AsyncVectorEnv\(InfiniteReward-v0\): InfiniteReward-v0 \(vector env index 0\) failed during step 251: InfiniteReward-v0: reward is -Infinity at step 50 of vector env index 0 episode 1/) },
 
   // Weights: the periodic check names the network.
   { input: 'a NaN weight in the critic', run: () => poisoned('param'), error: /network 'critic': parameter q1\.\S+\[0\] is NaN at step 4000; the weights are poisoned/ },
@@ -196,6 +196,17 @@ async function cheetahStep(a: number): Promise<unknown> {
     return env.step(new Float64Array(6).fill(a));
   } finally {
     env.close();
+  }
+}
+
+/** Two envs on two worker threads (which register the faulty envs), stepped with zero actions. */
+async function asyncVectorSteps(id: string, steps: number): Promise<void> {
+  const vector = await AsyncVectorEnv.create(id, 2, { workers: 2, setupModule: new URL('../envs/faulty-envs.js', import.meta.url) });
+  try {
+    vector.reset({ seed: 0 });
+    for (let i = 0; i < steps; i++) vector.step([0, 0]);
+  } finally {
+    await vector.close();
   }
 }
 
