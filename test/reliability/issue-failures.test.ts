@@ -20,8 +20,8 @@ import { cellRunDir, cells, readSpec } from '../../src/experiments/spec.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { train } from '../../src/train/run.js';
 import { checkpointStep } from '../helpers/train.js';
-import { editConfig, flipByte, scratchPath, toLegacy } from './run-folders.js';
-import { fingerprint } from './tiny-run.js';
+import { editConfig, finishedRunCopy, flipByte, scratchPath, toLegacy } from './run-folders.js';
+import { fingerprint, runTiny, TINY_PPO } from './tiny-run.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const FAULTY_ENVS = new URL('../envs/faulty-envs.js', import.meta.url).pathname;
@@ -210,4 +210,36 @@ it('6e. values are parsed strictly and bad settings and paths fail at once, with
   const loud = cli('train', ...PEND_FLAGS, '--total-steps', '200', '--learning-starts', '100', '--quiet=false', '--run-dir', scratchPath('loud'));
   assert.equal(loud.status, 0, loud.stderr);
   assert.match(loud.stderr, /step 0: eval return/);
+});
+
+// The on-policy loop (PPO) shares every protection: stop signals end the run at a rollout's end.
+const PPO_RUN = { algo: 'ppo', env: 'Pendulum-v1', numEnvs: 2, numSteps: 100, numMinibatches: 2, updateEpochs: 2, actorHidden: [16], criticHidden: [16],
+  totalSteps: 1200, evalEvery: 400, evalEpisodes: 1, checkpointEvery: 200, seed: 4 };
+const PPO_FLAGS = Object.entries(PPO_RUN).map(([k, v]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}=${Array.isArray(v) ? v.join(',') : v}`);
+
+it('6b (PPO). SIGTERM stops a PPO run at the rollout end with a checkpoint (exit status 75), and the resume is bit-identical', async () => {
+  const straightPpo = scratchPath('ppo-straight');
+  await train({ config: resolveTrainConfig(PPO_RUN), runDir: straightPpo, quiet: true });
+  const dir = scratchPath('ppo-sigterm');
+  let sent = false;
+  const r = await spawnTrain([...PPO_FLAGS, '--run-dir', dir], (out, child) => {
+    if (!sent && /step 0: eval/.test(out)) { sent = true; child.kill('SIGTERM'); }
+  });
+  assert.equal(r.code, 75, r.out);
+  assert.match(r.out, /SIGTERM: finishing the rollout to write a checkpoint \(a second signal quits at once\)/);
+  const step = checkpointStep(dir);
+  // Every rollout end is a scheduled checkpoint here (checkpointEvery = numEnvs × numSteps), so the envs restart there in both runs.
+  assert.ok(step >= 200 && step < 1200 && step % 200 === 0, `checkpoint at step ${step}`);
+  assert.match(r.out, new RegExp(`stopped at step ${step} by SIGTERM`));
+  const resumed = cli('train', '--resume', dir, '--quiet');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.equal(fingerprint(dir), fingerprint(straightPpo));
+});
+
+it('6d (PPO). resuming a finished PPO run logs nothing twice and writes no checkpoint', async () => {
+  const dir = await finishedRunCopy(TINY_PPO);
+  const before = fingerprint(dir);
+  const r = await runTiny(dir);
+  assert.equal(r.finalEval.step, 40);
+  assert.equal(fingerprint(dir), before);
 });
