@@ -58,5 +58,5 @@ it('rejects unknown keys and bad values, naming the key', async () => {
   assert.throws(() => resolveTrainConfig({ algo: 'a2c' }), /config 'algo' must be one of td3, sac, ppo/);
   assert.throws(() => resolveTrainConfig({ algo: 'sac', policyDelay: 2 }), /unknown config key 'policyDelay' for sac/);
   assert.throws(() => resolveTrainConfig({ critic: 'transformer' }), /config 'critic' must be one of mlp, hyper/);
-  await assert.rejects(train({ config: resolveTrainConfig({ env: 'Pendulm-v1', totalSteps: 10, learningStarts: 5, randomSteps: 5 }), quiet: true }), /Did you mean: Pendulum-v1/);
+  await assert.rejects(train({ config: resolveTrainConfig({ env: 'Pendulm-v1', totalSteps: 10, learningStarts: 5, randomSteps: 5, batchSize: 4 }), quiet: true }), /Did you mean: Pendulum-v1/);
 });
