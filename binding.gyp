@@ -4,6 +4,7 @@
       "target_name": "hyperrl_native",
       "sources": [
         "native/binding.cc",
+        "native/pool.cc",
         "native/isa_generic.cc",
         "native/isa_avx2.cc",
         "native/isa_avx512.cc"

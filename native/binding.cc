@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "pool.h"
 
 namespace hyperrl {
 
@@ -287,13 +288,58 @@ napi_value CpuFeatures(napi_env env, napi_callback_info) {
   return arr;
 }
 
-// fmaPeak(ms = 200, isa = best available): measured single-core fp32 FMA throughput in GFLOP/s.
+// Several cores' FMA peak: each thread counts its flops in the same 1 ms windows.
+struct FmaWindowsJob {
+  const Kernels* k;
+  double t0, window;
+  int nwin;
+  double* flops;  // [thread][window]
+};
+void fma_windows_task(void* ctx, int t) {
+  FmaWindowsJob* job = static_cast<FmaWindowsJob*>(ctx);
+  job->k->fmaWindows(job->t0, job->window, job->nwin, job->flops + (size_t)t * job->nwin);
+}
+
+// The best window's total over threads (windows where some thread did nothing are skipped).
+double fma_peak_of_threads(const Kernels* k, double ms, int threads) {
+  FmaWindowsJob job;
+  job.k = k;
+  job.window = 1e-3;
+  job.nwin = ms < 20 ? 20 : (int)ms;
+  job.t0 = now_seconds() + (ms * 0.1 < 20.0 ? ms * 0.1 : 20.0) * 1e-3;
+  job.flops = static_cast<double*>(calloc((size_t)threads * job.nwin, sizeof(double)));
+  if (job.flops == nullptr) return 0.0;
+  const int ran = parallel_run_each(threads, fma_windows_task, &job);
+  double best = 0.0;
+  for (int w = 0; w < job.nwin; ++w) {
+    double sum = 0.0;
+    bool all = true;
+    for (int t = 0; t < ran; ++t) {
+      const double f = job.flops[(size_t)t * job.nwin + w];
+      all = all && f > 0.0;
+      sum += f;
+    }
+    if (all && sum > best) best = sum;
+  }
+  free(job.flops);
+  return best / job.window / 1e9;
+}
+
+// fmaPeak(ms = 200, isa = best available, threads = 1): measured fp32 FMA throughput in
+// GFLOP/s of one core (best ~1 ms slice), or of `threads` cores working at the same time (the
+// best 1 ms window of their total; threads is capped at the calling thread's budget).
 napi_value FmaPeak(napi_env env, napi_callback_info info) {
   Args a(env, info);
   double ms = a.argc >= 1 ? a.num(0) : 200.0;
   if (a.failed) return nullptr;
   if (!(ms > 0)) ms = 200.0;
   if (ms > 10000) ms = 10000;
+  int threads = 1;
+  if (a.argc >= 3) {
+    threads = (int)a.i64(2);
+    if (a.failed) return nullptr;
+    if (threads < 1) threads = 1;
+  }
   const Kernels* k = best_variant();
   if (a.argc >= 2) {
     char name[32] = {0};
@@ -308,8 +354,156 @@ napi_value FmaPeak(napi_env env, napi_callback_info info) {
     }
   }
   napi_value r;
-  napi_create_double(env, k->fmaPeak(ms), &r);
+  napi_create_double(env, threads > 1 ? fma_peak_of_threads(k, ms, threads) : k->fmaPeak(ms), &r);
   return r;
+}
+
+// ------------------------------------------------------------------ threads
+
+// setThreads(n): threads the kernels called from this Node thread may use (1 = no splitting; 0 = default).
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(1)) return nullptr;
+  const double n = a.num(0);
+  if (a.failed) return nullptr;
+  if (!(n >= 0) || n != (double)(int64_t)n || n > kMaxThreads) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "setThreads: expected an integer from 1 to %d (0: default), got %g", (int)kMaxThreads, n);
+    napi_throw_range_error(env, nullptr, msg);
+    return nullptr;
+  }
+  set_parallel_budget((int)n);
+  napi_value r;
+  napi_create_int32(env, parallel_budget(), &r);
+  return r;
+}
+
+napi_value Threads(napi_env env, napi_callback_info) {
+  napi_value r;
+  napi_create_int32(env, parallel_budget(), &r);
+  return r;
+}
+
+napi_value AvailableCores(napi_env env, napi_callback_info) {
+  napi_value r;
+  napi_create_int32(env, available_cores(), &r);
+  return r;
+}
+
+struct NamedField {
+  const char* name;
+  double* field;
+};
+
+// The threshold fields by name (the names cross to JS).
+void threshold_fields(ParallelThresholds& t, NamedField (&out)[6]) {
+  out[0] = {"gemmFlops", &t.gemmFlops};
+  out[1] = {"gemvMacs", &t.gemvMacs};
+  out[2] = {"streamElements", &t.streamElements};
+  out[3] = {"mathElements", &t.mathElements};
+  out[4] = {"adamElements", &t.adamElements};
+  out[5] = {"dynamicMacs", &t.dynamicMacs};
+}
+
+napi_value thresholds_object(napi_env env, ParallelThresholds t) {
+  NamedField f[6];
+  threshold_fields(t, f);
+  napi_value obj;
+  napi_create_object(env, &obj);
+  for (const NamedField& nf : f) {
+    napi_value v;
+    napi_create_double(env, *nf.field, &v);
+    napi_set_named_property(env, obj, nf.name, v);
+  }
+  return obj;
+}
+
+// parallelThresholds(defaults = false): the minimum work per thread of each kernel class (in use, or the built-in ones).
+napi_value GetParallelThresholds(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const bool defaults = a.argc >= 1 && a.flag(0);
+  return thresholds_object(env, defaults ? default_parallel_thresholds() : parallel_thresholds());
+}
+
+// setParallelThresholds({gemmFlops?, ...}): override some thresholds (measurement and tests; process-wide).
+napi_value SetParallelThresholds(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(1)) return nullptr;
+  ParallelThresholds t = parallel_thresholds();
+  NamedField f[6];
+  threshold_fields(t, f);
+  for (const NamedField& nf : f) {
+    bool has = false;
+    napi_has_named_property(env, a.argv[0], nf.name, &has);
+    if (!has) continue;
+    napi_value v;
+    double d;
+    napi_get_named_property(env, a.argv[0], nf.name, &v);
+    if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0)) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "setParallelThresholds: '%s' must be a number ≥ 0", nf.name);
+      napi_throw_range_error(env, nullptr, msg);
+      return nullptr;
+    }
+    *nf.field = d;
+  }
+  set_parallel_thresholds(t);
+  return thresholds_object(env, t);
+}
+
+// poolTuning() / setPoolTuning({workerSpinMicros?, callerSpinMicros?}): the idle spin windows.
+napi_value tuning_object(napi_env env, PoolTuning t) {
+  napi_value obj, w, c;
+  napi_create_object(env, &obj);
+  napi_create_double(env, t.workerSpinSeconds * 1e6, &w);
+  napi_create_double(env, t.callerSpinSeconds * 1e6, &c);
+  napi_set_named_property(env, obj, "workerSpinMicros", w);
+  napi_set_named_property(env, obj, "callerSpinMicros", c);
+  return obj;
+}
+
+napi_value GetPoolTuning(napi_env env, napi_callback_info) { return tuning_object(env, pool_tuning()); }
+
+napi_value SetPoolTuning(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(1)) return nullptr;
+  PoolTuning t = pool_tuning();
+  const char* names[2] = {"workerSpinMicros", "callerSpinMicros"};
+  double* fields[2] = {&t.workerSpinSeconds, &t.callerSpinSeconds};
+  for (int i = 0; i < 2; ++i) {
+    bool has = false;
+    napi_has_named_property(env, a.argv[0], names[i], &has);
+    if (!has) continue;
+    napi_value v;
+    double d;
+    napi_get_named_property(env, a.argv[0], names[i], &v);
+    if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0) || d > 1e6) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "setPoolTuning: '%s' must be a number from 0 to 1e6", names[i]);
+      napi_throw_range_error(env, nullptr, msg);
+      return nullptr;
+    }
+    *fields[i] = d * 1e-6;
+  }
+  set_pool_tuning(t);
+  return tuning_object(env, t);
+}
+
+napi_value PoolStatsK(napi_env env, napi_callback_info) {
+  const PoolStats st = pool_stats();
+  napi_value obj;
+  napi_create_object(env, &obj);
+  const struct { const char* name; double value; } fields[] = {
+    {"parallelJobs", (double)st.parallelJobs}, {"busyFallbacks", (double)st.busyFallbacks},
+    {"workerTasks", (double)st.workerTasks}, {"workerSleeps", (double)st.workerSleeps},
+    {"callerSleeps", (double)st.callerSleeps}, {"workers", (double)st.workers},
+  };
+  for (const auto& f : fields) {
+    napi_value v;
+    napi_create_double(env, f.value, &v);
+    napi_set_named_property(env, obj, f.name, v);
+  }
+  return obj;
 }
 
 // ------------------------------------------------------------------ kernels
@@ -599,6 +793,9 @@ NAPI_MODULE_INIT() {
   const Fn fns[] = {
     {"setArena", SetArena}, {"allocArena", AllocArena}, {"isa", Isa}, {"setIsa", SetIsa}, {"isas", Isas},
     {"cpuFeatures", CpuFeatures}, {"fmaPeak", FmaPeak},
+    {"setThreads", SetThreads}, {"threads", Threads}, {"availableCores", AvailableCores},
+    {"parallelThresholds", GetParallelThresholds}, {"setParallelThresholds", SetParallelThresholds},
+    {"poolTuning", GetPoolTuning}, {"setPoolTuning", SetPoolTuning}, {"poolStats", PoolStatsK},
     {"gemm", Gemm}, {"gemmBiasAct", GemmBiasAct}, {"biasAct", BiasAct}, {"actBackward", ActBackward}, {"colSum", ColSum},
     {"dynamicForward", DynamicForward}, {"dynamicBackward", DynamicBackward},
     {"gruForward", GruForward}, {"gruBackward", GruBackward}, {"adam", Adam},

@@ -49,6 +49,8 @@ struct Kernels {
   double (*sumSquares)(idx_t n, const float* x);
   // Single-core fp32 FMA throughput of this variant, GFLOP/s, measured for about `ms` milliseconds.
   double (*fmaPeak)(double ms);
+  // FMA flops done in each of nwin windows of `window` seconds from t0 (see fma_windows).
+  void (*fmaWindows)(double t0, double window, int nwin, double* flops);
 };
 
 // Each returns nullptr when the variant was not compiled for this target architecture.
@@ -58,5 +60,32 @@ const Kernels* kernels_generic();
 
 // Monotonic clock in seconds (defined in binding.cc, compiled without ISA flags).
 double now_seconds();
+
+// ---------------------------------------------------------------- worker pool (native/pool.cc)
+// Kernels split their outputs into tasks; parallel_run runs fn(ctx, t) for every
+// t < ntasks on the calling thread and the pool's workers, and returns when all are
+// done. Which thread runs which task is not fixed (a task a sleeping worker has not
+// claimed is run by the caller), so a kernel is deterministic as long as each task
+// computes its outputs exactly as the whole kernel on one thread would: see
+// native/README.md ("Threads").
+// At most kMaxTasks tasks (a job with more runs on the calling thread alone).
+enum { kMaxTasks = 32 };
+void parallel_run(int ntasks, void (*fn)(void* ctx, int task), void* ctx);
+// Threads the calling thread may use (its Node environment's setting, ≥ 1).
+int parallel_budget();
+
+// Minimum work per thread before a kernel is split, in the kernel's own unit. Two
+// threads pay off from twice this much work. Defaults: kParallelThresholds in
+// pool.cc, measured by bench/core/thread-thresholds.ts; overridable at run time
+// (setParallelThresholds) for that measurement and for tests.
+struct ParallelThresholds {
+  double gemmFlops;        // packed SGEMM: 2·m·n·k
+  double gemvMacs;         // GEMV, few-column dot products, rank-1 update: m·n·k
+  double streamElements;   // memory-bound elementwise ops, column sums, reductions: elements read
+  double mathElements;     // transcendental elementwise ops (exp, tanh, log, sigmoid, softplus, elu): elements
+  double adamElements;     // Adam: parameters
+  double dynamicMacs;      // dynamic (per-sample weight) layers: batch·out·inp
+};
+const ParallelThresholds& parallel_thresholds();
 
 }  // namespace hyperrl

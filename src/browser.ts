@@ -18,11 +18,12 @@ export { Td3, TD3, TD3_SCHEMA, type Td3Config } from './algos/td3.js';
 export { Sac, SAC, SAC_SCHEMA, type SacConfig } from './algos/sac.js';
 export { Ppo, PPO, PPO_SCHEMA, PPO_DISCRETE_OVERRIDES, type PpoConfig, type PpoSpec } from './algos/ppo.js';
 export {
-  trainMaml, MamlLearner, MAML_SCHEMA, NormalMlpPolicy, HyperMamlPolicy, makeMamlPolicy, trpoStep, outerObjective, adapt, conjugateGradient, fisherVectorProduct,
-  type MamlConfig, type MamlPolicy, type MamlPolicyKind, type MamlOrder, type MamlBatchMetrics, type TrpoStepResult,
+  trainMaml, MamlLearner, MAML, MAML_SCHEMA, NormalMlpPolicy, HyperMamlPolicy, makeMamlPolicy, trpoStep, outerObjective, adapt, conjugateGradient, fisherVectorProduct,
+  type MamlConfig, type MamlPolicy, type MamlPolicyKind, type MamlOrder, type MamlBatchMetrics, type MamlRun, type TrpoStepResult,
 } from './algos/maml.js';
-export type { Agent, AgentSpec, EnvSpaces, OffPolicyAgent, OffPolicyConfig, OnPolicyAgent, OnPolicyEnvConfig, UpdateMetrics } from './algos/agent.js';
-export type { Algorithm, LoopKind, OffPolicyAlgorithm, OnPolicyAlgorithm, Preset, Presets } from './algos/algorithm.js';
+export { Pearl, PEARL, PEARL_SCHEMA, MlpPearlPolicy, HyperPearlPolicy, type PearlConfig, type PearlPolicy } from './algos/pearl.js';
+export type { Agent, AgentSpec, EnvSpaces, MetaAgent, MetaEvaluation, OffPolicyAgent, OffPolicyConfig, OnPolicyAgent, OnPolicyEnvConfig, UpdateMetrics } from './algos/agent.js';
+export type { Algorithm, LoopKind, MetaAlgorithm, OffPolicyAlgorithm, OnPolicyAlgorithm, Preset, Presets } from './algos/algorithm.js';
 export { ALGORITHMS, algorithm } from './algos/registry.js';
 export { VaribadBelief, VaeTrainer, RecurrentTaskEncoder, type RecurrentTaskEncoderOptions } from './algos/varibad/task-inference.js';
 export { evaluate, type EvalActor, type EvalResult } from './train/evaluate.js';

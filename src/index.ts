@@ -1,5 +1,7 @@
 /** `hyperrl` on Node: everything of `hyperrl/browser` (src/browser.ts) plus training runs in run folders. */
 export * from './browser.js';
+// The native backend's thread settings: Node only (the addon is an N-API module).
+export { nativeInfo, setNativeThreads, type NativeInfo } from './tensor/backends/native/index.js';
 export { train } from './train/run.js';
 export { resolveTrainConfig, type ResolvedConfig } from './train/run-config.js';
 export type { TrainOptions, TrainResult } from './train/run-context.js';

@@ -56,4 +56,4 @@ const rows = [...totals].map(([k, v]) => ({ k, ms: v.ms / steps, calls: v.calls 
 let sum = 0;
 for (const r of rows) sum += r.ms;
 console.log(`${preset} twin critic, batch ${batch}: ${wall.toFixed(2)} ms/step, kernels ${sum.toFixed(2)} ms, ${c.parameterCount()} parameters`);
-for (const r of rows.slice(0, 25)) console.log(`${r.ms.toFixed(3).padStart(8)} ms  ${String(r.calls).padStart(3)}×  ${r.k}`);
+for (const r of rows.slice(0, Number(process.env.ROWS ?? 25))) console.log(`${r.ms.toFixed(3).padStart(8)} ms  ${String(r.calls).padStart(3)}×  ${r.k}`);

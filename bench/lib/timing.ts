@@ -11,14 +11,7 @@ export const median = (xs: number[]): number => {
  */
 export function secondsPerCall(fn: () => void, trialMs: number, trials: number): number {
   fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    const dt = performance.now() - t0;
-    if (dt >= trialMs / 4 || reps >= 1 << 20) { reps = Math.max(1, Math.round((reps * trialMs) / Math.max(dt, 1e-3))); break; }
-    reps *= 4;
-  }
+  const reps = repsFilling(fn, trialMs);
   const per: number[] = [];
   for (let t = 0; t < trials; t++) {
     const t0 = performance.now();
@@ -26,4 +19,14 @@ export function secondsPerCall(fn: () => void, trialMs: number, trials: number):
     per.push((performance.now() - t0) / 1000 / reps);
   }
   return median(per);
+}
+
+/** How many calls of fn take about `trialMs` (calibrated by timing growing batches of calls). */
+export function repsFilling(fn: () => void, trialMs: number): number {
+  for (let reps = 1; ; reps *= 4) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    const dt = performance.now() - t0;
+    if (dt >= trialMs / 4 || reps >= 1 << 20) return Math.max(1, Math.round((reps * trialMs) / Math.max(dt, 1e-3)));
+  }
 }

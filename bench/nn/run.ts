@@ -7,6 +7,7 @@
 import { cpus } from 'node:os';
 import type { BackendName } from '../../src/tensor/backend.js';
 import { createBackend, probeBackends } from '../../src/tensor/backends/index.js';
+import { nativeInfo } from '../../src/tensor/backends/native/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { add, mean, neg, square, squaredDifference } from '../../src/tensor/ops/elementwise.js';
 import { gaussianLogProb } from '../../src/nn/distributions.js';
@@ -48,7 +49,9 @@ export async function runNnBench(opts: NnBenchOptions = {}): Promise<Record<stri
   const trialMs = quick ? 40 : 200, trials = quick ? 5 : 9;
   const probe = probeBackends();
   const name: BackendName = opts.backend ?? (probe.native === true ? 'native' : probe.wasm === true ? 'wasm' : 'js');
-  log(`backend: ${name}; cpu: ${cpus()[0]?.model ?? 'unknown'}`);
+  // Native kernels run on the default thread count (HYPERRL_THREADS, else the cores available): recorded with the rows.
+  const threads = name === 'native' ? nativeInfo().threads : 1;
+  log(`backend: ${name}, ${threads} thread${threads === 1 ? '' : 's'}; cpu: ${cpus()[0]?.model ?? 'unknown'}`);
   const rows: { name: string; batch: number; ms: number; ratio?: number; baseline?: string; parameters?: number }[] = [];
   /** Time one step function; with a baseline, also record and print the ratio to it. */
   const time = (label: string, batch: number, step: () => void, base?: { ms: number; name: string }, parameters?: number): number => {
@@ -124,7 +127,7 @@ export async function runNnBench(opts: NnBenchOptions = {}): Promise<Record<stri
     }), undefined, gruLayer.parameterCount());
   }
 
-  const result = { benchmark: 'nn', date: new Date().toISOString(), quick, backend: name, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rows };
+  const result = { benchmark: 'nn', date: new Date().toISOString(), quick, backend: name, threads, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rows };
   const file = writeBenchResult('nn', result, opts.outDir);
   log(`\nwrote ${file}`);
   return result;

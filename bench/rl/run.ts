@@ -1,7 +1,14 @@
 /**
- * RL benchmark (`npm run bench:rl [-- --quick]`): whole training runs, timed.
+ * RL benchmark (`npm run bench:rl [-- --quick]`): whole training runs, timed, with the
+ * native kernels on 1 and on 2 threads side by side (results are identical; the runs
+ * check that their returns are).
  *  - Pendulum-v1 TD3, 20k steps (learning starts 1000): wall time and final return with
- *    CleanRL's sizes (256-256, batch 256) and small networks (64-64, batch 100).
+ *    CleanRL's sizes (256-256, batch 256) and small networks (64-64, batch 100); for the
+ *    CleanRL sizes also the GEMM throughput over the whole run as a fraction of the FMA
+ *    peak of as many cores as threads (GEMM flops per update counted from the shapes of
+ *    the update's GEMM calls; the peaks measured in this run).
+ *  - HypeRL's `paper` HyperCritic: one HyperTD3 update (HalfCheetah sizes, batch 100) on
+ *    1 and 2 threads.
  *  - HalfCheetah-v5 TD3 and SAC with MLP and compact hyper critics, 20k steps (learning
  *    starts 5000): learning-phase steps/s and time per step split into act / env / sample / update.
  *  - PPO, Pendulum-v1 with CleanRL's ppo_continuous_action.py defaults (1 env, 2048 steps per
@@ -17,19 +24,29 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplayBuffer } from '../../src/replay/replay-buffer.js';
 import { createBackend, defaultBackend } from '../../src/tensor/backends/index.js';
+import { nativeInfo, setNativeThreads } from '../../src/tensor/backends/native/index.js';
+import { measureFmaPeaks, type FmaPeaks } from '../lib/peaks.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { train } from '../../src/train/run.js';
 import { writeBenchResult } from '../lib/results.js';
 import { secondsPerCall } from '../lib/timing.js';
+import { td3UpdateBench } from '../lib/td3-update.js';
 import { mlpCriticStep } from '../core/workloads.js';
+
+/** From the scale-out issue: 2 threads vs 1 on the paper HyperCritic update, and the Pendulum run's share of 2 cores' peak. */
+const TARGETS = { paperUpdateSpeedup: 1.7, pendulumSpeedup: 1.6, pendulumFractionOf2CorePeak: 0.6 } as const;
 
 export async function runRlBench(opts: { quick?: boolean; log?: (l: string) => void } = {}): Promise<Record<string, unknown>> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const quick = opts.quick ?? false;
   const backend = defaultBackend().name;
+  // wasm and js run on one thread: only the native backend gets a 2-thread column.
+  const threadCounts = backend === 'native' ? [1, 2] : [1];
   const runsDir = mkdtempSync(join(tmpdir(), 'hyperrl-bench-rl-'));
   const rawMlpMs = 1000 * secondsPerCall(mlpCriticStep(createBackend(backend, { unchecked: true })).step, 100, 7);
   log(`backend ${backend}; in-run baseline: raw-kernel MLP critic step (17-256-256-1, batch 256) ${rawMlpMs.toFixed(3)} ms`);
+  const fma: FmaPeaks | null = backend === 'native' ? measureFmaPeaks(threadCounts, quick ? 200 : 500, log) : null;
+  const peaks = fma?.cores ?? {};
 
   // Time spent sampling is measured by wrapping the buffer's sampler.
   let sampleSeconds = 0;
@@ -41,39 +58,95 @@ export async function runRlBench(opts: { quick?: boolean; log?: (l: string) => v
   };
 
   const pendulum: Record<string, unknown>[] = [];
-  const pendulumSteps = quick ? 5_000 : 20_000;
+  const pendulumSteps = quick ? 5_000 : 20_000, learningStarts = 1_000;
   for (const [label, sizes, batchSize] of [['CleanRL sizes (256-256, batch 256)', [256, 256], 256], ['small (64-64, batch 100)', [64, 64], 100]] as const) {
-    const config = resolveTrainConfig({ env: 'Pendulum-v1', algo: 'td3', critic: 'mlp', actorHidden: [...sizes], criticHidden: [...sizes], batchSize, totalSteps: pendulumSteps, learningStarts: 1_000, randomSteps: 1_000, evalEvery: pendulumSteps, checkpointEvery: pendulumSteps, runsDir, seed: 1 });
-    const t0 = performance.now();
-    const r = await train({ config, quiet: true });
-    const wall = (performance.now() - t0) / 1000;
-    pendulum.push({ label, steps: pendulumSteps, wallSeconds: wall, finalReturn: r.finalEval.mean });
-    log(`Pendulum-v1 TD3 ${label.padEnd(36)} ${pendulumSteps} steps in ${wall.toFixed(1)} s, final return ${r.finalEval.mean.toFixed(1)}`);
+    const overrides = { env: 'Pendulum-v1', algo: 'td3', critic: 'mlp', actorHidden: [...sizes], criticHidden: [...sizes], batchSize };
+    // Pendulum: 3-d observations, 1-d actions.
+    const flopsPerUpdate = backend === 'native' ? td3UpdateBench(3, 1, overrides).gemmFlopsPerUpdate : null;
+    const updates = pendulumSteps - learningStarts;
+    let oneThread: { wall: number; ret: number } | null = null;
+    for (const threads of threadCounts) {
+      const config = resolveTrainConfig({ ...overrides, totalSteps: pendulumSteps, learningStarts, randomSteps: learningStarts, evalEvery: pendulumSteps, checkpointEvery: pendulumSteps, runsDir, seed: 1 });
+      const t0 = performance.now();
+      const r = await train({ config, quiet: true, threads });
+      const wall = (performance.now() - t0) / 1000;
+      const gemmGflops = flopsPerUpdate === null ? null : (flopsPerUpdate * updates) / wall / 1e9;
+      const row = {
+        label, threads, steps: pendulumSteps, wallSeconds: wall, finalReturn: r.finalEval.mean,
+        gemmMflopsPerUpdate: flopsPerUpdate === null ? null : flopsPerUpdate / 1e6, gemmGflops,
+        fractionOfPeak: gemmGflops === null ? null : gemmGflops / peaks[threads]!,
+        fractionOf2CorePeak: gemmGflops === null || peaks[2] === undefined ? null : gemmGflops / peaks[2],
+        speedupVs1Thread: oneThread === null ? null : oneThread.wall / wall,
+        sameReturnAs1Thread: oneThread === null ? null : oneThread.ret === r.finalEval.mean,
+      };
+      oneThread ??= { wall, ret: r.finalEval.mean };
+      pendulum.push(row);
+      log(`Pendulum-v1 TD3 ${label.padEnd(36)} ${threads} thr: ${pendulumSteps} steps in ${wall.toFixed(1)} s, final return ${r.finalEval.mean.toFixed(1)}`
+        + (gemmGflops === null ? '' : `; GEMMs ${(flopsPerUpdate! / 1e6).toFixed(0)} MFLOP/update, ${gemmGflops.toFixed(1)} GFLOP/s over the run = ${(100 * row.fractionOfPeak!).toFixed(0)}% of ${threads} core${threads > 1 ? 's\'' : '\'s'} peak`)
+        + (row.speedupVs1Thread === null ? '' : `; ${row.speedupVs1Thread.toFixed(2)}× 1 thread, ${row.sameReturnAs1Thread ? 'same return' : 'RETURN DIFFERS'}`));
+    }
+  }
+
+  const paperUpdate: Record<string, unknown>[] = [];
+  if (backend === 'native') {
+    // HyperTD3 with HypeRL's critic at its batch size, HalfCheetah's 17-d observations and 6-d actions.
+    const bench = td3UpdateBench(17, 6, { critic: 'hyper', hyperPreset: 'paper', batchSize: 100 });
+    let oneThreadMs: number | null = null;
+    for (const threads of threadCounts) {
+      setNativeThreads(threads);
+      const ms = 1000 * secondsPerCall(bench.update, quick ? 300 : 2000, quick ? 2 : 5);
+      oneThreadMs ??= ms;
+      const row = { threads, ms, gemmGflopsPerUpdate: bench.gemmFlopsPerUpdate / 1e9, gemmGflops: bench.gemmFlopsPerUpdate / (ms / 1000) / 1e9, speedupVs1Thread: threads > 1 ? oneThreadMs / ms : null };
+      paperUpdate.push(row);
+      log(`HyperTD3 update, paper HyperCritic (batch 100)  ${threads} thr: ${ms.toFixed(1)} ms, ${row.gemmGflops.toFixed(1)} GFLOP/s in GEMMs${row.speedupVs1Thread === null ? '' : `; ${row.speedupVs1Thread.toFixed(2)}× 1 thread (target ≥ ${TARGETS.paperUpdateSpeedup})`}`);
+    }
   }
 
   const cheetah: Record<string, unknown>[] = [];
   const cheetahSteps = quick ? 6_000 : 20_000;
   for (const algo of ['td3', 'sac'] as const) {
     for (const critic of ['mlp', 'hyper'] as const) {
-      sampleSeconds = 0;
-      const config = resolveTrainConfig({ env: 'HalfCheetah-v5', algo, critic, totalSteps: cheetahSteps, learningStarts: 5_000, randomSteps: 5_000, evalEvery: cheetahSteps, evalEpisodes: 1, checkpointEvery: cheetahSteps, runsDir, seed: 1 });
-      const r = await train({ config, quiet: true });
-      const p = r.learningPhase;
-      const per = (s: number): number => (1000 * s) / p.steps;
-      const row = {
-        algo, critic, learningSteps: p.steps, stepsPerSecond: p.steps / p.seconds,
-        msPerStep: { act: per(p.actSeconds), env: per(p.envSeconds), sample: per(sampleSeconds), update: per(p.updateSeconds - sampleSeconds) },
-        updateVsRawMlpStep: per(p.updateSeconds - sampleSeconds) / rawMlpMs,
-      };
-      cheetah.push(row);
-      log(`HalfCheetah-v5 ${algo.toUpperCase()} ${critic.padEnd(5)} ${row.stepsPerSecond.toFixed(0).padStart(5)} learning steps/s; per step: act ${row.msPerStep.act.toFixed(3)} ms, env ${row.msPerStep.env.toFixed(3)} ms, sample ${row.msPerStep.sample.toFixed(3)} ms, update ${row.msPerStep.update.toFixed(3)} ms (${row.updateVsRawMlpStep.toFixed(2)}× raw MLP step)`);
+      let oneThread: { sps: number; ret: number } | null = null;
+      for (const threads of threadCounts) {
+        sampleSeconds = 0;
+        const config = resolveTrainConfig({ env: 'HalfCheetah-v5', algo, critic, totalSteps: cheetahSteps, learningStarts: 5_000, randomSteps: 5_000, evalEvery: cheetahSteps, evalEpisodes: 1, checkpointEvery: cheetahSteps, runsDir, seed: 1 });
+        const r = await train({ config, quiet: true, threads });
+        const p = r.learningPhase;
+        const per = (s: number): number => (1000 * s) / p.steps;
+        const sps = p.steps / p.seconds;
+        const row = {
+          algo, critic, threads, learningSteps: p.steps, stepsPerSecond: sps,
+          msPerStep: { act: per(p.actSeconds), env: per(p.envSeconds), sample: per(sampleSeconds), update: per(p.updateSeconds - sampleSeconds) },
+          updateVsRawMlpStep: per(p.updateSeconds - sampleSeconds) / rawMlpMs,
+          speedupVs1Thread: oneThread === null ? null : sps / oneThread.sps,
+          sameReturnAs1Thread: oneThread === null ? null : oneThread.ret === r.finalEval.mean,
+        };
+        oneThread ??= { sps, ret: r.finalEval.mean };
+        cheetah.push(row);
+        log(`HalfCheetah-v5 ${algo.toUpperCase()} ${critic.padEnd(5)} ${threads} thr ${row.stepsPerSecond.toFixed(0).padStart(5)} learning steps/s; per step: act ${row.msPerStep.act.toFixed(3)} ms, env ${row.msPerStep.env.toFixed(3)} ms, sample ${row.msPerStep.sample.toFixed(3)} ms, update ${row.msPerStep.update.toFixed(3)} ms (${row.updateVsRawMlpStep.toFixed(2)}× raw MLP step)`
+          + (row.speedupVs1Thread === null ? '' : `; ${row.speedupVs1Thread.toFixed(2)}× 1 thread, ${row.sameReturnAs1Thread ? 'same return' : 'RETURN DIFFERS'}`));
+      }
     }
   }
   ReplayBuffer.prototype.sampleInto = sampleInto;
+  if (backend === 'native') setNativeThreads(nativeInfo().availableCores ?? 1);
 
   const ppo = await ppoRows(runsDir, quick, log);
 
-  const result = { benchmark: 'rl', date: new Date().toISOString(), quick, backend, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rawMlpStepMs: rawMlpMs, pendulum, halfCheetah: cheetah, ppo };
+  const cleanRl2 = pendulum.find((r) => r.threads === 2 && String(r.label).startsWith('CleanRL'));
+  const paper2 = paperUpdate.find((r) => r.threads === 2);
+  const checks = {
+    'Pendulum TD3 (CleanRL sizes) 2 threads / 1 thread': { value: cleanRl2?.speedupVs1Thread ?? null, target: `≥ ${TARGETS.pendulumSpeedup}` },
+    'Pendulum TD3 (CleanRL sizes) 2 threads, fraction of 2 cores\' peak': { value: cleanRl2?.fractionOf2CorePeak ?? null, target: `≥ ${TARGETS.pendulumFractionOf2CorePeak}` },
+    'paper HyperCritic update 2 threads / 1 thread': { value: paper2?.speedupVs1Thread ?? null, target: `≥ ${TARGETS.paperUpdateSpeedup}` },
+  };
+  log('\ntargets (scale-out issue; meaningful only with both cores free):');
+  for (const [k, c] of Object.entries(checks)) {
+    const v = c.value as number | null;
+    log(`  ${k.padEnd(62)} ${v === null ? 'n/a' : v.toFixed(3)}  target ${c.target}  ${v === null ? '' : v >= Number(c.target.split(' ')[1]) ? 'PASS' : 'MISS'}`);
+  }
+
+  const result = { benchmark: 'rl', date: new Date().toISOString(), quick, backend, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rawMlpStepMs: rawMlpMs, peakGflopsByCores: peaks, peakGflopsAtOnce: fma?.atOnce ?? null, pendulum, paperHyperCriticUpdate: paperUpdate, halfCheetah: cheetah, ppo, checks };
   const file = writeBenchResult('rl', result);
   log(`wrote ${file}`);
   return result;

@@ -44,6 +44,29 @@ export interface OffPolicyAgent extends Agent {
   update(replay: ReplayBuffer, updateIndex: number): UpdateMetrics;
 }
 
+/** A meta-test evaluation: the headline return per held-out task, and further named results. */
+export interface MetaEvaluation {
+  /** Per test task: MAML's post-adaptation return, PEARL's return with the posterior (eval/return_mean is their mean). */
+  returns: number[];
+  /** Further results under their metric names (`eval/pre_adaptation_return`, `eval/prior_return`, …). */
+  metrics: Record<string, number>;
+}
+
+/**
+ * A meta-RL learner (MAML, PEARL): it owns its task pools, envs and buffers; the meta loop
+ * (src/train/loops/meta.ts) calls `iterate` once per meta-iteration.
+ */
+export interface MetaAgent extends Agent {
+  /** One meta-iteration (MAML: a meta-update; PEARL: data collection, then gradient steps); counts from 0. */
+  iterate(iteration: number): UpdateMetrics;
+  /** Meta-test evaluation on the held-out tasks, with generators of its own (training is not disturbed). */
+  evaluate(): MetaEvaluation;
+  /** Env steps sampled since the agent was made. */
+  readonly envSteps: number;
+  /** Close the agent's envs. */
+  close(): void;
+}
+
 /** How an on-policy agent wants its vector env: how many envs, and the normalisation wrappers around them. */
 export interface OnPolicyEnvConfig {
   numEnvs: number;

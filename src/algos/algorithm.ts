@@ -6,14 +6,15 @@
  */
 import type { Schema } from '../core/config.js';
 import type { Engine } from '../tensor/engine.js';
-import type { Agent, EnvSpaces, OffPolicyAgent, OffPolicyConfig, OnPolicyAgent, OnPolicyEnvConfig } from './agent.js';
+import type { Agent, EnvSpaces, MetaAgent, OffPolicyAgent, OffPolicyConfig, OnPolicyAgent, OnPolicyEnvConfig } from './agent.js';
 
 /**
  * The training loops (src/train/loops/): 'off-policy' steps one env and updates from a
  * replay buffer after every step (TD3, SAC); 'on-policy' steps numEnvs envs together for a
- * rollout of numSteps steps, then updates from it (PPO).
+ * rollout of numSteps steps, then updates from it (PPO); 'meta' runs meta-iterations of a
+ * learner that samples its own tasks (MAML, PEARL): a run's steps are meta-iterations.
  */
-export type LoopKind = 'off-policy' | 'on-policy';
+export type LoopKind = 'off-policy' | 'on-policy' | 'meta';
 
 /**
  * A named set of overrides of the defaults: `run` holds keys of the run config
@@ -43,6 +44,8 @@ export interface AlgorithmBase<C extends object, A extends Agent> {
   readonly name: string;
   /** One line for `hyperrl train --help`: the algorithm and its paper. */
   readonly summary: string;
+  /** The config key an experiment grid's `critic` coordinate sets (default `critic`; MAML's is `policy`). */
+  readonly gridKey?: string;
   readonly schema: Schema<C>;
   readonly presets: Presets<C>;
   label(config: C): RunLabel;
@@ -58,8 +61,12 @@ export interface OnPolicyAlgorithm<C extends OnPolicyEnvConfig = OnPolicyEnvConf
   readonly loop: 'on-policy';
 }
 
+export interface MetaAlgorithm<C extends object = object> extends AlgorithmBase<C, MetaAgent> {
+  readonly loop: 'meta';
+}
+
 /** Any registered algorithm; `loop` says which kind it is. */
-export type Algorithm = OffPolicyAlgorithm | OnPolicyAlgorithm;
+export type Algorithm = OffPolicyAlgorithm | OnPolicyAlgorithm | MetaAlgorithm;
 
 /** An algorithm's resolved config: an object of its schema's type (checked by `resolveConfig`). */
 export type AlgorithmConfig = object;

@@ -19,9 +19,8 @@
  * (`load_state_dict` of the adapted values, restored before backward; spec A.5).
  */
 import { diagGaussianKl, gaussianLogProb } from '../nn/distributions.js';
-import { calibrateToPaper, HYPER_PRESET_GEOMETRY, primaryNetwork } from '../nn/critics.js';
-import { hypeRlHeadInit } from '../nn/hyper-init.js';
-import { HyperNetwork } from '../nn/hypernetwork.js';
+import { hypeRlPolicyNetwork } from '../nn/actors.js';
+import type { HyperNetwork } from '../nn/hypernetwork.js';
 import { HYPE_RL_HEAD_SIGMA, xavierUniform, zerosInit } from '../nn/init.js';
 import { Linear, Sequential, type Layer } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
@@ -35,6 +34,9 @@ import { add, broadcastTo, clamp, exp, mul, neg, scale, stopGradient, sub, sum }
 import { concat } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { positive, positiveInt, positiveInts, unitInterval, type Schema } from '../core/config.js';
+import type { Adam } from '../nn/optim.js';
+import { observationTensor, type EnvSpaces, type MetaAgent, type MetaEvaluation, type UpdateMetrics } from './agent.js';
+import type { MetaAlgorithm } from './algorithm.js';
 
 // ---- config -------------------------------------------------------------------------
 
@@ -42,13 +44,10 @@ export type MamlPolicyKind = 'mlp' | 'context' | 'hyper';
 export type MamlOrder = 'first' | 'second';
 
 export interface MamlConfig {
-  env: string;
   policy: MamlPolicyKind;
   order: MamlOrder;
-  seed: number;
   metaBatchSize: number;
   fastBatchSize: number;
-  numBatches: number;
   numTrainTasks: number;
   numTestTasks: number;
   fastLr: number;
@@ -62,18 +61,18 @@ export interface MamlConfig {
   lsBacktrackRatio: number;
   hidden: number[];
   hyperPreset: 'paper' | 'compact';
-  evalEvery: number;
 }
 
-/** Defaults are HypeRL's MAML settings (spec A.5), themselves pytorch-maml-rl's. */
+/**
+ * Defaults are HypeRL's MAML settings (spec A.5), themselves pytorch-maml-rl's. The env, the
+ * seed, the number of meta-updates (num-batches, 400) and how often the test tasks are
+ * evaluated are the run's: env, seed, totalSteps and evalEvery (see the registry entry).
+ */
 export const MAML_SCHEMA: Schema<MamlConfig> = {
-  env: { default: 'HalfCheetahVel-v0', doc: 'meta-RL env id (a task family: HalfCheetahVel-v0, HalfCheetahDir-v0, Navigation2D-v0, …)' },
   policy: { default: 'hyper', doc: "'mlp' (NormalMLPPolicy), 'context' (task vector concatenated, Context-MAML) or 'hyper' (Hyper-MAML)", choices: ['mlp', 'context', 'hyper'] },
   order: { default: 'first', doc: "'first': gradient at the adapted point (what HypeRL's code ran); 'second': through the inner step", choices: ['first', 'second'] },
-  seed: { default: 0, doc: 'seed of the task pools, the initialisation and the action noise', check: (v) => (Number.isInteger(v) && v >= 0 ? null : 'must be a non-negative integer') },
   metaBatchSize: { default: 40, doc: 'tasks per meta-batch', check: positiveInt },
   fastBatchSize: { default: 20, doc: 'episodes per task, for the inner step and again after it', check: positiveInt },
-  numBatches: { default: 400, doc: 'meta-updates', check: positiveInt },
   numTrainTasks: { default: 100, doc: 'training task pool, drawn once (--num-of-tasks)', check: positiveInt },
   numTestTasks: { default: 20, doc: 'unseen test tasks evaluated before and after adaptation', check: positiveInt },
   fastLr: { default: 0.1, doc: 'inner-step learning rate of the MLP and context policies', check: positive },
@@ -87,7 +86,6 @@ export const MAML_SCHEMA: Schema<MamlConfig> = {
   lsBacktrackRatio: { default: 0.8, doc: 'line-search step shrink factor', check: (v) => (v > 0 && v < 1 ? null : 'must be in (0, 1)') },
   hidden: { default: [100, 100], doc: 'hidden widths of the MLP and context policies (ReLU)', check: positiveInts },
   hyperPreset: { default: 'paper', doc: "hyper policy primary network: 'paper' (ResNet 256/512/1024, z 1024, dynamic 256) or 'compact' (256, dynamic 64, calibrated)", choices: ['paper', 'compact'] },
-  evalEvery: { default: 1, doc: 'meta-updates between evaluations on the test tasks', check: positiveInt },
 };
 
 // ---- policies -----------------------------------------------------------------------
@@ -135,19 +133,12 @@ export class HyperMamlPolicy extends Module implements MamlPolicy {
 
   constructor(engine: Engine, rng: Xoshiro128Rng, readonly obsDim: number, readonly actionDim: number, taskDim: number, preset: 'paper' | 'compact') {
     super(engine);
-    const geometry = HYPER_PRESET_GEOMETRY[preset];
-    const { firstWeightScale, headSigmaScale } = calibrateToPaper(taskDim, geometry, 'td3');
-    this.hyper = this.child('hyper', new HyperNetwork(engine, primaryNetwork(engine, taskDim, geometry, 'td3', firstWeightScale, rng), [
-      { inputSize: obsDim, outputSize: geometry.dynamicHidden, act: 'relu', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.firstDynamicLayer * headSigmaScale) },
-      { inputSize: geometry.dynamicHidden, outputSize: actionDim, act: 'identity', headInit: hypeRlHeadInit(HYPE_RL_HEAD_SIGMA.outputLayer * headSigmaScale) },
-    ], rng));
+    this.hyper = this.child('hyper', hypeRlPolicyNetwork(engine, rng, { metaDim: taskDim, stateDim: obsDim, outputSize: actionDim, preset, outputSigma: () => HYPE_RL_HEAD_SIGMA.outputLayer }));
     this.logStd = this.param('logStd', [actionDim], new Float32Array(actionDim));
   }
 
   forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor } {
-    const rows = obs.shape[0]!;
-    const generated = this.hyper.generate(task).map((h) => broadcastTo(h, [rows, h.shape[1]!]));
-    return { mean: this.hyper.applyDynamic(obs, generated), logStd: clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity) };
+    return { mean: this.hyper.applyDynamicShared(obs, this.hyper.generate(task)), logStd: clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity) };
   }
 }
 
@@ -442,16 +433,13 @@ export function trpoStep(policy: MamlPolicy, tasks: readonly MamlTask[], config:
   });
 }
 
-// ---- training loop ------------------------------------------------------------------
+// ---- the learner ----------------------------------------------------------------------
 
 export interface MamlBatchMetrics {
   batch: number;
   /** Mean return on the meta-batch's tasks before and after the inner step. */
   trainPreReturn: number;
   trainPostReturn: number;
-  /** Mean return on the unseen test tasks before and after one inner step (evaluated batches only). */
-  testPreReturn?: number;
-  testPostReturn?: number;
   trpo: TrpoStepResult;
 }
 
@@ -462,8 +450,8 @@ interface SampledTask {
   valid: Episodes;
 }
 
-/** What a MAML run works with: its policy, envs, task pools and noise. */
-export class MamlLearner {
+/** What a MAML run works with: its policy, envs, task pools and noise; the meta loop's agent. */
+export class MamlLearner implements MetaAgent {
   readonly rng: Xoshiro128Rng;
   readonly family: TaskFamily<unknown>;
   readonly trainTasks: unknown[];
@@ -471,45 +459,63 @@ export class MamlLearner {
   readonly scale: TaskScale;
   readonly policy: MamlPolicy;
   readonly fastLr: number;
+  envSteps = 0;
   private readonly envs: Env[];
+  /** Envs of the test-task evaluations, so that evaluating leaves the training envs' noise alone. */
+  private readonly evalEnvs: Env[];
+  /** The family's default task as a vector, for `act`. */
+  private readonly defaultVector: Float64Array;
 
-  constructor(readonly engine: Engine, readonly config: MamlConfig) {
-    this.family = taskFamily(config.env);
-    const splits = taskSplits(this.family, { train: config.numTrainTasks, test: config.numTestTasks }, config.seed);
+  constructor(readonly engine: Engine, readonly envId: string, readonly config: MamlConfig, readonly seed: number) {
+    this.family = taskFamily(envId);
+    const splits = taskSplits(this.family, { train: config.numTrainTasks, test: config.numTestTasks }, seed);
     this.trainTasks = splits.train; this.testTasks = splits.test; this.scale = splits.scale;
-    this.envs = Array.from({ length: config.fastBatchSize }, () => makeSync(config.env));
-    this.envs.forEach((env, i) => env.reset({ seed: config.seed * 1000 + i }));
+    const envs = (first: number): Env[] => Array.from({ length: config.fastBatchSize }, (_, i) => {
+      const env = makeSync(envId);
+      env.reset({ seed: seed * 1000 + first + i });
+      return env;
+    });
+    this.envs = envs(0);
+    this.evalEnvs = envs(500);
     const { observationSpace, actionSpace } = this.envs[0]!;
-    if (!(actionSpace instanceof Box)) throw new Error(`MAML: ${config.env} has a discrete action space; the Gaussian policy needs a Box`);
+    if (!(actionSpace instanceof Box)) throw new Error(`${envId}: MAML needs a continuous (Box) action space`);
     const obsDim = observationSpace.size, actionDim = actionSpace.size;
-    this.rng = new Xoshiro128Rng(config.seed);
+    this.rng = new Xoshiro128Rng(seed);
     this.policy = makeMamlPolicy(engine, this.rng, config, obsDim, actionDim, this.family.taskDim);
     this.fastLr = config.policy === 'hyper' ? config.fastHyperLr : config.fastLr;
+    this.defaultVector = this.family.taskVector(this.family.defaultTask, this.scale);
   }
 
   /** Episodes at θ, the inner step on them, and episodes at θ'. */
-  sampleTask(task: unknown): SampledTask {
+  sampleTask(task: unknown, envs = this.envs, rng = this.rng): SampledTask {
     const { engine, policy, config } = this;
     const vector = this.family.taskVector(task, this.scale);
     return engine.scope(() => {
       const taskVector = engine.tensor(vector, [1, vector.length]);
-      const train = sampleEpisodes(policy, null, this.envs, task, taskVector, this.rng);
+      const train = sampleEpisodes(policy, null, envs, task, taskVector, rng);
       const adv = baselineAdvantages(train, policy.obsDim, config.gamma, config.gaeLambda);
       const fast = adapt(policy, taskVector, episodeTensors(engine, train, adv, policy.obsDim, policy.actionDim), this.fastLr, false);
-      return { vector, train, valid: sampleEpisodes(policy, fast, this.envs, task, taskVector, this.rng) };
+      return { vector, train, valid: sampleEpisodes(policy, fast, envs, task, taskVector, rng) };
     });
   }
 
-  /** Mean pre- and post-adaptation returns over tasks. */
-  evaluate(tasks: readonly unknown[]): { pre: number; post: number } {
-    const sampled = tasks.map((t) => this.sampleTask(t));
-    return { pre: mean(sampled.map((s) => meanReturn(s.train))), post: mean(sampled.map((s) => meanReturn(s.valid))) };
+  /** Per task, the mean return before and after one inner step (on the evaluation envs, with `rng`'s noise). */
+  adaptationReturns(tasks: readonly unknown[], rng: Xoshiro128Rng): { pre: number[]; post: number[] } {
+    const sampled = tasks.map((t) => this.sampleTask(t, this.evalEnvs, rng));
+    return { pre: sampled.map((s) => meanReturn(s.train)), post: sampled.map((s) => meanReturn(s.valid)) };
+  }
+
+  /** The test tasks' post-adaptation returns (eval/return_mean) and pre-adaptation mean, with the same noise every time. */
+  evaluate(): MetaEvaluation {
+    const { pre, post } = this.adaptationReturns(this.testTasks, new Xoshiro128Rng(this.seed + 100_000));
+    return { returns: post, metrics: { 'eval/pre_adaptation_return': mean(pre) } };
   }
 
   /** One meta-update on metaBatchSize tasks drawn uniformly (with replacement) from the training pool. */
   metaUpdate(batch: number): MamlBatchMetrics {
     const { engine, policy, config } = this;
     const sampled = Array.from({ length: config.metaBatchSize }, () => this.sampleTask(this.trainTasks[Math.floor(this.rng.uniform() * this.trainTasks.length)]));
+    for (const s of sampled) this.envSteps += s.train.rewards.length + s.valid.rewards.length;
     const trpo = engine.scope(() => {
       const tasks = sampled.map((s): MamlTask => ({
         taskVector: engine.tensor(s.vector, [1, s.vector.length]),
@@ -518,35 +524,91 @@ export class MamlLearner {
       }));
       return trpoStep(policy, tasks, config, this.fastLr);
     });
-    const metrics: MamlBatchMetrics = {
-      batch, trpo,
-      trainPreReturn: mean(sampled.map((s) => meanReturn(s.train))), trainPostReturn: mean(sampled.map((s) => meanReturn(s.valid))),
+    return { batch, trpo, trainPreReturn: mean(sampled.map((s) => meanReturn(s.train))), trainPostReturn: mean(sampled.map((s) => meanReturn(s.valid))) };
+  }
+
+  iterate(iteration: number): UpdateMetrics {
+    const m = this.metaUpdate(iteration);
+    return {
+      'charts/train_pre_adaptation_return': m.trainPreReturn, 'charts/train_post_adaptation_return': m.trainPostReturn,
+      'losses/surrogate_before': m.trpo.lossBefore, 'losses/surrogate_after': m.trpo.lossAfter, 'losses/kl': m.trpo.kl, 'charts/backtracks': m.trpo.backtracks,
     };
-    if ((batch + 1) % config.evalEvery === 0) {
-      const test = this.evaluate(this.testTasks);
-      metrics.testPreReturn = test.pre; metrics.testPostReturn = test.post;
-    }
-    return metrics;
+  }
+
+  /** The mean action of π_θ (before adaptation) for the family's default task, or a sample around it (explore). */
+  act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void {
+    const { engine: e, policy } = this;
+    e.scope(() => e.noGrad(() => {
+      const { mean: mu, logStd } = policy.forward(observationTensor(e, obs, policy.obsDim), e.tensor(this.defaultVector, [1, this.defaultVector.length]));
+      const m = mu.toArray(), ls = logStd.toArray();
+      for (let i = 0; i < out.length; i++) out[i] = m[i]! + (explore ? Math.exp(ls[i]!) * this.rng.normal() : 0);
+    }));
+  }
+
+  modules(): Record<string, Module> {
+    return { policy: this.policy };
+  }
+
+  /** None: TRPO steps without an optimiser state. */
+  optimizers(): Record<string, { module: Module; optimizer: Adam }> {
+    return {};
   }
 
   close(): void {
-    for (const env of this.envs) env.close();
+    for (const env of [...this.envs, ...this.evalEnvs]) env.close();
   }
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** How long `trainMaml` trains and how often it evaluates. */
+export interface MamlRun {
+  env: string;
+  seed: number;
+  /** Meta-updates (HypeRL's num-batches: 400). */
+  numBatches: number;
+  /** Meta-updates between evaluations on the test tasks (HypeRL: 1). */
+  evalEvery: number;
+}
+
 /**
- * Train MAML for `config.numBatches` meta-updates (the library entry point; the CLI's loop
- * calls it). `onBatch` receives each batch's metrics.
+ * Train MAML for `run.numBatches` meta-updates (the library entry point; `hyperrl train
+ * --algo maml` runs the same learner in the meta loop). `onBatch` receives each batch's
+ * metrics, with the test tasks' evaluation every evalEvery batches.
  */
-export async function trainMaml(engine: Engine, config: MamlConfig, onBatch: (m: MamlBatchMetrics) => void = () => {}): Promise<MamlLearner> {
-  await prepare(config.env);
-  const learner = new MamlLearner(engine, config);
+export async function trainMaml(engine: Engine, config: MamlConfig, run: MamlRun, onBatch: (m: MamlBatchMetrics, test: MetaEvaluation | null) => void = () => {}): Promise<MamlLearner> {
+  await prepare(run.env);
+  const learner = new MamlLearner(engine, run.env, config, run.seed);
   try {
-    for (let b = 0; b < config.numBatches; b++) onBatch(learner.metaUpdate(b));
+    for (let b = 0; b < run.numBatches; b++) {
+      const m = learner.metaUpdate(b);
+      onBatch(m, (b + 1) % run.evalEvery === 0 ? learner.evaluate() : null);
+    }
   } finally {
     learner.close();
   }
   return learner;
 }
+
+/** `maml-hyper`, `Hyper-MAML (first order)`. */
+function label(config: MamlConfig): { tag: string; title: string } {
+  const name = config.policy === 'hyper' ? 'Hyper-MAML' : config.policy === 'context' ? 'Context-MAML' : 'MAML';
+  return { tag: `maml-${config.policy}`, title: `${name} (${config.order} order)` };
+}
+
+/** The registry entry (src/algos/registry.ts): run steps are meta-updates. */
+export const MAML: MetaAlgorithm<MamlConfig> = {
+  name: 'maml',
+  summary: 'TRPO-MAML (Finn et al. 2017), Context-MAML and Hyper-MAML (Sarafian et al. 2021) on meta-RL task envs; steps are meta-updates',
+  loop: 'meta',
+  schema: MAML_SCHEMA,
+  // The grid's critic axis of an experiment spec (mlp, context, hyper) is the policy here.
+  gridKey: 'policy',
+  presets: {
+    // No CleanRL script exists for MAML: `cleanrl`, the default, is HypeRL's (pytorch-maml-rl's) settings: 400
+    // meta-updates, the test tasks evaluated after every one.
+    cleanrl: { run: { env: 'HalfCheetahVel-v0', totalSteps: 400, learningStarts: 0, randomSteps: 0, evalEvery: 1, checkpointEvery: 10, logEvery: 1 }, agent: {} },
+  },
+  label,
+  create: (engine: Engine, env: EnvSpaces, config: MamlConfig, seed: number) => new MamlLearner(engine, env.id, config, seed),
+};

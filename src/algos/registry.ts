@@ -5,6 +5,8 @@
  */
 import { ConfigError } from '../core/config.js';
 import type { Algorithm } from './algorithm.js';
+import { MAML } from './maml.js';
+import { PEARL } from './pearl.js';
 import { PPO } from './ppo.js';
 import { SAC } from './sac.js';
 import { TD3 } from './td3.js';
@@ -13,6 +15,8 @@ export const ALGORITHMS: readonly Algorithm[] = [
   TD3,
   SAC,
   PPO,
+  MAML,
+  PEARL,
 ];
 
 export const ALGORITHM_NAMES: readonly string[] = ALGORITHMS.map((a) => a.name);

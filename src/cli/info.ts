@@ -24,6 +24,8 @@ export function infoLines(): string[] {
   if (probe.native === true) {
     const n = nativeInfo();
     lines.push(`cpu features: ${n.features.join(' ')}`, `native ISA variants here: ${n.isas.join(', ')} (active: ${n.isa})`);
+    const source = process.env.HYPERRL_THREADS ? `HYPERRL_THREADS=${process.env.HYPERRL_THREADS}` : 'default: the cores available; --threads N or HYPERRL_THREADS=N to change';
+    lines.push(`native threads: ${n.threads} (${source}; ${n.availableCores} cores available to this process); wasm and js: 1`);
   } else {
     lines.push(`cpu features: ${cpuinfoFeatures().join(' ') || 'unknown'}`);
   }

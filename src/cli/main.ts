@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `hyperrl` command. */
+import { parseThreads } from '../tensor/backends/threads.js';
 import { ConfigError } from '../core/config.js';
 import { importModules, modulePath } from '../train/modules.js';
 import { exitCodeFor } from './exit-codes.js';
@@ -24,28 +25,45 @@ benchmarks (in a checkout of the repository; results in bench/results/):
 
 options of every command:
   --import FILE            import a module that registers custom envs first (repeatable; docs/custom-envs.md)
+  --threads N              threads for the native kernels (default: the cores available; results
+                           are identical for every count; the wasm and js backends use one)
 
 environment:
-  HYPERRL_BACKEND=native|wasm|js   force a compute backend (fails if it cannot load)`;
+  HYPERRL_BACKEND=native|wasm|js   force a compute backend (fails if it cannot load)
+  HYPERRL_THREADS=N                as --threads (which sets it, so the runs an experiment starts inherit it)`;
 
-/** `--import FILE` / `--import=FILE` anywhere in the arguments: the modules (absolute paths) and the other arguments. */
-function takeImports(argv: readonly string[]): { modules: string[]; rest: string[] } {
-  const modules: string[] = [], rest: string[] = [];
+/** Every `--NAME VALUE` / `--NAME=VALUE` anywhere in the arguments (options of every command): the values, and the other arguments. */
+function takeOption(argv: readonly string[], name: string, missing: string): { values: string[]; rest: string[] } {
+  const values: string[] = [], rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--import' || a.startsWith('--import=')) {
-      const path = a === '--import' ? argv[++i] : a.slice('--import='.length);
-      if (path === undefined || path === '') throw new ConfigError('--import: missing the module file');
-      modules.push(modulePath(path));
+    if (a === `--${name}` || a.startsWith(`--${name}=`)) {
+      const value = a === `--${name}` ? argv[++i] : a.slice(name.length + 3);
+      if (value === undefined || value === '') throw new ConfigError(`--${name}: ${missing}`);
+      values.push(value);
     } else {
       rest.push(a);
     }
   }
-  return { modules, rest };
+  return { values, rest };
+}
+
+/** The modules of `--import FILE` (absolute paths), and `--threads N` passed on as HYPERRL_THREADS (to the runs an experiment starts too). */
+function takeGlobalOptions(argv: readonly string[]): { modules: string[]; rest: string[] } {
+  const imports = takeOption(argv, 'import', 'missing the module file');
+  const threads = takeOption(imports.rest, 'threads', 'missing the thread count');
+  for (const value of threads.values) {
+    try {
+      process.env.HYPERRL_THREADS = String(parseThreads(value, '--threads'));
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
+  return { modules: imports.values.map((path) => modulePath(path)), rest: threads.rest };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { modules, rest: args } = takeImports(argv);
+  const { modules, rest: args } = takeGlobalOptions(argv);
   await importModules(modules);
   const [cmd, ...rest] = args;
   switch (cmd) {

@@ -103,9 +103,10 @@ export async function trainCommand(args: string[], imported: readonly string[] =
   }
   const result = await train({ config, resumeDir: resume, runDir, quiet: quiet ?? false, allowNoUpdates, stopAtStep: stopAtStep === undefined ? undefined : positiveIntFlag('stop-at-step', stopAtStep) });
   const e = result.finalEval;
+  const meta = algorithm(config.run.algo).loop === 'meta';
   // The evaluation's own step: a run stopped between evaluations reports the last one, taken earlier.
-  const over = e.returns.length > 0 ? ` over ${e.returns.length} episodes` : '';
-  console.log(`evaluation return ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)}${over} at step ${e.step}${result.stoppedBy === null ? '' : ` (stopped at step ${result.steps} by ${result.stoppedBy})`} (${result.seconds.toFixed(1)} s)`);
+  const over = e.returns.length > 0 ? ` over ${e.returns.length} ${meta ? 'test tasks' : 'episodes'}` : '';
+  console.log(`evaluation return ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)}${over} at ${meta ? 'meta-iteration' : 'step'} ${e.step}${result.stoppedBy === null ? '' : ` (stopped at ${meta ? 'meta-iteration' : 'step'} ${result.steps} by ${result.stoppedBy})`} (${result.seconds.toFixed(1)} s)`);
   console.log(`run files: ${result.runDir}`);
   return result.stoppedBy === null ? 0 : EXIT_STOPPED;
 }
@@ -119,6 +120,8 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new ConfigError(`--seed: expected a non-negative integer, got '${String(values.seed)}'`);
   const config = readRunConfig(runDir);
   const { run } = config;
+  // A meta-learner's return is its adaptation on held-out tasks, which training evaluates (eval/return_mean).
+  if (algorithm(run.algo).loop === 'meta') throw new ConfigError(`hyperrl eval: ${runDir} is a ${run.algo} run, evaluated on its held-out tasks during training (eval/return_mean in metrics.jsonl); hyperrl eval runs single-task policies`);
   await importModules(config.modules ?? []);
   const engine = new Engine(defaultBackend());
   const env = await make(run.env);

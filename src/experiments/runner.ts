@@ -20,7 +20,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { readGradReport } from '../diagnostics/grad-report.js';
 import { ConfigError, kebab } from '../core/config.js';
@@ -66,6 +66,16 @@ export interface RunnerResult {
 export type CellStatus = { state: 'done' | 'resume'; step: number } | { state: 'fresh'; step: 0 } | { state: 'damaged'; step: 0; reason: string };
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+
+/**
+ * The children's environment: with `concurrent` runs at once, each gets an equal share of the
+ * cores for its native kernels (HYPERRL_THREADS) unless the caller chose a count; more threads
+ * than cores only make the runs wait for each other. Results do not depend on it.
+ */
+export function childEnv(concurrent: number, env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): NodeJS.ProcessEnv {
+  if (env.HYPERRL_THREADS !== undefined && env.HYPERRL_THREADS !== '') return env;
+  return { ...env, HYPERRL_THREADS: String(Math.max(1, Math.floor(cores / Math.max(1, concurrent)))) };
+}
 
 /** Whether a run has parameter snapshots that its gradient-quality report does not cover yet. */
 export function needsDiagnosis(dir: string): boolean {
@@ -166,6 +176,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   const toDiagnose = queue.filter((q) => q.status.state === 'done').length;
   log(`experiment ${spec.name}: ${all.length} runs, ${result.skipped.length} already done${toDiagnose ? ` (${toDiagnose} without their gradient diagnostic)` : ''}, ${queue.filter((q) => q.status.state === 'resume').length} to resume, ${queue.filter((q) => q.status.state === 'fresh').length} to start; up to ${opts.jobs} at once; folder ${opts.dir}`);
   if (queue.length === 0) return result;
+  const env = childEnv(Math.min(opts.jobs, queue.length));
 
   // Every child imports the spec's env modules (a resumed run also finds them in its config).
   const imports = spec.modules.map((m) => `--import=${m}`);
@@ -214,7 +225,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   /** `hyperrl diagnose grad` on a finished run, as a child like the training runs (stopped the same way). */
   const diagnose = async (cell: Cell, dir: string): Promise<void> => {
     const out = openSync(join(dir, 'diagnose.log'), 'a');
-    const child = spawn(process.execPath, [CLI, ...imports, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true });
+    const child = spawn(process.execPath, [CLI, ...imports, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true, env });
     closeSync(out);
     const started = performance.now();
     running.set(cell.id, { child, dir, cell, startStep: cell.totalSteps, started });
@@ -252,7 +263,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     ensureDir(nodeRunFiles, dir);
     const args = status.state === 'resume' ? ['train', `--resume=${dir}`] : ['train', `--run-dir=${dir}`, ...trainFlags(cell.train)];
     const out = openSync(join(dir, 'train.log'), 'a');
-    const child = spawn(process.execPath, [CLI, ...imports, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true });
+    const child = spawn(process.execPath, [CLI, ...imports, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true, env });
     closeSync(out);
     running.set(cell.id, { child, dir, cell, startStep: status.step, started: performance.now() });
     log(`${status.state === 'resume' ? `resume ${cell.id} at step ${status.step}` : `start ${cell.id}`} (${cell.totalSteps} steps)`);

@@ -17,18 +17,20 @@
  *
  * Grid critics: `mlp` (the baseline every other critic is compared with), `hyper`
  * (the preset from `train.hyperPreset`, default compact), and `hyper-compact` /
- * `hyper-paper` to put both presets in one grid.
+ * `hyper-paper` to put both presets in one grid; `context` for MAML (Context-MAML). The
+ * coordinate sets the algorithm's `critic` key, or the key its registry entry names
+ * (`gridKey`: MAML's `policy`).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import '../envs/index.js';
-import { ALGORITHM_NAMES } from '../algos/registry.js';
+import { algorithm, ALGORITHM_NAMES } from '../algos/registry.js';
 import { registeredIds } from '../envs/registry.js';
 import { ConfigError } from '../core/config.js';
 import { importModules, modulePath } from '../train/modules.js';
 import { resolveTrainConfig } from '../train/run-config.js';
 
-export const CRITICS = ['mlp', 'hyper', 'hyper-compact', 'hyper-paper'] as const;
+export const CRITICS = ['mlp', 'hyper', 'hyper-compact', 'hyper-paper', 'context'] as const;
 export type GridCritic = (typeof CRITICS)[number];
 /** The critic every other critic of the same env × algo is compared with. */
 export const BASELINE_CRITIC: GridCritic = 'mlp';
@@ -221,11 +223,12 @@ export const cellMatches = (where: CellOverride['where'], c: Pick<Cell, 'env' | 
   (where.env === undefined || where.env === c.env) && (where.algo === undefined || where.algo === c.algo)
   && (where.critic === undefined || where.critic === c.critic) && (where.seed === undefined || where.seed === c.seed);
 
-/** The grid's critic name as train settings. */
-function criticSettings(critic: GridCritic): Json {
-  if (critic === 'hyper-compact') return { critic: 'hyper', hyperPreset: 'compact' };
-  if (critic === 'hyper-paper') return { critic: 'hyper', hyperPreset: 'paper' };
-  return { critic };
+/** The grid's critic name as train settings of `algo` (the key its entry names: `critic`, MAML's `policy`). */
+function criticSettings(critic: GridCritic, algo: string): Json {
+  const key = algorithm(algo).gridKey ?? 'critic';
+  if (critic === 'hyper-compact') return { [key]: 'hyper', hyperPreset: 'compact' };
+  if (critic === 'hyper-paper') return { [key]: 'hyper', hyperPreset: 'paper' };
+  return { [key]: critic };
 }
 
 export const cellId = (c: Pick<Cell, 'env' | 'algo' | 'critic' | 'seed'>): string => `${c.env}__${c.algo}-${c.critic}__${c.seed}`;
@@ -241,7 +244,7 @@ export function cells(spec: ExperimentSpec): Cell[] {
     const coords = { env, algo, critic, seed };
     const train: Json = { ...spec.train };
     for (const o of spec.overrides) if (cellMatches(o.where, coords)) Object.assign(train, o.train);
-    Object.assign(train, { env, algo, seed }, criticSettings(critic));
+    Object.assign(train, { env, algo, seed }, criticSettings(critic, algo));
     const id = cellId(coords);
     let run: { totalSteps: number; learningStarts: number };
     try {

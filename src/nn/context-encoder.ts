@@ -9,7 +9,7 @@
  */
 import type { Engine } from '../tensor/engine.js';
 import { addScalar, clamp, div, log, mul, scale, softplus, square, sub, sum, add } from '../tensor/ops/elementwise.js';
-import { slice } from '../tensor/ops/shape.js';
+import { reshape, slice } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { MLP } from './layers.js';
 import { Module } from './module.js';
@@ -18,24 +18,25 @@ import type { Rng } from '../core/random.js';
 /** rlkit's floor on each factor's variance. */
 const MIN_FACTOR_VARIANCE = 1e-7;
 
-/** A diagonal Gaussian over the latent: mean and variance, each [1, L]. */
+/** A diagonal Gaussian over the latent: mean and variance, each [1, L] (or [T, L]: one per task). */
 export interface LatentGaussian {
   mean: Tensor;
   variance: Tensor;
 }
 
 /**
- * The product of the Gaussian factors N(means[i], variances[i]) ([N, L] each), normalised:
- * precision-weighted mean, variance 1 / Σ precisions → [1, L] each.
+ * The product of the Gaussian factors N(means[i], variances[i]) along `axis` (default 0:
+ * [N, L] → [1, L]; axis 1 of [T, N, L]: T tasks' products at once → [T, 1, L]), normalised:
+ * precision-weighted mean, variance 1 / Σ precisions.
  */
-export function productOfGaussians(means: Tensor, variances: Tensor): LatentGaussian {
+export function productOfGaussians(means: Tensor, variances: Tensor, axis = 0): LatentGaussian {
   const e = means.engine;
   const precisions = div(e.constant(1), clamp(variances, MIN_FACTOR_VARIANCE, Infinity));
-  const variance = div(e.constant(1), sum(precisions, 0, true));
-  return { mean: mul(variance, sum(mul(means, precisions), 0, true)), variance };
+  const variance = div(e.constant(1), sum(precisions, axis, true));
+  return { mean: mul(variance, sum(mul(means, precisions), axis, true)), variance };
 }
 
-/** KL(N(μ, σ²) ‖ N(0, I)) summed over the latent dimensions: ½ Σ (σ² + μ² − 1 − log σ²) → [1, 1]. */
+/** KL(N(μ, σ²) ‖ N(0, I)) summed over the latent dimensions: ½ Σ (σ² + μ² − 1 − log σ²) → [1, 1] ([T, 1] for T posteriors). */
 export function klToStandardNormal(g: LatentGaussian): Tensor {
   return scale(sum(addScalar(sub(add(g.variance, square(g.mean)), log(g.variance)), -1), -1, true), 0.5);
 }
@@ -61,8 +62,15 @@ export class ContextEncoder extends Module {
 
   /** The posterior over z given one task's context [N, inputDim]. */
   posterior(context: Tensor): LatentGaussian {
+    return this.posteriors(context, 1);
+  }
+
+  /** The posteriors of `tasks` tasks whose contexts are stacked, N rows each ([tasks·N, inputDim]): [tasks, L] each. */
+  posteriors(context: Tensor, tasks: number): LatentGaussian {
     const out = this.net.forward(context);
-    const L = this.latentDim;
-    return productOfGaussians(slice(out, 1, 0, L), softplus(slice(out, 1, L, 2 * L)));
+    const L = this.latentDim, n = context.shape[0]! / tasks;
+    if (!Number.isInteger(n)) throw new RangeError(`ContextEncoder.posteriors: ${context.shape[0]} context rows do not split into ${tasks} tasks`);
+    const g = productOfGaussians(reshape(slice(out, 1, 0, L), [tasks, n, L]), reshape(softplus(slice(out, 1, L, 2 * L)), [tasks, n, L]), 1);
+    return { mean: reshape(g.mean, [tasks, L]), variance: reshape(g.variance, [tasks, L]) };
   }
 }

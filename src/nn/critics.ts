@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { HYPE_RL_HEAD_SIGMA, hypeRlPrimaryBound, hypeRlPrimaryWeight, pytorchLinearBias, type HypeRlPrimaryRule, type ParamInit } from './init.js';
 import { hypeRlHeadInit } from './hyper-init.js';
 import { HyperNetwork } from './hypernetwork.js';
-import { Linear, MLP, ResBlock, Sequential, type Layer } from './layers.js';
+import { Linear, MLP, ResBlock, Sequential, type Layer, type MlpOptions } from './layers.js';
 import { Module } from './module.js';
 import type { Rng } from '../core/random.js';
 
@@ -46,6 +46,8 @@ export interface MlpCriticOptions {
   hidden?: readonly number[];
   twin?: boolean;
   weightInit?: ParamInit;
+  /** Bias and output-layer inits (PEARL's rlkit networks); PyTorch's nn.Linear by default. */
+  init?: Pick<MlpOptions, 'biasInit' | 'outputWeightInit' | 'outputBiasInit'>;
 }
 
 /** Q(s, a) = MLP(concat(s, a)), hidden 256-256 by default, twin by default. */
@@ -61,7 +63,7 @@ export class MlpCritic extends Module implements Critic {
     this.actionDim = opts.actionDim;
     const sizes = [opts.stateDim + opts.actionDim, ...(opts.hidden ?? [256, 256]), 1];
     const n = opts.twin === false ? 1 : 2;
-    this.qs = Array.from({ length: n }, (_, i) => this.child(`q${i + 1}`, new MLP(engine, sizes, rng, { weightInit: opts.weightInit })));
+    this.qs = Array.from({ length: n }, (_, i) => this.child(`q${i + 1}`, new MLP(engine, sizes, rng, { ...opts.init, weightInit: opts.weightInit })));
   }
 
   forward(s: Tensor, a: Tensor): Tensor[] {

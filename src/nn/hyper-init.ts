@@ -228,11 +228,23 @@ export function filmHyperInit(adjust: { weight: boolean; bias: boolean }): FilmH
   };
 }
 
-/** HypeRL's heads: weights U(±σ_h) (see HYPE_RL_HEAD_SIGMA), biases 0; use biasHead for the gain head too. */
-export function hypeRlHeadInit(sigma: number): HeadScheme {
+/**
+ * HypeRL's heads: weights U(±σ_h) (see HYPE_RL_HEAD_SIGMA), biases 0; use biasHead for the gain head too.
+ * `sigma` is one bound, or a bound per generated output unit: the Hyper-PEARL policy's last
+ * dynamic layer generates [μ | log-std], whose heads are U(±0.008) and U(±0.001).
+ */
+export function hypeRlHeadInit(sigma: number | ((outputUnit: number) => number)): HeadScheme {
+  const sigmaOf = typeof sigma === 'number' ? () => sigma : sigma;
   const init = (kind: HeadKind) => (head: HeadParams, spec: HeadSpec, rng: Rng): void => {
-    expectHead('hypeRl', head, spec, kind);
-    fillUniform(head.weight, -sigma, sigma, rng);
+    const count = expectHead('hypeRl', head, spec, kind);
+    for (let k = 0; k < spec.embeddingDim; k++) {
+      for (let p = 0; p < count; p++) {
+        // The generated value p belongs to output unit o: weights in the base layout, biases and gains by index.
+        const o = kind === 'bias' ? p : spec.base.layout === 'out-in' ? Math.floor(p / spec.base.fanIn) : p % spec.base.fanOut;
+        const s = sigmaOf(o);
+        head.weight[k * count + p] = -s + 2 * s * rng.uniform();
+      }
+    }
     head.bias.fill(0);
   };
   return { name: 'hypeRl', weightHead: init('weight'), biasHead: init('bias') };

@@ -7,7 +7,10 @@
 import type { Engine } from '../tensor/engine.js';
 import { Act, type ActName } from '../tensor/kernels.js';
 import { dynamicLinear, dynamicParamCount } from '../tensor/ops/dynamic.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { activation, add, addScalar, mul, repeatRows } from '../tensor/ops/elementwise.js';
+import { matmul } from '../tensor/ops/matmul.js';
+import { reshape, slice } from '../tensor/ops/shape.js';
+import { fmtShape, type Tensor } from '../tensor/tensor.js';
 import { Linear, type Layer } from './layers.js';
 import { Module } from './module.js';
 import { combinedHeadInit, type HeadScheme } from './hyper-init.js';
@@ -60,10 +63,40 @@ export class HyperNetwork extends Module {
     return this.heads.map((h) => h.forward(z));
   }
 
+  /**
+   * The generated parameters for meta inputs that each serve `rows` consecutive base inputs
+   * (one per task, shared by the task's states): generated once per meta row [T, m], then
+   * repeated to [T·rows, width_l]. Same values and gradients as generating per row, at 1/rows
+   * of the primary network's cost.
+   */
+  generateRepeated(meta: Tensor, rows: number): Tensor[] {
+    return this.generate(meta).map((g) => repeatRows(g, rows));
+  }
+
   /** Run the dynamic network on base inputs with parameters from generate(). */
   applyDynamic(base: Tensor, generated: readonly Tensor[]): Tensor {
     let x = base;
     this.dynamicLayers.forEach((l, i) => { x = dynamicLinear(x, generated[i]!, l.outputSize, Act[l.act]); });
+    return x;
+  }
+
+  /**
+   * The dynamic network with one parameter set for every base input, generated from a single
+   * meta row ([1, width_l] each, from `generate`): plain matrix products,
+   * y = act((1 + g) ⊙ (x Wᵀ) + c), with no per-sample copy of the weights (Hyper-MAML's one
+   * weight set per task: 4,000 states × 6,412 generated values would otherwise be copied per
+   * task). Same values as `applyDynamic(base, generateRepeated(meta, N))`; differentiable twice.
+   */
+  applyDynamicShared(base: Tensor, generated: readonly Tensor[]): Tensor {
+    let x = base;
+    this.dynamicLayers.forEach((l, i) => {
+      const h = generated[i]!, wAt = l.outputSize * l.inputSize;
+      if (h.rank !== 2 || h.shape[0] !== 1) throw new RangeError(`HyperNetwork.applyDynamicShared: layer ${i} needs one generated row [1, ${h.shape[1]}], got ${fmtShape(h.shape)}`);
+      const w = reshape(slice(h, 1, 0, wAt), [l.outputSize, l.inputSize]);
+      const c = slice(h, 1, wAt, wAt + l.outputSize), g = slice(h, 1, wAt + l.outputSize, wAt + 2 * l.outputSize);
+      const y = add(mul(matmul(x, w, false, true), addScalar(g, 1)), c);
+      x = l.act === 'identity' ? y : activation(y, Act[l.act]);
+    });
     return x;
   }
 

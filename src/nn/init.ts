@@ -232,3 +232,15 @@ export const hypeRlPrimaryWeight = (rule: HypeRlPrimaryRule, scale = 1): ParamIn
  * firstDynamicLayer 0.05, outputLayer 0.008, PEARL policy log-std head 0.001.
  */
 export const HYPE_RL_HEAD_SIGMA = { firstDynamicLayer: 0.05, outputLayer: 0.008, pearlLogStd: 0.001 } as const;
+
+// --- rlkit (PEARL's code base) ----------------------------------------------
+
+/**
+ * rlkit's `fanin_init`, PEARL's hidden-layer weights: U(±1/√size[0]) of the PyTorch weight
+ * tensor, which is (out, in), so the bound is 1/√fan_out despite the name. Kept as written.
+ */
+export const rlkitFaninWeight: ParamInit = (target, layer, rng) => {
+  expectWeights('rlkitFaninWeight', target, layer);
+  const bound = 1 / Math.sqrt(layer.fanOut);
+  fillUniform(target, -bound, bound, rng);
+};

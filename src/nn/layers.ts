@@ -93,6 +93,8 @@ export interface MlpOptions {
   biasInit?: ParamInit;
   /** Init for the last layer only (e.g. small output weights). */
   outputWeightInit?: ParamInit;
+  /** Bias init for the last layer only (rlkit's U(±3e-3) output layer). */
+  outputBiasInit?: ParamInit;
 }
 
 /** sizes[0] → sizes[1] → … → sizes[n−1], hiddenAct between layers, outputAct at the end. */
@@ -105,7 +107,7 @@ export class MLP extends Sequential {
     super(engine, sizes.slice(0, -1).map((inp, l) => new Linear(engine, inp, sizes[l + 1]!, rng, {
       act: l === last ? opts.outputAct ?? 'identity' : opts.hiddenAct ?? 'relu',
       weightInit: l === last ? opts.outputWeightInit ?? opts.weightInit : opts.weightInit,
-      biasInit: opts.biasInit,
+      biasInit: l === last ? opts.outputBiasInit ?? opts.biasInit : opts.biasInit,
     })));
   }
 }

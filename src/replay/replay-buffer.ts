@@ -78,6 +78,12 @@ export class ReplayBuffer {
     if (this.size < this.capacity) this.size++;
   }
 
+  /** Forget every transition (PEARL empties a task's context buffer before collecting it anew); the arrays are kept. */
+  clear(): void {
+    this.size = 0;
+    this.next = 0;
+  }
+
   /** Draw `batch` transitions uniformly (with replacement) and write them into the sample's tensors. */
   sampleInto(batch: number, rng: UniformSource, out: ReplaySample): void {
     if (this.size === 0) throw new Error('ReplayBuffer.sampleInto: the buffer is empty');

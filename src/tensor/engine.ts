@@ -282,14 +282,42 @@ export class Engine {
    * Write d(loss)/d(param) into each parameter's persistent `.grad`: added to what is
    * there (PyTorch's backward()), or, with accumulate = false, replacing it, which
    * saves the separate zeroing pass when each step computes its gradients once.
+   * Replacing also skips the copy: a gradient that fills a block of the current scope
+   * becomes the parameter's `.grad` (a new persistent Tensor over that block; the scope
+   * releases the old `.grad` block instead). For large networks the copy was a pass over
+   * memory as long as Adam's (the paper hyper critic: 17M floats per update). So read
+   * `p.grad` after backward, don't keep it across calls, and don't return the step's
+   * gradient tensors from the scope that called backward.
    */
   backward(loss: Tensor, params: readonly Tensor[], accumulate = true): void {
     const gs = this.grad(loss, params, { allowUnused: true });
     for (let i = 0; i < params.length; i++) {
       const p = params[i]!;
       if (p.grad === null) throw new Error(`backward: parameter ${p} has no .grad buffer (create it with a Module or engine.parameter())`);
+      if (!accumulate && this.adoptGradient(p, gs[i]!)) continue;
       this.backend.axpby(p.size, 1, gs[i]!.offset, accumulate ? 1 : 0, p.grad.offset);
     }
+  }
+
+  /**
+   * Make g's block p's `.grad` by swapping it with the old `.grad` block in the current
+   * scope's list (same size, so the free lists see the same sizes every step). Only for
+   * a block of exactly p's size starting at g (not a window into a larger block); a
+   * second parameter with the same gradient tensor finds no block and is copied.
+   */
+  private adoptGradient(p: Tensor, g: Tensor): boolean {
+    const s = this.scopes[this.scopes.length - 1];
+    if (s === undefined || g.persistent || g.size !== p.size) return false;
+    const blocks = s.blocks;
+    const n = Math.max(1, p.size);
+    for (let j = blocks.length - 2; j >= 0; j -= 2) {
+      if (blocks[j] !== g.offset) continue;
+      if (blocks[j + 1] !== n) return false;
+      blocks[j] = p.grad!.offset;
+      p.grad = new Tensor(this, p.shape, g.offset, true);
+      return true;
+    }
+    return false;
   }
 
   /**

@@ -73,7 +73,8 @@ function gruRows(c: Ctx, batch: number, hidden: number): (name: string, offset: 
 export function withValidation(be: Backend): Backend {
   const ctx = (kernel: string): Ctx => ({ kernel, length: be.arena.data.length });
   return {
-    name: be.name, dtype: be.dtype, detail: be.detail, arena: be.arena,
+    name: be.name, dtype: be.dtype, arena: be.arena,
+    get detail(): string { return be.detail; }, // live: the native thread count can change
 
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
       const x = ctx('gemm');

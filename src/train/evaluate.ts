@@ -40,6 +40,11 @@ export function evaluate(agent: EvalActor, env: Env, episodes: number, seed: num
     }
     returns.push(total);
   }
+  return summarizeReturns(returns);
+}
+
+/** Returns with their mean and (population) standard deviation. */
+export function summarizeReturns(returns: number[]): EvalResult {
   const mean = returns.reduce((s, v) => s + v, 0) / returns.length;
   const std = Math.sqrt(returns.reduce((s, v) => s + (v - mean) ** 2, 0) / returns.length);
   return { returns, mean, std };

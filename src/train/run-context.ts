@@ -17,7 +17,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Agent } from '../algos/agent.js';
+import type { Agent, MetaAgent, MetaEvaluation } from '../algos/agent.js';
 import type { Algorithm, ConfigOf, RunLabel } from '../algos/algorithm.js';
 import { ConfigError } from '../core/config.js';
 import { packageVersion } from '../core/version.js';
@@ -31,7 +31,7 @@ import type { CallbackResult, TrainCallbacks } from './callbacks.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { CheckpointError, pruneCheckpoints } from './checkpoint-store.js';
 import { configYaml } from './config-file.js';
-import { evaluate, evaluationSeed, type EvalActor, type EvalResult } from './evaluate.js';
+import { evaluate, evaluationSeed, summarizeReturns, type EvalActor, type EvalResult } from './evaluate.js';
 import { checkAgentFinite } from './finite-check.js';
 import { MetricsLog, readMetricsRows } from './metrics.js';
 import { restoreFromCheckpoint } from './obs-normalizer.js';
@@ -52,6 +52,8 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Stop (with a checkpoint) once this many env steps are done: used to simulate interruptions. */
   stopAtStep?: number;
+  /** Threads for the native kernels (default: HYPERRL_THREADS, else the cores available); results do not depend on it. */
+  threads?: number;
   /** Run even if `totalSteps ≤ learningStarts` (no gradient update at all), with a warning instead of an error. */
   allowNoUpdates?: boolean;
   /** Observe the run; a callback returning `false` stops it at the episode's end, with a checkpoint. */
@@ -149,20 +151,25 @@ export class StepRate {
   }
 }
 
-/** Evaluations of the deterministic policy on a separate env with its own seeds, logged as eval/return_mean and eval/return_std. */
+/**
+ * The run's evaluations, logged as eval/return_mean and eval/return_std (with any further
+ * results the scorer names): the deterministic policy on a separate env with its own seeds
+ * (`RunContext.evaluation`), or a meta-learner's held-out tasks (`RunContext.metaEvaluation`).
+ */
 export class Evaluation {
   /** The latest evaluation, if any (restored from the checkpoint on resume). */
   last: StepEval | null = null;
 
-  constructor(private readonly ctx: RunContext, private readonly actor: EvalActor, private readonly env: Env) {}
+  /** `score` gives the returns (and further named results); `unit` names what they are in the log (`10 episodes`). */
+  constructor(private readonly ctx: RunContext, private readonly score: () => MetaEvaluation, private readonly unit: string) {}
 
   run(step: number): StepEval {
     // The periodic check of every weight and optimiser moment: evaluations are the run's slow moments anyway.
     this.ctx.checkFinite(`at step ${step}`);
-    const episodes = this.ctx.run.evalEpisodes;
-    const r = evaluate(this.actor, this.env, episodes, evaluationSeed(this.ctx.run.seed));
-    this.ctx.metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std });
-    this.ctx.progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${episodes} episodes)`);
+    const scored = this.score();
+    const r = summarizeReturns(scored.returns);
+    this.ctx.metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std, ...scored.metrics });
+    this.ctx.progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${r.returns.length} ${this.unit})`);
     this.ctx.stopIf('onEvaluation', this.ctx.callbacks.onEvaluation?.({ step, result: r }));
     return (this.last = { ...r, step });
   }
@@ -171,7 +178,7 @@ export class Evaluation {
 /** One run's shared pieces (see above): made by train(), used by the loop of the run's algorithm. */
 export class RunContext {
   readonly run: RunConfig;
-  readonly engine = new Engine(defaultBackend());
+  readonly engine: Engine;
   readonly progress: Progress;
   readonly dir: string;
   readonly resuming: boolean;
@@ -197,6 +204,7 @@ export class RunContext {
   constructor(readonly options: TrainOptions, private readonly algorithm: Algorithm) {
     const rc = options.config.run;
     this.run = rc;
+    this.engine = new Engine(defaultBackend({ threads: options.threads }));
     this.label = runLabel(options.config);
     this.callbacks = options.callbacks ?? {};
     this.files = options.files ?? nodeRunFiles;
@@ -216,7 +224,13 @@ export class RunContext {
   }
 
   evaluation(actor: EvalActor, env: Env): Evaluation {
-    return new Evaluation(this, actor, env);
+    const episodes = this.run.evalEpisodes;
+    return new Evaluation(this, () => ({ returns: evaluate(actor, env, episodes, evaluationSeed(this.run.seed)).returns, metrics: {} }), 'episodes');
+  }
+
+  /** Evaluations of a meta-learner on its held-out tasks (src/train/loops/meta.ts). */
+  metaEvaluation(agent: MetaAgent): Evaluation {
+    return new Evaluation(this, () => agent.evaluate(), 'test tasks');
   }
 
   /**
@@ -230,7 +244,7 @@ export class RunContext {
     const files = this.files;
     ensureDir(files, this.dir);
     this.lock = RunLock.acquire(this.dir, this.resuming ? 'hyperrl train --resume' : 'hyperrl train');
-    this.signals = new StopSignals((line) => this.progress.log(line), `finishing the ${this.algorithm.loop === 'on-policy' ? 'rollout' : 'episode'} to write a checkpoint`);
+    this.signals = new StopSignals((line) => this.progress.log(line), `finishing the ${this.algorithm.loop === 'on-policy' ? 'rollout' : this.algorithm.loop === 'meta' ? 'meta-iteration' : 'episode'} to write a checkpoint`);
     this.state = state;
     this.evaluationOfRun = evaluation;
     // Again under the lock: another process may have started a run in the folder meanwhile.

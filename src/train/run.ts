@@ -5,6 +5,7 @@
  */
 import type { ConfigOf } from '../algos/algorithm.js';
 import { algorithm } from '../algos/registry.js';
+import { metaLoop } from './loops/meta.js';
 import { offPolicyLoop } from './loops/off-policy.js';
 import { onPolicyLoop } from './loops/on-policy.js';
 import { RunContext, type TrainOptions, type TrainResult } from './run-context.js';
@@ -18,6 +19,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     switch (algo.loop) {
       case 'off-policy': return await offPolicyLoop(ctx, algo, config as ConfigOf<typeof algo>);
       case 'on-policy': return await onPolicyLoop(ctx, algo, config as ConfigOf<typeof algo>);
+      case 'meta': return await metaLoop(ctx, algo, config as ConfigOf<typeof algo>);
     }
   } finally {
     ctx.close();

@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { childEnv } from '../../src/experiments/runner.js';
 import { cells, readSpec } from '../../src/experiments/spec.js';
 import { readEvalCurve } from '../../src/experiments/report.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
@@ -134,4 +135,11 @@ it('at the time limit, stops the running runs with a checkpoint to resume from',
   const step = checkpointStep(dir);
   assert.ok(step > 0 && step < 200000, `checkpoint at step ${step}`);
   assert.ok(!existsSync(join(dir, 'done.json')));
+});
+
+it('shares the cores among the runs it starts at once, unless HYPERRL_THREADS chooses a thread count', () => {
+  assert.equal(childEnv(2, {}, 8).HYPERRL_THREADS, '4');
+  assert.equal(childEnv(3, {}, 8).HYPERRL_THREADS, '2');
+  assert.equal(childEnv(4, {}, 2).HYPERRL_THREADS, '1');
+  assert.equal(childEnv(2, { HYPERRL_THREADS: '3' }, 8).HYPERRL_THREADS, '3');
 });

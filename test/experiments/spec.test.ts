@@ -53,6 +53,6 @@ it('--only picks part of the grid by its values and names a bad key or value', (
   assert.deepEqual(mlpSeed2, { critic: 'mlp', seed: 2 });
   assert.deepEqual(all.filter((c) => cellMatches(mlpSeed2, c)).map((c) => c.id), ['Pendulum-v1__td3-mlp__2', 'Pendulum-v1__sac-mlp__2']);
   assert.throws(() => parseCellFilter('critc=mlp'), /'only.critc' is not a known key; known: env, algo, critic, seed/);
-  assert.throws(() => parseCellFilter('critic=cnn'), /'only.critic' must be one of mlp, hyper, hyper-compact, hyper-paper, got "cnn"/);
+  assert.throws(() => parseCellFilter('critic=cnn'), /'only.critic' must be one of mlp, hyper, hyper-compact, hyper-paper, context, got "cnn"/);
   assert.throws(() => parseCellFilter('mlp'), /--only: expected key=value pairs/);
 });

@@ -204,4 +204,22 @@ describe('second-order MAML through a functional call', () => {
       output: (m, e, task) => m.forward(e.tensor(values(12, 30 + task), [4, 3]), e.tensor(values(8, 40 + task), [4, 2])),
     });
   });
+
+  it('hypernetwork with one weight set for every input (Hyper-MAML\'s applyDynamicShared): the meta-gradient matches finite differences (float64, js)', () => {
+    checkMetaGradient({
+      name: 'HyperNetwork (shared)', outDim: 2,
+      make: (e) => hyperNet(e, 9),
+      output: (m, e, task) => m.applyDynamicShared(e.tensor(values(8, 50 + task), [4, 2]), m.generate(e.tensor(values(3, 60 + task), [1, 3]))),
+    });
+  });
+
+  it('applyDynamicShared gives the per-sample kernel\'s values for one generated row repeated', () => {
+    const e = new Engine(createBackend('js'));
+    const m = hyperNet(e, 10);
+    e.scope(() => {
+      const meta = e.tensor(values(3, 70), [1, 3]), base = e.tensor(values(14, 71), [7, 2]);
+      const shared = m.applyDynamicShared(base, m.generate(meta)).toArray(), repeated = m.applyDynamic(base, m.generateRepeated(meta, 7)).toArray();
+      shared.forEach((v, i) => assert.ok(Math.abs(v - repeated[i]!) < 1e-5 * (1 + Math.abs(v)), `output ${i}: ${v} vs ${repeated[i]}`));
+    });
+  });
 });

@@ -125,6 +125,41 @@ describe('engine', () => {
     assert.deepEqual(e.backend.arena.getStats(), before);
   });
 
+  it('backward without accumulating takes the gradient blocks over (no copy), with the values of the accumulating path, and leaks nothing', () => {
+    const e = engine64();
+    const init = Array.from({ length: 12 }, (_, i) => Math.cos(i));
+    const w = e.parameter([3, 4], init), b = e.parameter([4]), ref = e.parameter([3, 4], init), refB = e.parameter([4]);
+    const written: number[] = [];
+    const axpby = e.backend.axpby.bind(e.backend);
+    e.backend.axpby = (n, alpha, x, beta, y) => { written.push(y); axpby(n, alpha, x, beta, y); };
+    const loss = (ws: Tensor, bs: Tensor): Tensor => {
+      const x = e.tensor([1, -2, 3, 0.5, 2, -1], [2, 3]);
+      // ws used twice: its gradient is a sum of two contributions (an 'add' node's output).
+      return T.sum(T.square(T.add(T.linear(x, ws, bs, Act.tanh), T.linear(x, ws, null, Act.identity))));
+    };
+    const stats: ReturnType<typeof e.backend.arena.getStats>[] = [];
+    for (let step = 0; step < 3; step++) {
+      const oldGrads = [w.grad!.offset, b.grad!.offset];
+      written.length = 0;
+      e.scope(() => e.backward(loss(w, b), [w, b], false));
+      assert.ok(!written.some((y) => oldGrads.includes(y)), 'no copy pass into .grad');
+      assert.notEqual(w.grad!.offset, oldGrads[0], 'the gradient block became .grad');
+      assert.notEqual(b.grad!.offset, oldGrads[1]);
+      assert.ok(w.grad!.persistent);
+      // Same values as zeroing .grad and accumulating (which copies), after the scope released its blocks.
+      e.scope(() => {
+        e.backend.fill(12, ref.grad!.offset, 0);
+        e.backend.fill(4, refB.grad!.offset, 0);
+        e.backward(loss(ref, refB), [ref, refB], true);
+      });
+      assert.deepEqual(w.grad!.toArray(), ref.grad!.toArray());
+      assert.deepEqual(b.grad!.toArray(), refB.grad!.toArray());
+      assert.ok(w.grad!.toArray().some((v) => v !== 0));
+      stats.push(e.backend.arena.getStats());
+    }
+    assert.deepEqual(stats[2], stats[1], 'the blocks alternate between .grad and the step: nothing grows');
+  });
+
   it('keeps tensors returned from a scope alive in the enclosing scope', () => {
     const e = engine64();
     const got = e.scope(() => {

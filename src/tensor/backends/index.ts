@@ -10,6 +10,7 @@ import { platform } from '#platform';
 import type { Backend, BackendName, DType } from '../backend.js';
 import { withValidation } from '../validate.js';
 import { createJsBackend } from './js/index.js';
+import { parseThreads } from './threads.js';
 import { createWasmBackend } from './wasm/index.js';
 
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'js'];
@@ -21,14 +22,22 @@ export interface LoadOptions {
   dtype?: DType;
   /** Skip argument validation (benchmarks of raw kernel overhead only). */
   unchecked?: boolean;
+  /**
+   * Threads for the native kernels of this JS thread (default: HYPERRL_THREADS, else the
+   * cores available). Results do not depend on it. wasm and js run on one thread.
+   */
+  threads?: number;
 }
 
 /** Create a specific backend; throws an Error explaining why if it cannot load. */
 export function createBackend(name: BackendName, opts: LoadOptions = {}): Backend {
   if (opts.dtype === 'float64' && name !== 'js') throw new Error(`backend '${name}' is float32 only; float64 is available on 'js'`);
+  if (opts.threads !== undefined && opts.threads !== 1 && name !== 'native') {
+    throw new Error(`backend '${name}' runs on one thread; threads = ${opts.threads} needs the native backend`);
+  }
   let be: Backend;
   switch (name) {
-    case 'native': be = createNativeBackend(opts.initialElements); break;
+    case 'native': be = createNativeBackend({ initialElements: opts.initialElements, threads: opts.threads }); break;
     case 'wasm': be = createWasmBackend({ initialElements: opts.initialElements }); break;
     case 'js': be = createJsBackend(opts.dtype ?? 'float32', opts.initialElements); break;
     default: throw new Error(`unknown backend '${String(name)}'; expected one of ${BACKEND_NAMES.join(', ')}`);
@@ -50,8 +59,11 @@ export function probeBackends(): Record<BackendName, string | true> {
   return out;
 }
 
-/** The backend to use by default: HYPERRL_BACKEND if set, else the fastest that loads. */
+/** The backend to use by default: HYPERRL_BACKEND if set, else the fastest that loads (HYPERRL_THREADS must be valid). */
 export function defaultBackend(opts: LoadOptions = {}): Backend {
+  // A bad thread count is a mistake to report, not a reason to fall back to a slower backend.
+  const threads = platform.env('HYPERRL_THREADS');
+  if (threads !== undefined && threads !== '') parseThreads(threads, 'HYPERRL_THREADS');
   const forced = platform.env('HYPERRL_BACKEND');
   if (forced !== undefined && forced !== '') {
     if (!(BACKEND_NAMES as readonly string[]).includes(forced)) {
@@ -62,7 +74,8 @@ export function defaultBackend(opts: LoadOptions = {}): Backend {
   const errors: string[] = [];
   for (const name of BACKEND_NAMES) {
     try {
-      const backend = createBackend(name, opts);
+      // A fallback to the single-threaded backends ignores the thread count.
+      const backend = createBackend(name, name === 'native' ? opts : { ...opts, threads: undefined });
       if (errors.length > 0) fallbackNotice(name, errors[0]!);
       return backend;
     } catch (e) {

@@ -315,6 +315,12 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   return x.engine.record(y, 'broadcastTo', [x], (dy) => [sumTo(dy, x.shape)]);
 }
 
+/** Each row of x [T, …] repeated `rows` times in place: [T·rows, …] (a task's value for each of its samples). */
+export function repeatRows(x: Tensor, rows: number): Tensor {
+  const tasks = x.shape[0]!, rest = x.shape.slice(1);
+  return reshape(broadcastTo(reshape(x, [tasks, 1, ...rest]), [tasks, rows, ...rest]), [tasks * rows, ...rest]);
+}
+
 // ---- helpers ---------------------------------------------------------------------
 
 function forEachIndex(shape: Shape, sa: number[], sb: number[], f: (i: number, ia: number, ib: number) => void): void {

@@ -7,15 +7,55 @@
  * The arena is one ArrayBuffer owned here (64-byte aligned when the addon can
  * allocate it); the addon keeps its data pointer, and every kernel call passes
  * only numbers, in the order of the Backend methods.
+ *
+ * Kernels above a measured size split their outputs over a worker pool inside the
+ * addon, deterministically: results are byte-identical for every thread count
+ * (native/README.md, "Threads"). The thread count is a setting of the calling JS
+ * thread, like the ISA: HYPERRL_THREADS, the `threads` option, or setNativeThreads;
+ * by default, the cores available to the process.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { platform } from '#platform';
 import { Arena, type FloatArray } from '../../arena.js';
 import type { Backend } from '../../backend.js';
+import { parseThreads } from '../threads.js';
 
 export type NativeIsa = 'avx512' | 'avx2' | 'generic';
+
+/** Minimum work per thread before a kernel class is split (two threads from twice this). */
+export interface ParallelThresholds {
+  /** Packed SGEMM, 2·m·n·k. */
+  gemmFlops: number;
+  /** GEMV, few-column dot products, rank-1 updates: m·n·k. */
+  gemvMacs: number;
+  /** Memory-bound elementwise ops, column sums, reductions: elements. */
+  streamElements: number;
+  /** Transcendental elementwise ops (exp, tanh, log, sigmoid, softplus, elu): elements. */
+  mathElements: number;
+  /** Adam: parameters. */
+  adamElements: number;
+  /** Dynamic (per-sample weight) layers: batch·out·inp. */
+  dynamicMacs: number;
+}
+
+/** How long idle pool threads poll for work before they sleep. */
+export interface PoolTuning {
+  workerSpinMicros: number;
+  callerSpinMicros: number;
+}
+
+/** Pool counters since the process started. */
+export interface PoolStats {
+  parallelJobs: number;
+  busyFallbacks: number;
+  workerTasks: number;
+  workerSleeps: number;
+  callerSleeps: number;
+  workers: number;
+}
 
 /** The addon's exports (native/binding.cc). Offsets are float32 element indices into the arena. */
 interface Addon {
@@ -25,7 +65,15 @@ interface Addon {
   setIsa(name: string): NativeIsa;
   isas(): NativeIsa[];
   cpuFeatures(): string[];
-  fmaPeak(ms?: number, isa?: string): number;
+  fmaPeak(ms?: number, isa?: string, threads?: number): number;
+  setThreads(n: number): number;
+  threads(): number;
+  availableCores(): number;
+  parallelThresholds(defaults?: boolean): ParallelThresholds;
+  setParallelThresholds(t: Partial<ParallelThresholds>): ParallelThresholds;
+  poolTuning(): PoolTuning;
+  setPoolTuning(t: Partial<PoolTuning>): PoolTuning;
+  poolStats(): PoolStats;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
     b: number, ldb: number, beta: number, c: number, ldc: number): void;
   gemmBiasAct(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number,
@@ -90,18 +138,29 @@ function loadAddon(): Addon {
   }
   const loaded = require(path) as Addon;
   // HYPERRL_NATIVE_ISA=avx512|avx2|generic picks a variant for the whole process (throws if the CPU lacks it).
-  const forced = process.env.HYPERRL_NATIVE_ISA;
+  const forced = platform.env('HYPERRL_NATIVE_ISA');
   if (forced !== undefined && forced !== '') loaded.setIsa(forced);
+  const threads = platform.env('HYPERRL_THREADS');
+  if (threads !== undefined && threads !== '') loaded.setThreads(parseThreads(threads, 'HYPERRL_THREADS'));
   addon = loaded;
   return addon;
+}
+
+
+export interface NativeOptions {
+  /** Initial arena size in elements (it grows on demand). */
+  initialElements?: number;
+  /** Threads for the kernels called from this JS thread (every native backend of it); default: HYPERRL_THREADS, else the cores available. */
+  threads?: number;
 }
 
 /** Which arena the addon currently points at (several native backends may coexist). */
 let boundArena: object | null = null;
 
-export function createNativeBackend(initialElements?: number | { initialElements?: number }): Backend {
+export function createNativeBackend(options?: number | NativeOptions): Backend {
   const n = loadAddon();
-  const initial = typeof initialElements === 'object' ? initialElements.initialElements : initialElements;
+  const initial = typeof options === 'object' ? options.initialElements : options;
+  if (typeof options === 'object' && options.threads !== undefined) n.setThreads(parseThreads(options.threads, 'threads'));
   const self = {};
   let buffer: ArrayBuffer | undefined;
   let alignedAlloc = true;
@@ -140,8 +199,8 @@ export function createNativeBackend(initialElements?: number | { initialElements
     name: 'native',
     dtype: 'float32',
     get detail(): string {
-      const isa = n.isa();
-      return `${isa}: ${ISA_LABEL[isa] ?? 'C++ kernels'}, 1 thread`;
+      const isa = n.isa(), threads = n.threads();
+      return `${isa}: ${ISA_LABEL[isa] ?? 'C++ kernels'}, ${threads} thread${threads === 1 ? '' : 's'}`;
     },
     arena,
 
@@ -229,6 +288,10 @@ export interface NativeInfo {
   isas: NativeIsa[];
   /** CPU features the addon detected (avx512f, avx2, fma, ...). */
   features: string[];
+  /** Threads the kernels of this JS thread may use, or null when unavailable. */
+  threads: number | null;
+  /** Cores this process may run on (the default thread count), or null when unavailable. */
+  availableCores: number | null;
   /** Why the addon is unavailable. */
   error?: string;
 }
@@ -236,9 +299,9 @@ export interface NativeInfo {
 export function nativeInfo(): NativeInfo {
   try {
     const n = loadAddon();
-    return { available: true, isa: n.isa(), isas: n.isas(), features: n.cpuFeatures() };
+    return { available: true, isa: n.isa(), isas: n.isas(), features: n.cpuFeatures(), threads: n.threads(), availableCores: n.availableCores() };
   } catch (e) {
-    return { available: false, isa: null, isas: [], features: [], error: (e as Error).message };
+    return { available: false, isa: null, isas: [], features: [], threads: null, availableCores: null, error: (e as Error).message };
   }
 }
 
@@ -247,7 +310,27 @@ export function setNativeIsa(name: NativeIsa): NativeIsa {
   return loadAddon().setIsa(name);
 }
 
-/** Measured single-core fp32 FMA peak (GFLOP/s) of the best variant, or of `isa`. */
-export function measureFmaPeak(ms = 200, isa?: NativeIsa): number {
-  return isa === undefined ? loadAddon().fmaPeak(ms) : loadAddon().fmaPeak(ms, isa);
+/** Set the kernels' thread count for every native backend in this JS thread; returns it. */
+export function setNativeThreads(threads: number): number {
+  return loadAddon().setThreads(parseThreads(threads, 'threads'));
+}
+
+/**
+ * Measured fp32 FMA peak (GFLOP/s) of the best variant, or of `isa`: of one core, or of
+ * `threads` cores measured at the same time (capped at this JS thread's thread count).
+ */
+export function measureFmaPeak(ms = 200, isa?: NativeIsa, threads = 1): number {
+  return loadAddon().fmaPeak(ms, isa ?? loadAddon().isas()[0], threads);
+}
+
+/** The worker pool's measurement hooks: split thresholds, idle spin windows, counters (benchmarks and tests). */
+export function nativePool(): Pick<Addon, 'parallelThresholds' | 'setParallelThresholds' | 'poolTuning' | 'setPoolTuning' | 'poolStats'> {
+  const n = loadAddon();
+  return {
+    parallelThresholds: (defaults?: boolean) => (defaults === true ? n.parallelThresholds(true) : n.parallelThresholds()),
+    setParallelThresholds: (t) => n.setParallelThresholds(t),
+    poolTuning: () => n.poolTuning(),
+    setPoolTuning: (t) => n.setPoolTuning(t),
+    poolStats: () => n.poolStats(),
+  };
 }

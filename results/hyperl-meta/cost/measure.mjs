@@ -1,0 +1,41 @@
+// Cost of MAML and PEARL per meta-iteration on HalfCheetah-Vel, from scaled-down iterations:
+// PEARL: seconds per gradient step (meta-batch 16 × 256, the pearl-velocity preset) and per
+// 1k collected env steps; MAML: seconds per task of a meta-update (20 episodes before and
+// after adaptation) and of the TRPO step. Usage (after `npx tsc -p .`):
+//   node results/hyperl-meta/cost/measure.mjs pearl-mlp|pearl-hyper-compact|maml-context|maml-hyper-compact|maml-hyper-paper
+// (one variant per process: prints one JSON line with the variant's figures and peak memory).
+import '../../../dist/src/envs/index.js';
+import { prepare } from '../../../dist/src/envs/registry.js';
+import { Engine } from '../../../dist/src/tensor/engine.js';
+import { defaultBackend } from '../../../dist/src/tensor/backends/index.js';
+import { defaults } from '../../../dist/src/core/config.js';
+import { Pearl, PEARL, PEARL_SCHEMA } from '../../../dist/src/algos/pearl.js';
+import { MamlLearner, MAML_SCHEMA } from '../../../dist/src/algos/maml.js';
+
+const env = 'HalfCheetahVel-v0';
+await prepare(env);
+const variant = process.argv[2];
+const out = { variant, env, measuredAt: new Date().toISOString(), note: 'scaled-down iterations on a shared 2-core machine under load (other jobs running): upper bounds, to be re-measured on a quiet machine' };
+const steps = 5;
+if (variant.startsWith('pearl-')) {
+  const over = variant === 'pearl-mlp' ? { critic: 'mlp' } : { critic: 'hyper', hyperPreset: 'compact' };
+  const c = { ...defaults(PEARL_SCHEMA), ...PEARL.presets['pearl-velocity'].agent, ...over, numTrainTasks: 4, numTestTasks: 1, numInitialSteps: 200, trainStepsPerIteration: steps, numTasksSample: 1 };
+  const p = new Pearl(new Engine(defaultBackend()), env, c, 1);
+  const m = p.iterate();
+  const collected = 4 * 200 + c.numStepsPrior + c.numExtraRlStepsPosterior;
+  Object.assign(out, { secondsPerGradientStep: m['perf/update_seconds'] / steps, secondsPer1kEnvSteps: (m['perf/collect_seconds'] / collected) * 1000, parameters: Object.values(p.modules()).reduce((n, mod) => n + mod.parameterCount(), 0) });
+  p.close();
+} else {
+  const [, policy, preset] = variant.split('-');
+  const c = { ...defaults(MAML_SCHEMA), policy, hyperPreset: preset ?? 'paper', metaBatchSize: 2, numTrainTasks: 4, numTestTasks: 1 };
+  const l = new MamlLearner(new Engine(defaultBackend()), env, c, 1);
+  const t0 = performance.now();
+  const sampled = l.sampleTask(l.trainTasks[0]);
+  const t1 = performance.now();
+  l.metaUpdate(0);
+  const t2 = performance.now();
+  Object.assign(out, { secondsPerTaskSampling: (t1 - t0) / 1000, envStepsPerTask: sampled.train.rewards.length + sampled.valid.rewards.length, secondsPerMetaUpdateOf2Tasks: (t2 - t1) / 1000, parameters: l.policy.parameterCount() });
+  l.close();
+}
+out.peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+console.log(JSON.stringify(out));
