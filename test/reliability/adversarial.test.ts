@@ -98,7 +98,7 @@ const REJECTED: Rejected[] = [
   { input: 'totalSteps 0', run: () => resolveTrainConfig({ totalSteps: 0 }), error: /config 'totalSteps' must be a positive integer, got 0/ },
   { input: 'evalEpisodes 2.5', run: () => resolveTrainConfig({ evalEpisodes: 2.5 }), error: /config 'evalEpisodes' must be a positive integer, got 2.5/ },
   { input: "totalSteps '100' (a string)", run: () => resolveTrainConfig({ totalSteps: '100' }), error: /config 'totalSteps' must be a number, got string/ },
-  { input: 'algo dqn', run: () => resolveTrainConfig({ algo: 'dqn' }), error: /config 'algo' must be one of td3, sac, ppo, got 'dqn'/ },
+  { input: 'algo dqn', run: () => resolveTrainConfig({ algo: 'dqn' }), error: /config 'algo' must be one of td3, sac, ppo, \S.*, got 'dqn'/ },
 
   // Stored configurations: a resumed, evaluated or diagnosed run is checked like a new one, errors naming config.json.
   { input: 'config.json edited to policyNoise -1', run: async () => readRunConfig(await edited((c) => { c.agent.policyNoise = -1; })), error: /config\.json: td3: config 'policyNoise' must be a non-negative number, got -1/ },
