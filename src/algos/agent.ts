@@ -7,6 +7,7 @@ import type { HypeRlPrimaryRule } from '../nn/init.js';
 import type { Module } from '../nn/module.js';
 import type { SafeTensor } from '../nn/safetensors.js';
 import type { Adam } from '../nn/optim.js';
+import { NonFiniteError } from '../core/non-finite.js';
 import type { Xoshiro128Rng } from '../core/random.js';
 import type { Env } from '../envs/core.js';
 import { Box } from '../envs/spaces.js';
@@ -128,7 +129,7 @@ export const mse = (a: Tensor, b: Tensor): Tensor => mean(squaredDifference(a, b
 
 /** Stop a run on a non-finite loss instead of training on NaN. */
 export function checkFinite(value: number, what: string, updateIndex: number): number {
-  if (!Number.isFinite(value)) throw new Error(`${what} is ${value} at update ${updateIndex}: training diverged (lower the learning rate, check observations and rewards)`);
+  if (!Number.isFinite(value)) throw new NonFiniteError(`${what} is ${value} at update ${updateIndex}: training diverged (lower the learning rate, check observations and rewards)`);
   return value;
 }
 
@@ -139,7 +140,7 @@ export function observationTensor(engine: Engine, obs: ArrayLike<number>, dim: n
   const d = engine.backend.arena.data;
   for (let i = 0; i < dim; i++) {
     const v = obs[i]!;
-    if (!Number.isFinite(v)) throw new RangeError(`observation[${i}] is ${v}`);
+    if (!Number.isFinite(v)) throw new NonFiniteError(`observation[${i}] is ${v}`);
     d[t.offset + i] = v;
   }
   return t;

@@ -7,13 +7,14 @@ import { make } from '../envs/registry.js';
 import { TimeLimit } from '../envs/wrappers.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { requireCheckpoint } from '../train/checkpoint.js';
 import { ConfigError, kebab } from '../core/config.js';
 import { importModules } from '../train/modules.js';
 import { ObservationNormalizer } from '../train/obs-normalizer.js';
 import { makeAgent, readRunConfig, runLabel } from '../train/run-config.js';
+import { RunLock } from '../train/run-lock.js';
 import { loadSnapshot, snapshotSteps } from '../train/snapshots.js';
-import { parseFlags } from './flags.js';
+import { parseFlags, parseNumber } from './flags.js';
 
 export const DIAGNOSE_HELP = `usage: hyperrl diagnose grad runs/<run-id> [options]
 
@@ -50,10 +51,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
   const runDir = positional[0]!;
   const number = (flag: string): number | undefined => {
     const raw = values[flag] as string | undefined;
-    if (raw === undefined) return undefined;
-    const v = Number(raw.replace(/_/g, ''));
-    if (raw.trim() === '' || !Number.isFinite(v)) throw new ConfigError(`--${kebab(flag)}: expected a number, got '${raw}'`);
-    return v;
+    return raw === undefined ? undefined : parseNumber(kebab(flag), raw);
   };
   const options: Partial<GradientQualityOptions> = { pseudoinverse: values.pseudoinverse === true };
   for (const [flag, key] of Object.entries(NUMBER_FLAGS)) {
@@ -64,6 +62,17 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
   if (every !== undefined && (!Number.isInteger(every) || every < 1)) throw new ConfigError(`--every: expected a positive integer, got ${every}`);
   const say = values.quiet === true ? (): void => {} : (line: string): void => console.error(line);
 
+  // The diagnostic writes into the run folder: not while a training (or another diagnostic) is at it.
+  const lock = RunLock.acquire(runDir, 'hyperrl diagnose grad');
+  try {
+    await diagnoseRun(runDir, options, every, say);
+  } finally {
+    lock.release();
+  }
+  return 0;
+}
+
+async function diagnoseRun(runDir: string, options: Partial<GradientQualityOptions>, every: number | undefined, say: (line: string) => void): Promise<void> {
   const config = readRunConfig(runDir);
   await importModules(config.modules ?? []);
   const engine = new Engine(defaultBackend());
@@ -77,7 +86,7 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
 
   const snapshots = snapshotSteps(runDir).filter((s) => every === undefined || s % every === 0);
   const useCheckpoint = snapshotSteps(runDir).length === 0;
-  const latest = useCheckpoint ? await loadCheckpoint(runDir, agent, null) : null;
+  const latest = useCheckpoint ? requireCheckpoint(runDir, agent, null) : null;
   const steps = latest !== null ? [latest.step] : snapshots;
   const previous = readGradReport(runDir);
   if (previous !== null && !sameSettings(previous.settings, settings)) {
@@ -111,5 +120,4 @@ export async function diagnoseCommand(args: string[]): Promise<number> {
     say(`${prefix}: cosine ${c.mean.toFixed(3)} [${c.lo.toFixed(3)}, ${c.hi.toFixed(3)}] over ${used} states (${result.envSteps} env steps, ${result.seconds.toFixed(1)} s${left})`);
   }
   say(`results: ${gradReportPath(runDir)}`);
-  return 0;
 }

@@ -1,5 +1,5 @@
 /** `hyperrl experiment`: run a spec's grid and write its report; `hyperrl experiment cost`: the cost table. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ALGORITHM_NAMES } from '../algos/registry.js';
@@ -9,7 +9,9 @@ import { runExperiment } from '../experiments/runner.js';
 import { parseCellFilter, readSpec } from '../experiments/spec.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { ConfigError } from '../core/config.js';
-import { parseFlags } from './flags.js';
+import { ensureDir, nodeRunFiles } from '../train/run-files.js';
+import { EXIT_STOPPED } from '../train/stop-signals.js';
+import { parseFlags, parseNumber } from './flags.js';
 
 export const EXPERIMENT_HELP = `usage: hyperrl experiment <spec.json> [options]   run an env × algo × critic × seed grid, then write its report
   --jobs N            runs at once [number of cores]
@@ -23,7 +25,7 @@ export const EXPERIMENT_HELP = `usage: hyperrl experiment <spec.json> [options] 
                       seeds of the same cell say cannot finish in the time left are not started, and
                       running ones are stopped with a checkpoint at the limit [none]
 Rerunning the same command skips finished runs and resumes unfinished ones from their checkpoints.
-Ctrl-C stops every run at its next episode end with a checkpoint.
+Ctrl-C (or SIGTERM, SIGHUP) stops every run at its next episode end with a checkpoint (exit status 75).
 
 usage: hyperrl experiment cost [options]         wall time per 1k steps for the mlp, hyper compact and hyper paper critics
   --env ID            [HalfCheetah-v5]
@@ -34,7 +36,7 @@ usage: hyperrl experiment cost [options]         wall time per 1k steps for the 
 
 function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
-  const v = Number(raw);
+  const v = parseNumber(flag, raw);
   if (!Number.isInteger(v) || v < 1) throw new ConfigError(`--${flag}: expected a positive integer, got '${raw}'`);
   return v;
 }
@@ -57,7 +59,7 @@ async function costCommand(args: string[]): Promise<number> {
   for (const a of algos) if (!ALGORITHM_NAMES.includes(a)) throw new ConfigError(`--algo: expected ${ALGORITHM_NAMES.join(' or ')}, got '${a}'`);
   const opts = { env: v.env ?? 'HalfCheetah-v5', algos, learningSteps: positiveInt('learning-steps', v.learningSteps, 2000), warmupSteps: positiveInt('warmup-steps', v.warmupSteps, 1000) };
   const out = v.out ?? join('results', 'hyperl', 'cost');
-  mkdirSync(out, { recursive: true });
+  ensureDir(nodeRunFiles, out);
   const b = defaultBackend();
   const rows = await measureCost(opts);
   writeCost(out, opts, rows, `${b.name} (${b.detail})`);
@@ -77,12 +79,12 @@ export async function experimentCommand(args: string[], imported: readonly strin
   const dir = v.out ?? join('results', 'hyperl', spec.name);
   const finalK = positiveInt('final-k', v.finalK, 1);
   const timeLimit = v.timeLimit === undefined ? undefined : parseDuration('time-limit', v.timeLimit);
-  mkdirSync(dir, { recursive: true });
+  ensureDir(nodeRunFiles, dir);
   let code = 0;
   if (!v.onlyReport) {
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
     const r = await runExperiment(spec, { dir, jobs: positiveInt('jobs', v.jobs, availableParallelism()), progressEvery: positiveInt('progress-every', v.progressEvery, 30), timeLimit, only: v.only === undefined ? undefined : parseCellFilter(v.only) });
-    if (r.interrupted) return 130;
+    if (r.interrupted) return EXIT_STOPPED;
     if (r.failed.length) code = 1;
   }
   const files = await writeReport(spec, dir, { finalK });

@@ -11,7 +11,7 @@ import { make } from '../envs/registry.js';
 import { writeSafetensorsAtomic } from '../nn/safetensors.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { requireCheckpoint } from '../train/checkpoint.js';
 import { ConfigError } from '../core/config.js';
 import { importModules } from '../train/modules.js';
 import { deterministicPolicyOnnx } from '../train/onnx-export.js';
@@ -42,13 +42,13 @@ export async function exportCommand(args: string[]): Promise<number> {
   const config = readRunConfig(runDir);
   // The networks of such a run expect normalised observations; the PyTorch modules of docs/pytorch.md take raw ones (ONNX folds the statistics in).
   if (format === 'torch-safetensors' && config.run.normalizeObs === true) {
-    throw new ConfigError(`hyperrl export: ${runDir} normalises observations (normalizeObs); exporting such runs for PyTorch is not supported (the statistics are in checkpoint/meta.json, obsNormalizer; --format onnx includes them)`);
+    throw new ConfigError(`hyperrl export: ${runDir} normalises observations (normalizeObs); exporting such runs for PyTorch is not supported (the statistics are in the checkpoint's meta.json, obsNormalizer; --format onnx includes them)`);
   }
   await importModules(config.modules ?? []);
   const env = await make(config.run.env);
   const agent = makeAgent(new Engine(defaultBackend()), env, config);
   env.close();
-  const meta = await loadCheckpoint(runDir, agent, null);
+  const meta = requireCheckpoint(runDir, agent, null);
   const info = { source: runDir, step: String(meta.step), algo: config.run.algo, env: config.run.env };
 
   if (format === 'onnx') {

@@ -1,29 +1,41 @@
 /**
  * Command-line flags generated from config schemas: `--total-steps 20000`,
- * `--actor-hidden 64,64`, `--autotune false` / `--no-autotune`. Unknown flags and
- * unparsable values are errors that name the flag.
+ * `--actor-hidden 64,64`, `--autotune false` / `--autotune=false` / `--no-autotune`.
+ * Unknown flags and unparsable values are errors that name the flag. Values are parsed
+ * strictly: decimal numbers only (`1_000_000` and `3e-4` are fine; `0x10`, `Infinity` and
+ * `''` are not), `--no-` only on on/off options, and a boolean's explicit value is honoured.
  */
 import { closeMatches } from '../core/edit-distance.js';
 import { ConfigError, kebab, type Field, type Schema } from '../core/config.js';
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/** Decimal notation, digits optionally grouped by `_`: 12, -0.5, .5, 1_000_000, 3e-4. */
+const DECIMAL = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d+)?$/;
+
+/** A flag's number, strictly: decimal and finite, or a ConfigError naming the flag. */
+export function parseNumber(flag: string, raw: string): number {
+  const v = DECIMAL.test(raw) ? Number(raw.replace(/_/g, '')) : NaN;
+  if (!Number.isFinite(v)) throw new ConfigError(`--${flag}: expected a decimal number, got '${raw}'`);
+  return v;
+}
+
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, 1: true, 0: false };
+
+function parseBoolean(flag: string, raw: string): boolean {
+  const v = BOOLEAN_WORDS[raw];
+  if (v === undefined) throw new ConfigError(`--${flag}: expected true or false, got '${raw}'`);
+  return v;
+}
+
 function parseValue(flag: string, field: Field<unknown>, raw: string): unknown {
   const d = field.default;
-  if (typeof d === 'number') {
-    const v = Number(raw.replace(/_/g, ''));
-    if (raw.trim() === '' || Number.isNaN(v)) throw new ConfigError(`--${flag}: expected a number, got '${raw}'`);
-    return v;
-  }
-  if (typeof d === 'boolean') {
-    if (raw === 'true' || raw === '1') return true;
-    if (raw === 'false' || raw === '0') return false;
-    throw new ConfigError(`--${flag}: expected true or false, got '${raw}'`);
-  }
+  if (typeof d === 'number') return parseNumber(flag, raw);
+  if (typeof d === 'boolean') return parseBoolean(flag, raw);
   if (Array.isArray(d)) {
-    const parts = raw.split(',').map((x) => Number(x.trim()));
-    if (parts.some((x) => Number.isNaN(x))) throw new ConfigError(`--${flag}: expected comma-separated numbers, got '${raw}'`);
-    return parts;
+    const parts = raw.split(',').map((x) => x.trim());
+    if (parts.some((x) => !DECIMAL.test(x))) throw new ConfigError(`--${flag}: expected comma-separated decimal numbers, got '${raw}'`);
+    return parts.map((x) => parseNumber(flag, x));
   }
   return raw;
 }
@@ -41,20 +53,23 @@ export function parseFlags(args: readonly string[], schemas: readonly Schema<unk
     let negate = false;
     if (name.startsWith('no-') && !fields.has(camel(name)) && !(camel(name) in extra)) { negate = true; name = name.slice(3); }
     const key = camel(name);
-    if (key in extra) {
-      if (extra[key] === 'boolean') values[key] = !negate;
-      else { raw ??= args[++i]; if (raw === undefined) throw new ConfigError(`--${name}: missing value`); values[key] = raw; }
-      continue;
-    }
     const field = fields.get(key);
-    if (field === undefined) {
+    const kind = key in extra ? extra[key] : field === undefined ? undefined : typeof field.default === 'boolean' ? 'boolean' : 'value';
+    if (kind === undefined) {
       const close = closeMatches(name, [...fields.keys(), ...Object.keys(extra)].map(kebab));
       throw new ConfigError(`unknown option --${name}${close.length ? ` (did you mean ${close.map((c) => `--${c}`).join(', ')}?)` : ''}`);
     }
-    if (typeof field.default === 'boolean' && raw === undefined) { values[key] = !negate; continue; }
+    if (negate && kind !== 'boolean') throw new ConfigError(`--no-${name}: only on/off options take --no-; --${name} takes a value`);
+    if (kind === 'boolean') {
+      if (negate && raw !== undefined) throw new ConfigError(`--no-${name} takes no value (write --${name}=${raw === 'true' ? 'false' : 'true'})`);
+      // `--flag true|false` as two words: the value is consumed only when it is one of those.
+      if (raw === undefined && (args[i + 1] === 'true' || args[i + 1] === 'false')) raw = args[++i];
+      values[key] = raw === undefined ? !negate : parseBoolean(name, raw);
+      continue;
+    }
     raw ??= args[++i];
     if (raw === undefined) throw new ConfigError(`--${name}: missing value`);
-    values[key] = parseValue(name, field, raw);
+    values[key] = field === undefined ? raw : parseValue(name, field, raw);
   }
   return { values, positional };
 }

@@ -3,6 +3,7 @@
 import { parseThreads } from '../tensor/backends/threads.js';
 import { ConfigError } from '../core/config.js';
 import { importModules, modulePath } from '../train/modules.js';
+import { exitCodeFor } from './exit-codes.js';
 import { infoLines } from './info.js';
 
 const USAGE = `usage: hyperrl <command> [options]
@@ -103,5 +104,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
   console.error(`hyperrl: ${(e as Error).message ?? String(e)}`);
-  process.exitCode = e instanceof ConfigError ? 2 : 1;
+  process.exitCode = exitCodeFor(e);
 });

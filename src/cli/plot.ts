@@ -1,9 +1,10 @@
 /** `hyperrl plot <run>...`: metrics of several runs against environment steps, as SVG and PNG. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { figureSvg, svgToPng, type Series } from '../experiments/plots.js';
 import { readMetricCurve } from '../experiments/report.js';
 import { ConfigError } from '../core/config.js';
+import { readMetricsRows } from '../train/metrics.js';
 import { parseFlags } from './flags.js';
 
 export const PLOT_HELP = `usage: hyperrl plot <run folder>... [options]
@@ -25,9 +26,7 @@ const COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'
 /** Every metric name a run logged (for the error message of an unknown one). */
 function metricNames(runDir: string): string[] {
   const names = new Set<string>();
-  for (const line of readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n')) {
-    if (line !== '') for (const k of Object.keys(JSON.parse(line) as object)) if (k !== 'step') names.add(k);
-  }
+  for (const row of readMetricsRows(runDir)) for (const k of Object.keys(row)) if (k !== 'step') names.add(k);
   return [...names].sort();
 }
 

@@ -5,7 +5,7 @@ import { algorithm, ALGORITHMS } from '../algos/registry.js';
 import { make } from '../envs/registry.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { requireCheckpoint } from '../train/checkpoint.js';
 import { evaluate, evaluationSeed, type EvalActor } from '../train/evaluate.js';
 import { savedEvaluationActor } from '../train/loops/on-policy.js';
 import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../train/obs-normalizer.js';
@@ -15,7 +15,8 @@ import { CLEANRL_NAMES, cleanRlFields } from '../train/cleanrl-names.js';
 import { readConfigFile } from '../train/config-file.js';
 import { ConfigError, kebab } from '../core/config.js';
 import { importModules } from '../train/modules.js';
-import { flagHelp, parseFlags } from './flags.js';
+import { EXIT_STOPPED } from '../train/stop-signals.js';
+import { flagHelp, parseFlags, parseNumber } from './flags.js';
 
 const OTHER_OPTIONS = [
   '  --config FILE              settings from a YAML or JSON file (keys as above, camelCase; flags override it; `hyperrl schema` for editors)',
@@ -41,7 +42,18 @@ export function trainHelp(config: ResolvedConfig, source: string): string {
     '', 'other options:', ...OTHER_OPTIONS,
     '', 'CleanRL\'s names are accepted for ours:',
     ...Object.entries(CLEANRL_NAMES).map(([k, n]) => `  --${kebab(k).padEnd(26)} ${n.note}`),
+    '',
+    'SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run at the next episode end with a checkpoint (exit status 75);',
+    'a second signal quits at once. Exit status: 0 finished, 1 failed, 2 bad usage or configuration,',
+    '3 non-finite numbers (env output, weights or losses), 4 run folder in use, 75 stopped with a checkpoint (docs/reliability.md).',
   ].join('\n');
+}
+
+/** A flag's value as a positive integer, or a ConfigError naming the flag. */
+function positiveIntFlag(flag: string, raw: string): number {
+  const v = parseNumber(flag, raw);
+  if (!Number.isInteger(v) || v < 1) throw new ConfigError(`--${flag}: expected a positive integer, got '${raw}'`);
+  return v;
 }
 
 /** Settings of a --config file, checked on their own first so that an error names the file. */
@@ -89,17 +101,23 @@ export async function trainCommand(args: string[], imported: readonly string[] =
     process.channel.unref();
     process.once('disconnect', () => process.kill(process.pid, 'SIGINT'));
   }
-  const result = await train({ config, resumeDir: resume, runDir, quiet: quiet ?? false, allowNoUpdates, stopAtStep: stopAtStep === undefined ? undefined : Number(stopAtStep) });
+  const result = await train({ config, resumeDir: resume, runDir, quiet: quiet ?? false, allowNoUpdates, stopAtStep: stopAtStep === undefined ? undefined : positiveIntFlag('stop-at-step', stopAtStep) });
+  const e = result.finalEval;
   const meta = algorithm(config.run.algo).loop === 'meta';
-  console.log(`evaluation return ${result.finalEval.mean.toFixed(1)} ± ${result.finalEval.std.toFixed(1)} over ${result.finalEval.returns.length} ${meta ? 'test tasks' : 'episodes'} after ${result.steps} ${meta ? 'meta-iterations' : 'steps'} (${result.seconds.toFixed(1)} s)`);
+  // The evaluation's own step: a run stopped between evaluations reports the last one, taken earlier.
+  const over = e.returns.length > 0 ? ` over ${e.returns.length} ${meta ? 'test tasks' : 'episodes'}` : '';
+  console.log(`evaluation return ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)}${over} at ${meta ? 'meta-iteration' : 'step'} ${e.step}${result.stoppedBy === null ? '' : ` (stopped at ${meta ? 'meta-iteration' : 'step'} ${result.steps} by ${result.stoppedBy})`} (${result.seconds.toFixed(1)} s)`);
   console.log(`run files: ${result.runDir}`);
-  return 0;
+  return result.stoppedBy === null ? 0 : EXIT_STOPPED;
 }
 
 export async function evalCommand(args: string[]): Promise<number> {
   const { values, positional } = parseFlags(args, [], { episodes: 'string', seed: 'string' });
   const runDir = positional[0];
   if (runDir === undefined) throw new Error('usage: hyperrl eval runs/<run-id> [--episodes 10] [--seed N]');
+  const episodes = values.episodes === undefined ? 10 : positiveIntFlag('episodes', values.episodes as string);
+  const seed = values.seed === undefined ? undefined : parseNumber('seed', values.seed as string);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new ConfigError(`--seed: expected a non-negative integer, got '${String(values.seed)}'`);
   const config = readRunConfig(runDir);
   const { run } = config;
   // A meta-learner's return is its adaptation on held-out tasks, which training evaluates (eval/return_mean).
@@ -109,9 +127,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   // Meta-RL runs evaluate on trials of test tasks: the algorithm's evaluation options.
   const env = await make(run.env, evaluationEnvOptions(config));
   const agent = makeAgent(engine, env, config);
-  const meta = await loadCheckpoint(runDir, agent, null);
-  const episodes = Number(values.episodes ?? 10);
-  if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`--episodes must be a positive integer, got ${String(values.episodes)}`);
+  const meta = requireCheckpoint(runDir, agent, null);
   let actor: EvalActor = agent;
   // The networks only know observations (and RL² rewards) through the run's saved statistics.
   if (algorithm(run.algo).loop === 'on-policy') actor = savedEvaluationActor(agent as OnPolicyAgent, env.observationSpace.size, meta, runDir);
@@ -120,7 +136,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
     actor = normalizedActor(agent, normalizer);
   }
-  const r = evaluate(actor, env, episodes, Number(values.seed ?? evaluationSeed(run.seed)));
+  const r = evaluate(actor, env, episodes, seed ?? evaluationSeed(run.seed));
   console.log(`${runDir} at step ${meta.step}: return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} over ${episodes} episodes`);
   env.close();
   return 0;

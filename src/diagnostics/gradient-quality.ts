@@ -19,6 +19,7 @@
 import type { Critic } from '../nn/critics.js';
 import { Xoshiro128Rng } from '../core/random.js';
 import type { TwinCriticAgent } from '../algos/agent.js';
+import { checkEnvOutput } from '../envs/core.js';
 import { MujocoEnv } from '../envs/mujoco/mujoco-env.js';
 import { makeSync, prepare } from '../envs/registry.js';
 import { TimeLimit } from '../envs/wrappers.js';
@@ -322,6 +323,7 @@ class EnvPool {
           const r = env.step(this.actions.subarray(i * this.dim, (i + 1) * this.dim));
           this.envSteps++;
           elapsed[i]++;
+          checkEnvOutput(env.id, 'diagnostic state sampling', start + i, elapsed[i]!, r.obs, r.reward);
           if (r.terminated) {
             batch[i]!.steps = Math.floor(rng.uniform() * elapsed[i]!);
             elapsed[i] = 0;
@@ -351,6 +353,7 @@ class EnvPool {
         const job = jobs[i]!;
         const r = this.envs[i]!.step(t < holdSteps ? job.action : this.actions.subarray(i * this.dim, (i + 1) * this.dim));
         this.envSteps++;
+        checkEnvOutput(this.envs[i]!.id, 'diagnostic rollout', i, t + 1, r.obs, r.reward);
         returns[i] += discount[i]! * r.reward;
         discount[i] *= gamma;
         elapsed[i]++;

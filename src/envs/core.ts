@@ -6,6 +6,7 @@
  * object is reused, so both are valid until the next `step`/`reset` of that env.
  * Copy what you keep (`obs.slice()`).
  */
+import { describeValue, firstNonFinite, isFiniteFloat32, NonFiniteError } from '../core/non-finite.js';
 import { Xoshiro128Rng } from '../core/random.js';
 import type { Box, Discrete, FloatArray } from './spaces.js';
 
@@ -94,4 +95,18 @@ export function checkBoxAction(envId: string, action: unknown, dim: number): ass
     const v = a[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${envId}: action[${i}] is ${v}; actions must be finite numbers`);
   }
+}
+
+/**
+ * Throws a NonFiniteError when an env's observation (or reward, unless null) is not a finite
+ * float32, naming the env, the field, and where: `context` (training, evaluation, vector env
+ * index i, …), the episode and the step within it (0: the observation of the reset). Called by
+ * everything that consumes env outputs, so a faulty env (a user's own included) stops at the door.
+ */
+export function checkEnvOutput(envId: string, context: string, episode: number, step: number, obs: ArrayLike<number>, reward: number | null): void {
+  const i = firstNonFinite(obs);
+  const bad = i >= 0 ? `observation[${i}] is ${describeValue(obs[i]!)}` : reward !== null && !isFiniteFloat32(reward) ? `reward is ${describeValue(reward)}` : null;
+  if (bad === null) return;
+  const at = step === 0 ? `the reset of ${context} episode ${episode}` : `step ${step} of ${context} episode ${episode}`;
+  throw new NonFiniteError(`${envId}: ${bad} at ${at}; an env must return finite float32 observations and rewards`);
 }

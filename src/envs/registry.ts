@@ -74,6 +74,8 @@ function build(registration: EnvRegistration, options: MakeOptions): Env {
 }
 
 function lookup(id: string): EnvRegistration {
+  // Reached from JavaScript or a config file, id may be anything: say so rather than fail inside the suggestions.
+  if (typeof id !== 'string' || id === '') throw new TypeError(`make: the env id must be a non-empty string such as 'Pendulum-v1', got ${id === '' ? "''" : String(id)}`);
   const registration = registry.get(id);
   if (registration !== undefined) return registration;
   const near = suggestions(id, [...registry.keys()]);

@@ -4,9 +4,10 @@
  * time limit: a run that cannot finish in the time left is not started, since work past the
  * limit is only worth its checkpoint where the checkpoint outlives the job.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readGradReport } from '../diagnostics/grad-report.js';
+import { readMetricsRows } from '../train/metrics.js';
 import { cellRunDir, type Cell } from './spec.js';
 
 /** Wall time a run spent on its steps: Σ over its `perf/sps` log lines of (steps since the last line) / sps. */
@@ -24,9 +25,8 @@ export function runWallTime(runDir: string): RunWallTime | null {
   const file = join(runDir, 'metrics.jsonl');
   if (!existsSync(file)) return null;
   let steps = 0, seconds = 0, previous = 0;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.includes('"perf/sps"')) continue;
-    const row = JSON.parse(line) as { step: number; 'perf/sps': number };
+  for (const row of readMetricsRows(runDir)) {
+    if (row['perf/sps'] === undefined) continue;
     const covered = row.step - previous;
     previous = row.step;
     if (covered <= 0 || !(row['perf/sps'] > 0)) continue;

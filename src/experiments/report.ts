@@ -8,9 +8,10 @@
  * critics diverged, which the returns alone do not say.
  * Only finished runs (with `done.json`) count; unfinished ones are listed as pending.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gradReportPath, readGradReport } from '../diagnostics/grad-report.js';
+import { readMetricsRows } from '../train/metrics.js';
 import { CRITIC_COLORS, figureSvg, formatSteps, svgToPng, type Panel } from './plots.js';
 import { baselineCritic, cellRunDir, cells, BASELINE_CRITIC, type Cell, type ExperimentSpec } from './spec.js';
 import { bootstrapMean, finalReturn, mean, meanCurve, normalisedAuc, relativeGain, stepsToScore, type BandCurve, type BootstrapOptions, type Curve, type Interval } from './stats.js';
@@ -57,9 +58,7 @@ export interface GroupSummary {
 /** One metric of a run as a curve from its metrics.jsonl (a step logged twice keeps the last value). */
 export function readMetricCurve(runDir: string, metric: string): Curve {
   const byStep = new Map<number, number>();
-  for (const line of readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n')) {
-    if (line === '') continue;
-    const row = JSON.parse(line) as { step: number } & Record<string, number>;
+  for (const row of readMetricsRows(runDir)) {
     const v = row[metric];
     if (v !== undefined) byStep.set(row.step, v);
   }

@@ -2,8 +2,12 @@
  * Runs an experiment's cells as `hyperrl train` child processes, at most `jobs` at a
  * time, each in its fixed folder `<experiment>/runs/<cell id>/` with its output in
  * `train.log` there. Resumable: a cell with `done.json` (written here when its run
- * reaches the last step) is skipped, one with a checkpoint is resumed, any other is
- * started afresh. Children run in their own process group, so a terminal's Ctrl-C
+ * reaches the last step) is skipped, one with a checkpoint is resumed (found by the same
+ * recovery routine as `train --resume`, so whatever a kill left that a resume can use, the
+ * runner uses too), one whose checkpoint is damaged is reported and left alone, any other
+ * is started afresh. The run folder's lock tells the runner that an earlier child is still
+ * writing (it waits) or that another host uses the folder (the cell fails, naming the holder).
+ * Children run in their own process group, so a terminal's Ctrl-C
  * reaches only the runner, which passes one SIGINT per Ctrl-C on (the first lets each
  * child finish its episode and checkpoint; a second makes them quit at once). If the
  * runner itself dies, each child sees its IPC channel close and stops the same way.
@@ -15,12 +19,17 @@
  * the first such in grid order, and at the limit stops the running ones with a checkpoint.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { readGradReport } from '../diagnostics/grad-report.js';
 import { ConfigError, kebab } from '../core/config.js';
+import { findCheckpoint } from '../train/checkpoint-store.js';
+import { readMetricsRows } from '../train/metrics.js';
+import { ensureDir, nodeRunFiles } from '../train/run-files.js';
+import { describeHolder, isStale, readLockHolder, RunLockedError } from '../train/run-lock.js';
 import { snapshotSteps } from '../train/snapshots.js';
+import { EXIT_STOPPED, STOP_SIGNALS } from '../train/stop-signals.js';
 import { resolveTrainConfig, type ResolvedConfig } from '../train/run-config.js';
 import { estimateSeconds } from './estimate.js';
 import { runOutcome } from './report.js';
@@ -28,7 +37,6 @@ import { cellMatches, cellRunDir, cells, type Cell, type CellOverride, type Expe
 
 const CLI = new URL('../cli/main.js', import.meta.url).pathname;
 const DONE = 'done.json';
-const PID = 'train.pid';
 
 export interface RunnerOptions {
   /** The experiment folder (runs go to `<dir>/runs/`). */
@@ -54,7 +62,8 @@ export interface RunnerResult {
   timeLimited: string[];
 }
 
-export type CellStatus = { state: 'done' | 'resume'; step: number } | { state: 'fresh'; step: 0 };
+/** resume at step 0: the run stopped before its first checkpoint (train --resume starts it again in place). */
+export type CellStatus = { state: 'done' | 'resume'; step: number } | { state: 'fresh'; step: 0 } | { state: 'damaged'; step: 0; reason: string };
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
@@ -76,19 +85,15 @@ export function needsDiagnosis(dir: string): boolean {
   return snapshots.some((s) => !done.has(s));
 }
 
-/** The step of the run folder's checkpoint, or null if it has none. */
+/** The step of the run folder's newest complete checkpoint, or null if it has none. */
 function checkpointStep(dir: string): number | null {
-  const meta = join(dir, 'checkpoint', 'meta.json');
-  return existsSync(meta) ? readJson<{ step: number }>(meta).step : null;
+  return findCheckpoint(nodeRunFiles, dir).newest?.step ?? null;
 }
 
 /** The last logged step of a run (its progress between checkpoints). */
 function loggedStep(dir: string): number {
-  const file = join(dir, 'metrics.jsonl');
-  if (!existsSync(file)) return 0;
-  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-  const last = lines[lines.length - 1];
-  return last ? (JSON.parse(last) as { step: number }).step : 0;
+  if (!existsSync(join(dir, 'metrics.jsonl'))) return 0;
+  return readMetricsRows(dir).pop()?.step ?? 0;
 }
 
 /** Keys whose stored value differs from the spec's resolved config (the run folder is not this cell's run). */
@@ -107,10 +112,14 @@ function configDifferences(stored: ResolvedConfig, wanted: ResolvedConfig): stri
 /** Whether the cell's run is finished, resumable or to be started; marks runs that reached the last step as done. */
 export function cellStatus(dir: string, cell: Cell): CellStatus {
   if (existsSync(join(dir, DONE))) return { state: 'done', step: cell.totalSteps };
-  const step = checkpointStep(dir);
-  if (step === null) return { state: 'fresh', step: 0 };
-  const diffs = configDifferences(readJson<ResolvedConfig>(join(dir, 'config.json')), resolveTrainConfig(cell.train));
+  const { newest, damaged } = findCheckpoint(nodeRunFiles, dir);
+  if (newest === null && damaged.length > 0) return { state: 'damaged', step: 0, reason: damaged.join('; ') };
+  const hasConfig = existsSync(join(dir, 'config.json'));
+  const diffs = hasConfig ? configDifferences(readJson<ResolvedConfig>(join(dir, 'config.json')), resolveTrainConfig(cell.train)) : [];
+  // Without a checkpoint the folder holds nothing to keep: started afresh (with this cell's settings).
+  if (newest === null) return hasConfig && diffs.length === 0 ? { state: 'resume', step: 0 } : { state: 'fresh', step: 0 };
   if (diffs.length) throw new ConfigError(`${dir} holds a run with other settings than the spec's cell ${cell.id} (${diffs.join('; ')}); delete the folder or give the experiment another name`);
+  const step = newest.step;
   if (step >= cell.totalSteps) {
     markDone(dir, step);
     return { state: 'done', step };
@@ -127,28 +136,21 @@ export function trainFlags(settings: Record<string, unknown>): string[] {
   return Object.entries(settings).map(([k, v]) => `--${kebab(k)}=${Array.isArray(v) ? v.join(',') : String(v)}`);
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A child of an earlier runner that was killed may still be writing its last checkpoint: wait for it. */
-async function waitForEarlierChild(dir: string, log: (l: string) => void): Promise<void> {
-  const file = join(dir, PID);
-  if (!existsSync(file)) return;
-  const pid = Number(readFileSync(file, 'utf8'));
-  // A reused pid would only make this wait for an unrelated process; acceptable for a rerun.
-  if (Number.isInteger(pid) && alive(pid)) {
-    log(`waiting for the earlier run in ${dir} (pid ${pid}) to stop`);
-    while (alive(pid)) await sleep(200);
+/**
+ * A child of an earlier runner that was killed may still be writing its last checkpoint: wait
+ * while the folder's lock has a live holder on this host. A stale lock is left to the child to take
+ * over; one held from another host is an error naming the holder.
+ */
+async function waitForLock(dir: string, log: (l: string) => void): Promise<void> {
+  for (let waited = false; ; waited = true) {
+    const holder = readLockHolder(dir);
+    if (holder === null || isStale(holder)) return;
+    if (holder.host !== hostname()) throw new RunLockedError(describeHolder(dir, holder));
+    if (!waited) log(`waiting: ${describeHolder(dir, holder)}`);
+    await sleep(200);
   }
-  rmSync(file, { force: true });
 }
 
 export const formatDuration = (seconds: number): string => {
@@ -201,8 +203,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     result.interrupted = true;
     for (const { child } of running.values()) child.kill('SIGINT');
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const ticker = setInterval(progressLine, (opts.progressEvery ?? 30) * 1000);
   const deadline = opts.timeLimit === undefined ? Infinity : startedAt + opts.timeLimit * 1000;
   const limitTimer = Number.isFinite(deadline) ? setTimeout(() => {
@@ -226,13 +227,11 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     const out = openSync(join(dir, 'diagnose.log'), 'a');
     const child = spawn(process.execPath, [CLI, ...imports, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true, env });
     closeSync(out);
-    writeFileSync(join(dir, PID), String(child.pid));
     const started = performance.now();
     running.set(cell.id, { child, dir, cell, startStep: cell.totalSteps, started });
     log(`diagnose ${cell.id} (gradient quality at its ${snapshotSteps(dir).length} snapshots)`);
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     running.delete(cell.id);
-    rmSync(join(dir, PID), { force: true });
     const took = formatDuration((performance.now() - started) / 1000);
     if (code === 0 && !needsDiagnosis(dir)) log(`diagnosed ${cell.id} in ${took}`);
     else if (stopping) log(`stopped the diagnostic of ${cell.id} (resumes with the experiment)`);
@@ -241,27 +240,36 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
 
   const launch = async (item: (typeof queue)[number]): Promise<void> => {
     const { cell, dir } = item;
-    await waitForEarlierChild(dir, log);
+    try {
+      await waitForLock(dir, log);
+    } catch (e) {
+      result.failed.push({ id: cell.id, code: null, signal: null });
+      log(`FAILED ${cell.id}: ${(e as Error).message}`);
+      return;
+    }
     if (stopping) return;
     const status = cellStatus(dir, cell); // re-read: an earlier child may have checkpointed meanwhile
+    if (status.state === 'damaged') {
+      result.failed.push({ id: cell.id, code: null, signal: null });
+      log(`FAILED ${cell.id}: its checkpoint is damaged, so the folder is left as it is: ${status.reason}`);
+      return;
+    }
     if (status.state === 'done') {
       if (item.status.state !== 'done') result.skipped.push(cell.id);
       if (needsDiagnosis(dir)) await diagnose(cell, dir);
       return;
     }
-    if (status.state === 'fresh') rmSync(dir, { recursive: true, force: true }); // a run killed before its first checkpoint
-    mkdirSync(dir, { recursive: true });
+    if (status.state === 'fresh') rmSync(dir, { recursive: true, force: true }); // no checkpoint and not this cell's settings: nothing to keep
+    ensureDir(nodeRunFiles, dir);
     const args = status.state === 'resume' ? ['train', `--resume=${dir}`] : ['train', `--run-dir=${dir}`, ...trainFlags(cell.train)];
     const out = openSync(join(dir, 'train.log'), 'a');
     const child = spawn(process.execPath, [CLI, ...imports, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true, env });
     closeSync(out);
-    writeFileSync(join(dir, PID), String(child.pid));
     running.set(cell.id, { child, dir, cell, startStep: status.step, started: performance.now() });
     log(`${status.state === 'resume' ? `resume ${cell.id} at step ${status.step}` : `start ${cell.id}`} (${cell.totalSteps} steps)`);
     await new Promise<void>((resolve) => child.on('exit', (code, signal) => {
       const r = running.get(cell.id)!;
       running.delete(cell.id);
-      rmSync(join(dir, PID), { force: true });
       const step = checkpointStep(dir) ?? 0;
       progressed += Math.max(0, loggedStep(dir) - r.startStep);
       const took = formatDuration((performance.now() - r.started) / 1000);
@@ -270,7 +278,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
         result.finished.push(cell.id);
         const outcome = runOutcome(dir);
         log(`finished ${cell.id} in ${took}${outcome ? `: ${outcome}` : ''}`);
-      } else if (code === 0 || stopping) {
+      } else if (code === 0 || code === EXIT_STOPPED || stopping) {
         log(`stopped ${cell.id} at step ${step} (checkpoint)`);
       } else {
         result.failed.push({ id: cell.id, code, signal });
@@ -294,8 +302,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   } finally {
     clearInterval(ticker);
     if (limitTimer !== null) clearTimeout(limitTimer);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
   if (Number.isFinite(deadline) && !result.interrupted && queue.length) {
     result.timeLimited.push(...queue.map((q) => q.cell.id));

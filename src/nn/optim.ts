@@ -47,6 +47,11 @@ export class Adam {
     for (const p of this.params) this.engine.backend.fill(p.size, p.grad!.offset, 0);
   }
 
+  /** The first and second moments by parameter index, in place (for checks that read without copying). */
+  moments(): { m: readonly Tensor[]; v: readonly Tensor[] } {
+    return { m: this.m, v: this.v };
+  }
+
   /** Optimiser state for checkpoints: moments by parameter index, and the step count. */
   state(): { step: number; m: Float32Array<ArrayBuffer>[]; v: Float32Array<ArrayBuffer>[] } {
     const read = (t: Tensor): Float32Array<ArrayBuffer> => Float32Array.from(this.engine.backend.arena.view(t.offset, t.size));

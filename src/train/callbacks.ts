@@ -37,8 +37,10 @@ export interface EvaluationInfo {
 
 export interface CheckpointInfo {
   step: number;
-  /** The run folder; the checkpoint is in its `checkpoint/`. */
+  /** The run folder. */
   runDir: string;
+  /** The checkpoint's folder (a generation under `checkpoints/`, see docs/reliability.md). */
+  dir: string;
 }
 
 /** `false` stops the run at the end of the episode; anything else (nothing) lets it go on. */

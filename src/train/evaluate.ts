@@ -2,7 +2,7 @@
  * Deterministic evaluation on a separate env with its own seeds (never the training
  * env or the agent's generator, so evaluating does not change training).
  */
-import type { Env } from '../envs/core.js';
+import { checkEnvOutput, type Env } from '../envs/core.js';
 import { Discrete } from '../envs/spaces.js';
 import type { Agent } from '../algos/agent.js';
 
@@ -25,12 +25,14 @@ export function evaluate(agent: EvalActor, env: Env, episodes: number, seed: num
   const returns: number[] = [];
   for (let ep = 0; ep < episodes; ep++) {
     let { obs } = env.reset({ seed: seed + ep });
+    checkEnvOutput(env.id, 'evaluation', ep, 0, obs, null);
     agent.startEpisode?.(ep);
     let total = 0;
-    for (;;) {
+    for (let t = 1; ; t++) {
       agent.act(obs, false, action);
       // A discrete agent's class index, shifted to the space's first action.
       const r = env.step(space instanceof Discrete ? space.start + action[0]! : action);
+      checkEnvOutput(env.id, 'evaluation', ep, t, r.obs, r.reward);
       agent.observe?.(r.reward, r.terminated || r.truncated, r.reward);
       total += r.reward;
       obs = r.obs;

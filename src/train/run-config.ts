@@ -3,7 +3,6 @@
  * full config is resolved (defaults ← the algorithm's preset ← overrides), read back from
  * a run folder, and turned into the run's agent.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Agent, EnvSpaces } from '../algos/agent.js';
 import type { AlgorithmBase, AlgorithmConfig, RunLabel } from '../algos/algorithm.js';
@@ -13,6 +12,7 @@ import { closeMatches } from '../core/edit-distance.js';
 import type { EnvOptions } from '../envs/registry.js';
 import type { Engine } from '../tensor/engine.js';
 import { translateCleanRlNames } from './cleanrl-names.js';
+import { nodeRunFiles, type RunFiles } from './run-files.js';
 
 export interface RunConfig {
   env: string;
@@ -52,6 +52,20 @@ export const RUN_SCHEMA: Schema<RunConfig> = {
   runsDir: { default: 'runs', doc: 'folder that receives runs/<run-id>/' },
 };
 
+/**
+ * Checks across fields that no single field's check can make, for runs with a replay buffer: a
+ * batch must fit in the buffer (a batch of 100,000 from 50 transitions only repeats them,
+ * slowly), and updates start only once a batch's worth of transitions exists.
+ */
+export function checkRunConsistency(run: RunConfig, batchSize: number): void {
+  if (batchSize > run.bufferSize) {
+    throw new ConfigError(`train: config 'batchSize' (${batchSize}) is larger than the replay buffer ('bufferSize' ${run.bufferSize}): every batch would repeat transitions; lower batchSize or raise bufferSize`);
+  }
+  if (batchSize > run.learningStarts) {
+    throw new ConfigError(`train: config 'batchSize' (${batchSize}) is larger than 'learningStarts' (${run.learningStarts}): the first updates would sample ${batchSize} transitions from fewer; raise learningStarts to at least the batch size`);
+  }
+}
+
 export interface ResolvedConfig {
   run: RunConfig;
   /** The config of `run.algo`, of its schema's type. */
@@ -80,15 +94,33 @@ export function resolveTrainConfig(overrides: Record<string, unknown>): Resolved
   }
   const run = resolveConfig('train', RUN_SCHEMA, preset.run, runKeys);
   const agent = resolveConfig(algo.name, algo.schema as Schema<AlgorithmConfig>, preset.agent as Record<string, unknown>, agentKeys) as AlgorithmConfig;
+  if (algo.loop === 'off-policy') checkRunConsistency(run, (agent as { batchSize: number }).batchSize);
   return { run, agent };
 }
 
-/** Read a run folder's stored configuration (for resume and eval). */
-export function readRunConfig(runDir: string): ResolvedConfig {
+/**
+ * Read a run folder's stored configuration (for resume, eval, export and diagnose), validated by the
+ * same schemas and checks as a new run's: an edited or damaged config.json fails here, naming the file.
+ */
+export function readRunConfig(runDir: string, files: RunFiles = nodeRunFiles): ResolvedConfig {
   const file = join(runDir, 'config.json');
-  if (!existsSync(file)) throw new Error(`${runDir}: not a run folder (no config.json)`);
-  const { run, agent, modules } = JSON.parse(readFileSync(file, 'utf8')) as ResolvedConfig;
-  return { run, agent, ...(modules !== undefined ? { modules } : {}) };
+  if (!files.exists(file)) throw new ConfigError(`${runDir}: not a run folder (no config.json)`);
+  let stored: { run?: unknown; agent?: unknown; modules?: unknown };
+  try {
+    stored = JSON.parse(new TextDecoder().decode(files.readFile(file))) as typeof stored;
+  } catch (e) {
+    throw new ConfigError(`${file}: damaged run configuration (${(e as Error).message})`);
+  }
+  const section = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!section(stored) || !section(stored.run) || !section(stored.agent)) throw new ConfigError(`${file}: damaged run configuration (expected the sections "run" and "agent")`);
+  const { modules } = stored;
+  if (modules !== undefined && !(Array.isArray(modules) && modules.every((m) => typeof m === 'string'))) throw new ConfigError(`${file}: damaged run configuration ("modules" must be a list of paths)`);
+  try {
+    return { ...resolveTrainConfig({ ...stored.run, ...stored.agent }), ...(modules !== undefined ? { modules: modules as string[] } : {}) };
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`${file}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** The run's algorithm, typed for any config: the run's was resolved against its schema. */

@@ -1,19 +1,21 @@
 /**
  * The pieces every training loop (src/train/loops/) shares, whatever the algorithm:
- *   - the run folder: its name, the checks on TrainOptions' folders, config.json with the
- *     versions, metrics.jsonl/.csv (`RunContext`, `begin`);
+ *   - the run folder: its name, the checks on TrainOptions' folders, its lock, config.json with
+ *     the versions, metrics.jsonl/.csv (`RunContext`, `begin`), all file operations through
+ *     `TrainOptions.files` (docs/reliability.md);
  *   - progress output (`progress`) and the steps/s of the log rows (`StepRate`);
- *   - evaluation on its own env and seeds, logged (`evaluation`);
- *   - checkpoints: restored on resume, saved with the loop's counters (`begin`, `checkpoint`);
+ *   - evaluation on its own env and seeds, logged, after checking the agent's numbers are finite (`evaluation`);
+ *   - checkpoints: restored on resume with the logs cut back to them, saved with the loop's
+ *     counters, the logs' extent and the last evaluation (`begin`, `checkpoint`);
  *   - parameter snapshots every snapshotEvery steps (`snapshotIfDue`);
  *   - the user's callbacks (`callbacks`, `stopIf`: one returning false stops the run like Ctrl-C);
- *   - stop requests: Ctrl-C (a second one quits at once), callbacks and TrainOptions.stopAtStep (`stopRequested`).
+ *   - stop requests: SIGINT, SIGTERM, SIGHUP (a second one quits at once), callbacks and
+ *     TrainOptions.stopAtStep (`stopRequested`, `signalsDue`/`pollSignals` mid-episode).
  * A loop owns its envs, agent and buffers and the order of act → step → learn, and checkpoints
  * where its state is complete (the off-policy loop: at episode ends). `train()` (run.ts) makes
  * the context and hands it to the loop of the algorithm's kind (`TrainingLoop`).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Agent, MetaAgent, MetaEvaluation } from '../algos/agent.js';
 import type { Algorithm, ConfigOf, RunLabel } from '../algos/algorithm.js';
@@ -27,13 +29,18 @@ import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import type { CallbackResult, TrainCallbacks } from './callbacks.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { CheckpointError, pruneCheckpoints } from './checkpoint-store.js';
 import { configYaml } from './config-file.js';
 import { evaluate, evaluationSeed, summarizeReturns, type EvalActor, type EvalResult } from './evaluate.js';
-import { MetricsLog } from './metrics.js';
+import { checkAgentFinite } from './finite-check.js';
+import { MetricsLog, readMetricsRows } from './metrics.js';
 import { restoreFromCheckpoint } from './obs-normalizer.js';
 import { Progress } from './progress.js';
 import { RUN_SCHEMA, runLabel, type ResolvedConfig, type RunConfig } from './run-config.js';
+import { ensureDir, nodeRunFiles, writeFileAtomic, type RunFiles } from './run-files.js';
+import { RunLock } from './run-lock.js';
 import { saveSnapshot } from './snapshots.js';
+import { StopSignals } from './stop-signals.js';
 import { settingsTable } from './tensorboard.js';
 
 export interface TrainOptions {
@@ -51,7 +58,12 @@ export interface TrainOptions {
   allowNoUpdates?: boolean;
   /** Observe the run; a callback returning `false` stops it at the episode's end, with a checkpoint. */
   callbacks?: TrainCallbacks;
+  /** The run folder's file operations (tests inject a layer that stops at a chosen one). */
+  files?: RunFiles;
 }
+
+/** An evaluation and the env step it was taken at. */
+export type StepEval = EvalResult & { step: number };
 
 /** Seconds spent after learning starts, split by activity (evaluation excluded). */
 export interface LearningPhase {
@@ -66,9 +78,10 @@ export interface TrainResult {
   runDir: string;
   steps: number;
   seconds: number;
-  finalEval: EvalResult;
+  /** The last evaluation (at the last step when the run finished). */
+  finalEval: StepEval;
   learningPhase: LearningPhase;
-  /** Why the run stopped before totalSteps: the callback that asked (`onStep`, …), `interrupt` or `stopAtStep`; null if it ran to the end. */
+  /** Why the run stopped before totalSteps (with a checkpoint): the callback that asked (`onStep`, …), the signal (`SIGINT`, `SIGTERM`, `SIGHUP`) or `stopAtStep`; null if it ran to the end. */
   stoppedBy: string | null;
 }
 
@@ -103,12 +116,23 @@ export function episodeSeed(seed: number, episode: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
+let gitRevision: string | undefined;
+
 function versions(engine: Engine): Record<string, string> {
-  let git = 'unknown';
-  try {
-    git = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('../../..', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch { /* not a git checkout */ }
-  return { hyperrl: packageVersion(), git, node: process.version, backend: `${engine.backend.name} (${engine.backend.detail})` };
+  // Once per process: `git rev-parse` is a process spawn, and the checkout does not change under a running process.
+  if (gitRevision === undefined) {
+    gitRevision = 'unknown';
+    try {
+      gitRevision = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('../../..', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    } catch { /* not a git checkout */ }
+  }
+  return { hyperrl: packageVersion(), git: gitRevision, node: process.version, backend: `${engine.backend.name} (${engine.backend.detail})` };
+}
+
+/** The last evaluation logged at or before `step`, for checkpoints that did not record it (format 1). */
+function lastLoggedEval(runDir: string, step: number, files: RunFiles): StepEval | null {
+  const row = readMetricsRows(runDir, files).filter((r) => r.step <= step && r['eval/return_mean'] !== undefined).pop();
+  return row === undefined ? null : { step: row.step, mean: row['eval/return_mean']!, std: row['eval/return_std'] ?? 0, returns: [] };
 }
 
 /** Steps per second between successive log rows (`perf/sps`). */
@@ -133,19 +157,21 @@ export class StepRate {
  * (`RunContext.evaluation`), or a meta-learner's held-out tasks (`RunContext.metaEvaluation`).
  */
 export class Evaluation {
-  /** The latest evaluation, if any. */
-  last: EvalResult | null = null;
+  /** The latest evaluation, if any (restored from the checkpoint on resume). */
+  last: StepEval | null = null;
 
   /** `score` gives the returns (and further named results); `unit` names what they are in the log (`10 episodes`). */
   constructor(private readonly ctx: RunContext, private readonly score: () => MetaEvaluation, private readonly unit: string) {}
 
-  run(step: number): EvalResult {
+  run(step: number): StepEval {
+    // The periodic check of every weight and optimiser moment: evaluations are the run's slow moments anyway.
+    this.ctx.checkFinite(`at step ${step}`);
     const scored = this.score();
     const r = summarizeReturns(scored.returns);
     this.ctx.metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std, ...scored.metrics });
     this.ctx.progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${r.returns.length} ${this.unit})`);
     this.ctx.stopIf('onEvaluation', this.ctx.callbacks.onEvaluation?.({ step, result: r }));
-    return (this.last = r);
+    return (this.last = { ...r, step });
   }
 }
 
@@ -157,20 +183,22 @@ export class RunContext {
   readonly dir: string;
   readonly resuming: boolean;
   readonly callbacks: TrainCallbacks;
+  /** The step of the last checkpoint written or resumed from (null: none), so no step is checkpointed twice. */
+  checkpointedStep: number | null = null;
+  private readonly files: RunFiles;
   private readonly label: RunLabel;
   private metricsLog: MetricsLog | null = null;
   // Read once: every checkpoint records them, and `git rev-parse` is a process spawn.
   private readonly versions: Record<string, string>;
   private started = 0;
   private elapsedBefore = 0;
-  private interrupts = 0;
-  /** Set by Ctrl-C, a callback returning false or stopAtStep: the run stops at the next checkpoint boundary. */
+  /** Set by `begin`. */
+  private lock: RunLock | null = null;
+  private signals: StopSignals | null = null;
+  private state: TrainingState | null = null;
+  private evaluationOfRun: Evaluation | null = null;
+  /** Set by a stop signal, a callback returning false or stopAtStep: the run stops at the next checkpoint boundary. */
   private stopRequestedBy: string | null = null;
-  private readonly onSigint = (): void => {
-    if (++this.interrupts > 1) process.exit(130);
-    this.stopRequestedBy ??= 'interrupt';
-    this.progress.log(`interrupt: finishing the ${this.algorithm.loop === 'on-policy' ? 'rollout' : this.algorithm.loop === 'meta' ? 'meta-iteration' : 'episode'} to write a checkpoint (Ctrl-C again to quit now)`);
-  };
 
   /** Checks the options' folders; the algorithm's label names the run in logs and its folder. */
   constructor(readonly options: TrainOptions, private readonly algorithm: Algorithm) {
@@ -179,9 +207,11 @@ export class RunContext {
     this.engine = new Engine(defaultBackend({ threads: options.threads }));
     this.label = runLabel(options.config);
     this.callbacks = options.callbacks ?? {};
+    this.files = options.files ?? nodeRunFiles;
     this.progress = new Progress(process.stderr, 10, options.quiet);
     if (options.resumeDir !== undefined && options.runDir !== undefined) throw new ConfigError('train: give either resumeDir or runDir, not both');
-    if (options.runDir !== undefined && existsSync(join(options.runDir, 'config.json'))) throw new ConfigError(`train: ${options.runDir} already holds a run; resume it instead`);
+    if (options.runDir !== undefined && this.files.exists(join(options.runDir, 'config.json'))) throw new ConfigError(`train: ${options.runDir} already holds a run; resume it instead`);
+    if (options.resumeDir !== undefined && !this.files.exists(join(options.resumeDir, 'config.json'))) throw new ConfigError(`train: ${options.resumeDir} is not a run folder (no config.json)`);
     this.resuming = options.resumeDir !== undefined;
     this.dir = options.resumeDir ?? options.runDir ?? join(rc.runsDir, `${rc.env}__${this.label.tag}__${rc.seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`);
     this.versions = versions(this.engine);
@@ -204,36 +234,62 @@ export class RunContext {
   }
 
   /**
-   * Make the run folder; on resume restore `state` from the checkpoint and drop the metrics
-   * logged after it, else write config.json and evaluate the untrained policy. Then the clock
-   * and the Ctrl-C handler start. Returns the counters to continue from.
+   * Make the run folder and take its lock (a bad path or a run in use fails here), and from then
+   * on treat stop signals as requests for a checkpoint. On resume restore `state` from the newest
+   * checkpoint and cut the logs back to it (no checkpoint yet: start again from step 0); else
+   * write config.yaml and config.json. Evaluate the untrained policy at step 0. Returns the
+   * counters to continue from.
    */
   async begin(state: TrainingState, evaluation: Evaluation): Promise<LoopCounters> {
-    mkdirSync(this.dir, { recursive: true });
-    this.metricsLog = new MetricsLog(this.dir);
+    const files = this.files;
+    ensureDir(files, this.dir);
+    this.lock = RunLock.acquire(this.dir, this.resuming ? 'hyperrl train --resume' : 'hyperrl train');
+    this.signals = new StopSignals((line) => this.progress.log(line), `finishing the ${this.algorithm.loop === 'on-policy' ? 'rollout' : this.algorithm.loop === 'meta' ? 'meta-iteration' : 'episode'} to write a checkpoint`);
+    this.state = state;
+    this.evaluationOfRun = evaluation;
+    // Again under the lock: another process may have started a run in the folder meanwhile.
+    if (this.options.runDir !== undefined && files.exists(join(this.dir, 'config.json'))) throw new ConfigError(`train: ${this.dir} already holds a run; resume it instead`);
+    const { run, agent, modules } = this.options.config;
+    if (!this.resuming) {
+      // config.json last: it marks the folder as a run (to resume), so whatever it implies must exist before it.
+      writeFileAtomic(files, join(this.dir, 'config.yaml'), configYaml({ ...run, ...agent }, [RUN_SCHEMA as never, this.algorithm.schema as never], modules));
+      writeFileAtomic(files, join(this.dir, 'config.json'), JSON.stringify({ ...this.options.config, versions: this.versions }, null, 2) + '\n');
+    }
+    const metrics = (this.metricsLog = new MetricsLog(this.dir, files));
     let counters: LoopCounters = { step: 0, episode: 0, updates: 0 };
-    if (this.resuming) {
-      const meta = await loadCheckpoint(this.dir, state.agent, state.replay);
+    const loaded = this.resuming ? loadCheckpoint(this.dir, state.agent, state.replay, files) : null;
+    if (loaded !== null) {
+      const { meta } = loaded;
+      for (const reason of loaded.skipped) this.progress.log(`warning: passed over a damaged checkpoint: ${reason}`);
+      pruneCheckpoints(files, this.dir, loaded.dir);
       counters = { step: meta.step, episode: meta.episode, updates: meta.updates };
+      this.checkpointedStep = meta.step;
       this.elapsedBefore = meta.elapsed;
       if (state.normalizer !== null) restoreFromCheckpoint(state.normalizer, meta.obsNormalizer, this.dir);
       if (state.rewardNormalizer !== null) {
-        if (meta.rewardNormalizer === undefined) throw new Error(`${this.dir}: the run normalises rewards but its checkpoint has no reward statistics`);
+        if (meta.rewardNormalizer === undefined) throw new CheckpointError(`${loaded.dir}: the run normalises rewards but its checkpoint has no reward statistics`);
         state.rewardNormalizer.setState(meta.rewardNormalizer);
       }
-      this.metricsLog.truncateAfter(counters.step);
-      this.progress.log(`resuming ${this.dir} at step ${counters.step} (episode ${counters.episode})`);
+      if (meta.metrics !== undefined) metrics.cutBack(meta.metrics, meta.step);
+      else metrics.cutBackToStep(meta.step);
+      evaluation.last = meta.lastEval ?? lastLoggedEval(this.dir, meta.step, files);
+      this.progress.log(`resuming ${this.dir} at step ${counters.step} (episode ${counters.episode}) from ${loaded.dir}`);
     } else {
-      const { run, agent, modules } = this.options.config;
-      writeFileSync(join(this.dir, 'config.json'), JSON.stringify({ ...this.options.config, versions: this.versions }, null, 2) + '\n');
-      writeFileSync(join(this.dir, 'config.yaml'), configYaml({ ...run, ...agent }, [RUN_SCHEMA as never, this.algorithm.schema as never], modules));
-      this.metricsLog.tensorboard.text('hyperparameters', settingsTable({ ...run, ...agent, ...this.versions }));
-      this.progress.log(`run ${this.dir}: ${this.label.title} on ${this.run.env}, seed ${this.run.seed}, ${this.engine.backend.name} backend`);
+      // A resumed run stopped before its first checkpoint has nothing to keep but its configuration: it starts again.
+      if (this.resuming) metrics.reset();
+      metrics.tensorboard.text('hyperparameters', settingsTable({ ...run, ...agent, ...this.versions }));
+      this.progress.log(this.resuming
+        ? `${this.dir} has no checkpoint yet: starting it again from step 0`
+        : `run ${this.dir}: ${this.label.title} on ${this.run.env}, seed ${this.run.seed}, ${this.engine.backend.name} backend`);
     }
     if (counters.step === 0) evaluation.run(0);
-    process.on('SIGINT', this.onSigint);
     this.started = performance.now();
     return counters;
+  }
+
+  /** Stop the run with a NonFiniteError naming the network if any weight or optimiser moment is not finite. */
+  checkFinite(when: string): void {
+    if (this.state !== null) checkAgentFinite(this.state.agent, when);
   }
 
   /** Seconds since `begin` (this session of the run). */
@@ -241,14 +297,23 @@ export class RunContext {
     return (performance.now() - this.started) / 1000;
   }
 
-  async checkpoint(state: TrainingState, counters: LoopCounters): Promise<void> {
-    await saveCheckpoint(this.dir, state.agent, state.replay, {
-      format: 1, step: counters.step, episode: counters.episode, updates: counters.updates, agentRng: state.agent.rng.getState(),
+  /**
+   * Write a checkpoint (a new generation, docs/reliability.md) with the loop's counters, how far
+   * the logs had got (flushed first) and the last evaluation; only while this run holds its lock.
+   */
+  checkpoint(state: TrainingState, counters: LoopCounters): void {
+    this.metrics.flush();
+    this.lock!.assertHeld();
+    const lastEval = this.evaluationOfRun?.last ?? null;
+    const dir = saveCheckpoint(this.files, this.dir, state.agent, state.replay, {
+      format: 2, step: counters.step, episode: counters.episode, updates: counters.updates, agentRng: state.agent.rng.getState(),
       elapsed: this.elapsedBefore + this.seconds(), savedAt: new Date().toISOString(), versions: this.versions,
       ...(state.normalizer !== null ? { obsNormalizer: state.normalizer.getState() } : {}),
       ...(state.rewardNormalizer !== null ? { rewardNormalizer: state.rewardNormalizer.getState() } : {}),
+      metrics: this.metrics.extent(), ...(lastEval !== null ? { lastEval } : {}),
     } satisfies CheckpointMeta);
-    this.stopIf('onCheckpoint', this.callbacks.onCheckpoint?.({ step: counters.step, runDir: this.dir }));
+    this.checkpointedStep = counters.step;
+    this.stopIf('onCheckpoint', this.callbacks.onCheckpoint?.({ step: counters.step, runDir: this.dir, dir }));
   }
 
   /** A callback's answer: `false` asks the run to stop (the first such callback is named in the result). */
@@ -262,24 +327,33 @@ export class RunContext {
     if (this.run.snapshotEvery > 0 && step % this.run.snapshotEvery === 0) await saveSnapshot(this.dir, state.agent, step, state.normalizer?.getState());
   }
 
-  /** Whether to stop here (Ctrl-C, a callback, or stopAtStep reached); call it where a checkpoint can be taken. */
+  /** Whether to stop here (a stop signal, a callback, or stopAtStep reached); call it where a checkpoint can be taken. */
   async stopRequested(step: number): Promise<boolean> {
-    // The loop is synchronous between checkpoints: give pending signal handlers (SIGINT, a parent
-    // that went away) a turn here, or an interrupt would only be seen at the next checkpoint.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (this.stopRequestedBy === null && this.options.stopAtStep !== undefined && step >= this.options.stopAtStep) this.stopRequestedBy = 'stopAtStep';
+    await this.pollSignals();
+    this.stopRequestedBy ??= this.signals?.requested ?? (this.options.stopAtStep !== undefined && step >= this.options.stopAtStep ? 'stopAtStep' : null);
     return this.stopRequestedBy !== null;
   }
 
+  /** Whether the loop should give pending signals a turn now (cheap: one clock read; every 100 ms). */
+  signalsDue(): boolean {
+    return this.signals?.pollDue() ?? false;
+  }
+
+  /** Give pending signal handlers (a stop signal, a parent that went away) a turn: the loop is synchronous otherwise. */
+  async pollSignals(): Promise<void> {
+    await this.signals?.poll();
+  }
+
   /** The result of a run that ends at `step`, finished or stopped (its checkpoint written). */
-  end(how: 'finished' | 'stopped', step: number, finalEval: EvalResult, learningPhase: LearningPhase): TrainResult {
+  end(how: 'finished' | 'stopped', step: number, finalEval: StepEval, learningPhase: LearningPhase): TrainResult {
     this.progress.done();
     const by = how === 'stopped' ? this.stopRequestedBy : null;
-    if (how === 'stopped') this.progress.log(`stopped at step ${step}${by === 'interrupt' ? '' : ` (by ${by})`}; resume with: hyperrl train --resume ${this.dir}`);
+    if (how === 'stopped') this.progress.log(`stopped at step ${step} (by ${by}); resume with: hyperrl train --resume ${this.dir}`);
     return { runDir: this.dir, steps: step, seconds: this.seconds(), finalEval, learningPhase, stoppedBy: by };
   }
 
   close(): void {
-    process.off('SIGINT', this.onSigint);
+    this.signals?.dispose();
+    this.lock?.release();
   }
 }

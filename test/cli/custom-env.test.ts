@@ -24,7 +24,7 @@ it('trains a custom env imported with --import, and evaluates it without naming 
 
   const r = cli('train', '--import', POINT_ENV, '--env', 'Point1D-v0', ...flags, '--runs-dir', runs, '--quiet');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /evaluation return -\d+\.\d ± 0\.0 over 1 episodes after 300 steps/);
+  assert.match(r.stdout, /evaluation return -\d+\.\d ± 0\.0 over 1 episodes at step 300 \(/);
   const runDir = join(runs, readdirSync(runs).find((d) => d.startsWith('Point1D-v0'))!);
   assert.deepEqual((JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { modules: string[] }).modules, [POINT_ENV]);
   const evaluated = cli('eval', runDir, '--episodes', '2');

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors } from '../../src/nn/safetensors.js';
-import { tempRuns } from '../helpers/train.js';
+import { checkpointFile, tempRuns } from '../helpers/train.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -26,7 +26,7 @@ async function exported(algo: string, critic: string): Promise<{ run: Safetensor
   const e = cli('export', dir, '--format', 'torch-safetensors');
   assert.equal(e.status, 0, e.stderr);
   return {
-    run: await readSafetensors(join(dir, 'checkpoint', 'params.safetensors')),
+    run: await readSafetensors(checkpointFile(dir, 'params.safetensors')),
     actor: await readSafetensors(join(dir, 'torch', 'actor.safetensors')),
     critic: await readSafetensors(join(dir, 'torch', 'critic.safetensors')),
   };

@@ -31,3 +31,24 @@ class HangingEnv extends PendulumEnv {
 register('Throwing-v0', { create: () => new ThrowingEnv() });
 register('Exiting-v0', { create: () => new ExitingEnv() });
 register('Hanging-v0', { create: () => new HangingEnv() });
+
+/**
+ * Pendulum whose output goes bad from its `from`-th step counted over all episodes (200 steps
+ * each), so a message can be checked for the episode (from ÷ 200) and the step within it.
+ */
+class BadNumbersEnv extends PendulumEnv {
+  private steps = 0;
+  constructor(override readonly id: string, private readonly from: number, private readonly spoil: (r: StepResult<Float32Array>) => void) {
+    super();
+  }
+  override step(action: BoxAction): StepResult<Float32Array> {
+    const r = super.step(action);
+    if (++this.steps >= this.from) this.spoil(r);
+    return r;
+  }
+}
+
+/** NaN in observation[1] from step 250 on (episode 1, step 50). */
+register('NanObservation-v0', { create: () => new BadNumbersEnv('NanObservation-v0', 250, (r) => { r.obs[1] = NaN; }), maxEpisodeSteps: 200 });
+/** Reward −Infinity from step 250 on. */
+register('InfiniteReward-v0', { create: () => new BadNumbersEnv('InfiniteReward-v0', 250, (r) => { r.reward = -Infinity; }), maxEpisodeSteps: 200 });

@@ -14,14 +14,11 @@ import { cells, readSpec } from '../../src/experiments/spec.js';
 import { readEvalCurve } from '../../src/experiments/report.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { train } from '../../src/train/run.js';
+import { checkpointStep } from '../helpers/train.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const SPEC = new URL('../../../results/hyperl/specs/smoke.json', import.meta.url).pathname;
 
-const checkpointStep = (dir: string): number => {
-  const meta = join(dir, 'checkpoint', 'meta.json');
-  return existsSync(meta) ? (JSON.parse(readFileSync(meta, 'utf8')) as { step: number }).step : 0;
-};
 
 it('resumes an experiment killed mid-way: finished runs are skipped, unfinished ones resumed', async () => {
   const out = mkdtempSync(join(tmpdir(), 'hyperrl-experiment-'));

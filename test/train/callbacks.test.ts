@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { train } from '../../src/train/run.js';
-import { tempRuns } from '../helpers/train.js';
+import { checkpointFile, tempRuns } from '../helpers/train.js';
 
 const SMALL = { env: 'Pendulum-v1', totalSteps: 1000, learningStarts: 100, randomSteps: 100, evalEvery: 300, evalEpisodes: 1, checkpointEvery: 1000, actorHidden: [16], criticHidden: [16], batchSize: 32 };
 
@@ -22,7 +22,7 @@ it('calls onStep, onUpdate, onEvaluation and onCheckpoint, and stops when one re
         return step < 350; // stop once past step 350: the run ends at the end of that episode (step 400)
       },
       onEvaluation: ({ step, result: r }) => { assert.ok(Number.isFinite(r.mean)); seen.evaluations.push(step); },
-      onCheckpoint: ({ step, runDir }) => { assert.ok(existsSync(join(runDir, 'checkpoint'))); seen.checkpoints.push(step); },
+      onCheckpoint: ({ step, dir }) => { assert.ok(existsSync(join(dir, 'manifest.json'))); seen.checkpoints.push(step); },
     },
   });
   assert.equal(result.stoppedBy, 'onUpdate');
@@ -32,7 +32,7 @@ it('calls onStep, onUpdate, onEvaluation and onCheckpoint, and stops when one re
   assert.equal(seen.losses, 300);
   assert.deepEqual(seen.evaluations, [0, 300]);
   assert.deepEqual(seen.checkpoints, [400], 'the stop writes a checkpoint');
-  const meta = JSON.parse(readFileSync(join(result.runDir, 'checkpoint', 'meta.json'), 'utf8')) as { step: number };
+  const meta = JSON.parse(readFileSync(checkpointFile(result.runDir, 'meta.json'), 'utf8')) as { step: number };
   assert.equal(meta.step, 400);
 
   // The stopped run resumes to the end.

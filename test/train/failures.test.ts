@@ -1,48 +1,45 @@
-/** Failure behaviour of a run: corrupt or half-written checkpoints, NaN losses, bad config. */
+/** Failure behaviour of a run: damaged or half-written checkpoints, NaN losses, bad config (test/reliability/ has the rest). */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Td3, TD3_SCHEMA } from '../../src/algos/td3.js';
 import { ReplayBuffer } from '../../src/replay/replay-buffer.js';
 import { createBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { requireCheckpoint } from '../../src/train/checkpoint.js';
+import { CHECKPOINTS_DIR } from '../../src/train/checkpoint-store.js';
 import { defaults } from '../../src/core/config.js';
 import { readRunConfig, resolveTrainConfig } from '../../src/train/run-config.js';
 import { train } from '../../src/train/run.js';
 import { Sac, SAC_SCHEMA } from '../../src/algos/sac.js';
-import { quickTrain } from '../helpers/train.js';
+import { checkpointFile, quickTrain } from '../helpers/train.js';
 
 const SMALL = { actorHidden: [32, 32], criticHidden: [32, 32], batchSize: 32, totalSteps: 600, learningStarts: 200, randomSteps: 200, evalEvery: 600, evalEpisodes: 2, checkpointEvery: 400 };
 
-it('a corrupt checkpoint file gives an error naming it, and an interrupted write leaves the previous checkpoint usable', async () => {
+it('a damaged checkpoint file is an error naming it, and a generation cut short is ignored', async () => {
   const { runDir } = await quickTrain(SMALL);
-  const ckpt = join(runDir, 'checkpoint');
   const { run, agent: ac } = readRunConfig(runDir);
   const fresh = (): { agent: Td3; replay: ReplayBuffer } => {
     const e = new Engine(createBackend('js'));
     return { agent: new Td3(e, { obsDim: 3, actionLow: [-2], actionHigh: [2] }, ac as never, run.seed), replay: new ReplayBuffer(run.totalSteps, 3, 1, 32) };
   };
-  const good = readFileSync(join(ckpt, 'params.safetensors'));
+  const params = checkpointFile(runDir, 'params.safetensors');
+  const good = readFileSync(params);
 
-  // A write that died after creating checkpoint.tmp: the complete checkpoint is still the one loaded.
-  cpSync(ckpt, join(runDir, 'checkpoint.tmp'), { recursive: true });
-  writeFileSync(join(runDir, 'checkpoint.tmp', 'params.safetensors'), good.subarray(0, 100));
-  const { agent, replay } = fresh();
-  assert.equal((await loadCheckpoint(runDir, agent, replay)).step, 600);
+  // A write killed before its commit leaves a .partial generation (here with a truncated file): the complete one is loaded.
+  const partial = join(runDir, CHECKPOINTS_DIR, 'g999999-step-999.partial');
+  cpSync(dirname(params), partial, { recursive: true });
+  writeFileSync(join(partial, 'params.safetensors'), good.subarray(0, 100));
+  assert.equal(requireCheckpoint(runDir, fresh().agent, fresh().replay).step, 600);
 
-  // A crash between the two renames: only checkpoint.old exists, and it is used.
-  renameSync(ckpt, join(runDir, 'checkpoint.old'));
-  assert.equal((await loadCheckpoint(runDir, fresh().agent, fresh().replay)).step, 600);
-  renameSync(join(runDir, 'checkpoint.old'), ckpt);
-
-  // Corruption of the current checkpoint is reported with the file's path.
-  writeFileSync(join(ckpt, 'params.safetensors'), good.subarray(0, good.length - 7));
-  await assert.rejects(loadCheckpoint(runDir, fresh().agent, fresh().replay), /checkpoint\/params\.safetensors/);
-  rmSync(join(ckpt, 'meta.json'));
-  await assert.rejects(loadCheckpoint(runDir, fresh().agent, fresh().replay), /no checkpoint to resume from/);
-  assert.ok(existsSync(join(ckpt, 'replay.safetensors')));
+  // A truncated file of the complete generation is named, with the size its manifest records.
+  writeFileSync(params, good.subarray(0, good.length - 7));
+  assert.throws(() => requireCheckpoint(runDir, fresh().agent, fresh().replay), /step-600\/params\.safetensors: \d+ bytes, but .*manifest\.json records \d+: the file is damaged/);
+  writeFileSync(params, good);
+  // So is a missing manifest: the folder was renamed complete, so this is damage, not a write cut short.
+  rmSync(join(dirname(params), 'manifest.json'));
+  assert.throws(() => requireCheckpoint(runDir, fresh().agent, fresh().replay), /no usable checkpoint: .*manifest\.json: missing from a complete checkpoint generation/);
 });
 
 it('stops on a non-finite loss with a message naming the network and the update', () => {
@@ -61,5 +58,5 @@ it('rejects unknown keys and bad values, naming the key', async () => {
   assert.throws(() => resolveTrainConfig({ algo: 'a2c' }), /config 'algo' must be one of td3, sac, ppo/);
   assert.throws(() => resolveTrainConfig({ algo: 'sac', policyDelay: 2 }), /unknown config key 'policyDelay' for sac/);
   assert.throws(() => resolveTrainConfig({ critic: 'transformer' }), /config 'critic' must be one of mlp, hyper/);
-  await assert.rejects(train({ config: resolveTrainConfig({ env: 'Pendulm-v1', totalSteps: 10, learningStarts: 5, randomSteps: 5 }), quiet: true }), /Did you mean: Pendulum-v1/);
+  await assert.rejects(train({ config: resolveTrainConfig({ env: 'Pendulm-v1', totalSteps: 10, learningStarts: 5, randomSteps: 5, batchSize: 4 }), quiet: true }), /Did you mean: Pendulum-v1/);
 });

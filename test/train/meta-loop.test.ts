@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { cells, parseSpec } from '../../src/experiments/spec.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { train } from '../../src/train/run.js';
-import { tempRuns } from '../helpers/train.js';
+import { checkpointFile, tempRuns } from '../helpers/train.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
@@ -34,7 +34,7 @@ for (const algo of ['maml', 'pearl']) {
     assert.equal(first.stoppedBy, 'stopAtStep');
     assert.equal(first.steps, 2);
     assert.equal((JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { run: { algo: string } }).run.algo, algo);
-    assert.ok(existsSync(join(runDir, 'checkpoint', 'params.safetensors')));
+    assert.ok(existsSync(checkpointFile(runDir, 'params.safetensors')));
     const resumed = await train({ config, resumeDir: runDir, quiet: true });
     assert.equal(resumed.steps, 3);
     assert.equal(resumed.stoppedBy, null);

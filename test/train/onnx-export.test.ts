@@ -16,7 +16,7 @@ import { make } from '../../src/envs/registry.js';
 import { Box } from '../../src/envs/spaces.js';
 import { createBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { requireCheckpoint } from '../../src/train/checkpoint.js';
 import type { EvalActor } from '../../src/train/evaluate.js';
 import { savedEvaluationActor } from '../../src/train/loops/on-policy.js';
 import { normalizedActor, ObservationNormalizer } from '../../src/train/obs-normalizer.js';
@@ -59,7 +59,7 @@ async function compareExport(overrides: Record<string, unknown>): Promise<void> 
   const agent = makeAgent(new Engine(createBackend('js')), env, config);
   const obsDim = env.observationSpace.size, actionDim = (env.actionSpace as Box).size;
   env.close();
-  const meta = await loadCheckpoint(runDir, agent, null);
+  const meta = requireCheckpoint(runDir, agent, null);
   assert.ok(meta.obsNormalizer !== undefined, 'the run normalises observations, so the export must fold them in');
   let actor: EvalActor;
   if (agent instanceof Ppo) {

@@ -6,7 +6,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { quickTrain } from '../helpers/train.js';
+import { checkpointFile, quickTrain } from '../helpers/train.js';
 
 it('PPO runs on SyncVectorEnv and on AsyncVectorEnv with 1, 2 and 3 workers are bit-identical', async () => {
   const traces: { label: string; files: Buffer[]; metrics: string }[] = [];
@@ -20,7 +20,7 @@ it('PPO runs on SyncVectorEnv and on AsyncVectorEnv with 1, 2 and 3 workers are 
       const { 'perf/sps': _, ...rest } = JSON.parse(l) as Record<string, number>;
       return JSON.stringify(rest);
     });
-    const files = ['params.safetensors', 'optim.safetensors'].map((f) => readFileSync(join(r.runDir, 'checkpoint', f)));
+    const files = ['params.safetensors', 'optim.safetensors'].map((f) => readFileSync(checkpointFile(r.runDir, f)));
     traces.push({ label: `${vectorEnv} ${workers}`, files, metrics: rows.join('\n') });
   }
   const [reference, ...others] = traces;

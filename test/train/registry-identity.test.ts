@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../../src/nn/safetensors.js';
 import { snapshotPath, snapshotSteps } from '../../src/train/snapshots.js';
-import { tempRuns } from '../helpers/train.js';
+import { checkpointFile, tempRuns } from '../helpers/train.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 // Compiled tests run from dist/test/train; the fixture stays in the source tree.
@@ -80,7 +80,7 @@ async function record(args: readonly string[]): Promise<RunOutput> {
     return JSON.stringify(row);
   });
   const tensors: Record<string, string> = {};
-  for (const f of ['params', 'optim', 'replay']) await hashTensors(join(dir, 'checkpoint', `${f}.safetensors`), f, tensors);
+  for (const f of ['params', 'optim', 'replay']) await hashTensors(checkpointFile(dir, `${f}.safetensors`), f, tensors);
   for (const step of snapshotSteps(dir)) await hashTensors(snapshotPath(dir, step), `snapshots/step-${step}`, tensors);
   // config.runsDir is the temp folder: not part of the behaviour.
   (config as { run: { runsDir: string } }).run.runsDir = '<tmp>';

@@ -6,28 +6,25 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempRuns } from '../helpers/train.js';
+import { checkpointFile, checkpointStep, tempRuns } from '../helpers/train.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const ARGS = ['train', '--actor-hidden', '64,64', '--critic-hidden', '64,64', '--batch-size', '64', '--total-steps', '3000',
   '--learning-starts', '500', '--random-steps', '500', '--checkpoint-every', '400', '--eval-every', '1000', '--log-every', '200', '--quiet'];
 
 const runDirIn = (runs: string): string => join(runs, readdirSync(runs)[0]!);
-const checkpointStep = (dir: string): number => {
-  const meta = join(dir, 'checkpoint', 'meta.json');
-  return existsSync(meta) ? (JSON.parse(readFileSync(meta, 'utf8')) as { step: number }).step : 0;
-};
 /** Metrics without wall-clock measurements. */
 const metrics = (dir: string): string => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
   .map((l) => { const o = JSON.parse(l) as Record<string, number>; delete o['perf/sps']; return JSON.stringify(o); }).join('\n');
 
-/** Checkpoint metadata without wall-clock fields. */
+/** Checkpoint metadata without wall-clock fields (the logs' byte extents include perf/sps, a wall-clock rate). */
 const meta = (dir: string): string => {
-  const m = JSON.parse(readFileSync(join(dir, 'checkpoint', 'meta.json'), 'utf8')) as Record<string, unknown>;
+  const m = JSON.parse(readFileSync(checkpointFile(dir, 'meta.json'), 'utf8')) as Record<string, unknown>;
   delete m.elapsed;
   delete m.savedAt;
+  delete m.metrics;
   return JSON.stringify(m);
 };
 
@@ -53,9 +50,8 @@ async function killAndResume(extra: string[], args = ARGS, files = ['params.safe
 
   const resumed = spawnSync(process.execPath, [CLI, 'train', '--resume', dir, '--quiet'], { encoding: 'utf8' });
   assert.equal(resumed.status, 0, resumed.stderr);
-  const a = join(runDirIn(straight), 'checkpoint'), b = join(dir, 'checkpoint');
   for (const f of files) {
-    assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs after resuming from step ${stoppedAt}`);
+    assert.ok(readFileSync(checkpointFile(runDirIn(straight), f)).equals(readFileSync(checkpointFile(dir, f))), `${f} differs after resuming from step ${stoppedAt}`);
   }
   assert.equal(meta(dir), meta(runDirIn(straight)));
   assert.equal(metrics(dir), metrics(runDirIn(straight)));
@@ -78,7 +74,7 @@ const PPO_ARGS = ['train', '--algo', 'ppo', '--num-envs', '2', '--num-steps', '1
 it('resumes PPO bit-identically (observation and reward normalisation, async vector env)', () =>
   killAndResume(['--vector-env', 'async', '--workers', '2'], PPO_ARGS, ['params.safetensors', 'optim.safetensors']));
 
-it('writes a checkpoint at the end of the episode on SIGINT, and `hyperrl eval` re-evaluates it', async () => {
+it('writes a checkpoint at the end of the episode on SIGINT (exit status 75), and `hyperrl eval` re-evaluates it', async () => {
   const runs = tempRuns('sigint');
   // Checkpoints far apart: the interrupt must be noticed at the next episode end, not the next checkpoint.
   const child = spawn(process.execPath, [CLI, ...ARGS.filter((a) => a !== '--quiet'), '--total-steps', '100000', '--checkpoint-every', '50000', '--runs-dir', runs], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -91,11 +87,11 @@ it('writes a checkpoint at the end of the episode on SIGINT, and `hyperrl eval` 
     }, 20);
   });
   const code = await new Promise<number | null>((r) => child.on('close', r));
-  assert.equal(code, 0, out);
+  assert.equal(code, 75, out);
   const dir = runDirIn(runs);
   const step = checkpointStep(dir);
   assert.ok(step >= 1000 && step <= 1400 && step % 200 === 0, `checkpoint at step ${step} should be the first episode ends after the interrupt at step ~1000`);
-  assert.match(out, new RegExp(`stopped at step ${step}; resume with: hyperrl train --resume`));
+  assert.match(out, new RegExp(`stopped at step ${step} \\(by SIGINT\\); resume with: hyperrl train --resume`));
   const ev = spawnSync(process.execPath, [CLI, 'eval', dir, '--episodes', '2'], { encoding: 'utf8' });
   assert.equal(ev.status, 0, ev.stderr);
   assert.match(ev.stdout, new RegExp(`at step ${step}: return -?\\d+\\.\\d ± \\d+\\.\\d over 2 episodes`));

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors } from '../../src/nn/safetensors.js';
 import { snapshotPath, snapshotSteps } from '../../src/train/snapshots.js';
-import { quickTrain } from '../helpers/train.js';
+import { checkpointFile, quickTrain } from '../helpers/train.js';
 
 const SMALL = { env: 'Pendulum-v1', actorHidden: [16, 16], criticHidden: [16, 16], batchSize: 16, totalSteps: 450, learningStarts: 100, randomSteps: 100, evalEvery: 450, evalEpisodes: 1, checkpointEvery: 450, seed: 3 };
 
@@ -20,12 +20,12 @@ it('snapshots the networks every snapshotEvery steps without changing training',
   assert.deepEqual(snapshotSteps(plain.runDir), []);
 
   const last = await readSafetensors(snapshotPath(snapped.runDir, 450));
-  const final = await readSafetensors(join(snapped.runDir, 'checkpoint', 'params.safetensors'));
+  const final = await readSafetensors(checkpointFile(snapped.runDir, 'params.safetensors'));
   assert.deepEqual(Object.keys(last.tensors).sort(), Object.keys(final.tensors).sort());
   for (const [name, t] of Object.entries(final.tensors)) assert.deepEqual(last.tensors[name]!.data, t.data, name);
   assert.equal(last.metadata.step, '450');
 
   const metricsWithoutTime = (dir: string): string => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').replace(/"perf\/sps":[^,}]*/g, '');
   assert.equal(metricsWithoutTime(snapped.runDir), metricsWithoutTime(plain.runDir));
-  assert.ok(readFileSync(join(plain.runDir, 'checkpoint', 'params.safetensors')).equals(readFileSync(join(snapped.runDir, 'checkpoint', 'params.safetensors'))));
+  assert.ok(readFileSync(checkpointFile(plain.runDir, 'params.safetensors')).equals(readFileSync(checkpointFile(snapped.runDir, 'params.safetensors'))));
 });

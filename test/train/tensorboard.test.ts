@@ -64,7 +64,7 @@ it('drops events after the resume step and a torn last record, keeping the file 
   for (let step = 100; step <= 500; step += 100) log.write(step, { 'losses/qf1_loss': step / 100 });
   appendFileSync(log.tensorboard.path, Buffer.from([1, 2, 3, 4, 5])); // a write cut short by a crash
   assert.throws(() => readEvents(log.tensorboard.path), /checksum/);
-  new MetricsLog(dir).truncateAfter(300);
+  new MetricsLog(dir).cutBackToStep(300);
   const after = scalarsByTag(readEvents(log.tensorboard.path)).get('losses/qf1_loss');
   assert.deepEqual(after, [[100, 1], [200, 2], [300, 3]]);
   // A resumed writer appends to the same file.

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nativeInfo } from '../../src/tensor/backends/native/index.js';
-import { tempRuns } from '../helpers/train.js';
+import { checkpointFile, tempRuns } from '../helpers/train.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const ARGS = ['train', '--env', 'Pendulum-v1', '--total-steps', '1400', '--learning-starts', '1000', '--random-steps', '1000',
@@ -41,7 +41,7 @@ function assertSameRuns(extra: string[]): void {
   assert.ok(m1.split('\n').length >= 4 && m1.includes('losses/qf_loss'), 'the runs logged losses');
   assert.equal(metrics(two), m1);
   for (const f of ['params.safetensors', 'optim.safetensors']) {
-    assert.ok(readFileSync(join(one, 'checkpoint', f)).equals(readFileSync(join(two, 'checkpoint', f))), `${f} differs between 1 and 2 threads`);
+    assert.ok(readFileSync(checkpointFile(one, f)).equals(readFileSync(checkpointFile(two, f))), `${f} differs between 1 and 2 threads`);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Policies the viewer can play: a hyperrl run folder of TD3, SAC or PPO (config.json + checkpoint/params.safetensors,
- * with the observation statistics of checkpoint/meta.json), an ONNX file (onnxruntime-web), or the
+ * Policies the viewer can play: a hyperrl run folder of TD3, SAC or PPO (config.json + params.safetensors of its newest
+ * checkpoint, with the observation statistics of its meta.json: docs/reliability.md), an ONNX file (onnxruntime-web), or the
  * actor just trained in this tab.
  */
 import {
@@ -65,6 +65,20 @@ async function specOf(envId: string): Promise<AgentSpec> {
   return { obsDim: env.observationSpace.size, actionLow: [...space.low], actionHigh: [...space.high] };
 }
 
+/**
+ * The run folder's newest complete checkpoint, as a path relative to the folder: the committed
+ * generation (`checkpoints/gNNNNNN-step-S`, with its manifest; `.partial` ones are writes in
+ * progress) with the highest number, or the layout of runs written before generations (`checkpoint`).
+ */
+export function newestCheckpoint(paths: string[]): string {
+  let newest: { generation: number; dir: string } | null = null;
+  for (const path of paths) {
+    const m = /(?:^|\/)(checkpoints\/g(\d+)-step-\d+)\/manifest\.json$/.exec(path);
+    if (m !== null && (newest === null || Number(m[2]) > newest.generation)) newest = { generation: Number(m[2]), dir: m[1]! };
+  }
+  return newest?.dir ?? 'checkpoint';
+}
+
 /** A run folder chosen with a directory picker (or its three files): its env and policy. */
 export async function runFolderPolicy(engine: Engine, files: File[]): Promise<{ envId: string; policy: Policy }> {
   // A folder picker gives relative paths (<run-id>/checkpoint/meta.json); a multi-file picker only names.
@@ -74,10 +88,12 @@ export async function runFolderPolicy(engine: Engine, files: File[]): Promise<{ 
     return file;
   };
   const config = JSON.parse(await find('config.json').text()) as RunConfigFile;
-  const meta = JSON.parse(await find('checkpoint/meta.json').text()) as CheckpointMetaFile;
-  const params = decodeSafetensors(new Uint8Array(await find('checkpoint/params.safetensors').arrayBuffer()), 'checkpoint/params.safetensors');
+  const checkpoint = newestCheckpoint(files.map((f) => f.webkitRelativePath || f.name));
+  const meta = JSON.parse(await find(`${checkpoint}/meta.json`).text()) as CheckpointMetaFile;
+  const paramsPath = `${checkpoint}/params.safetensors`;
+  const params = decodeSafetensors(new Uint8Array(await find(paramsPath).arrayBuffer()), paramsPath);
   const envId = config.run.env;
-  const agent = agentWithActor(engine, config.run.algo, config.agent, await specOf(envId), params.tensors, 'checkpoint/params.safetensors');
+  const agent = agentWithActor(engine, config.run.algo, config.agent, await specOf(envId), params.tensors, paramsPath);
   const critic = agent instanceof Ppo ? '' : ` ${String(config.agent.critic ?? 'mlp')} critic,`;
   return { envId, policy: agentPolicy(withObservationStatistics(agent, meta.obsNormalizer), `${config.run.algo.toUpperCase()}${critic} step ${meta.step}`) };
 }

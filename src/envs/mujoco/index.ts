@@ -10,7 +10,7 @@ import { PusherEnv, ReacherEnv } from './reacher.js';
 import { SwimmerEnv } from './swimmer.js';
 
 export { configureMujoco, loadMujoco, MODEL_FILES, mujoco, type MujocoFiles } from './engine.js';
-export { MujocoEnv, type DataViews, type SetStateOptions } from './mujoco-env.js';
+export { MAX_ACTION_MAGNITUDE, MujocoEnv, type DataViews, type SetStateOptions } from './mujoco-env.js';
 export { AntEnv, HalfCheetahEnv, HopperEnv, HumanoidEnv, InvertedDoublePendulumEnv, InvertedPendulumEnv, PusherEnv, ReacherEnv, SwimmerEnv, Walker2dEnv };
 export type { AntOptions } from './ant.js';
 export type { HalfCheetahOptions } from './half-cheetah.js';

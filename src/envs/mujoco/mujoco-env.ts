@@ -39,6 +39,15 @@ const VIEW_NAMES = ['qpos', 'qvel', 'qacc', 'ctrl', 'xpos', 'xipos', 'site_xpos'
  */
 const WARNING_POLL_INTERVAL = 1000;
 
+/**
+ * The largest |action| component accepted: MuJoCo's own bound for a "huge" value (mjMAXVAL).
+ * Up to it the actions behave as in Gymnasium (MuJoCo clamps ctrl to ctrlrange; the control cost
+ * uses the unclipped float32 action, which stays finite: Σa² ≤ 17·1e20). Beyond it Gymnasium's
+ * float32 control cost overflows (from |a| ≈ 1.8e19) and the reward becomes −Infinity, so such an
+ * action is rejected before the physics moves rather than turned into a non-finite reward.
+ */
+export const MAX_ACTION_MAGNITUDE = 1e10;
+
 export interface SetStateOptions {
   /**
    * Run `mj_forward` so positions, velocities-derived quantities and the
@@ -176,13 +185,18 @@ export abstract class MujocoEnv extends BaseEnv<BoxAction, Float64Array> {
 
   /**
    * Apply the action for `frameSkip` physics steps. The action is validated
-   * and rounded to float32; out-of-range values go to MuJoCo unchanged, which
-   * clamps them to `ctrlrange` (as in Gymnasium), while control costs use the
-   * unclipped action.
+   * (finite, |a| ≤ MAX_ACTION_MAGNITUDE) and rounded to float32; out-of-range values
+   * go to MuJoCo unchanged, which clamps them to `ctrlrange` (as in Gymnasium), while
+   * control costs use the unclipped action.
    */
   protected simulate(action: BoxAction): DataViews {
     if (this.closed) throw new Error(`${this.id}: the env is closed`);
     checkBoxAction(this.id, action, this.action32.length);
+    for (let i = 0; i < this.action32.length; i++) {
+      if (Math.abs(action[i]!) > MAX_ACTION_MAGNITUDE) {
+        throw new RangeError(`${this.id}: action[${i}] is ${action[i]} at step ${this.stepsSinceReset + 1} after reset, beyond ±${MAX_ACTION_MAGNITUDE} (its control cost would overflow float32); the env did not step`);
+      }
+    }
     const mj = mujoco();
     const v = this.views();
     for (let i = 0; i < this.action32.length; i++) {

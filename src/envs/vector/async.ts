@@ -16,7 +16,7 @@ import type { Thread } from '../../platform/types.js';
 import { Box, Discrete } from '../spaces.js';
 import type { FloatArray } from '../spaces.js';
 import { COMMAND, Command, CONTROL_STRIDE, DONE, readText, ResetOptions, SEQUENCE, STATUS, Status, TEXT_BYTES, writeText, type SharedSlabs, type WorkerReady, type WorkerSetup } from './protocol.js';
-import { checkResetArgs } from './slots.js';
+import { checkResetArgs, vectorFailure } from './slots.js';
 import type { VectorEnv, VectorEnvOptions, VectorResetArgs, VectorResetResult, VectorStepResult } from './vector-env.js';
 
 export interface AsyncVectorEnvOptions extends VectorEnvOptions {
@@ -193,6 +193,7 @@ export class AsyncVectorEnv implements VectorEnv {
     }
     const deadline = performance.now() + timeoutMs;
     const failures: string[] = [];
+    let nonFinite = false;
     for (let w = 0; w < this.workers.length; w++) {
       const base = w * CONTROL_STRIDE;
       while (Atomics.load(control, base + DONE) !== sequence) {
@@ -206,12 +207,14 @@ export class AsyncVectorEnv implements VectorEnv {
         }
         Atomics.wait(control, base + DONE, sequence - 1, WAIT_SLICE_MS);
       }
-      if (Atomics.load(control, base + DONE) === sequence && Atomics.load(control, base + STATUS) === Status.Failed) {
+      const status = Atomics.load(control, base + STATUS);
+      if (Atomics.load(control, base + DONE) === sequence && (status === Status.Failed || status === Status.NonFinite)) {
         failures.push(readText(this.text.subarray(w * TEXT_BYTES, (w + 1) * TEXT_BYTES)));
+        nonFinite ||= status === Status.NonFinite;
       }
     }
     if (failures.length > 0) {
-      this.failure = new Error(`AsyncVectorEnv(${this.envId}): ${failures.join('; ')}`);
+      this.failure = vectorFailure(`AsyncVectorEnv(${this.envId}): ${failures.join('; ')}`, nonFinite);
       throw this.failure;
     }
   }

@@ -27,6 +27,8 @@ export const enum Status {
   Failed = 1,
   /** The worker thread is exiting. */
   Exited = 2,
+  /** An env returned a non-finite number (a NonFiniteError); the message is in the worker's text block. */
+  NonFinite = 3,
 }
 
 /**

@@ -5,7 +5,8 @@
  * instead of stepped, reporting its reset observation, reward 0 and no flags),
  * results written into flat slabs.
  */
-import type { Env } from '../core.js';
+import { NonFiniteError } from '../../core/non-finite.js';
+import { checkEnvOutput, type Env } from '../core.js';
 import { Discrete, type FloatArray } from '../spaces.js';
 import type { VectorResetArgs } from './vector-env.js';
 
@@ -27,37 +28,49 @@ export class EnvSlot {
   private readonly discrete: boolean;
   /** Vector steps since the last vector reset, for error messages. */
   steps = 0;
+  /** Episodes this env began since the last vector reset (0: the first) and steps into the current one, for error messages. */
+  private episode = 0;
+  private episodeStep = 0;
+  private readonly context: string;
 
   constructor(readonly env: Env, readonly index: number, private readonly slabs: Slabs, obsSize: number, actionSize: number) {
     this.obs = slabs.obs.subarray(index * obsSize, (index + 1) * obsSize);
     this.action = slabs.actions.subarray(index * actionSize, (index + 1) * actionSize);
     this.discrete = env.actionSpace instanceof Discrete;
+    this.context = `vector env index ${index}`;
   }
 
   reset(seed: number | undefined, options: Record<string, unknown> | undefined): void {
     const args: { seed?: number; options?: Record<string, unknown> } = {};
     if (seed !== undefined) args.seed = seed + this.index;
     if (options !== undefined) args.options = options;
-    this.obs.set(this.env.reset(args).obs);
-    this.clearStepOutputs();
-    this.needsAutoreset = false;
     this.steps = 0;
+    this.episode = 0;
+    this.startEpisode(this.env.reset(args).obs);
   }
 
   step(): void {
     this.steps++;
     if (this.needsAutoreset) {
-      this.obs.set(this.env.reset().obs);
-      this.clearStepOutputs();
-      this.needsAutoreset = false;
+      this.episode++;
+      this.startEpisode(this.env.reset().obs);
       return;
     }
     const result = this.discrete ? this.env.step(this.action[0]!) : this.env.step(this.action);
+    checkEnvOutput(this.env.id, this.context, this.episode, ++this.episodeStep, result.obs, result.reward);
     this.obs.set(result.obs);
     this.slabs.rewards[this.index] = result.reward;
     this.slabs.terminations[this.index] = result.terminated ? 1 : 0;
     this.slabs.truncations[this.index] = result.truncated ? 1 : 0;
     this.needsAutoreset = result.terminated || result.truncated;
+  }
+
+  private startEpisode(obs: FloatArray): void {
+    this.episodeStep = 0;
+    checkEnvOutput(this.env.id, this.context, this.episode, 0, obs, null);
+    this.obs.set(obs);
+    this.clearStepOutputs();
+    this.needsAutoreset = false;
   }
 
   private clearStepOutputs(): void {
@@ -89,4 +102,9 @@ export function checkResetArgs(owner: string, args: VectorResetArgs, numEnvs: nu
 export function describeFailure(envId: string, index: number, phase: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return `${envId} (vector env index ${index}) failed during ${phase}: ${message}`;
+}
+
+/** The error a vector env throws for an env's failure: a NonFiniteError stays one (a run that stops on bad numbers says so in its exit status). */
+export function vectorFailure(message: string, nonFinite: boolean, cause?: unknown): Error {
+  return nonFinite ? new NonFiniteError(message, { cause }) : new Error(message, { cause });
 }

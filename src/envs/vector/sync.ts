@@ -3,7 +3,8 @@ import type { Env } from '../core.js';
 import { prepare, makeSync, type MakeOptions } from '../registry.js';
 import { Float32Observation } from '../wrappers.js';
 import { Box, type Discrete } from '../spaces.js';
-import { checkResetArgs, describeFailure, EnvSlot, resetOptionsOf, type Slabs } from './slots.js';
+import { NonFiniteError } from '../../core/non-finite.js';
+import { checkResetArgs, describeFailure, EnvSlot, resetOptionsOf, vectorFailure, type Slabs } from './slots.js';
 import type { VectorEnv, VectorEnvOptions, VectorResetArgs, VectorResetResult, VectorStepResult } from './vector-env.js';
 
 export class SyncVectorEnv implements VectorEnv {
@@ -48,7 +49,7 @@ export class SyncVectorEnv implements VectorEnv {
       try {
         slot.reset(args.seed, resetOptionsOf(args, slot.index));
       } catch (error) {
-        throw new Error(describeFailure(slot.env.id, slot.index, 'reset', error), { cause: error });
+        throw vectorFailure(describeFailure(slot.env.id, slot.index, 'reset', error), error instanceof NonFiniteError, error);
       }
     }
     return { obs: this.slabs.obs };
@@ -63,7 +64,7 @@ export class SyncVectorEnv implements VectorEnv {
       try {
         slot.step();
       } catch (error) {
-        throw new Error(describeFailure(slot.env.id, slot.index, `step ${slot.steps}`, error), { cause: error });
+        throw vectorFailure(describeFailure(slot.env.id, slot.index, `step ${slot.steps}`, error), error instanceof NonFiniteError, error);
       }
     }
     return this.stepResult;

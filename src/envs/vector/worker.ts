@@ -5,6 +5,7 @@
  * (`hyperrl/vector-env-worker`).
  */
 import { platform } from '#platform';
+import { NonFiniteError } from '../../core/non-finite.js';
 import type { Env } from '../core.js';
 import { prepare } from '../index.js';
 import { Box, Discrete } from '../spaces.js';
@@ -80,7 +81,7 @@ function serve(shared: SharedSlabs): void {
     } catch (error) {
       const phase = command === Command.Step ? `step ${current?.steps ?? 0}` : 'reset';
       writeText(text, describeFailure(setup.envId, current?.index ?? setup.first, phase, error));
-      status = Status.Failed;
+      status = error instanceof NonFiniteError ? Status.NonFinite : Status.Failed;
     }
     Atomics.store(control, base + STATUS, status);
     Atomics.store(control, base + DONE, seen);

@@ -56,12 +56,13 @@ export const metaLoop: TrainingLoop<MetaAlgorithm> = async (ctx, algorithm, conf
       if (step % rc.evalEvery === 0) evaluation.run(step);
       await ctx.snapshotIfDue(state, step);
       const stopping = await ctx.stopRequested(step);
-      if (step % rc.checkpointEvery === 0 || stopping) await ctx.checkpoint(state, { step, episode, updates });
+      if (step % rc.checkpointEvery === 0 || stopping) ctx.checkpoint(state, { step, episode, updates });
       if (stopping) return ctx.end('stopped', step, evaluation.last ?? evaluation.run(step), phase);
       ctx.progress.update({ step, total: rc.totalSteps, episodeReturn: null, evalReturn: evaluation.last?.mean ?? null });
     }
-    const finalEval = step % rc.evalEvery === 0 && evaluation.last !== null ? evaluation.last : evaluation.run(step);
-    await ctx.checkpoint(state, { step, episode, updates });
+    // A resumed run that had finished has its final evaluation and checkpoint already: nothing is logged twice.
+    const finalEval = evaluation.last?.step === step ? evaluation.last : evaluation.run(step);
+    if (ctx.checkpointedStep !== step) ctx.checkpoint(state, { step, episode, updates });
     return ctx.end('finished', step, finalEval, phase);
   } finally {
     agent?.close();

@@ -6,6 +6,7 @@
  */
 import type { OffPolicyAlgorithm } from '../../algos/algorithm.js';
 import type { UpdateMetrics } from '../../algos/agent.js';
+import { checkEnvOutput } from '../../envs/core.js';
 import { make } from '../../envs/registry.js';
 import type { Box } from '../../envs/spaces.js';
 import { ReplayBuffer } from '../../replay/replay-buffer.js';
@@ -17,15 +18,16 @@ import { episodeSeed, StepRate, type TrainingLoop, type TrainingState } from '..
 
 export const offPolicyLoop: TrainingLoop<OffPolicyAlgorithm> = async (ctx, algorithm, config) => {
   const rc = ctx.run;
-  if (!ctx.resuming && rc.totalSteps <= rc.learningStarts) {
-    // Evaluations of such a run score an untrained policy: almost always a mistake (CleanRL's TD3 starts learning at 25,000 steps).
-    const problem = `no gradient update would happen: totalSteps ${rc.totalSteps} ≤ learningStarts ${rc.learningStarts} (${rc.algo} ${rc.preset} preset)`;
-    if (ctx.options.allowNoUpdates !== true) throw new ConfigError(`train: ${problem}; raise --total-steps or lower --learning-starts (and --random-steps), or pass --allow-no-updates to run anyway`);
-    console.warn(`hyperrl train: warning: ${problem}; the evaluations score the untrained policy`);
-  }
+  // The envs first: an unknown env id (a typo) is the error to report, before any other check or folder.
   const env = await make(rc.env);
   const evalEnv = await make(rc.env);
   try {
+    if (!ctx.resuming && rc.totalSteps <= rc.learningStarts) {
+      // Evaluations of such a run score an untrained policy: almost always a mistake (CleanRL's TD3 starts learning at 25,000 steps).
+      const problem = `no gradient update would happen: totalSteps ${rc.totalSteps} ≤ learningStarts ${rc.learningStarts} (${rc.algo} ${rc.preset} preset)`;
+      if (ctx.options.allowNoUpdates !== true) throw new ConfigError(`train: ${problem}; raise --total-steps or lower --learning-starts (and --random-steps), or pass --allow-no-updates to run anyway`);
+      console.warn(`hyperrl train: warning: ${problem}; the evaluations score the untrained policy`);
+    }
     const agent = algorithm.create(ctx.engine, env, config, rc.seed);
     const obsDim = env.observationSpace.size;
     // The factory rejected any other action space.
@@ -55,6 +57,7 @@ export const offPolicyLoop: TrainingLoop<OffPolicyAlgorithm> = async (ctx, algor
     while (step < rc.totalSteps) {
       if (needsReset) {
         obs.set(env.reset({ seed: episodeSeed(rc.seed, episode) }).obs);
+        checkEnvOutput(env.id, 'training', episode, 0, obs, null);
         normalizer?.update(obs);
         needsReset = false;
       }
@@ -67,6 +70,7 @@ export const offPolicyLoop: TrainingLoop<OffPolicyAlgorithm> = async (ctx, algor
       }
       const tEnv = performance.now();
       const r = env.step(action);
+      checkEnvOutput(env.id, 'training', episode, episodeLength + 1, r.obs, r.reward);
       replay.add(obs, action, r.reward, r.obs, r.terminated);
       qWatch.observe(r.reward);
       normalizer?.update(r.obs);
@@ -119,15 +123,19 @@ export const offPolicyLoop: TrainingLoop<OffPolicyAlgorithm> = async (ctx, algor
         needsReset = true;
         const stopping = await ctx.stopRequested(step);
         if (checkpointDue || stopping) {
-          await ctx.checkpoint(state, { step, episode, updates });
+          ctx.checkpoint(state, { step, episode, updates });
           checkpointDue = false;
         }
+        // A checkpoint restored from format 1 may lack the last evaluation: then one now (logged after the checkpoint, so a resume cuts it).
         if (stopping) return ctx.end('stopped', step, evaluation.last ?? evaluation.run(step), phase);
       }
       ctx.progress.update({ step, total: rc.totalSteps, episodeReturn: lastReturn, evalReturn: evaluation.last?.mean ?? null });
+      // Mid-episode too, so a signal is noticed (and a second one can quit) without waiting for the episode's end.
+      if (ctx.signalsDue()) await ctx.pollSignals();
     }
-    const finalEval = step % rc.evalEvery === 0 && evaluation.last !== null ? evaluation.last : evaluation.run(step);
-    await ctx.checkpoint(state, { step, episode, updates });
+    // A resumed run that had finished has its final evaluation and checkpoint already: nothing is logged twice.
+    const finalEval = evaluation.last?.step === step ? evaluation.last : evaluation.run(step);
+    if (ctx.checkpointedStep !== step) ctx.checkpoint(state, { step, episode, updates });
     return ctx.end('finished', step, finalEval, phase);
   } finally {
     env.close();

@@ -119,6 +119,8 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
           }
         }
         if (Math.floor(step / rc.evalEvery) > Math.floor(before / rc.evalEvery)) evaluate(step);
+        // Mid-rollout too, so a signal is noticed (and a second one can quit) without waiting for the rollout's end.
+        if (ctx.signalsDue()) await ctx.pollSignals();
       }
       const tUpdate = performance.now();
       const update: UpdateMetrics = agent.update(obs, iteration, numIterations);
@@ -141,7 +143,7 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
       const stopping = await ctx.stopRequested(step);
       const scheduled = Math.floor(step / rc.checkpointEvery) > Math.floor((step - batch) / rc.checkpointEvery);
       if (iteration < numIterations && (scheduled || stopping)) {
-        await ctx.checkpoint(state, { step, episode, updates: iteration });
+        ctx.checkpoint(state, { step, episode, updates: iteration });
         if (stopping) return ctx.end('stopped', step, evaluation.last ?? evaluation.run(step), phase);
         obs = vec.env.reset({ seed: episodeSeed(rc.seed, iteration) }).obs;
         agent.episodesRestarted();
@@ -149,8 +151,9 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
         lengths.fill(0);
       }
     }
-    const finalEval = step % rc.evalEvery === 0 && evaluation.last !== null ? evaluation.last : evaluation.run(step);
-    await ctx.checkpoint(state, { step, episode, updates: iteration });
+    // A resumed run that had finished has its final evaluation and checkpoint already: nothing is logged twice.
+    const finalEval = evaluation.last?.step === step ? evaluation.last : evaluation.run(step);
+    if (ctx.checkpointedStep !== step) ctx.checkpoint(state, { step, episode, updates: iteration });
     return ctx.end('finished', step, finalEval, phase);
   } finally {
     await vec.base.close();
