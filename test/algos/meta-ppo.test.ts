@@ -19,7 +19,7 @@ import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { train } from '../../src/train/run.js';
 import { registerSignCue, SIGN_CUE_ID, SIGN_CUE_STEPS } from '../helpers/sign-cue.js';
-import { tempRuns } from '../helpers/train.js';
+import { checkpointFile, tempRuns } from '../helpers/train.js';
 
 registerSignCue();
 
@@ -148,9 +148,10 @@ for (const algo of ['varibad', 'rl2']) {
     const resumed = await train({ quiet: true, resumeDir: stopped.runDir, config: config() });
     assert.equal(resumed.steps, 2816);
     const files = ['params.safetensors', 'optim.safetensors', 'agent.safetensors'];
-    assert.deepEqual(readdirSync(join(straight.runDir, 'checkpoint')).sort(), [...files, 'meta.json'].sort());
+    const generation = (runDir: string): string => join(checkpointFile(runDir, 'meta.json'), '..');
+    assert.deepEqual(readdirSync(generation(straight.runDir)).sort(), [...files, 'meta.json', 'manifest.json'].sort());
     for (const f of files) {
-      assert.ok(readFileSync(join(straight.runDir, 'checkpoint', f)).equals(readFileSync(join(resumed.runDir, 'checkpoint', f))), `${f} differs after resuming`);
+      assert.ok(readFileSync(checkpointFile(straight.runDir, f)).equals(readFileSync(checkpointFile(resumed.runDir, f))), `${f} differs after resuming`);
     }
     assert.equal(metricsOf(resumed.runDir), metricsOf(straight.runDir));
     assert.equal(resumed.finalEval.mean, straight.finalEval.mean);
