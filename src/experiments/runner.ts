@@ -23,7 +23,7 @@ import { snapshotSteps } from '../train/snapshots.js';
 import { resolveTrainConfig, type ResolvedConfig } from '../train/run-config.js';
 import { estimateSeconds } from './estimate.js';
 import { runOutcome } from './report.js';
-import { cellMatches, cellRunDir, cells, type Cell, type CellOverride, type ExperimentSpec } from './spec.js';
+import { cellMatches, cellRunDir, cells, shardCells, type Cell, type CellOverride, type ExperimentSpec, type Shard } from './spec.js';
 
 const CLI = new URL('../cli/main.js', import.meta.url).pathname;
 const DONE = 'done.json';
@@ -40,6 +40,10 @@ export interface RunnerOptions {
   timeLimit?: number;
   /** Only the cells matching this (`--only`); the others are left to another runner. */
   only?: CellOverride['where'];
+  /** Only every `count`-th of those cells from the `index`-th (`--shard index/count`): one slice of a job array. */
+  shard?: Shard;
+  /** Environment of the child runs (default: this process's), e.g. the queue's pinned compute backend. */
+  env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
@@ -72,7 +76,7 @@ function checkpointStep(dir: string): number | null {
 }
 
 /** The last logged step of a run (its progress between checkpoints). */
-function loggedStep(dir: string): number {
+export function loggedStep(dir: string): number {
   const file = join(dir, 'metrics.jsonl');
   if (!existsSync(file)) return 0;
   const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
@@ -148,8 +152,9 @@ export const formatDuration = (seconds: number): string => {
 
 export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): Promise<RunnerResult> {
   const log = opts.log ?? ((l: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${l}`));
-  const all = cells(spec).filter((c) => opts.only === undefined || cellMatches(opts.only, c));
-  if (all.length === 0) throw new ConfigError(`experiment ${spec.name}: --only ${JSON.stringify(opts.only)} matches no cell of the grid`);
+  const matching = cells(spec).filter((c) => opts.only === undefined || cellMatches(opts.only, c));
+  if (matching.length === 0) throw new ConfigError(`experiment ${spec.name}: --only ${JSON.stringify(opts.only)} matches no cell of the grid`);
+  const all = opts.shard === undefined ? matching : shardCells(matching, opts.shard);
   const result: RunnerResult = { finished: [], skipped: [], failed: [], interrupted: false, timeLimited: [] };
   const queue: { cell: Cell; dir: string; status: CellStatus }[] = [];
   for (const cell of all) {
@@ -212,7 +217,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   /** `hyperrl diagnose grad` on a finished run, as a child like the training runs (stopped the same way). */
   const diagnose = async (cell: Cell, dir: string): Promise<void> => {
     const out = openSync(join(dir, 'diagnose.log'), 'a');
-    const child = spawn(process.execPath, [CLI, ...imports, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true });
+    const child = spawn(process.execPath, [CLI, ...imports, 'diagnose', 'grad', dir, ...trainFlags(spec.diagnose)], { stdio: ['ignore', out, out, 'ipc'], detached: true, env: opts.env });
     closeSync(out);
     writeFileSync(join(dir, PID), String(child.pid));
     const started = performance.now();
@@ -241,7 +246,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     mkdirSync(dir, { recursive: true });
     const args = status.state === 'resume' ? ['train', `--resume=${dir}`] : ['train', `--run-dir=${dir}`, ...trainFlags(cell.train)];
     const out = openSync(join(dir, 'train.log'), 'a');
-    const child = spawn(process.execPath, [CLI, ...imports, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true });
+    const child = spawn(process.execPath, [CLI, ...imports, ...args], { stdio: ['ignore', out, out, 'ipc'], detached: true, env: opts.env });
     closeSync(out);
     writeFileSync(join(dir, PID), String(child.pid));
     running.set(cell.id, { child, dir, cell, startStep: status.step, started: performance.now() });
