@@ -166,12 +166,12 @@ function recordDifferences(a: ExperimentRecord, b: ExperimentRecord): string[] {
   const diffs: string[] = [];
   if (JSON.stringify(a.spec) !== JSON.stringify(b.spec)) {
     const keys = (Object.keys(a.spec) as (keyof ExperimentSpec)[]).filter((k) => JSON.stringify(a.spec[k]) !== JSON.stringify(b.spec[k]));
-    diffs.push(`the spec (${keys.join(', ')})`);
+    diffs.push(`spec (${keys.join(', ')})`);
   }
-  if (a.dir !== b.dir) diffs.push(`the folder (${a.dir} vs ${b.dir})`);
-  if (a.version !== b.version) diffs.push(`the hyperrl version (${a.version} vs ${b.version})`);
-  if (JSON.stringify(a.compute) !== JSON.stringify(b.compute)) diffs.push(`the compute (${describeCompute(a.compute)} vs ${describeCompute(b.compute)})`);
-  if (a.configs !== b.configs && diffs.length === 0) diffs.push('the resolved train settings (another hyperrl build)');
+  if (a.dir !== b.dir) diffs.push(`folder (${a.dir} vs ${b.dir})`);
+  if (a.version !== b.version) diffs.push(`hyperrl version (${a.version} vs ${b.version})`);
+  if (JSON.stringify(a.compute) !== JSON.stringify(b.compute)) diffs.push(`compute (${describeCompute(a.compute)} vs ${describeCompute(b.compute)})`);
+  if (a.configs !== b.configs && diffs.length === 0) diffs.push('resolved train settings (another hyperrl build)');
   return diffs;
 }
 
@@ -298,6 +298,7 @@ export interface WorkerOptions {
 
 export interface WorkerResult {
   completed: string[];
+  /** Failed tries (a cell retried elsewhere counts once per try). */
   failed: string[];
   /** Stopped by a signal; its running cells were checkpointed and put back. */
   interrupted: boolean;
@@ -411,7 +412,6 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
         throw new WaitingError();
       }
       if (r.failed.length) {
-        result.failed.push(job.id!);
         throw new Error(lines.filter((l) => l.startsWith('FAILED')).pop() ?? `cell ${cell.id} failed`);
       }
       progress();
@@ -439,7 +439,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
     lastLoss = Date.now();
   });
   worker.on('failed', (job, e) => {
-    if (job !== undefined && !(e instanceof WaitingError)) log(`${job.id}: failed (try ${job.attemptsMade} of ${ATTEMPTS}): ${e.message}`);
+    if (job === undefined || e instanceof WaitingError) return;
+    result.failed.push(job.id!);
+    log(`${job.id}: failed (try ${job.attemptsMade} of ${ATTEMPTS}${e instanceof UnrecoverableError ? ', not retried' : ''}): ${e.message}`);
   });
   log(`worker ${workerName()} on ${safeUrl(opts.url)}: up to ${opts.concurrency} cells at once, jobs of dead workers taken over after ${opts.stallSeconds} s`);
 

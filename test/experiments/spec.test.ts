@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cellMatches, cellRunDir, cells, parseCellFilter, parseSpec } from '../../src/experiments/spec.js';
+import { cellMatches, cellRunDir, cells, parseCellFilter, parseShard, parseSpec, shardCells } from '../../src/experiments/spec.js';
 import { trainFlags } from '../../src/experiments/runner.js';
 
 const base = () => ({
@@ -55,4 +55,17 @@ it('--only picks part of the grid by its values and names a bad key or value', (
   assert.throws(() => parseCellFilter('critc=mlp'), /'only.critc' is not a known key; known: env, algo, critic, seed/);
   assert.throws(() => parseCellFilter('critic=cnn'), /'only.critic' must be one of mlp, hyper, hyper-compact, hyper-paper, got "cnn"/);
   assert.throws(() => parseCellFilter('mlp'), /--only: expected key=value pairs/);
+});
+
+it('--shard i/n deals every cell to exactly one of n slices, round-robin, and rejects bad slices', () => {
+  const all = cells(parseSpec(base(), 'demo.json')).map((c) => c.id);
+  for (const n of [1, 3, 8, 11]) {
+    const slices = Array.from({ length: n }, (_, i) => shardCells(all, parseShard(`${i}/${n}`)));
+    assert.deepEqual(slices.flat().sort(), [...all].sort(), `n = ${n}: every cell once`);
+    // Round-robin: slice sizes differ by at most one (an empty slice only when n exceeds the grid).
+    const sizes = slices.map((s) => s.length);
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `n = ${n}: sizes ${sizes.join(' ')}`);
+  }
+  assert.deepEqual(shardCells(all, parseShard('1/3')), [all[1], all[4], all[7]]);
+  for (const bad of ['3/3', '1', '-1/2', '0/0', 'a/b', '1/2/3']) assert.throws(() => parseShard(bad), /--shard: expected i\/n with 0 ≤ i < n/, bad);
 });
