@@ -142,7 +142,7 @@ it('workers survive a Redis restart mid-grid and finish it', async (t) => {
   }
 });
 
-it('refuses a changed spec under an enqueued name, a folder of another experiment, an unreachable Redis', async (t) => {
+it('refuses a changed spec under an enqueued name and a folder of another experiment; --clear removes it', async (t) => {
   const redis = await startRedis(t);
   if (redis === null) return;
   try {
@@ -171,9 +171,19 @@ it('refuses a changed spec under an enqueued name, a folder of another experimen
   } finally {
     await redis.stop();
   }
+});
+
+it('names the URL when Redis cannot be reached or the URL is not a Redis one', () => {
   const closed = cli('worker', '--queue', 'redis://127.0.0.1:1');
   assert.equal(closed.status, 2);
   assert.match(closed.stderr, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(connect ECONNREFUSED 127\.0\.0\.1:1\)/);
+  // The enqueuer too, without the URL's password.
+  const { specFile } = writeSpec('unreachable', [1]);
+  const enqueue = cli('experiment', specFile, '--queue', 'redis://me:secret@127.0.0.1:1');
+  assert.equal(enqueue.status, 2);
+  assert.match(enqueue.stderr, /cannot reach Redis at redis:\/\/me:\*\*\*@127\.0\.0\.1:1 /);
+  assert.doesNotMatch(enqueue.stderr, /secret/);
   const bad = cli('worker', '--queue', 'http://x');
+  assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--queue: expected a redis:\/\/ or rediss:\/\/ URL, got 'http:\/\/x'/);
 });
