@@ -4,6 +4,10 @@
  *    CleanRL's sizes (256-256, batch 256) and small networks (64-64, batch 100).
  *  - HalfCheetah-v5 TD3 and SAC with MLP and compact hyper critics, 20k steps (learning
  *    starts 5000): learning-phase steps/s and time per step split into act / env / sample / update.
+ *  - PPO, Pendulum-v1 with CleanRL's ppo_continuous_action.py defaults (1 env, 2048 steps per
+ *    rollout, 10 epochs, 32 minibatches, 64-64 tanh), 20,480 steps: steps/s of the whole run
+ *    and the update's share of it (CleanRL-PyTorch does ~1,000 steps/s here, 38% in updates).
+ *  - PPO, HalfCheetah-v5 with 16 envs stepped in this thread and on 1 and 2 worker threads.
  * In-run baseline: the raw-kernel MLP critic step of bench/core, so update costs read as ratios.
  * Writes bench/results/rl-<date>.json.
  */
@@ -67,10 +71,34 @@ export async function runRlBench(opts: { quick?: boolean; log?: (l: string) => v
   }
   ReplayBuffer.prototype.sampleInto = sampleInto;
 
-  const result = { benchmark: 'rl', date: new Date().toISOString(), quick, backend, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rawMlpStepMs: rawMlpMs, pendulum, halfCheetah: cheetah };
+  const ppo = await ppoRows(runsDir, quick, log);
+
+  const result = { benchmark: 'rl', date: new Date().toISOString(), quick, backend, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rawMlpStepMs: rawMlpMs, pendulum, halfCheetah: cheetah, ppo };
   const file = writeBenchResult('rl', result);
   log(`wrote ${file}`);
   return result;
+}
+
+/** The PPO rows: whole-run steps/s and the update's share (learning-phase timings of train()). */
+export async function ppoRows(runsDir: string, quick: boolean, log: (l: string) => void): Promise<Record<string, unknown>[]> {
+  const ppo: Record<string, unknown>[] = [];
+  const ppoRun = async (label: string, overrides: Record<string, unknown>): Promise<void> => {
+    const steps = overrides.totalSteps as number;
+    const config = resolveTrainConfig({ algo: 'ppo', evalEvery: steps, evalEpisodes: 1, checkpointEvery: steps, runsDir, seed: 1, ...overrides });
+    const r = await train({ config, quiet: true });
+    const p = r.learningPhase;
+    const row = {
+      label, steps: p.steps, stepsPerSecond: p.steps / p.seconds, updateShare: p.updateSeconds / p.seconds,
+      msPerStep: { act: (1000 * p.actSeconds) / p.steps, env: (1000 * p.envSeconds) / p.steps, update: (1000 * p.updateSeconds) / p.steps }, finalReturn: r.finalEval.mean,
+    };
+    ppo.push(row);
+    log(`PPO ${label.padEnd(44)} ${row.stepsPerSecond.toFixed(0).padStart(6)} steps/s, update ${(100 * row.updateShare).toFixed(0)}% of the time; per step: act ${row.msPerStep.act.toFixed(3)} ms, env ${row.msPerStep.env.toFixed(3)} ms, update ${row.msPerStep.update.toFixed(3)} ms`);
+  };
+  await ppoRun('Pendulum-v1, CleanRL defaults, 1 env', { env: 'Pendulum-v1', totalSteps: quick ? 10_240 : 20_480 });
+  const cheetahPpo = { env: 'HalfCheetah-v5', numEnvs: 16, numSteps: quick ? 256 : 2048, totalSteps: (quick ? 256 : 2048) * 16 * 2 };
+  await ppoRun('HalfCheetah-v5, 16 envs, sync (this thread)', { ...cheetahPpo, vectorEnv: 'sync' });
+  for (const workers of [1, 2]) await ppoRun(`HalfCheetah-v5, 16 envs, async on ${workers} worker${workers > 1 ? 's' : ''}`, { ...cheetahPpo, vectorEnv: 'async', workers });
+  return ppo;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -23,8 +23,16 @@ export interface Agent {
   readonly engine: Engine;
   /** The algorithm's own generator (exploration noise, sampling); checkpointed. */
   readonly rng: Xoshiro128Rng;
-  /** Write an env-scale action for one observation into `out`; explore adds the algorithm's noise. */
+  /** Write an env-scale action for one observation into `out` (a discrete agent: the class index in out[0]); explore adds the algorithm's noise. */
   act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void;
+  /**
+   * Agents with memory: episode `episode` (0, 1, … within one evaluation) starts. Episodes
+   * follow one another as they do in training: a recurrent state restarts, RL² inputs carry
+   * the previous episode's last step (from nothing at episode 0).
+   */
+  startEpisode?(episode: number): void;
+  /** Agents that see rewards (RL² inputs): the reward and end flag of the step just acted for, in evaluation. */
+  observe?(reward: number, done: boolean): void;
   /** Everything with parameters, by name, for checkpoints. */
   modules(): Record<string, Module>;
   optimizers(): Record<string, { module: Module; optimizer: Adam }>;
@@ -33,6 +41,36 @@ export interface Agent {
 export interface OffPolicyAgent extends Agent {
   /** One gradient step; `updateIndex` counts from 0 (delayed updates depend on it). */
   update(replay: ReplayBuffer, updateIndex: number): UpdateMetrics;
+}
+
+/** How an on-policy agent wants its vector env: how many envs, and the normalisation wrappers around them. */
+export interface OnPolicyEnvConfig {
+  numEnvs: number;
+  /** 'sync': the envs step in the training thread; 'async': on worker threads (runs are bit-identical either way). */
+  vectorEnv: 'sync' | 'async';
+  /** Worker threads of an async vector env (0: one per core, at most one per env). */
+  workers: number;
+  numSteps: number;
+  gamma: number;
+  normalizeObservation: boolean;
+  normalizeReward: boolean;
+  observationClip: number;
+  rewardClip: number;
+}
+
+/**
+ * What the on-policy loop needs from an algorithm (PPO): acting on every env's observation
+ * into its rollout, the outcome of each step, and an update once numSteps steps are in.
+ */
+export interface OnPolicyAgent extends Agent {
+  readonly config: OnPolicyEnvConfig;
+  /** Act on numEnvs × obsDim observations, writing env actions (discrete: class indices) into envActions. */
+  collect(obs: ArrayLike<number>, envActions: Float64Array): void;
+  recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>): void;
+  /** The envs were reset from outside the rollout. */
+  episodesRestarted(): void;
+  /** Learn from the full rollout; nextObs: the observations after its last step; iteration counts from 0. */
+  update(nextObs: ArrayLike<number>, iteration: number, numIterations: number): UpdateMetrics;
 }
 
 /** An actor-critic agent with a twin critic and its target, as HypeRL's gradient-quality diagnostic needs it. */

@@ -6,13 +6,14 @@
  */
 import type { Schema } from '../core/config.js';
 import type { Engine } from '../tensor/engine.js';
-import type { Agent, EnvSpaces, OffPolicyAgent, OffPolicyConfig } from './agent.js';
+import type { Agent, EnvSpaces, OffPolicyAgent, OffPolicyConfig, OnPolicyAgent, OnPolicyEnvConfig } from './agent.js';
 
 /**
  * The training loops (src/train/loops/): 'off-policy' steps one env and updates from a
- * replay buffer after every step (TD3, SAC).
+ * replay buffer after every step (TD3, SAC); 'on-policy' steps numEnvs envs together for a
+ * rollout of numSteps steps, then updates from it (PPO).
  */
-export type LoopKind = 'off-policy';
+export type LoopKind = 'off-policy' | 'on-policy';
 
 /**
  * A named set of overrides of the defaults: `run` holds keys of the run config
@@ -53,8 +54,12 @@ export interface OffPolicyAlgorithm<C extends OffPolicyConfig = OffPolicyConfig>
   readonly loop: 'off-policy';
 }
 
+export interface OnPolicyAlgorithm<C extends OnPolicyEnvConfig = OnPolicyEnvConfig> extends AlgorithmBase<C, OnPolicyAgent> {
+  readonly loop: 'on-policy';
+}
+
 /** Any registered algorithm; `loop` says which kind it is. */
-export type Algorithm = OffPolicyAlgorithm;
+export type Algorithm = OffPolicyAlgorithm | OnPolicyAlgorithm;
 
 /** An algorithm's resolved config: an object of its schema's type (checked by `resolveConfig`). */
 export type AlgorithmConfig = object;

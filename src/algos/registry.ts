@@ -5,12 +5,14 @@
  */
 import { ConfigError } from '../core/config.js';
 import type { Algorithm } from './algorithm.js';
+import { PPO } from './ppo.js';
 import { SAC } from './sac.js';
 import { TD3 } from './td3.js';
 
 export const ALGORITHMS: readonly Algorithm[] = [
   TD3,
   SAC,
+  PPO,
 ];
 
 export const ALGORITHM_NAMES: readonly string[] = ALGORITHMS.map((a) => a.name);

@@ -1,11 +1,13 @@
 /** `hyperrl train` and `hyperrl eval`. */
 import '../envs/index.js';
+import type { OnPolicyAgent } from '../algos/agent.js';
 import { algorithm, ALGORITHMS } from '../algos/registry.js';
 import { make } from '../envs/registry.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { evaluate, evaluationSeed } from '../train/evaluate.js';
+import { evaluate, evaluationSeed, type EvalActor } from '../train/evaluate.js';
+import { savedEvaluationActor } from '../train/loops/on-policy.js';
 import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../train/obs-normalizer.js';
 import { makeAgent, readRunConfig, resolveTrainConfig, RUN_SCHEMA, type ResolvedConfig } from '../train/run-config.js';
 import { train } from '../train/run.js';
@@ -106,8 +108,10 @@ export async function evalCommand(args: string[]): Promise<number> {
   const meta = await loadCheckpoint(runDir, agent, null);
   const episodes = Number(values.episodes ?? 10);
   if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`--episodes must be a positive integer, got ${String(values.episodes)}`);
-  let actor: Pick<typeof agent, 'act'> = agent;
-  if (run.normalizeObs === true) {
+  let actor: EvalActor = agent;
+  // The networks only know observations (and RL² rewards) through the run's saved statistics.
+  if (algorithm(run.algo).loop === 'on-policy') actor = savedEvaluationActor(agent as OnPolicyAgent, env.observationSpace.size, meta, runDir);
+  else if (run.normalizeObs === true) {
     const normalizer = new ObservationNormalizer(env.observationSpace.size);
     restoreFromCheckpoint(normalizer, meta.obsNormalizer, runDir);
     actor = normalizedActor(agent, normalizer);

@@ -1,8 +1,9 @@
 /**
- * Running mean and variance of a stream of vectors (Chan et al.'s parallel update with a batch
- * of one; initial count 1e-4, mean 0, variance 1, as Gymnasium's RunningMeanStd) and the
- * standardisation it implies, clip((x − mean) / √(var + ε), ±clip). Shared by the
- * NormalizeObservation wrapper and the training run's observation normalisation.
+ * Running mean and variance of a stream of vectors (Chan et al.'s parallel update, by one
+ * vector or by a batch of rows; initial count 1e-4, mean 0, variance 1, as Gymnasium's
+ * RunningMeanStd) and the standardisation it implies, clip((x − mean) / √(var + ε), ±clip).
+ * Shared by the observation and reward normalisation wrappers (single and vector envs) and
+ * the off-policy run's observation normalisation.
  */
 
 /** The statistics, saveable with checkpoints. */
@@ -27,11 +28,29 @@ export class RunningMeanStd {
   /** One vector into the statistics (batch mean = x, batch variance = 0). */
   update(x: ArrayLike<number>): void {
     if (x.length !== this.dim) throw new RangeError(`RunningMeanStd.update: observation has ${x.length} values, expected ${this.dim}`);
-    const total = this.count + 1;
-    for (let i = 0; i < this.dim; i++) {
-      const delta = x[i]! - this.mean[i]!;
-      this.mean[i] = this.mean[i]! + delta / total;
-      this.variance[i] = (this.variance[i]! * this.count + (delta * delta * this.count) / total) / total;
+    this.updateBatch(x, 1);
+  }
+
+  /**
+   * `rows` vectors stored row by row in x (rows × dim) into the statistics at once: their
+   * mean and population variance merged with the running ones (Gymnasium's
+   * update_mean_var_count_from_moments). Allocates nothing.
+   */
+  updateBatch(x: ArrayLike<number>, rows: number): void {
+    const dim = this.dim;
+    if (!Number.isInteger(rows) || rows < 1 || x.length !== rows * dim) {
+      throw new RangeError(`RunningMeanStd.updateBatch: ${x.length} values are not ${rows} rows of ${dim}`);
+    }
+    const total = this.count + rows;
+    for (let i = 0; i < dim; i++) {
+      let batchMean = 0;
+      for (let r = 0; r < rows; r++) batchMean += x[r * dim + i]!;
+      batchMean /= rows;
+      let batchM2 = 0;
+      for (let r = 0; r < rows; r++) { const d = x[r * dim + i]! - batchMean; batchM2 += d * d; }
+      const delta = batchMean - this.mean[i]!;
+      this.mean[i] = this.mean[i]! + (delta * rows) / total;
+      this.variance[i] = (this.variance[i]! * this.count + batchM2 + (delta * delta * this.count * rows) / total) / total;
     }
     this.count = total;
   }
@@ -43,6 +62,11 @@ export class RunningMeanStd {
       const z = (src[srcOffset + i]! - this.mean[i]!) / Math.sqrt(this.variance[i]! + this.epsilon);
       dst[dstOffset + i] = z > c ? c : z < -c ? -c : z;
     }
+  }
+
+  /** The running variance of component i. */
+  varianceAt(i: number): number {
+    return this.variance[i]!;
   }
 
   getState(): RunningMeanStdState {

@@ -4,9 +4,10 @@
  */
 import type { Action, BoxAction, Env, ResetArgs, ResetResult, StepResult } from './core.js';
 import { Box, type Discrete, type FloatArray } from './spaces.js';
+import { RewardNormalizer, type RewardNormalizerState } from '../core/reward-normalizer.js';
 import { RunningMeanStd, type RunningMeanStdState } from '../core/running-mean-std.js';
 
-export type { RunningMeanStdState };
+export type { RewardNormalizerState, RunningMeanStdState };
 
 /** Forwards everything to the wrapped env; subclasses override what they change. */
 export class Wrapper<A extends Action = Action, O extends FloatArray = FloatArray> implements Env<A, O> {
@@ -210,6 +211,48 @@ export class NormalizeObservation<A extends Action = Action> extends Observation
   protected observation(obs: FloatArray): void {
     if (this.updateStatistics) this.stats.update(obs);
     this.stats.normalize(obs, 0, this.out, 0);
+  }
+}
+
+/**
+ * Scales rewards by the running standard deviation of a discounted return (Gymnasium's
+ * NormalizeReward; see core/reward-normalizer.ts): r / √(Var[G] + ε) with
+ * G ← γ·(1 − terminated)·G + r, optionally clipped (CleanRL clips to ±10). Rewards are not
+ * centred. The statistics come and go with getState()/setState().
+ */
+export class NormalizeReward<A extends Action = Action, O extends FloatArray = FloatArray> extends Wrapper<A, O> {
+  private readonly normalizer: RewardNormalizer;
+  private readonly reward = new Float64Array(1);
+  private readonly terminated = new Uint8Array(1);
+
+  constructor(env: Env<A, O>, gamma = 0.99, epsilon = 1e-8, clip = Infinity) {
+    super(env);
+    this.normalizer = new RewardNormalizer(1, gamma, epsilon, clip);
+  }
+
+  /** Set false to freeze the statistics (e.g. for evaluation). */
+  get updateStatistics(): boolean {
+    return this.normalizer.updateStatistics;
+  }
+  set updateStatistics(on: boolean) {
+    this.normalizer.updateStatistics = on;
+  }
+
+  getState(): RewardNormalizerState {
+    return this.normalizer.getState();
+  }
+
+  setState(state: RewardNormalizerState): void {
+    this.normalizer.setState(state);
+  }
+
+  override step(action: A): StepResult<O> {
+    const result = this.env.step(action);
+    this.reward[0] = result.reward;
+    this.terminated[0] = result.terminated ? 1 : 0;
+    this.normalizer.normalize(this.reward, this.terminated, this.reward);
+    result.reward = this.reward[0]!;
+    return result;
   }
 }
 

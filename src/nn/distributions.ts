@@ -1,8 +1,8 @@
 /**
  * Policy distributions as compositions of differentiable ops (no kernels of their own):
- * a diagonal Gaussian, and the tanh-squashed Gaussian of SAC.
+ * a diagonal Gaussian, the tanh-squashed Gaussian of SAC, and a categorical over logits.
  */
-import { add, addScalar, exp, mul, neg, scale, softplus, square, sub, sum, tanh } from '../tensor/ops/elementwise.js';
+import { add, addScalar, exp, log, max, mul, neg, scale, softplus, square, stopGradient, sub, sum, tanh } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -12,6 +12,29 @@ export function gaussianLogProb(mean: Tensor, logStd: Tensor, x: Tensor): Tensor
   const z = mul(sub(x, mean), exp(neg(logStd)));
   const perDim = addScalar(neg(add(scale(square(z), 0.5), logStd)), -HALF_LOG_2PI);
   return sum(perDim, -1, true);
+}
+
+/** Entropy of a diagonal Gaussian, Σ (½ + ½·log 2π + log σ) over the last axis → [..., 1] (it depends on σ only). */
+export function gaussianEntropy(logStd: Tensor): Tensor {
+  const dims = logStd.shape[logStd.rank - 1]!;
+  return addScalar(sum(logStd, -1, true), dims * (0.5 + HALF_LOG_2PI));
+}
+
+/** log softmax over the last axis; the row maximum is subtracted first (held constant: it cancels). */
+export function logSoftmax(logits: Tensor): Tensor {
+  const shifted = sub(logits, stopGradient(max(logits, -1, true)));
+  return sub(shifted, log(sum(exp(shifted), -1, true)));
+}
+
+/** log p(a) of categorical distributions over logits [B, K] at one-hot actions [B, K] → [B, 1]. */
+export function categoricalLogProb(logits: Tensor, oneHotActions: Tensor): Tensor {
+  return sum(mul(logSoftmax(logits), oneHotActions), -1, true);
+}
+
+/** Entropy −Σ p·log p of categorical distributions over logits [B, K] → [B, 1]. */
+export function categoricalEntropy(logits: Tensor): Tensor {
+  const logP = logSoftmax(logits);
+  return neg(sum(mul(exp(logP), logP), -1, true));
 }
 
 /**

@@ -13,44 +13,38 @@ import type { Agent } from '../algos/agent.js';
 import type { RngState } from '../core/random.js';
 import { readSafetensors, writeSafetensorsAtomic, type SafeTensor } from '../nn/safetensors.js';
 import type { ReplayBuffer } from '../replay/replay-buffer.js';
+import type { RewardNormalizerState } from '../core/reward-normalizer.js';
 import type { RunningMeanStdState } from '../core/running-mean-std.js';
 
 export interface CheckpointMeta {
   format: 1;
   step: number;
   episode: number;
+  /** Gradient updates (off-policy) or rollout iterations (on-policy) done. */
   updates: number;
   agentRng: RngState;
   /** Wall-clock seconds of training before this checkpoint (for steps/s across resumes). */
   elapsed: number;
   savedAt: string;
   versions: Record<string, string>;
-  /** Observation statistics of a run with normalizeObs. */
+  /** Observation statistics of a run that normalises observations. */
   obsNormalizer?: RunningMeanStdState;
+  /** Reward statistics and running returns of a run that normalises rewards. */
+  rewardNormalizer?: RewardNormalizerState;
 }
 
 const CURRENT = 'checkpoint';
 
 export const checkpointDir = (runDir: string): string => join(runDir, CURRENT);
 
+/** Write the agent, its optimisers, the replay buffer (null: none, on-policy) and meta as the run's checkpoint. */
 export async function saveCheckpoint(runDir: string, agent: Agent, replay: ReplayBuffer | null, meta: CheckpointMeta): Promise<void> {
   const tmp = join(runDir, `${CURRENT}.tmp`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
 
   await writeAgentParams(join(tmp, 'params.safetensors'), agent);
-
-  const optim: Record<string, SafeTensor> = {};
-  const steps: Record<string, string> = {};
-  for (const [o, { module, optimizer }] of Object.entries(agent.optimizers())) {
-    const s = optimizer.state();
-    module.namedParameters().forEach(([n, p], i) => {
-      optim[`${o}.m.${n}`] = { dtype: 'F32', shape: [...p.shape], data: s.m[i]! };
-      optim[`${o}.v.${n}`] = { dtype: 'F32', shape: [...p.shape], data: s.v[i]! };
-    });
-    steps[`${o}.step`] = String(s.step);
-  }
-  await writeSafetensorsAtomic(join(tmp, 'optim.safetensors'), optim, steps);
+  await writeOptimizerState(join(tmp, 'optim.safetensors'), agent);
 
   if (replay !== null) {
     const r = replay.state();
@@ -70,8 +64,37 @@ export async function saveCheckpoint(runDir: string, agent: Agent, replay: Repla
   rmSync(old, { recursive: true, force: true });
 }
 
+/** Every optimiser's Adam moments as `<opt>.m.<param>`, `<opt>.v.<param>`, step counts in the metadata, written atomically. */
+export async function writeOptimizerState(file: string, agent: Pick<Agent, 'optimizers'>): Promise<void> {
+  const optim: Record<string, SafeTensor> = {};
+  const steps: Record<string, string> = {};
+  for (const [o, { module, optimizer }] of Object.entries(agent.optimizers())) {
+    const s = optimizer.state();
+    module.namedParameters().forEach(([n, p], i) => {
+      optim[`${o}.m.${n}`] = { dtype: 'F32', shape: [...p.shape], data: s.m[i]! };
+      optim[`${o}.v.${n}`] = { dtype: 'F32', shape: [...p.shape], data: s.v[i]! };
+    });
+    steps[`${o}.step`] = String(s.step);
+  }
+  await writeSafetensorsAtomic(file, optim, steps);
+}
+
+/** Load a file written by `writeOptimizerState` into the agent's optimisers. */
+export async function readOptimizerState(file: string, agent: Pick<Agent, 'optimizers'>): Promise<void> {
+  const optim = await readSafetensors(file);
+  for (const [o, { module, optimizer }] of Object.entries(agent.optimizers())) {
+    const names = module.namedParameters().map(([n]) => n);
+    const pick = (k: string): ArrayLike<number> => {
+      const t = optim.tensors[k];
+      if (t === undefined) throw new Error(`${file}: missing optimiser state '${k}'`);
+      return t.data as ArrayLike<number>;
+    };
+    optimizer.loadState({ step: Number(optim.metadata[`${o}.step`]), m: names.map((n) => pick(`${o}.m.${n}`)), v: names.map((n) => pick(`${o}.v.${n}`)) });
+  }
+}
+
 /** Every module's parameters (targets included) as `<module>.<param>` in one safetensors file, written atomically. */
-export async function writeAgentParams(file: string, agent: Agent, metadata?: Record<string, string>): Promise<void> {
+export async function writeAgentParams(file: string, agent: Pick<Agent, 'modules'>, metadata?: Record<string, string>): Promise<void> {
   const params: Record<string, SafeTensor> = {};
   for (const [m, module] of Object.entries(agent.modules())) {
     for (const [n, t] of Object.entries(module.stateDict())) params[`${m}.${n}`] = { dtype: 'F32', shape: t.shape, data: t.data };
@@ -80,7 +103,7 @@ export async function writeAgentParams(file: string, agent: Agent, metadata?: Re
 }
 
 /** Load a file written by `writeAgentParams` into the agent; returns the file's metadata. */
-export async function readAgentParams(file: string, agent: Agent): Promise<Record<string, string>> {
+export async function readAgentParams(file: string, agent: Pick<Agent, 'modules'>): Promise<Record<string, string>> {
   const params = await readSafetensors(file);
   for (const [m, module] of Object.entries(agent.modules())) {
     const state: Record<string, { shape: readonly number[]; data: ArrayLike<number> }> = {};
@@ -111,17 +134,7 @@ export async function loadCheckpoint(runDir: string, agent: Agent, replay: Repla
   if (meta.format !== 1) throw new Error(`${join(dir, 'meta.json')}: unsupported checkpoint format ${String(meta.format)}`);
 
   await readAgentParams(join(dir, 'params.safetensors'), agent);
-
-  const optim = await readSafetensors(join(dir, 'optim.safetensors'));
-  for (const [o, { module, optimizer }] of Object.entries(agent.optimizers())) {
-    const names = module.namedParameters().map(([n]) => n);
-    const pick = (k: string): ArrayLike<number> => {
-      const t = optim.tensors[k];
-      if (t === undefined) throw new Error(`${join(dir, 'optim.safetensors')}: missing optimiser state '${k}'`);
-      return t.data as ArrayLike<number>;
-    };
-    optimizer.loadState({ step: Number(optim.metadata[`${o}.step`]), m: names.map((n) => pick(`${o}.m.${n}`)), v: names.map((n) => pick(`${o}.v.${n}`)) });
-  }
+  await readOptimizerState(join(dir, 'optim.safetensors'), agent);
 
   agent.rng.setState(meta.agentRng);
   if (replay === null) return meta;

@@ -3,6 +3,7 @@
  * env or the agent's generator, so evaluating does not change training).
  */
 import type { Env } from '../envs/core.js';
+import { Discrete } from '../envs/spaces.js';
 import type { Agent } from '../algos/agent.js';
 
 export interface EvalResult {
@@ -14,16 +15,23 @@ export interface EvalResult {
 /** The first evaluation episode's seed of a run (episode i uses this + i): apart from the training episodes' seeds. */
 export const evaluationSeed = (runSeed: number): number => runSeed + 100_000;
 
-export function evaluate(agent: Pick<Agent, 'act'>, env: Env, episodes: number, seed: number): EvalResult {
-  const dim = env.actionSpace.size;
-  const action = new Float64Array(dim);
+/** What evaluation uses of an agent: acting, and the episode hooks of agents with memory. */
+export type EvalActor = Pick<Agent, 'act' | 'startEpisode' | 'observe'>;
+
+/** Mean and spread of the agent's deterministic returns over `episodes` episodes seeded seed, seed + 1, … */
+export function evaluate(agent: EvalActor, env: Env, episodes: number, seed: number): EvalResult {
+  const space = env.actionSpace;
+  const action = new Float64Array(space.size);
   const returns: number[] = [];
   for (let ep = 0; ep < episodes; ep++) {
     let { obs } = env.reset({ seed: seed + ep });
+    agent.startEpisode?.(ep);
     let total = 0;
     for (;;) {
       agent.act(obs, false, action);
-      const r = env.step(action);
+      // A discrete agent's class index, shifted to the space's first action.
+      const r = env.step(space instanceof Discrete ? space.start + action[0]! : action);
+      agent.observe?.(r.reward, r.terminated || r.truncated);
       total += r.reward;
       obs = r.obs;
       if (r.terminated || r.truncated) break;

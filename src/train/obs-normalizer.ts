@@ -8,7 +8,7 @@
  * off-policy algorithms); a wrapper on the env instead would fill the buffer with
  * observations normalised by stale statistics.
  */
-import type { Agent } from '../algos/agent.js';
+import type { EvalActor } from './evaluate.js';
 import { RunningMeanStd, type RunningMeanStdState } from '../core/running-mean-std.js';
 import type { RowNormalizer } from '../replay/replay-buffer.js';
 
@@ -20,18 +20,20 @@ export class ObservationNormalizer extends RunningMeanStd implements RowNormaliz
 }
 
 /** A resumed or re-evaluated run's statistics from its checkpoint's metadata (missing: an error naming the run). */
-export function restoreFromCheckpoint(normalizer: ObservationNormalizer, saved: RunningMeanStdState | undefined, runDir: string): void {
+export function restoreFromCheckpoint(normalizer: RunningMeanStd, saved: RunningMeanStdState | undefined, runDir: string): void {
   if (saved === undefined) throw new Error(`${runDir}: the run normalises observations but its checkpoint has no observation statistics`);
   normalizer.setState(saved);
 }
 
-/** The agent acting on normalised observations (evaluation and data collection). */
-export function normalizedActor(agent: Agent, normalizer: ObservationNormalizer): Pick<Agent, 'act'> {
+/** The agent acting on observations normalised by the given statistics (evaluation and data collection). */
+export function normalizedActor(agent: EvalActor, normalizer: RunningMeanStd): EvalActor {
   const scratch = new Float64Array(normalizer.dim);
   return {
     act(obs, explore, out) {
       normalizer.normalize(obs, 0, scratch, 0);
       agent.act(scratch, explore, out);
     },
+    startEpisode: agent.startEpisode?.bind(agent),
+    observe: agent.observe?.bind(agent),
   };
 }

@@ -44,10 +44,10 @@ export const RUN_SCHEMA: Schema<RunConfig> = {
   bufferSize: { default: 1_000_000, doc: 'replay capacity (transitions)', check: positiveInt },
   evalEvery: { default: 10_000, doc: 'env steps between evaluations', check: positiveInt },
   evalEpisodes: { default: 10, doc: 'deterministic episodes per evaluation', check: positiveInt },
-  checkpointEvery: { default: 50_000, doc: 'env steps between checkpoints (written at the next episode end)', check: positiveInt },
+  checkpointEvery: { default: 50_000, doc: 'env steps between checkpoints (written at the next episode end; on-policy: rollout end)', check: positiveInt },
   snapshotEvery: { default: 0, doc: 'env steps between parameter snapshots in snapshots/step-<n>.safetensors, for `hyperrl diagnose grad` (0 = none)', check: nonNegativeInt },
   logEvery: { default: 1_000, doc: 'env steps between loss/throughput log rows', check: positiveInt },
-  normalizeObs: { default: false, doc: 'normalise observations by running mean and std (kept in checkpoints; the replay buffer stays raw)' },
+  normalizeObs: { default: false, doc: 'off-policy: normalise observations by running mean and std (kept in checkpoints; the replay buffer stays raw)' },
   runsDir: { default: 'runs', doc: 'folder that receives runs/<run-id>/' },
 };
 
@@ -78,7 +78,7 @@ export function resolveTrainConfig(overrides: Record<string, unknown>): Resolved
     }
   }
   const run = resolveConfig('train', RUN_SCHEMA, preset.run, runKeys);
-  const agent = resolveConfig(algo.name, algo.schema, preset.agent, agentKeys);
+  const agent = resolveConfig(algo.name, algo.schema as Schema<AlgorithmConfig>, preset.agent as Record<string, unknown>, agentKeys) as AlgorithmConfig;
   return { run, agent };
 }
 

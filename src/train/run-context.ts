@@ -19,6 +19,8 @@ import type { Agent } from '../algos/agent.js';
 import type { Algorithm, ConfigOf, RunLabel } from '../algos/algorithm.js';
 import { ConfigError } from '../core/config.js';
 import { packageVersion } from '../core/version.js';
+import type { RewardNormalizer } from '../core/reward-normalizer.js';
+import type { RunningMeanStd } from '../core/running-mean-std.js';
 import type { Env } from '../envs/core.js';
 import type { ReplayBuffer } from '../replay/replay-buffer.js';
 import { defaultBackend } from '../tensor/backends/index.js';
@@ -26,9 +28,9 @@ import { Engine } from '../tensor/engine.js';
 import type { CallbackResult, TrainCallbacks } from './callbacks.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { configYaml } from './config-file.js';
-import { evaluate, evaluationSeed, type EvalResult } from './evaluate.js';
+import { evaluate, evaluationSeed, type EvalActor, type EvalResult } from './evaluate.js';
 import { MetricsLog } from './metrics.js';
-import { restoreFromCheckpoint, type ObservationNormalizer } from './obs-normalizer.js';
+import { restoreFromCheckpoint } from './obs-normalizer.js';
 import { Progress } from './progress.js';
 import { RUN_SCHEMA, runLabel, type ResolvedConfig, type RunConfig } from './run-config.js';
 import { saveSnapshot } from './snapshots.js';
@@ -79,8 +81,10 @@ export interface TrainingState {
   agent: Agent;
   /** The off-policy loop's replay buffer; null for a loop without one. */
   replay: ReplayBuffer | null;
-  /** The observation statistics of a run with normalizeObs, else null. */
-  normalizer: ObservationNormalizer | null;
+  /** The observation statistics of a run that normalises observations, else null. */
+  normalizer: RunningMeanStd | null;
+  /** The reward statistics (with every env's running return) of a run that normalises rewards (on-policy), else null. */
+  rewardNormalizer: RewardNormalizer | null;
 }
 
 /** Where a loop stands: env steps, finished episodes and gradient updates. */
@@ -126,7 +130,7 @@ export class Evaluation {
   /** The latest evaluation, if any. */
   last: EvalResult | null = null;
 
-  constructor(private readonly ctx: RunContext, private readonly actor: Pick<Agent, 'act'>, private readonly env: Env) {}
+  constructor(private readonly ctx: RunContext, private readonly actor: EvalActor, private readonly env: Env) {}
 
   run(step: number): EvalResult {
     const episodes = this.ctx.run.evalEpisodes;
@@ -158,7 +162,7 @@ export class RunContext {
   private readonly onSigint = (): void => {
     if (++this.interrupts > 1) process.exit(130);
     this.stopRequestedBy ??= 'interrupt';
-    this.progress.log('interrupt: finishing the episode to write a checkpoint (Ctrl-C again to quit now)');
+    this.progress.log(`interrupt: finishing the ${this.algorithm.loop === 'on-policy' ? 'rollout' : 'episode'} to write a checkpoint (Ctrl-C again to quit now)`);
   };
 
   /** Checks the options' folders; the algorithm's label names the run in logs and its folder. */
@@ -181,7 +185,7 @@ export class RunContext {
     return this.metricsLog;
   }
 
-  evaluation(actor: Pick<Agent, 'act'>, env: Env): Evaluation {
+  evaluation(actor: EvalActor, env: Env): Evaluation {
     return new Evaluation(this, actor, env);
   }
 
@@ -199,6 +203,10 @@ export class RunContext {
       counters = { step: meta.step, episode: meta.episode, updates: meta.updates };
       this.elapsedBefore = meta.elapsed;
       if (state.normalizer !== null) restoreFromCheckpoint(state.normalizer, meta.obsNormalizer, this.dir);
+      if (state.rewardNormalizer !== null) {
+        if (meta.rewardNormalizer === undefined) throw new Error(`${this.dir}: the run normalises rewards but its checkpoint has no reward statistics`);
+        state.rewardNormalizer.setState(meta.rewardNormalizer);
+      }
       this.metricsLog.truncateAfter(counters.step);
       this.progress.log(`resuming ${this.dir} at step ${counters.step} (episode ${counters.episode})`);
     } else {
@@ -224,6 +232,7 @@ export class RunContext {
       format: 1, step: counters.step, episode: counters.episode, updates: counters.updates, agentRng: state.agent.rng.getState(),
       elapsed: this.elapsedBefore + this.seconds(), savedAt: new Date().toISOString(), versions: this.versions,
       ...(state.normalizer !== null ? { obsNormalizer: state.normalizer.getState() } : {}),
+      ...(state.rewardNormalizer !== null ? { rewardNormalizer: state.rewardNormalizer.getState() } : {}),
     } satisfies CheckpointMeta);
     this.stopIf('onCheckpoint', this.callbacks.onCheckpoint?.({ step: counters.step, runDir: this.dir }));
   }

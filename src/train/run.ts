@@ -6,6 +6,7 @@
 import type { ConfigOf } from '../algos/algorithm.js';
 import { algorithm } from '../algos/registry.js';
 import { offPolicyLoop } from './loops/off-policy.js';
+import { onPolicyLoop } from './loops/on-policy.js';
 import { RunContext, type TrainOptions, type TrainResult } from './run-context.js';
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -16,6 +17,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   try {
     switch (algo.loop) {
       case 'off-policy': return await offPolicyLoop(ctx, algo, config as ConfigOf<typeof algo>);
+      case 'on-policy': return await onPolicyLoop(ctx, algo, config as ConfigOf<typeof algo>);
     }
   } finally {
     ctx.close();

@@ -44,7 +44,7 @@ it('rejects bad specs with a message naming the key', () => {
   bad((s) => { (s.train as Record<string, unknown>).totlSteps = 3; }, /cell Pendulum-v1__td3-mlp__1: .*unknown config key 'totlSteps'/);
   bad((s) => { s.train.totalSteps = -1; }, /'totalSteps' must be a positive integer/);
   bad((s) => { (s.overrides[0]!.where as Record<string, unknown>).critc = 'mlp'; }, /'overrides\[0\].where.critc' is not a known key/);
-  bad((s) => { (s.overrides[0]!.where as Record<string, unknown>).algo = 'ppo'; }, /'overrides\[0\].where.algo' must be one of td3, sac/);
+  bad((s) => { (s.overrides[0]!.where as Record<string, unknown>).algo = 'a2c'; }, /'overrides\[0\].where.algo' must be one of td3, sac, ppo/);
 });
 
 it('--only picks part of the grid by its values and names a bad key or value', () => {

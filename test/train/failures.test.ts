@@ -58,7 +58,7 @@ it('stops on a non-finite loss with a message naming the network and the update'
 it('rejects unknown keys and bad values, naming the key', async () => {
   assert.throws(() => resolveTrainConfig({ batchsize: 3 }), /unknown config key 'batchsize'/);
   assert.throws(() => resolveTrainConfig({ gamma: 1.5 }), /config 'gamma' must be in \[0, 1\]/);
-  assert.throws(() => resolveTrainConfig({ algo: 'ppo' }), /config 'algo' must be one of td3, sac/);
+  assert.throws(() => resolveTrainConfig({ algo: 'a2c' }), /config 'algo' must be one of td3, sac, ppo/);
   assert.throws(() => resolveTrainConfig({ algo: 'sac', policyDelay: 2 }), /unknown config key 'policyDelay' for sac/);
   assert.throws(() => resolveTrainConfig({ critic: 'transformer' }), /config 'critic' must be one of mlp, hyper/);
   await assert.rejects(train({ config: resolveTrainConfig({ env: 'Pendulm-v1', totalSteps: 10, learningStarts: 5, randomSteps: 5 }), quiet: true }), /Did you mean: Pendulum-v1/);

@@ -23,12 +23,21 @@ const checkpointStep = (dir: string): number => {
 const metrics = (dir: string): string => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
   .map((l) => { const o = JSON.parse(l) as Record<string, number>; delete o['perf/sps']; return JSON.stringify(o); }).join('\n');
 
-async function killAndResume(extra: string[]): Promise<void> {
+/** Checkpoint metadata without wall-clock fields. */
+const meta = (dir: string): string => {
+  const m = JSON.parse(readFileSync(join(dir, 'checkpoint', 'meta.json'), 'utf8')) as Record<string, unknown>;
+  delete m.elapsed;
+  delete m.savedAt;
+  return JSON.stringify(m);
+};
+
+async function killAndResume(extra: string[], args = ARGS, files = ['params.safetensors', 'optim.safetensors', 'replay.safetensors']): Promise<void> {
   const straight = tempRuns('straight');
-  assert.equal(spawnSync(process.execPath, [CLI, ...ARGS, ...extra, '--runs-dir', straight]).status, 0);
+  const done = spawnSync(process.execPath, [CLI, ...args, ...extra, '--runs-dir', straight], { encoding: 'utf8' });
+  assert.equal(done.status, 0, done.stderr);
 
   const killed = tempRuns('killed');
-  const child = spawn(process.execPath, [CLI, ...ARGS, ...extra, '--runs-dir', killed], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, ...args, ...extra, '--runs-dir', killed], { stdio: 'ignore' });
   let dir = '';
   // Kill it as soon as a checkpoint beyond the first update exists.
   await new Promise<void>((resolve, reject) => {
@@ -45,9 +54,10 @@ async function killAndResume(extra: string[]): Promise<void> {
   const resumed = spawnSync(process.execPath, [CLI, 'train', '--resume', dir, '--quiet'], { encoding: 'utf8' });
   assert.equal(resumed.status, 0, resumed.stderr);
   const a = join(runDirIn(straight), 'checkpoint'), b = join(dir, 'checkpoint');
-  for (const f of ['params.safetensors', 'optim.safetensors', 'replay.safetensors']) {
+  for (const f of files) {
     assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs after resuming from step ${stoppedAt}`);
   }
+  assert.equal(meta(dir), meta(runDirIn(straight)));
   assert.equal(metrics(dir), metrics(runDirIn(straight)));
 }
 
@@ -60,6 +70,13 @@ it('resumes SAC with the hyper critic bit-identically', () => killAndResume(['--
 
 // The observation statistics travel in the checkpoint: without them the resumed run would act and learn on differently scaled inputs.
 it('resumes bit-identically with observation normalisation', () => killAndResume(['--normalize-obs']));
+
+// PPO: checkpoints between rollouts restart the envs (in both runs), and carry the observation
+// and reward statistics (in meta.json); two envs stepped on two worker threads.
+const PPO_ARGS = ['train', '--algo', 'ppo', '--num-envs', '2', '--num-steps', '100', '--num-minibatches', '4', '--update-epochs', '2', '--total-steps', '3000',
+  '--checkpoint-every', '400', '--eval-every', '1000', '--quiet'];
+it('resumes PPO bit-identically (observation and reward normalisation, async vector env)', () =>
+  killAndResume(['--vector-env', 'async', '--workers', '2'], PPO_ARGS, ['params.safetensors', 'optim.safetensors']));
 
 it('writes a checkpoint at the end of the episode on SIGINT, and `hyperrl eval` re-evaluates it', async () => {
   const runs = tempRuns('sigint');

@@ -106,3 +106,18 @@ function scatterAddRows(dy: Tensor, indices: ArrayLike<number>, shape: Shape): T
   for (let i = 0; i < indices.length; i++) e.backend.axpby(width, 1, dy.offset + i * width, 1, y.offset + indices[i]! * width);
   return e.record(y, 'scatterAddRows', [dy], (g) => [gatherRows(g, indices)]);
 }
+
+/** Rows one-hot encoding the integer class indices held in x: [x.size, depth], no gradient (actions taken, labels). */
+export function oneHot(x: Tensor, depth: number): Tensor {
+  if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`oneHot: depth must be a positive integer, got ${depth}`);
+  const e = x.engine;
+  const y = e.empty([x.size, depth]);
+  e.backend.fill(y.size, y.offset, 0);
+  const d = e.backend.arena.data;
+  for (let i = 0; i < x.size; i++) {
+    const c = d[x.offset + i]!;
+    if (!(Number.isInteger(c) && c >= 0 && c < depth)) throw new RangeError(`oneHot: index ${c} at position ${i} is outside [0, ${depth})`);
+    d[y.offset + i * depth + c] = 1;
+  }
+  return y;
+}

@@ -34,7 +34,7 @@ export const offPolicyLoop: TrainingLoop<OffPolicyAlgorithm> = async (ctx, algor
     // Runs configured before the option existed have no normalizeObs: off.
     const normalizer = rc.normalizeObs === true ? new ObservationNormalizer(obsDim) : null;
     replay.normalizer = normalizer;
-    const state: TrainingState = { agent, replay, normalizer };
+    const state: TrainingState = { agent, replay, normalizer, rewardNormalizer: null };
     const actor = normalizer === null ? agent : normalizedActor(agent, normalizer);
     const evaluation = ctx.evaluation(actor, evalEnv);
     let { step, episode, updates } = await ctx.begin(state, evaluation);
