@@ -144,6 +144,7 @@ it('--shard i/n runs only its slice of the grid (here: the finished seed 2 of se
   // Seed 2 is finished (as another shard would have left it): shard 1/2 has nothing to run.
   const seed2 = join(out, 'runs', 'Pendulum-v1__td3-mlp__2');
   mkdirSync(seed2, { recursive: true });
+  writeFileSync(join(seed2, 'metrics.jsonl'), [0, 1500, 3000].map((step) => JSON.stringify({ step, 'eval/return_mean': -1000, 'perf/sps': 100 })).join('\n') + '\n');
   writeFileSync(join(seed2, 'done.json'), '{}\n');
   const r = spawnSync(process.execPath, [CLI, 'experiment', specFile, '--out', out, '--shard', '1/2'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
