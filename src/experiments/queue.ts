@@ -35,10 +35,10 @@ import { formatDuration, loggedStep, runExperiment } from './runner.js';
 import { cellMatches, cellRunDir, cells, parseSpec, type Cell, type CellOverride, type ExperimentSpec } from './spec.js';
 
 /** Every experiment shares one BullMQ queue, so a worker serves whichever grid has work. */
-const QUEUE = 'grid';
+export const QUEUE = 'grid';
 /** Redis key prefix of the queue and of the experiment records (`hyperrl:grid:*`). */
-const PREFIX = 'hyperrl';
-const EXPERIMENTS_KEY = `${PREFIX}:${QUEUE}:experiments`;
+export const PREFIX = 'hyperrl';
+export const EXPERIMENTS_KEY = `${PREFIX}:${QUEUE}:experiments`;
 /** Tries per cell: a run that fails (a crash, a host without the backend) is retried on another worker. */
 const ATTEMPTS = 3;
 
@@ -80,11 +80,11 @@ export interface CellResult {
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-const jobId = (experiment: string, cell: Pick<Cell, 'id'>): string => `${experiment}/${cell.id}`;
+export const jobId = (experiment: string, cell: Pick<Cell, 'id'>): string => `${experiment}/${cell.id}`;
 const workerName = (): string => `${hostname()}/${process.pid}`;
 
 /** The record's identity: what must be equal for two enqueuers, or an enqueuer and a job, to mean the same runs. */
-const identityOf = (r: ExperimentRecord): string => sha256(JSON.stringify([r.spec, r.dir, r.version, r.compute, r.configs]));
+export const identityOf = (r: ExperimentRecord): string => sha256(JSON.stringify([r.spec, r.dir, r.version, r.compute, r.configs]));
 
 const configsHash = (spec: ExperimentSpec): string => sha256(JSON.stringify(cells(spec).map((c) => resolveTrainConfig(c.train))));
 

@@ -12,7 +12,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { EXPERIMENTS_KEY, identityOf, jobId, PREFIX, QUEUE, redisOptions, type ExperimentRecord } from '../../src/experiments/queue.js';
 import { loggedStep } from '../../src/experiments/runner.js';
+import { packageVersion } from '../../src/core/version.js';
 import { startRedis } from '../helpers/redis.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -168,6 +171,33 @@ it('refuses a changed spec under an enqueued name and a folder of another experi
     assert.equal(clear.status, 0, clear.stderr);
     assert.match(clear.stdout, new RegExp(`removed experiment ${name} and its 1 cells`));
     assert.match(cli('experiment', specFile, '--queue', redis.url, '--out', join(root, 'other')).stdout, /1 cells added/);
+  } finally {
+    await redis.stop();
+  }
+});
+
+it('a worker of another hyperrl version refuses: the cell goes back to the queue, the worker exits 1 naming both versions', async (t) => {
+  const redis = await startRedis(t);
+  if (redis === null) return;
+  try {
+    const name = `version${process.pid}`;
+    const { specFile, root } = writeSpec(name, [1]);
+    const out = join(root, 'queued');
+    assert.equal(cli('experiment', specFile, '--queue', redis.url, '--out', out).status, 0);
+    // Make the queue say the experiment was enqueued by another version (as an older enqueuer would have).
+    const queue = new Queue(QUEUE, { connection: redisOptions(redis.url), prefix: PREFIX });
+    const client = await queue.client;
+    const record = JSON.parse((await client.hget(EXPERIMENTS_KEY, name))!) as ExperimentRecord;
+    record.version = '0.0.0-other';
+    await client.hset(EXPERIMENTS_KEY, { [name]: JSON.stringify(record) });
+    const job = (await queue.getJob(jobId(name, { id: 'Pendulum-v1__td3-mlp__1' })))!;
+    await job.updateData({ ...job.data, identity: identityOf(record) });
+    await queue.close();
+    const w = startWorker(redis.url);
+    assert.equal(await exitCode(w, 60_000), 1, w.output());
+    assert.match(w.output(), new RegExp(`refused: experiment ${name} was enqueued with hyperrl 0\\.0\\.0-other, this worker runs ${packageVersion().replace(/\./g, '\\.')}`));
+    assert.ok(!existsSync(join(out, 'runs')), 'nothing ran');
+    assert.match(cli('experiment', specFile, '--queue', redis.url, '--status').stdout, /Pendulum-v1__td3-mlp__1 +waiting/);
   } finally {
     await redis.stop();
   }
