@@ -30,7 +30,7 @@ import { createBackend, defaultBackend } from '../tensor/backends/index.js';
 import { nativeInfo } from '../tensor/backends/native/index.js';
 import { importModules } from '../train/modules.js';
 import { resolveTrainConfig } from '../train/run-config.js';
-import { runOutcome } from './report.js';
+import { runOutcome, writeReport } from './report.js';
 import { formatDuration, loggedStep, runExperiment } from './runner.js';
 import { cellMatches, cellRunDir, cells, parseSpec, type Cell, type CellOverride, type ExperimentSpec } from './spec.js';
 
@@ -438,6 +438,19 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
     if (Date.now() - lastLoss > 60_000) log(`lost Redis at ${safeUrl(opts.url)} (${e.message}); reconnecting`);
     lastLoss = Date.now();
   });
+  // The worker that sees an experiment's last cell completed writes its report into the folder
+  // (after the job is marked completed, so of two workers finishing the last two cells at once the
+  // later one sees both; both writing is harmless, the report is the same).
+  const reports: Promise<void>[] = [];
+  worker.on('completed', (job) => {
+    const data = job.data as CellJob;
+    reports.push((async () => {
+      const ex = await experiment(data);
+      for (const cell of cells(ex.spec)) if (!(await (await queue.getJob(jobId(data.experiment, cell)))?.isCompleted())) return;
+      const files = await writeReport(ex.spec, ex.record.dir);
+      log(`experiment ${data.experiment}: every cell done; report: ${files.map((f) => join(ex.record.dir, f)).join(', ')}`);
+    })().catch((e: Error) => log(`experiment ${data.experiment}: the report could not be written (${e.message}); write it with hyperrl experiment <spec> --out <folder> --only-report`)));
+  });
   worker.on('failed', (job, e) => {
     if (job === undefined || e instanceof WaitingError) return;
     result.failed.push(job.id!);
@@ -463,6 +476,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
   }, 2000) : null;
   try {
     await new Promise<void>((resolve) => worker!.on('closed', () => resolve()));
+    await Promise.all(reports);
   } finally {
     if (emptyCheck !== null) clearInterval(emptyCheck);
     process.off('SIGINT', stop);

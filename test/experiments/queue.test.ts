@@ -103,6 +103,9 @@ it('two workers run a grid; one SIGKILLed mid-run, its cell resumed by the other
       const finishes = (a.output() + b.output()).split('\n').filter((l) => l.includes(`: finished ${id} in`)).length;
       assert.equal(finishes, 1, `${id} ran to completion once`);
     }
+    // The worker that saw the last cell completed wrote the report into the folder.
+    assert.match(b.output(), new RegExp(`every cell done; report: ${out}/results.md`));
+    assert.match(readFileSync(join(out, 'results.md'), 'utf8'), /\| mlp \| 3 \| 1\.6k \|/);
     const status = cli('experiment', specFile, '--queue', redis.url, '--status');
     assert.equal(status.status, 0, status.stderr);
     for (const id of CELLS) assert.match(status.stdout, new RegExp(`${id} +completed: eval return -?\\d+\\.\\d`));
