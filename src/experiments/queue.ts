@@ -7,6 +7,7 @@
  * (`runExperiment` restricted to that one cell), so a cell on the queue starts, resumes, is
  * skipped when done and gets its diagnostic exactly as in a local run, in the same run folder
  * `<experiment>/runs/<cell id>/` — which must therefore be on a path every worker shares (NFS).
+ * The worker that sees an experiment's last cell completed writes its report there too.
  *
  * Recovery is BullMQ's: a worker holds a lock on each job it runs, renewed while it lives; a
  * worker killed mid-run stops renewing, BullMQ's stalled-job check (run by every worker) puts the
