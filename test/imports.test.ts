@@ -4,8 +4,10 @@
  *
  *   cli → experiments → train, diagnostics → algos → nn, envs, replay → tensor → core
  *
- * A folder of src/ is a layer; src/index.ts (the package entry) sits above the library
- * layers. A module may import its own layer or a lower one; layers of the same level
+ * A folder of src/ is a layer; src/browser.ts and src/index.ts (the package entries, index
+ * re-exporting browser) sit above the library layers, src/platform/ (the system: files, threads,
+ * environment) below them. `#platform` and `#native-backend` (package.json "imports") count as
+ * imports of every module they may resolve to (Node's and the browser's). A module may import its own layer or a lower one; layers of the same level
  * (nn, envs, replay; train, diagnostics) do not import each other, and nothing leaves src/.
  */
 import { it } from 'node:test';
@@ -19,8 +21,14 @@ const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 
 /** Each layer's level: a module imports layers of a lower level, or its own layer. */
 const LEVEL: Record<string, number> = {
-  core: 0, tensor: 1, nn: 2, envs: 2, replay: 2, algos: 3, train: 4, diagnostics: 4, experiments: 5, cli: 6, 'index.ts': 7,
+  platform: -1, core: 0, tensor: 1, nn: 2, envs: 2, replay: 2, algos: 3, train: 4, diagnostics: 4, experiments: 5, cli: 6, 'browser.ts': 7, 'index.ts': 8,
 };
+
+/** package.json "imports": `#name` → the src-relative modules of its conditions (dist/src/x.js → x.ts). */
+const SUBPATH_IMPORTS: Record<string, string[]> = Object.fromEntries(
+  Object.entries((JSON.parse(readFileSync(join(SRC, '..', 'package.json'), 'utf8')) as { imports?: Record<string, Record<string, string>> }).imports ?? {})
+    .map(([name, targets]) => [name, Object.values(targets).map((t) => t.replace(/^\.\/dist\/src\//, '').replace(/\.js$/, '.ts'))]),
+);
 
 /** Static imports and re-exports (also `import type`, over several lines), side-effect imports and `import()`. */
 const IMPORT = /^\s*(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
@@ -34,6 +42,7 @@ function importGraph(): Map<string, string[]> {
     for (const m of text.matchAll(IMPORT)) {
       const spec = (m[1] ?? m[2] ?? m[3])!;
       if (spec.startsWith('.')) targets.push(relative(SRC, resolve(SRC, dirname(file), spec)).replace(/\.js$/, '.ts'));
+      else if (spec.startsWith('#')) targets.push(...(SUBPATH_IMPORTS[spec] ?? [`${spec} (not in package.json imports)`]));
     }
     graph.set(file, targets);
   }
@@ -84,6 +93,7 @@ it('reads the imports of every module of src/', () => {
   assert.ok(graph.get('train/run.ts')!.includes('algos/registry.ts'));
   assert.ok(graph.get('cli/main.ts')!.includes('cli/train.ts'), 'dynamic import');
   assert.ok(graph.get('algos/algorithm.ts')!.includes('algos/agent.ts'), 'type-only import');
+  assert.ok(['platform/node.ts', 'platform/browser.ts'].every((m) => graph.get('nn/safetensors.ts')!.includes(m)), 'subpath import');
 });
 
 it('finds every cycle of a graph, self-imports included, and nothing else', () => {

@@ -14,7 +14,7 @@ commands:
   experiment cost          wall time per 1k steps of each critic preset
   worker --queue URL       run cells of experiments enqueued with experiment <spec> --queue URL (hyperrl worker --help)
   plot <run>... [options]  metrics of several runs against steps, as SVG and PNG (hyperrl plot --help)
-  export runs/<id> --format torch-safetensors   actor and critic with PyTorch's names and layouts (hyperrl export --help)
+  export runs/<id> --format torch-safetensors|onnx   actor and critic for PyTorch, or the deterministic policy as ONNX (hyperrl export --help)
   schema                   JSON Schema of train config files (hyperrl schema > hyperrl.schema.json)
   envs                     list the registered environments
   info                     machine, CPU features and the compute backend in use

@@ -11,3 +11,4 @@ export * from './meta-policy.js';
 export * from './distributions.js';
 export * from './context-encoder.js';
 export * from './varibad-vae.js';
+export * from './onnx.js';

@@ -15,9 +15,7 @@
  * any violation throws a SafetensorsError naming the file and the problem.
  * Decoded arrays are copies with their own aligned buffers.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { platform } from '#platform';
 
 /** Typed array per dtype; F16 and BF16 are kept as raw 16-bit patterns, BOOL as bytes. */
 const ARRAY_TYPES = {
@@ -181,38 +179,13 @@ function parseEntry(name: string, info: unknown, dataLength: number, fail: (prob
 
 /**
  * Writes the file so that readers see either the old file or the complete new
- * one, never a partial write: a temporary file in the same directory (same
- * filesystem, so rename is atomic), fsync, rename over the target, fsync the directory.
+ * one, never a partial write (Node; see Platform.writeFileAtomic).
  */
 export async function writeSafetensorsAtomic(path: string, tensors: Record<string, SafeTensor>, metadata?: Record<string, string>): Promise<void> {
-  const bytes = encodeSafetensors(tensors, metadata);
-  const directory = dirname(path);
-  const temporary = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const file = await open(temporary, 'wx');
-    try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  // Persist the rename itself. Windows cannot open a directory for fsync.
-  if (process.platform !== 'win32') {
-    const dir = await open(directory, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  }
+  await platform.writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
-/** Reads and decodes a safetensors file; errors name the path. */
-export async function readSafetensors(path: string): Promise<DecodedSafetensors> {
-  return decodeSafetensors(await readFile(path), path);
+/** Reads and decodes a safetensors file (a browser fetches the path or URL); errors name the path. */
+export async function readSafetensors(path: string | URL): Promise<DecodedSafetensors> {
+  return decodeSafetensors(await platform.readFile(path), String(path));
 }

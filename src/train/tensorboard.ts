@@ -12,6 +12,7 @@
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { concat, doubleField, floatField, lengthDelimited, stringField, varintField, type Bytes } from '../core/protobuf.js';
 
 // ---- CRC32C (Castagnoli, reflected polynomial 0x82f63b78) ----
 
@@ -62,38 +63,6 @@ export function readTfRecords(file: Buffer): { data: Buffer; end: number }[] {
     at = end;
   }
   return out;
-}
-
-// ---- protobuf encoding (proto3 wire format) ----
-
-type Bytes = Uint8Array;
-
-function varint(value: number): number[] {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`tensorboard: cannot encode ${value} as a varint`);
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
-
-const key = (field: number, wireType: 0 | 1 | 2 | 5): number[] => varint(field * 8 + wireType);
-const concat = (parts: (Bytes | number[])[]): Bytes => Buffer.concat(parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p))));
-const lengthDelimited = (field: number, bytes: Bytes): Bytes => concat([key(field, 2), varint(bytes.length), bytes]);
-const stringField = (field: number, s: string): Bytes => lengthDelimited(field, Buffer.from(s, 'utf8'));
-const varintField = (field: number, v: number): Bytes => concat([key(field, 0), varint(v)]);
-function doubleField(field: number, v: number): Bytes {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(v);
-  return concat([key(field, 1), b]);
-}
-function floatField(field: number, v: number): Bytes {
-  const b = Buffer.alloc(4);
-  b.writeFloatLE(v);
-  return concat([key(field, 5), b]);
 }
 
 /** Event field numbers (event.proto). */

@@ -71,6 +71,6 @@ it('exports a SAC actor (mean and log-std in one head) and names the hyper criti
 });
 
 it('names the missing or unknown format', () => {
-  assert.match(cli('export', 'runs/x').stderr, /--format must be one of torch-safetensors, got none/);
-  assert.match(cli('export', 'runs/x', '--format', 'onnx').stderr, /got 'onnx'/);
+  assert.match(cli('export', 'runs/x').stderr, /--format must be one of torch-safetensors, onnx, got none/);
+  assert.match(cli('export', 'runs/x', '--format', 'tflite').stderr, /got 'tflite'/);
 });

@@ -5,7 +5,7 @@
  * thread and shared by every env of that task in the thread.
  */
 import loadMujocoModule, { type MainModule, type MjModel } from '@mujoco/mujoco';
-import { readFileSync } from 'node:fs';
+import { platform } from '#platform';
 
 export type Mujoco = MainModule;
 export type { MjData, MjModel } from '@mujoco/mujoco';
@@ -20,12 +20,40 @@ declare global {
   type Arguments = IArguments;
 }
 
+
+/** The model files of the built-in tasks, in src/envs/mujoco/assets/. */
+export const MODEL_FILES = [
+  'ant.xml', 'half_cheetah.xml', 'hopper.xml', 'humanoid.xml', 'inverted_double_pendulum.xml',
+  'inverted_pendulum.xml', 'pusher.xml', 'reacher.xml', 'swimmer.xml', 'walker2d.xml',
+] as const;
+
+/** Where MuJoCo's files come from when they are not next to the code (browser bundles). */
+export interface MujocoFiles {
+  /** URL of mujoco.wasm (default: beside @mujoco/mujoco's mujoco.js, where Node and Vite find it). */
+  wasmUrl?: string | URL;
+  /** The texts of MODEL_FILES by file name (default: read or fetched from src/envs/mujoco/assets/). */
+  models?: Partial<Record<(typeof MODEL_FILES)[number], string>>;
+}
+
+let files: MujocoFiles = {};
 let loading: Promise<Mujoco> | undefined;
 let loaded: Mujoco | undefined;
+const modelTexts = new Map<string, string>();
 
-/** Loads the WebAssembly module (once per thread; later calls return the same promise). */
+/** Say where MuJoCo's files are, before the first `loadMujoco()`/`make` of this thread. */
+export function configureMujoco(options: MujocoFiles): void {
+  if (loading !== undefined) throw new Error('configureMujoco: MuJoCo is already loaded or loading in this thread; configure it before the first make()');
+  files = options;
+}
+
+/** Loads the WebAssembly module and the task models' MJCF (once per thread; later calls return the same promise). */
 export function loadMujoco(): Promise<Mujoco> {
-  loading ??= loadMujocoModule().then((module) => (loaded = module));
+  const wasmUrl = files.wasmUrl;
+  const moduleArg = wasmUrl === undefined ? {} : { locateFile: (path: string, prefix: string) => (path.endsWith('.wasm') ? String(wasmUrl) : prefix + path) };
+  loading ??= Promise.all([
+    loadMujocoModule(moduleArg),
+    ...MODEL_FILES.map(async (name) => modelTexts.set(name, files.models?.[name] ?? await platform.readText(new URL(name, ASSET_DIR)))),
+  ]).then(([module]) => (loaded = module));
   return loading;
 }
 
@@ -50,7 +78,9 @@ export function bundledModel(asset: string): MjModel {
   let model = models.get(asset);
   if (model === undefined) {
     const mj = mujoco();
-    model = mj.MjModel.from_xml_string(readFileSync(new URL(asset, ASSET_DIR), 'utf8'));
+    const xml = modelTexts.get(asset);
+    if (xml === undefined) throw new Error(`bundledModel: '${asset}' is not one of the model files (${MODEL_FILES.join(', ')})`);
+    model = mj.MjModel.from_xml_string(xml);
     // MuJoCo would silently reset a diverged simulation to its initial state;
     // we want divergence reported as an error instead (see MujocoEnv.simulate).
     model.opt.disableflags |= mj.mjtDisableBit.mjDSBL_AUTORESET.value;

@@ -9,7 +9,7 @@ import type { MujocoEnv } from './mujoco-env.js';
 import { PusherEnv, ReacherEnv } from './reacher.js';
 import { SwimmerEnv } from './swimmer.js';
 
-export { loadMujoco, mujoco } from './engine.js';
+export { configureMujoco, loadMujoco, MODEL_FILES, mujoco, type MujocoFiles } from './engine.js';
 export { MujocoEnv, type DataViews, type SetStateOptions } from './mujoco-env.js';
 export { AntEnv, HalfCheetahEnv, HopperEnv, HumanoidEnv, InvertedDoublePendulumEnv, InvertedPendulumEnv, PusherEnv, ReacherEnv, SwimmerEnv, Walker2dEnv };
 export type { AntOptions } from './ant.js';

@@ -1,15 +1,18 @@
 /**
  * AsyncVectorEnv: envs spread over worker threads (several per worker),
  * stepped in lock-step through SharedArrayBuffer slabs and Atomics — no
- * postMessage per step. Results are bit-identical to SyncVectorEnv for the
+ * postMessage per step. Node's worker threads, or a browser's module Web Workers
+ * (which need a cross-origin isolated page for SharedArrayBuffer, and the caller
+ * in a worker: a page's main thread may not block in Atomics.wait; `createVectorEnv`
+ * falls back to SyncVectorEnv there). Results are bit-identical to SyncVectorEnv for the
  * same seeds (the per-env code is shared, see slots.ts).
  *
  * A worker whose env throws reports the env, index and step; a worker that
  * exits or stops answering within `timeoutMs` is reported too, so a step
  * never hangs. `close()` always terminates the workers.
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { platform } from '#platform';
+import type { Thread } from '../../platform/types.js';
 import { Box, Discrete } from '../spaces.js';
 import type { FloatArray } from '../spaces.js';
 import { COMMAND, Command, CONTROL_STRIDE, DONE, readText, ResetOptions, SEQUENCE, STATUS, Status, TEXT_BYTES, writeText, type SharedSlabs, type WorkerReady, type WorkerSetup } from './protocol.js';
@@ -23,6 +26,11 @@ export interface AsyncVectorEnvOptions extends VectorEnvOptions {
   setupModule?: string | URL;
   /** Longest a reset or step may take before the workers are declared stuck (default 60 s). */
   timeoutMs?: number;
+  /**
+   * The worker module (default: worker.js beside this file). A bundled page passes the URL of
+   * a bundled worker that imports `hyperrl/vector-env-worker` (e.g. Vite's `?worker&url`).
+   */
+  workerUrl?: string | URL;
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -47,9 +55,13 @@ export class AsyncVectorEnv implements VectorEnv {
 
   static async create(envId: string, numEnvs: number, options: AsyncVectorEnvOptions = {}): Promise<AsyncVectorEnv> {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`AsyncVectorEnv: numEnvs must be a positive integer, got ${numEnvs}`);
-    const workerCount = Math.min(numEnvs, options.workers ?? availableParallelism());
+    if (!platform.canBlockOnSharedMemory()) {
+      throw new Error(`AsyncVectorEnv(${envId}): this thread cannot wait on shared memory (a browser page's main thread, or a page that is not cross-origin isolated); use createVectorEnv, which falls back to SyncVectorEnv`);
+    }
+    const workerCount = Math.min(numEnvs, options.workers ?? platform.cpuCount());
     const setupModule = options.setupModule?.toString();
-    const workers: Worker[] = [];
+    const workerUrl = options.workerUrl === undefined ? WORKER_URL : new URL(options.workerUrl, WORKER_URL);
+    const workers: Thread[] = [];
     const readies: Promise<WorkerReady>[] = [];
     for (let w = 0; w < workerCount; w++) {
       const setup: WorkerSetup = {
@@ -59,13 +71,13 @@ export class AsyncVectorEnv implements VectorEnv {
         end: Math.floor(((w + 1) * numEnvs) / workerCount),
         setupModule,
       };
-      const worker = new Worker(WORKER_URL, { workerData: setup });
+      const worker = platform.startThread(workerUrl, setup);
       workers.push(worker);
       readies.push(
         new Promise<WorkerReady>((resolve, reject) => {
-          worker.once('message', resolve);
-          worker.once('error', (error) => reject(new Error(`AsyncVectorEnv(${envId}): worker ${w} (envs ${setup.first}..${setup.end - 1}) failed to start: ${error.message}`, { cause: error })));
-          worker.once('exit', (code) => reject(new Error(`AsyncVectorEnv(${envId}): worker ${w} exited with code ${code} while starting`)));
+          worker.onceMessage((message) => resolve(message as WorkerReady));
+          worker.onError((error) => reject(new Error(`AsyncVectorEnv(${envId}): worker ${w} (envs ${setup.first}..${setup.end - 1}) failed to start: ${error.message}`, { cause: error })));
+          worker.onExit((code) => reject(new Error(`AsyncVectorEnv(${envId}): worker ${w} exited with code ${code} while starting`)));
         }),
       );
     }
@@ -82,7 +94,7 @@ export class AsyncVectorEnv implements VectorEnv {
   private constructor(
     readonly envId: string,
     readonly numEnvs: number,
-    private readonly workers: Worker[],
+    private readonly workers: Thread[],
     spec: WorkerReady,
     timeoutMs: number,
   ) {
@@ -116,8 +128,8 @@ export class AsyncVectorEnv implements VectorEnv {
     };
     this.exited = workers.map(() => false);
     workers.forEach((worker, w) => {
-      worker.on('exit', () => (this.exited[w] = true));
-      worker.on('error', () => (this.exited[w] = true));
+      worker.onExit(() => (this.exited[w] = true));
+      worker.onError(() => (this.exited[w] = true));
       const message: SharedSlabs = { type: 'slabs', ...buffers, workerIndex: w };
       worker.postMessage(message);
     });

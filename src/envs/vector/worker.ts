@@ -1,8 +1,10 @@
 /**
  * AsyncVectorEnv worker: owns envs [first, end), creates them, reports their
  * spaces, then serves lock-step commands from shared memory until Close.
+ * The same module runs as a Node worker thread and as a browser module worker
+ * (`hyperrl/vector-env-worker`).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { platform } from '#platform';
 import type { Env } from '../core.js';
 import { prepare } from '../index.js';
 import { Box, Discrete } from '../spaces.js';
@@ -10,8 +12,8 @@ import { COMMAND, Command, CONTROL_STRIDE, DONE, readText, ResetOptions, SEQUENC
 import { describeFailure, EnvSlot } from './slots.js';
 import { makeVectorMember } from './sync.js';
 
-const setup = workerData as WorkerSetup;
-const port = parentPort!;
+const port = await platform.threadPort();
+const setup = port.data as WorkerSetup;
 
 if (setup.setupModule !== undefined) await import(setup.setupModule);
 await prepare(setup.envId);
@@ -28,7 +30,7 @@ const ready: WorkerReady = {
   discreteN: action instanceof Discrete ? action.n : undefined,
   discreteStart: action instanceof Discrete ? action.start : undefined,
 };
-port.once('message', (slabs: SharedSlabs) => serve(slabs));
+port.onceMessage((slabs) => serve(slabs as SharedSlabs));
 port.postMessage(ready);
 
 function serve(shared: SharedSlabs): void {
@@ -48,7 +50,7 @@ function serve(shared: SharedSlabs): void {
   const slots = envs.map((env, k) => new EnvSlot(env, setup.first + k, slabs, obsSize, actionSize));
 
   // Tell a waiting main thread if this thread goes away (e.g. process.exit in env code).
-  process.on('exit', () => {
+  port.onExit(() => {
     Atomics.store(control, base + STATUS, Status.Exited);
     Atomics.notify(control, base + DONE);
   });

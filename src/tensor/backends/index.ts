@@ -2,11 +2,14 @@
  * Backend selection: native if its addon loads, else WebAssembly, else the JS
  * reference. HYPERRL_BACKEND=native|wasm|js forces one and fails loudly when the
  * forced backend cannot load (a silent fallback would hide a broken build).
+ * The native loader comes through `#native-backend` (package.json "imports"), so a
+ * browser bundle gets browser.ts in its place and no Node loader.
  */
+import { createNativeBackend } from '#native-backend';
+import { platform } from '#platform';
 import type { Backend, BackendName, DType } from '../backend.js';
 import { withValidation } from '../validate.js';
 import { createJsBackend } from './js/index.js';
-import { createNativeBackend } from './native/index.js';
 import { createWasmBackend } from './wasm/index.js';
 
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'js'];
@@ -49,7 +52,7 @@ export function probeBackends(): Record<BackendName, string | true> {
 
 /** The backend to use by default: HYPERRL_BACKEND if set, else the fastest that loads. */
 export function defaultBackend(opts: LoadOptions = {}): Backend {
-  const forced = process.env.HYPERRL_BACKEND;
+  const forced = platform.env('HYPERRL_BACKEND');
   if (forced !== undefined && forced !== '') {
     if (!(BACKEND_NAMES as readonly string[]).includes(forced)) {
       throw new Error(`HYPERRL_BACKEND='${forced}' is not a backend; expected one of ${BACKEND_NAMES.join(', ')}`);

@@ -5,8 +5,9 @@
  * element offsets into the module's linear memory, which is also the arena.
  *
  * Node: `createWasmBackend()` reads build/wasm/*.wasm synchronously.
- * Browsers: fetch the bytes yourself and call `instantiateWasmBackend(bytes)`.
+ * Browsers: fetch the bytes and call `instantiateWasmBackend(bytes)` (hyperrl/browser).
  */
+import { platform } from '#platform';
 import { Arena, type FloatArray } from '../../arena.js';
 import type { Backend } from '../../backend.js';
 
@@ -21,8 +22,8 @@ export interface WasmBackendOptions {
 }
 
 export interface NodeWasmBackendOptions extends WasmBackendOptions {
-  /** Directory holding hyperrl.wasm and hyperrl-relaxed.wasm (default: <package root>/build/wasm). */
-  wasmDir?: string;
+  /** Directory (a file: URL) holding hyperrl.wasm and hyperrl-relaxed.wasm (default: <package root>/build/wasm). */
+  wasmDir?: URL;
 }
 
 export interface BrowserWasmBackendOptions extends WasmBackendOptions {
@@ -66,33 +67,12 @@ interface KernelExports {
 
 // ---------------------------------------------------------------- Node loading
 
-interface NodeFs { readFileSync(path: string): Uint8Array<ArrayBuffer>; existsSync(path: string): boolean }
-interface NodeV8 { setFlagsFromString(flags: string): void }
-interface NodeUrl { fileURLToPath(url: URL): string }
-interface NodeProcess { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown }
-
-const nodeProcess = (globalThis as { process?: NodeProcess }).process;
-const isNode = nodeProcess?.versions?.node !== undefined;
-
-/** node:fs and node:v8 without a static import, so browser bundles stay free of them. */
-async function loadBuiltin<T>(id: string): Promise<T | undefined> {
-  if (!isNode) return undefined;
-  if (typeof nodeProcess!.getBuiltinModule === 'function') return nodeProcess!.getBuiltinModule(id) as T;
-  const spec = id; // a variable specifier keeps bundlers from trying to resolve it
-  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ spec)) as T;
-}
-const nodeFs = await loadBuiltin<NodeFs>('node:fs');
-const nodeV8 = await loadBuiltin<NodeV8>('node:v8');
-const nodeUrl = await loadBuiltin<NodeUrl>('node:url');
-
 /** <package root>/build/wasm: walk up from this file (dist/src/... compiled, src/... from source). */
-function defaultWasmDir(): string {
+function defaultWasmDir(): URL {
   let dir = new URL('.', import.meta.url);
   for (let i = 0; i < 8; i++) {
     const candidate = new URL('build/wasm/', dir);
-    if (nodeFs!.existsSync(nodeUrl!.fileURLToPath(new URL(WASM_FILES.simd, candidate)))) {
-      return nodeUrl!.fileURLToPath(candidate);
-    }
+    if (platform.fileExists(new URL(WASM_FILES.simd, candidate))) return candidate;
     const parent = new URL('..', dir);
     if (parent.href === dir.href) break;
     dir = parent;
@@ -104,45 +84,38 @@ function defaultWasmDir(): string {
 /** Whether this engine accepts the relaxed-SIMD module (Node 20 needs a V8 flag, set on demand). */
 export function relaxedSimdSupported(bytes: BufferSource): boolean {
   if (WebAssembly.validate(bytes)) return true;
-  if (nodeV8 === undefined) return false;
-  try {
-    nodeV8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    return false;
-  }
-  return WebAssembly.validate(bytes);
+  return platform.enableRelaxedSimd() && WebAssembly.validate(bytes);
 }
 
-/** Compiled modules by file path: every backend gets its own instance (memory), compiled once. */
+/** Compiled modules by file URL: every backend gets its own instance (memory), compiled once. */
 const moduleCache = new Map<string, WebAssembly.Module>();
 
 /** Synchronous construction for Node: reads the .wasm files from disk. */
 export function createWasmBackend(opts: NodeWasmBackendOptions = {}): Backend {
-  if (nodeFs === undefined) {
-    throw new Error('createWasmBackend needs Node (fs); in browsers use instantiateWasmBackend(bytes)');
+  if (platform.name !== 'node') {
+    throw new Error('createWasmBackend reads build/wasm from disk (Node); in browsers use instantiateWasmBackend(bytes)');
   }
   const dir = opts.wasmDir ?? defaultWasmDir();
-  const path = (f: string): string => (/[\\/]$/.test(dir) ? dir : dir + '/') + f;
   const relaxed = opts.relaxed ?? 'auto';
-  let file = path(WASM_FILES.simd);
+  let file = new URL(WASM_FILES.simd, dir);
   if (relaxed !== false) {
-    const rf = path(WASM_FILES.relaxed);
-    if (moduleCache.has(rf)) file = rf;
+    const rf = new URL(WASM_FILES.relaxed, dir);
+    if (moduleCache.has(rf.href)) file = rf;
     else {
-      const rb = nodeFs.existsSync(rf) ? nodeFs.readFileSync(rf) : undefined;
+      const rb = platform.fileExists(rf) ? platform.readFileSync(rf) : undefined;
       if (rb !== undefined && relaxedSimdSupported(rb)) {
-        moduleCache.set(rf, new WebAssembly.Module(rb));
+        moduleCache.set(rf.href, new WebAssembly.Module(rb));
         file = rf;
       } else if (relaxed === true) {
-        throw new Error(`hyperrl wasm backend: relaxed SIMD requested but ${rb === undefined ? `${rf} is missing` : 'this engine rejects it'}`);
+        throw new Error(`hyperrl wasm backend: relaxed SIMD requested but ${rb === undefined ? `${rf.pathname} is missing` : 'this engine rejects it'}`);
       }
     }
   }
-  let module = moduleCache.get(file);
+  let module = moduleCache.get(file.href);
   if (module === undefined) {
-    if (!nodeFs.existsSync(file)) throw new Error(`hyperrl wasm backend: ${file} is missing; run \`npm run build\``);
-    module = new WebAssembly.Module(nodeFs.readFileSync(file));
-    moduleCache.set(file, module);
+    if (!platform.fileExists(file)) throw new Error(`hyperrl wasm backend: ${file.pathname} is missing; run \`npm run build\``);
+    module = new WebAssembly.Module(platform.readFileSync(file));
+    moduleCache.set(file.href, module);
   }
   return backendFromInstance(new WebAssembly.Instance(module, {}), opts);
 }
