@@ -14,6 +14,7 @@ commands:
   diagnose grad runs/<id>  gradient quality of the critic along the run (hyperrl diagnose --help)
   experiment <spec.json>   run a grid of training runs, resumably, and write results and plots (hyperrl experiment --help)
   experiment cost          wall time per 1k steps of each critic preset
+  worker --queue URL       run cells of experiments enqueued with experiment <spec> --queue URL (hyperrl worker --help)
   plot <run>... [options]  metrics of several runs against steps, as SVG and PNG (hyperrl plot --help)
   export runs/<id> --format torch-safetensors|onnx   actor and critic for PyTorch, or the deterministic policy as ONNX (hyperrl export --help)
   schema                   JSON Schema of train config files (hyperrl schema > hyperrl.schema.json)
@@ -75,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./diagnose.js')).diagnoseCommand(rest);
     case 'experiment':
       return (await import('./experiment.js')).experimentCommand(rest, modules);
+    case 'worker':
+      return (await import('./worker.js')).workerCommand(rest);
     case 'plot':
       return (await import('./plot.js')).plotCommand(rest);
     case 'export':

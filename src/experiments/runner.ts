@@ -33,7 +33,7 @@ import { EXIT_STOPPED, STOP_SIGNALS } from '../train/stop-signals.js';
 import { resolveTrainConfig, type ResolvedConfig } from '../train/run-config.js';
 import { estimateSeconds } from './estimate.js';
 import { runOutcome } from './report.js';
-import { cellMatches, cellRunDir, cells, type Cell, type CellOverride, type ExperimentSpec } from './spec.js';
+import { cellMatches, cellRunDir, cells, shardCells, type Cell, type CellOverride, type ExperimentSpec, type Shard } from './spec.js';
 
 const CLI = new URL('../cli/main.js', import.meta.url).pathname;
 const DONE = 'done.json';
@@ -49,6 +49,10 @@ export interface RunnerOptions {
   timeLimit?: number;
   /** Only the cells matching this (`--only`); the others are left to another runner. */
   only?: CellOverride['where'];
+  /** Only every `count`-th of those cells from the `index`-th (`--shard index/count`): one slice of a job array. */
+  shard?: Shard;
+  /** Environment of the child runs (default: this process's), e.g. the queue's pinned compute backend. */
+  env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
@@ -91,7 +95,7 @@ function checkpointStep(dir: string): number | null {
 }
 
 /** The last logged step of a run (its progress between checkpoints). */
-function loggedStep(dir: string): number {
+export function loggedStep(dir: string): number {
   if (!existsSync(join(dir, 'metrics.jsonl'))) return 0;
   return readMetricsRows(dir).pop()?.step ?? 0;
 }
@@ -161,8 +165,9 @@ export const formatDuration = (seconds: number): string => {
 
 export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): Promise<RunnerResult> {
   const log = opts.log ?? ((l: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${l}`));
-  const all = cells(spec).filter((c) => opts.only === undefined || cellMatches(opts.only, c));
-  if (all.length === 0) throw new ConfigError(`experiment ${spec.name}: --only ${JSON.stringify(opts.only)} matches no cell of the grid`);
+  const matching = cells(spec).filter((c) => opts.only === undefined || cellMatches(opts.only, c));
+  if (matching.length === 0) throw new ConfigError(`experiment ${spec.name}: --only ${JSON.stringify(opts.only)} matches no cell of the grid`);
+  const all = opts.shard === undefined ? matching : shardCells(matching, opts.shard);
   const result: RunnerResult = { finished: [], skipped: [], failed: [], interrupted: false, timeLimited: [] };
   const queue: { cell: Cell; dir: string; status: CellStatus }[] = [];
   for (const cell of all) {
@@ -176,7 +181,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   const toDiagnose = queue.filter((q) => q.status.state === 'done').length;
   log(`experiment ${spec.name}: ${all.length} runs, ${result.skipped.length} already done${toDiagnose ? ` (${toDiagnose} without their gradient diagnostic)` : ''}, ${queue.filter((q) => q.status.state === 'resume').length} to resume, ${queue.filter((q) => q.status.state === 'fresh').length} to start; up to ${opts.jobs} at once; folder ${opts.dir}`);
   if (queue.length === 0) return result;
-  const env = childEnv(Math.min(opts.jobs, queue.length));
+  const env = childEnv(Math.min(opts.jobs, queue.length), opts.env);
 
   // Every child imports the spec's env modules (a resumed run also finds them in its config).
   const imports = spec.modules.map((m) => `--import=${m}`);

@@ -226,6 +226,26 @@ export function parseCellFilter(text: string): CellOverride['where'] {
   return new SpecReader('--only').where(raw, 'only');
 }
 
+/** One slice of a grid for a job array: the cells at positions index, index + count, … (0 ≤ index < count). */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/**
+ * `--shard 3/8`: the slice a job array's task 3 of 8 runs (Slurm's `$SLURM_ARRAY_TASK_ID` with
+ * `--array=0-7`, Kubernetes' `$JOB_COMPLETION_INDEX`); every cell falls in exactly one slice.
+ */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(m?.[1]), count = Number(m?.[2]);
+  if (m === null || count < 1 || index >= count) throw new ConfigError(`--shard: expected i/n with 0 ≤ i < n (e.g. 0/4 … 3/4 for four array tasks), got ${JSON.stringify(text)}`);
+  return { index, count };
+}
+
+/** The shard's cells, dealt round-robin so each slice gets a mix of seeds and critics. */
+export const shardCells = <T>(all: readonly T[], shard: Shard): T[] => all.filter((_, i) => i % shard.count === shard.index);
+
 export const cellMatches = (where: CellOverride['where'], c: Pick<Cell, 'env' | 'algo' | 'critic' | 'seed'>): boolean =>
   (where.env === undefined || where.env === c.env) && (where.algo === undefined || where.algo === c.algo)
   && (where.critic === undefined || where.critic === c.critic) && (where.seed === undefined || where.seed === c.seed);

@@ -143,3 +143,22 @@ it('shares the cores among the runs it starts at once, unless HYPERRL_THREADS ch
   assert.equal(childEnv(4, {}, 2).HYPERRL_THREADS, '1');
   assert.equal(childEnv(2, { HYPERRL_THREADS: '3' }, 8).HYPERRL_THREADS, '3');
 });
+
+it('--shard i/n runs only its slice of the grid (here: the finished seed 2 of seeds 1, 2)', () => {
+  const { specFile, out } = pendulumSpec('shard', [1, 2], { totalSteps: 3000 });
+  // Seed 2 is finished (as another shard would have left it): shard 1/2 has nothing to run.
+  const seed2 = join(out, 'runs', 'Pendulum-v1__td3-mlp__2');
+  mkdirSync(seed2, { recursive: true });
+  writeFileSync(join(seed2, 'metrics.jsonl'), [0, 1500, 3000].map((step) => JSON.stringify({ step, 'eval/return_mean': -1000, 'perf/sps': 100 })).join('\n') + '\n');
+  writeFileSync(join(seed2, 'done.json'), '{}\n');
+  const r = spawnSync(process.execPath, [CLI, 'experiment', specFile, '--out', out, '--shard', '1/2'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /experiment shard: 1 runs, 1 already done, 0 to resume, 0 to start/);
+  assert.ok(!existsSync(join(out, 'runs', 'Pendulum-v1__td3-mlp__1')), 'seed 1 belongs to shard 0/2');
+  const empty = spawnSync(process.execPath, [CLI, 'experiment', specFile, '--out', out, '--shard', '5/8'], { encoding: 'utf8' });
+  assert.equal(empty.status, 0, empty.stdout + empty.stderr);
+  assert.match(empty.stdout, /experiment shard: 0 runs/);
+  const bad = spawnSync(process.execPath, [CLI, 'experiment', specFile, '--out', out, '--shard', '2/2'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--shard: expected i\/n with 0 ≤ i < n/);
+});

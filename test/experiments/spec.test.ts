@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cellMatches, cellRunDir, cells, parseCellFilter, parseSpec } from '../../src/experiments/spec.js';
+import { cellMatches, cellRunDir, cells, parseCellFilter, parseShard, parseSpec, shardCells } from '../../src/experiments/spec.js';
 import { trainFlags } from '../../src/experiments/runner.js';
 
 const base = () => ({
@@ -69,4 +69,17 @@ it('takes an algorithm\'s grid variants on the critic axis (the meta-RL policies
   const grid = (algo: string, critic: string) => ({ name: 'x', grid: { env: ['HalfCheetahDir-v0'], algo: [algo], critic: [critic], seed: [1] } });
   assert.throws(() => parseSpec(grid('varibad', 'mlp'), 's.json'), /critic 'mlp' is not a variant of varibad; its variants: standard, hyper-naive-normc/);
   assert.throws(() => parseSpec(grid('td3', 'hyper-hfi'), 's.json'), /critic 'hyper-hfi' is not a td3 critic/);
+});
+
+it('--shard i/n deals every cell to exactly one of n slices, round-robin, and rejects bad slices', () => {
+  const all = cells(parseSpec(base(), 'demo.json')).map((c) => c.id);
+  for (const n of [1, 3, 8, 11]) {
+    const slices = Array.from({ length: n }, (_, i) => shardCells(all, parseShard(`${i}/${n}`)));
+    assert.deepEqual(slices.flat().sort(), [...all].sort(), `n = ${n}: every cell once`);
+    // Round-robin: slice sizes differ by at most one (an empty slice only when n exceeds the grid).
+    const sizes = slices.map((s) => s.length);
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `n = ${n}: sizes ${sizes.join(' ')}`);
+  }
+  assert.deepEqual(shardCells(all, parseShard('1/3')), [all[1], all[4], all[7]]);
+  for (const bad of ['3/3', '1', '-1/2', '0/0', 'a/b', '1/2/3']) assert.throws(() => parseShard(bad), /--shard: expected i\/n with 0 ≤ i < n/, bad);
 });
