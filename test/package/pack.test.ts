@@ -10,7 +10,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,6 +23,10 @@ it('packs a tarball that a consumer installs, type-checks without skipLibCheck a
   if (!existsSync(join(ROOT, 'build', 'Release', 'hyperrl_native.node'))) return t.skip('no C++ toolchain here (the native addon was not built), so no prebuilt binary can be made');
   const work = mkdtempSync(join(tmpdir(), 'hyperrl-pack-'));
 
+  // prebuilds/ goes into the package only: left in the clone, its binary would shadow the next
+  // native build there (build-native keeps a prebuilt binary that loads).
+  const hadPrebuilds = existsSync(join(ROOT, 'prebuilds'));
+  if (!hadPrebuilds) t.after(() => rmSync(join(ROOT, 'prebuilds'), { recursive: true, force: true }));
   const prebuild = npm(ROOT, 'run', 'prebuildify');
   assert.equal(prebuild.status, 0, prebuild.stdout + prebuild.stderr);
   const pack = npm(ROOT, 'pack', '--ignore-scripts', '--json', '--pack-destination', work);
