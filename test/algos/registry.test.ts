@@ -33,7 +33,7 @@ it('resolves every algorithm with each of its presets, the preset over the defau
       for (const [k, v] of Object.entries(preset.run)) assert.deepEqual((run as unknown as Record<string, unknown>)[k], v, `${a.name}/${name}: run.${k}`);
       for (const [k, v] of Object.entries(preset.agent)) assert.deepEqual((agent as Record<string, unknown>)[k], v, `${a.name}/${name}: ${k}`);
       // An explicit setting beats the preset.
-      assert.equal(resolveTrainConfig({ algo: a.name, preset: name, learningStarts: 7 }).run.learningStarts, 7);
+      assert.equal(resolveTrainConfig({ algo: a.name, preset: name, learningStarts: 4321 }).run.learningStarts, 4321);
     }
     assert.throws(() => resolveTrainConfig({ algo: a.name, preset: 'no-such' }), new RegExp(`'preset' must be one of ${Object.keys(a.presets).join(', ')} for ${a.name}`));
   }
