@@ -93,11 +93,20 @@ export const MAML_SCHEMA: Schema<MamlConfig> = {
 /** Smallest standard deviation of the Gaussian (pytorch-maml-rl's min_log_std). */
 const LOG_MIN_STD = Math.log(1e-6);
 
+/** The Gaussian π(· | s, c) of one task: its mean for a batch of observations and its log-std. */
+export type TaskPolicy = (obs: Tensor) => { mean: Tensor; logStd: Tensor };
+
 /** A Gaussian policy π(a | s, c); c is the task vector [1, d_c] (ignored by the plain MLP). */
 export interface MamlPolicy extends Module {
   readonly obsDim: number;
   readonly actionDim: number;
   forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor };
+  /**
+   * The policy of one task, with what depends on the task alone computed once (the hyper
+   * policy's generated weights), for rollouts that call it every step. Call it under the
+   * same `withParameters` as `forTask`.
+   */
+  forTask(task: Tensor): TaskPolicy;
 }
 
 /** NormalMLPPolicy: ReLU MLP, Xavier weights, zero biases, free log-std (init 0); with taskDim > 0, Context-MAML. */
@@ -116,8 +125,12 @@ export class NormalMlpPolicy extends Module implements MamlPolicy {
   }
 
   forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor } {
-    const x = this.taskDim === 0 ? obs : concat([obs, broadcastTo(task, [obs.shape[0]!, this.taskDim])], 1);
-    return { mean: this.net.forward(x), logStd: clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity) };
+    return this.forTask(task)(obs);
+  }
+
+  forTask(task: Tensor): TaskPolicy {
+    const logStd = clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity);
+    return (obs) => ({ mean: this.net.forward(this.taskDim === 0 ? obs : concat([obs, broadcastTo(task, [obs.shape[0]!, this.taskDim])], 1)), logStd });
   }
 }
 
@@ -138,7 +151,12 @@ export class HyperMamlPolicy extends Module implements MamlPolicy {
   }
 
   forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor } {
-    return { mean: this.hyper.applyDynamicShared(obs, this.hyper.generate(task)), logStd: clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity) };
+    return this.forTask(task)(obs);
+  }
+
+  forTask(task: Tensor): TaskPolicy {
+    const generated = this.hyper.generate(task), logStd = clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity);
+    return (obs) => ({ mean: this.hyper.applyDynamicShared(obs, generated), logStd });
   }
 }
 
@@ -157,31 +175,79 @@ export interface Episodes {
   lengths: number[];
 }
 
-/** Run `envs.length` episodes of `task` in lockstep with π(·|s, c) at `params` (the policy's own when null). */
+/** One env's episode as it is sampled: growing arrays (doubled when full, so no allocation per step). */
+class EpisodeRecord {
+  obs: Float64Array;
+  actions: Float64Array;
+  rewards: Float64Array;
+  length = 0;
+
+  constructor(readonly obsDim: number, readonly actionDim: number, capacity = 256) {
+    this.obs = new Float64Array(capacity * obsDim);
+    this.actions = new Float64Array(capacity * actionDim);
+    this.rewards = new Float64Array(capacity);
+  }
+
+  /** Append the step (obs[at, at + obsDim), action, reward). */
+  push(obs: Float64Array, at: number, action: Float64Array, reward: number): void {
+    if (this.length === this.rewards.length) {
+      const grow = (a: Float64Array): Float64Array => { const b = new Float64Array(2 * a.length); b.set(a); return b; };
+      this.obs = grow(this.obs); this.actions = grow(this.actions); this.rewards = grow(this.rewards);
+    }
+    this.obs.set(obs.subarray(at, at + this.obsDim), this.length * this.obsDim);
+    this.actions.set(action, this.length * this.actionDim);
+    this.rewards[this.length++] = reward;
+  }
+}
+
+/**
+ * Run `envs.length` episodes of `task` in lockstep with π(·|s, c) at `params` (the policy's
+ * own when null): one policy forward per step for every env still running, the task's part
+ * of the policy (the hyper policy's generated weights) computed once.
+ */
 function sampleEpisodes(policy: MamlPolicy, params: Tensor[] | null, envs: Env[], task: unknown, taskVector: Tensor, rng: Xoshiro128Rng): Episodes {
   const { engine, obsDim, actionDim } = policy;
-  const per = envs.map(() => ({ obs: [] as number[], actions: [] as number[], rewards: [] as number[] }));
-  const current = envs.map((env) => Array.from(env.reset({ options: { task } }).obs));
-  let alive = envs.map((_, i) => i);
-  while (alive.length > 0) {
-    const { mean, std } = engine.scope(() => engine.noGrad(() => {
-      const obs = engine.tensor(alive.flatMap((i) => current[i]!), [alive.length, obsDim]);
-      const out = params === null ? policy.forward(obs, taskVector) : policy.withParameters(params, () => policy.forward(obs, taskVector));
-      return { mean: out.mean.toArray(), std: out.logStd.toArray().map(Math.exp) };
-    }));
-    alive = alive.filter((envIndex, row) => {
-      const action = Array.from({ length: actionDim }, (_, d) => mean[row * actionDim + d]! + std[d]! * rng.normal());
-      const step = envs[envIndex]!.step(action);
-      const ep = per[envIndex]!;
-      ep.obs.push(...current[envIndex]!); ep.actions.push(...action); ep.rewards.push(step.reward);
-      current[envIndex] = Array.from(step.obs);
-      return !(step.terminated || step.truncated);
-    });
+  const records = envs.map(() => new EpisodeRecord(obsDim, actionDim));
+  const current = new Float64Array(envs.length * obsDim);
+  envs.forEach((env, i) => current.set(env.reset({ options: { task } }).obs, i * obsDim));
+  const alive = Int32Array.from(envs.keys());
+  const action = new Float64Array(actionDim), std = new Float64Array(actionDim);
+  let aliveCount = envs.length;
+  const run = (): void => engine.scope(() => engine.noGrad(() => {
+    const act = policy.forTask(taskVector);
+    while (aliveCount > 0) {
+      engine.scope(() => {
+        const obs = engine.empty([aliveCount, obsDim]);
+        let data = engine.backend.arena.data;
+        for (let row = 0; row < aliveCount; row++) data.set(current.subarray(alive[row]! * obsDim, (alive[row]! + 1) * obsDim), obs.offset + row * obsDim);
+        const { mean, logStd } = act(obs);
+        data = engine.backend.arena.data; // the forward may have grown the arena
+        for (let d = 0; d < actionDim; d++) std[d] = Math.exp(data[logStd.offset + d]!);
+        let kept = 0;
+        for (let row = 0; row < aliveCount; row++) {
+          const i = alive[row]!;
+          for (let d = 0; d < actionDim; d++) action[d] = data[mean.offset + row * actionDim + d]! + std[d]! * rng.normal();
+          const step = envs[i]!.step(action);
+          records[i]!.push(current, i * obsDim, action, step.reward);
+          current.set(step.obs, i * obsDim);
+          if (!(step.terminated || step.truncated)) alive[kept++] = i;
+        }
+        aliveCount = kept;
+      });
+    }
+  }));
+  if (params === null) run();
+  else policy.withParameters(params, run);
+  const lengths = records.map((r) => r.length), steps = lengths.reduce((a, l) => a + l, 0);
+  const episodes: Episodes = { obs: new Float64Array(steps * obsDim), actions: new Float64Array(steps * actionDim), rewards: new Float64Array(steps), lengths };
+  let at = 0;
+  for (const r of records) {
+    episodes.obs.set(r.obs.subarray(0, r.length * obsDim), at * obsDim);
+    episodes.actions.set(r.actions.subarray(0, r.length * actionDim), at * actionDim);
+    episodes.rewards.set(r.rewards.subarray(0, r.length), at);
+    at += r.length;
   }
-  return {
-    obs: Float64Array.from(per.flatMap((e) => e.obs)), actions: Float64Array.from(per.flatMap((e) => e.actions)),
-    rewards: Float64Array.from(per.flatMap((e) => e.rewards)), lengths: per.map((e) => e.rewards.length),
-  };
+  return episodes;
 }
 
 /** Mean over episodes of the undiscounted return. */
@@ -191,7 +257,7 @@ export function meanReturn(episodes: Episodes): number {
 
 // ---- baseline and advantages --------------------------------------------------------
 
-/** Solve (A + reg·I) x = b for symmetric positive definite A (d×d, row-major) by Cholesky; null if not positive definite. */
+/** Solve (A + reg·I) x = b for symmetric positive definite A (d×d, row-major, lower triangle read) by Cholesky; null if not positive definite. */
 function choleskySolve(a: Float64Array, b: Float64Array, d: number, reg: number): Float64Array | null {
   const l = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
@@ -233,12 +299,14 @@ export function baselineAdvantages(episodes: Episodes, obsDim: number, gamma: nu
     for (let t = 0; t < len; t++) { baselineFeatures(episodes.obs, start + t, obsDim, t, phi); features.set(phi, (start + t) * d); }
     start += len;
   }
+  // XᵀX's lower triangle only: the Cholesky solve reads no other entry.
   const xtx = new Float64Array(d * d), xty = new Float64Array(d);
   for (let r = 0; r < n; r++) {
+    const row = r * d;
     for (let i = 0; i < d; i++) {
-      const fi = features[r * d + i]!;
+      const fi = features[row + i]!;
       xty[i] += fi * returns[r]!;
-      for (let j = 0; j < d; j++) xtx[i * d + j] += fi * features[r * d + j]!;
+      for (let j = 0; j <= i; j++) xtx[i * d + j] += fi * features[row + j]!;
     }
   }
   let coef: Float64Array | null = null;
@@ -371,7 +439,7 @@ function dot(a: Float64Array, b: Float64Array): number {
 function flatten(ts: readonly Tensor[]): Float64Array {
   const out = new Float64Array(ts.reduce((a, t) => a + t.size, 0));
   let at = 0;
-  for (const t of ts) { out.set(t.toArray(), at); at += t.size; }
+  for (const t of ts) { out.set(t.engine.backend.arena.view(t.offset, t.size), at); at += t.size; }
   return out;
 }
 
@@ -447,6 +515,8 @@ export interface MamlBatchMetrics {
 interface SampledTask {
   vector: Float64Array;
   train: Episodes;
+  /** The train episodes' advantages (the inner step's, reused by the outer step). */
+  trainAdvantages: Float64Array;
   valid: Episodes;
 }
 
@@ -493,9 +563,9 @@ export class MamlLearner implements MetaAgent {
     return engine.scope(() => {
       const taskVector = engine.tensor(vector, [1, vector.length]);
       const train = sampleEpisodes(policy, null, envs, task, taskVector, rng);
-      const adv = baselineAdvantages(train, policy.obsDim, config.gamma, config.gaeLambda);
-      const fast = adapt(policy, taskVector, episodeTensors(engine, train, adv, policy.obsDim, policy.actionDim), this.fastLr, false);
-      return { vector, train, valid: sampleEpisodes(policy, fast, envs, task, taskVector, rng) };
+      const trainAdvantages = baselineAdvantages(train, policy.obsDim, config.gamma, config.gaeLambda);
+      const fast = adapt(policy, taskVector, episodeTensors(engine, train, trainAdvantages, policy.obsDim, policy.actionDim), this.fastLr, false);
+      return { vector, train, trainAdvantages, valid: sampleEpisodes(policy, fast, envs, task, taskVector, rng) };
     });
   }
 
@@ -519,7 +589,7 @@ export class MamlLearner implements MetaAgent {
     const trpo = engine.scope(() => {
       const tasks = sampled.map((s): MamlTask => ({
         taskVector: engine.tensor(s.vector, [1, s.vector.length]),
-        train: episodeTensors(engine, s.train, baselineAdvantages(s.train, policy.obsDim, config.gamma, config.gaeLambda), policy.obsDim, policy.actionDim),
+        train: episodeTensors(engine, s.train, s.trainAdvantages, policy.obsDim, policy.actionDim),
         valid: episodeTensors(engine, s.valid, baselineAdvantages(s.valid, policy.obsDim, config.gamma, config.gaeLambda), policy.obsDim, policy.actionDim),
       }));
       return trpoStep(policy, tasks, config, this.fastLr);
