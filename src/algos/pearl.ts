@@ -121,9 +121,14 @@ export const PEARL_SCHEMA: Schema<PearlConfig> = {
 
 // ---- networks -----------------------------------------------------------------------
 
+/** π(· | s, z) for one z: the pre-squash mean and log-std for a batch of observations. */
+export type LatentPolicy = (obs: Tensor) => { mean: Tensor; logStd: Tensor };
+
 /** π(a | s, z): a tanh-squashed Gaussian; z is one row per task, shared by `rowsPerTask` consecutive states. */
 export interface PearlPolicy extends Module {
   forward(obs: Tensor, z: Tensor, rowsPerTask: number): { mean: Tensor; logStd: Tensor };
+  /** The policy for one z [1, zDim], what depends on z alone computed once (for a trajectory's steps). */
+  forLatent(z: Tensor): LatentPolicy;
 }
 
 /** rlkit's log-std bounds. */
@@ -144,6 +149,10 @@ export class MlpPearlPolicy extends Module implements PearlPolicy {
   forward(obs: Tensor, z: Tensor, rowsPerTask: number): { mean: Tensor; logStd: Tensor } {
     return this.actor.forward(concat([obs, repeatRows(z, rowsPerTask)], 1));
   }
+
+  forLatent(z: Tensor): LatentPolicy {
+    return (obs) => this.forward(obs, z, obs.shape[0]!);
+  }
 }
 
 /** Hyper-PEARL's policy: z → primary network → a generated network of s emitting [μ | log σ] (heads σ 0.008 and 0.001). */
@@ -159,7 +168,17 @@ export class HyperPearlPolicy extends Module implements PearlPolicy {
   }
 
   forward(obs: Tensor, z: Tensor, rowsPerTask: number): { mean: Tensor; logStd: Tensor } {
-    const out = this.hyper.applyDynamic(obs, this.hyper.generateRepeated(z, rowsPerTask));
+    return this.split(this.hyper.applyDynamic(obs, this.hyper.generateRepeated(z, rowsPerTask)));
+  }
+
+  /** The generated weights once; each call repeats them to its rows (the values `forward` computes). */
+  forLatent(z: Tensor): LatentPolicy {
+    const generated = this.hyper.generate(z);
+    return (obs) => this.split(this.hyper.applyDynamic(obs, generated.map((g) => repeatRows(g, obs.shape[0]!))));
+  }
+
+  /** The generated network's output [μ | log σ] as the mean and the clamped log-std. */
+  private split(out: Tensor): { mean: Tensor; logStd: Tensor } {
     const d = this.actionDim;
     return { mean: slice(out, 1, 0, d), logStd: clamp(slice(out, 1, d, 2 * d), LOG_STD_MIN, LOG_STD_MAX) };
   }
@@ -305,20 +324,20 @@ export class Pearl implements MetaAgent {
 
   // ---- acting ---------------------------------------------------------------------
 
-  /** An env-scale action for one observation with the current z: tanh of a Gaussian sample (explore) or of its mean. */
-  private actWith(obs: ArrayLike<number>, explore: boolean, out: Float64Array, rng: Xoshiro128Rng): void {
+  /** An env-scale action for one observation with `policy` (the current z's): tanh of a Gaussian sample (explore) or of its mean. */
+  private actWith(policy: LatentPolicy, obs: ArrayLike<number>, explore: boolean, out: Float64Array, rng: Xoshiro128Rng): void {
     const e = this.engine;
-    e.scope(() => e.noGrad(() => {
-      const o = observationTensor(e, obs, this.spec.obsDim);
-      const { mean: mu, logStd } = this.policy.forward(o, this.currentZ, 1);
+    e.scope(() => {
+      const { mean: mu, logStd } = policy(observationTensor(e, obs, this.spec.obsDim));
       const u = explore ? tanhGaussianSample(mu, logStd, randomNormal(e, mu.shape, rng)).action : tanh(mu);
       const a = this.scaler.toEnv(u), d = e.backend.arena.data;
       for (let i = 0; i < out.length; i++) out[i] = Math.min(this.spec.actionHigh[i]!, Math.max(this.spec.actionLow[i]!, d[a.offset + i]!));
-    }));
+    });
   }
 
   act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void {
-    this.actWith(obs, explore, out, this.rng);
+    const e = this.engine;
+    e.scope(() => e.noGrad(() => this.actWith(this.policy.forLatent(this.currentZ), obs, explore, out, this.rng)));
   }
 
   /** z ~ N(0, I) into currentZ (the oracle's z is its task vector instead). */
@@ -356,22 +375,27 @@ export class Pearl implements MetaAgent {
     const width = this.spec.obsDim + action.length + 1;
     obs.set(env.reset({ seed: rng.integer(2 ** 31), options: { task } }).obs);
     let ret = 0, steps = 0;
-    while (steps < maxSteps) {
-      this.actWith(obs, explore, action, rng);
-      const r = env.step(action);
-      sink.rl?.add(obs, action, r.reward, r.obs, r.terminated);
-      sink.enc?.add(obs, action, r.reward, r.obs, r.terminated);
-      if (sink.online && this.onlineRows < this.config.numStepsPerEval) {
-        const at = this.onlineRows++ * width;
-        this.onlineContext.set(obs, at);
-        this.onlineContext.set(action, at + obs.length);
-        this.onlineContext[at + width - 1] = r.reward;
+    const e = this.engine;
+    // z is fixed for the trajectory: the policy's part that depends on it alone is computed once.
+    e.scope(() => e.noGrad(() => {
+      const policy = this.policy.forLatent(this.currentZ);
+      while (steps < maxSteps) {
+        this.actWith(policy, obs, explore, action, rng);
+        const r = env.step(action);
+        sink.rl?.add(obs, action, r.reward, r.obs, r.terminated);
+        sink.enc?.add(obs, action, r.reward, r.obs, r.terminated);
+        if (sink.online && this.onlineRows < this.config.numStepsPerEval) {
+          const at = this.onlineRows++ * width;
+          this.onlineContext.set(obs, at);
+          this.onlineContext.set(action, at + obs.length);
+          this.onlineContext[at + width - 1] = r.reward;
+        }
+        ret += r.reward;
+        steps++;
+        obs.set(r.obs);
+        if (r.terminated || r.truncated) break;
       }
-      ret += r.reward;
-      steps++;
-      obs.set(r.obs);
-      if (r.terminated || r.truncated) break;
-    }
+    }));
     if (sink.rl !== null) this.envSteps += steps;
     return { ret, steps };
   }

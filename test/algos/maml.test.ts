@@ -13,7 +13,7 @@ import { Xoshiro128Rng } from '../../src/core/random.js';
 import { defaults } from '../../src/core/config.js';
 import '../../src/envs/index.js';
 import {
-  conjugateGradient, fisherVectorProduct, MAML_SCHEMA, MamlLearner, NormalMlpPolicy, outerObjective, type EpisodeTensors, type MamlTask, type OldPolicy,
+  conjugateGradient, fisherVectorProduct, makeMamlPolicy, MAML_SCHEMA, MamlLearner, NormalMlpPolicy, outerObjective, type EpisodeTensors, type MamlTask, type OldPolicy,
 } from '../../src/algos/maml.js';
 import { Linear } from '../../src/nn/layers.js';
 import { engine64 as e64, parameterCentralDifferences } from '../helpers/gradcheck.js';
@@ -125,6 +125,27 @@ describe('second-order meta-gradient', () => {
       assert.ok(firstOrderGap > 1e-3, `first-order gradient within ${firstOrderGap} of the meta-gradient: the check could not see a missing second-order term`);
     });
   });
+});
+
+describe('MAML policies for rollouts', () => {
+  for (const policy of ['mlp', 'context', 'hyper'] as const) {
+    it(`${policy}: forTask (the task's part computed once, as rollouts use it) gives forward's values bit for bit, also under withParameters`, () => {
+      const e = new Engine(defaultBackend());
+      const p = makeMamlPolicy(e, new Xoshiro128Rng(3), { policy, hidden: [16, 16], hyperPreset: 'compact' }, 5, 2, 3);
+      e.scope(() => e.noGrad(() => {
+        const task = e.tensor(values(3, 8), [1, 3]), obs = e.tensor(values(4 * 5, 9), [4, 5]);
+        const shifted = p.parameters().map((t, i) => e.tensor(t.toArray().map((v, k) => v + 0.01 * Math.sin(i + k)), t.shape));
+        for (const params of [null, shifted]) {
+          const run = <T>(fn: () => T): T => (params === null ? fn() : p.withParameters(params, fn));
+          const direct = run(() => p.forward(obs, task)), once = run(() => p.forTask(task)(obs));
+          assert.deepEqual(once.mean.toArray(), direct.mean.toArray(), 'means differ');
+          assert.deepEqual(once.logStd.toArray(), direct.logStd.toArray(), 'log-stds differ');
+        }
+        // The substituted parameters are used: the check above compares two different policies.
+        assert.notDeepEqual(p.withParameters(shifted, () => p.forward(obs, task)).mean.toArray(), p.forward(obs, task).mean.toArray());
+      }));
+    });
+  }
 });
 
 describe('MAML on Navigation2D-v0', () => {
