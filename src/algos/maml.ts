@@ -35,7 +35,7 @@ import { concat } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { positive, positiveInt, positiveInts, unitInterval, type Schema } from '../core/config.js';
 import type { Adam } from '../nn/optim.js';
-import { observationTensor, type EnvSpaces, type MetaAgent, type MetaEvaluation, type UpdateMetrics } from './agent.js';
+import { observationTensor, type AgentExtraState, type EnvSpaces, type MetaAgent, type MetaEvaluation, type UpdateMetrics } from './agent.js';
 import type { MetaAlgorithm } from './algorithm.js';
 
 // ---- config -------------------------------------------------------------------------
@@ -209,7 +209,8 @@ function sampleEpisodes(policy: MamlPolicy, params: Tensor[] | null, envs: Env[]
   const { engine, obsDim, actionDim } = policy;
   const records = envs.map(() => new EpisodeRecord(obsDim, actionDim));
   const current = new Float64Array(envs.length * obsDim);
-  envs.forEach((env, i) => current.set(env.reset({ options: { task } }).obs, i * obsDim));
+  // Every episode's env seed comes from `rng`: the learner's generator holds all of a run's randomness (exact resumes).
+  envs.forEach((env, i) => current.set(env.reset({ seed: rng.integer(2 ** 31), options: { task } }).obs, i * obsDim));
   const alive = Int32Array.from(envs.keys());
   const action = new Float64Array(actionDim), std = new Float64Array(actionDim);
   let aliveCount = envs.length;
@@ -531,8 +532,6 @@ export class MamlLearner implements MetaAgent {
   readonly fastLr: number;
   envSteps = 0;
   private readonly envs: Env[];
-  /** Envs of the test-task evaluations, so that evaluating leaves the training envs' noise alone. */
-  private readonly evalEnvs: Env[];
   /** The family's default task as a vector, for `act`. */
   private readonly defaultVector: Float64Array;
 
@@ -540,13 +539,7 @@ export class MamlLearner implements MetaAgent {
     this.family = taskFamily(envId);
     const splits = taskSplits(this.family, { train: config.numTrainTasks, test: config.numTestTasks }, seed);
     this.trainTasks = splits.train; this.testTasks = splits.test; this.scale = splits.scale;
-    const envs = (first: number): Env[] => Array.from({ length: config.fastBatchSize }, (_, i) => {
-      const env = makeSync(envId);
-      env.reset({ seed: seed * 1000 + first + i });
-      return env;
-    });
-    this.envs = envs(0);
-    this.evalEnvs = envs(500);
+    this.envs = Array.from({ length: config.fastBatchSize }, () => makeSync(envId));
     const { observationSpace, actionSpace } = this.envs[0]!;
     if (!(actionSpace instanceof Box)) throw new Error(`${envId}: MAML needs a continuous (Box) action space`);
     const obsDim = observationSpace.size, actionDim = actionSpace.size;
@@ -557,8 +550,8 @@ export class MamlLearner implements MetaAgent {
   }
 
   /** Episodes at θ, the inner step on them, and episodes at θ'. */
-  sampleTask(task: unknown, envs = this.envs, rng = this.rng): SampledTask {
-    const { engine, policy, config } = this;
+  sampleTask(task: unknown, rng = this.rng): SampledTask {
+    const { engine, policy, config, envs } = this;
     const vector = this.family.taskVector(task, this.scale);
     return engine.scope(() => {
       const taskVector = engine.tensor(vector, [1, vector.length]);
@@ -569,9 +562,9 @@ export class MamlLearner implements MetaAgent {
     });
   }
 
-  /** Per task, the mean return before and after one inner step (on the evaluation envs, with `rng`'s noise). */
+  /** Per task, the mean return before and after one inner step, with `rng`'s noise (env seeds included). */
   adaptationReturns(tasks: readonly unknown[], rng: Xoshiro128Rng): { pre: number[]; post: number[] } {
-    const sampled = tasks.map((t) => this.sampleTask(t, this.evalEnvs, rng));
+    const sampled = tasks.map((t) => this.sampleTask(t, rng));
     return { pre: sampled.map((s) => meanReturn(s.train)), post: sampled.map((s) => meanReturn(s.valid)) };
   }
 
@@ -619,13 +612,22 @@ export class MamlLearner implements MetaAgent {
     return { policy: this.policy };
   }
 
+  /** The env-step count: the rest of a run's state is the policy and the generator. */
+  extraState(): AgentExtraState {
+    return { tensors: {}, metadata: { envSteps: String(this.envSteps) } };
+  }
+
+  loadExtraState(state: AgentExtraState): void {
+    this.envSteps = Number(state.metadata.envSteps ?? 0);
+  }
+
   /** None: TRPO steps without an optimiser state. */
   optimizers(): Record<string, { module: Module; optimizer: Adam }> {
     return {};
   }
 
   close(): void {
-    for (const env of [...this.envs, ...this.evalEnvs]) env.close();
+    for (const env of this.envs) env.close();
   }
 }
 

@@ -36,13 +36,14 @@ import type { Env } from '../envs/core.js';
 import { taskFamily, taskPool, taskSplits, type TaskFamily } from '../envs/meta/index.js';
 import { makeSync } from '../envs/registry.js';
 import { Box } from '../envs/spaces.js';
-import { ReplayBuffer, type ReplaySample } from '../replay/replay-buffer.js';
+import { ReplayBuffer, type ReplaySample, type ReplayState } from '../replay/replay-buffer.js';
+import type { SafeTensor } from '../nn/safetensors.js';
 import type { Engine } from '../tensor/engine.js';
 import { add, clamp, mean, minimum, mul, repeatRows, scale, sqrt, square, stopGradient, sub, sum, tanh } from '../tensor/ops/elementwise.js';
 import { randomNormal } from '../tensor/ops/random.js';
 import { concat, slice } from '../tensor/ops/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkFinite, mse, observationTensor, type AgentSpec, type EnvSpaces, type MetaAgent, type MetaEvaluation, type UpdateMetrics } from './agent.js';
+import { checkFinite, mse, observationTensor, type AgentExtraState, type AgentSpec, type EnvSpaces, type MetaAgent, type MetaEvaluation, type UpdateMetrics } from './agent.js';
 import type { MetaAlgorithm } from './algorithm.js';
 
 // ---- config -------------------------------------------------------------------------
@@ -263,7 +264,7 @@ export class Pearl implements MetaAgent {
   private readonly qEncoderParams: Tensor[];
   private readonly vParams: Tensor[];
   private readonly policyParams: Tensor[];
-  /** False until the initial data of every training task is collected (again after a resume: buffers are not checkpointed). */
+  /** False until the initial data of every training task is collected. */
   private initialised = false;
 
   constructor(readonly engine: Engine, readonly envId: string, readonly config: PearlConfig, readonly seed: number) {
@@ -547,6 +548,53 @@ export class Pearl implements MetaAgent {
       metrics['eval/in_distribution_return'] = average(this.inDistributionTasks.map((t, i) => this.evaluateTask(t, this.inDistributionVectors[i]!, rng).last));
     }
     return { returns: test.map((r) => r.last), metrics };
+  }
+
+  /**
+   * What a resume needs besides the networks, optimisers and generator: every training task's
+   * RL and context buffers (`rl<k>.*`, `enc<k>.*`, empty ones left out), whether the initial
+   * data is collected, and the env-step count. With it a resumed run continues bit-identically.
+   */
+  extraState(): AgentExtraState {
+    const tensors: Record<string, SafeTensor> = {};
+    const extents = (kind: 'rl' | 'enc', buffers: readonly ReplayBuffer[]): number[][] => buffers.map((buffer, k) => {
+      const st = buffer.state();
+      if (st.size > 0) {
+        const rows = (data: Float32Array, width: number): SafeTensor => ({ dtype: 'F32', shape: [st.size, width], data: data as Float32Array<ArrayBuffer> });
+        Object.assign(tensors, {
+          [`${kind}${k}.obs`]: rows(st.obs, buffer.obsDim), [`${kind}${k}.nextObs`]: rows(st.nextObs, buffer.obsDim), [`${kind}${k}.actions`]: rows(st.actions, buffer.actionDim),
+          [`${kind}${k}.rewards`]: rows(st.rewards, 1), [`${kind}${k}.terminated`]: { dtype: 'U8', shape: [st.size], data: st.terminated as Uint8Array<ArrayBuffer> },
+        });
+      }
+      return [st.size, st.next];
+    });
+    const buffers = { rl: extents('rl', this.rlBuffers), enc: extents('enc', this.encBuffers) };
+    return { tensors, metadata: { buffers: JSON.stringify(buffers), initialised: String(this.initialised), envSteps: String(this.envSteps) } };
+  }
+
+  loadExtraState(state: AgentExtraState): void {
+    const buffers = JSON.parse(state.metadata.buffers ?? 'null') as { rl: number[][]; enc: number[][] } | null;
+    if (buffers === null || buffers.rl.length !== this.rlBuffers.length || buffers.enc.length !== this.encBuffers.length) {
+      throw new Error(`PEARL: the saved state holds ${buffers?.rl.length ?? 'no'} task buffers, this run has ${this.rlBuffers.length} training tasks`);
+    }
+    const load = (kind: 'rl' | 'enc', targets: readonly ReplayBuffer[]): void => targets.forEach((buffer, k) => {
+      const [size, next] = buffers[kind][k]!;
+      const data = <T extends Float32Array | Uint8Array>(name: string, empty: T): T => {
+        if (size === 0) return empty;
+        const t = state.tensors[`${kind}${k}.${name}`];
+        if (t === undefined) throw new Error(`PEARL: the saved state lacks '${kind}${k}.${name}' (${size} transitions of training task ${k})`);
+        return t.data as T;
+      };
+      const st: ReplayState = {
+        size: size!, next: next!, obs: data('obs', new Float32Array(0)), nextObs: data('nextObs', new Float32Array(0)), actions: data('actions', new Float32Array(0)),
+        rewards: data('rewards', new Float32Array(0)), terminated: data('terminated', new Uint8Array(0)),
+      };
+      buffer.loadState(st);
+    });
+    load('rl', this.rlBuffers);
+    load('enc', this.encBuffers);
+    this.initialised = state.metadata.initialised === 'true';
+    this.envSteps = Number(state.metadata.envSteps);
   }
 
   modules(): Record<string, Module> {
