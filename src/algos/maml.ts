@@ -378,9 +378,13 @@ function reinforceLoss(policy: MamlPolicy, task: Tensor, batch: EpisodeTensors):
 
 /** θ' = θ − α∇θ L_in(θ); with createGraph the result stays differentiable in θ through ∇L_in (second order). */
 export function adapt(policy: MamlPolicy, taskVector: Tensor, train: EpisodeTensors, fastLr: number, createGraph: boolean): Tensor[] {
+  const { engine } = policy;
   const params = policy.parameters();
-  const grads = policy.engine.grad(reinforceLoss(policy, taskVector, train), params, { createGraph, allowUnused: true });
-  return params.map((p, i) => sub(p, scale(grads[i]!, fastLr)));
+  const innerStep = (): Tensor[] => engine.grad(reinforceLoss(policy, taskVector, train), params, { createGraph, allowUnused: true }).map((g) => scale(g, fastLr));
+  // First order: the step α∇L_in is a constant, so the loss's graph and the raw gradients die in an inner
+  // scope; only α∇L_in and θ' stay for the outer step (one parameter-sized copy per task fewer).
+  const steps = createGraph ? innerStep() : engine.scope(innerStep);
+  return params.map((p, i) => sub(p, steps[i]!));
 }
 
 /** The old policy on the post-adaptation episodes: fixed tensors the surrogate and KL compare against. */
@@ -436,23 +440,23 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-/** Concatenated values of tensors into one flat vector. */
-function flatten(ts: readonly Tensor[]): Float64Array {
-  const out = new Float64Array(ts.reduce((a, t) => a + t.size, 0));
+/** Concatenated values of tensors into one flat vector (`out`, when given, is reused). */
+function flatten(ts: readonly Tensor[], out?: Float64Array): Float64Array {
+  const flat = out ?? new Float64Array(ts.reduce((a, t) => a + t.size, 0));
   let at = 0;
-  for (const t of ts) { out.set(t.engine.backend.arena.view(t.offset, t.size), at); at += t.size; }
-  return out;
+  for (const t of ts) { flat.set(t.engine.backend.arena.view(t.offset, t.size), at); at += t.size; }
+  return flat;
 }
 
 /**
  * F v + damping·v, F the Hessian of the mean KL at the old policy (the Fisher), from the
- * KL's gradient built with createGraph: ∇θ (∇θ KL · v).
+ * KL's gradient built with createGraph: ∇θ (∇θ KL · v). Written into `out` when given.
  */
-export function fisherVectorProduct(engine: Engine, params: readonly Tensor[], klGrads: readonly Tensor[], v: Float64Array, damping: number): Float64Array {
+export function fisherVectorProduct(engine: Engine, params: readonly Tensor[], klGrads: readonly Tensor[], v: Float64Array, damping: number, out?: Float64Array): Float64Array {
   const hv = engine.scope(() => {
     let at = 0;
     const terms = klGrads.map((g) => { const vi = engine.tensor(v.subarray(at, at + g.size), g.shape); at += g.size; return sum(mul(g, vi)); });
-    return flatten(engine.grad(terms.reduce((a, b) => add(a, b)), params, { allowUnused: true }));
+    return flatten(engine.grad(terms.reduce((a, b) => add(a, b)), params, { allowUnused: true }), out);
   });
   for (let i = 0; i < hv.length; i++) hv[i] += damping * v[i]!;
   return hv;
@@ -479,17 +483,22 @@ export function trpoStep(policy: MamlPolicy, tasks: readonly MamlTask[], config:
   return engine.scope(() => {
     const first = outerObjective(policy, tasks, fastLr, config.order, null);
     const lossBefore = first.loss.item();
-    const grad = flatten(engine.grad(first.loss, params, { allowUnused: true }));
+    // Parameter-sized float64 vectors are reused (the Hyper-MAML paper policy's are 108 MB each).
+    const negGrad = flatten(engine.grad(first.loss, params, { allowUnused: true }));
+    for (let i = 0; i < negGrad.length; i++) negGrad[i] = -negGrad[i]!;
     const klGrads = engine.grad(first.kl, params, { createGraph: true, allowUnused: true });
-    const fvp = (v: Float64Array): Float64Array => fisherVectorProduct(engine, params, klGrads, v, config.cgDamping);
+    const product = new Float64Array(negGrad.length);
+    const fvp = (v: Float64Array): Float64Array => fisherVectorProduct(engine, params, klGrads, v, config.cgDamping, product);
     // Solve F x = −∇L for the descent direction; scale it so the quadratic KL model sits at max KL.
-    const direction = conjugateGradient(fvp, grad.map((g) => -g), config.cgIters);
-    const shs = 0.5 * dot(direction, fvp(direction));
-    const step = direction.map((d) => d * Math.sqrt(config.maxKl / Math.max(shs, 1e-30)));
-    const start = flatten(params);
+    const step = conjugateGradient(fvp, negGrad, config.cgIters);
+    const shs = 0.5 * dot(step, fvp(step));
+    const stepScale = Math.sqrt(config.maxKl / Math.max(shs, 1e-30));
+    for (let i = 0; i < step.length; i++) step[i] = step[i]! * stepScale;
+    const start = flatten(params), trial = negGrad; // −∇L is not needed any more
     let stepSize = 1;
     for (let k = 0; k < config.lsMaxSteps; k++) {
-      writeFlat(engine, params, start.map((p, i) => p + stepSize * step[i]!));
+      for (let i = 0; i < trial.length; i++) trial[i] = start[i]! + stepSize * step[i]!;
+      writeFlat(engine, params, trial);
       const { loss, kl } = engine.scope(() => {
         const trial = outerObjective(policy, tasks, fastLr, config.order, first.old);
         return { loss: trial.loss.item(), kl: trial.kl.item() };
