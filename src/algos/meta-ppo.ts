@@ -50,7 +50,7 @@ export type MetaMethod = 'varibad' | 'rl2' | 'rnn-hn';
 export type MetaPolicyKind = 'standard' | 'hyper' | 'film';
 
 type PpoPart = Pick<PpoConfig, 'numEnvs' | 'vectorEnv' | 'workers' | 'numSteps' | 'learningRate' | 'annealLr' | 'gamma' | 'gaeLambda' | 'numMinibatches'
-  | 'updateEpochs' | 'normAdv' | 'clipCoef' | 'clipVloss' | 'entCoef' | 'vfCoef' | 'maxGradNorm' | 'targetKl' | 'adamEps' | 'normalizeObservation'
+  | 'updateEpochs' | 'normAdv' | 'clipCoef' | 'clipVloss' | 'valueLoss' | 'entCoef' | 'vfCoef' | 'maxGradNorm' | 'targetKl' | 'adamEps' | 'normalizeObservation'
   | 'normalizeReward' | 'observationClip' | 'rewardClip' | 'truncation' | 'sequenceLength'>;
 
 export interface MetaPpoConfig extends PpoPart {
@@ -93,6 +93,8 @@ export const META_PPO_SCHEMA: Schema<MetaPpoConfig> = {
   normAdv: ppoField('normAdv'),
   clipCoef: ppoField('clipCoef', 0.1),
   clipVloss: ppoField('clipVloss'),
+  // VariBAD's ppo_use_huberloss and ppo_use_clipped_value_loss (spec B.4: Huber, clipped).
+  valueLoss: { ...PPO_SCHEMA.valueLoss, default: 'huber', doc: 'value loss per row: huber (VariBAD\'s clipped smooth L1, δ = 1, spec B.4) or mse, ½(V − R)² (CleanRL)' },
   entCoef: ppoField('entCoef', 0.01),
   vfCoef: ppoField('vfCoef'),
   maxGradNorm: ppoField('maxGradNorm'),

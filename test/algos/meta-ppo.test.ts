@@ -41,8 +41,10 @@ it('resolves Beck et al.\'s HalfCheetah-Dir settings, and each method\'s policy 
   const { agent } = resolveTrainConfig({ algo: 'varibad', env: 'HalfCheetahDir-v0', policy: 'hyper', hyperInit: 'bias-hyperinit' });
   const want = { numEnvs: 16, numSteps: 400, learningRate: 7e-4, gamma: 0.97, gaeLambda: 0.9, clipCoef: 0.1, updateEpochs: 2, numMinibatches: 4, entCoef: 0.01,
     adamEps: 1e-8, annealLr: false, latentDim: 5, gruHidden: 256, klWeight: 0.1, vaeLr: 1e-3, vaeBufferTrials: 10_000, vaeBatchTrials: 10,
-    vaePrecollectSteps: 5_000, policySize: 'XL', embeddingDim: 25, baseInit: 'normc', episodesPerTrial: 1, policy: 'hyper', hyperInit: 'bias-hyperinit' };
+    vaePrecollectSteps: 5_000, policySize: 'XL', embeddingDim: 25, baseInit: 'normc', episodesPerTrial: 1, policy: 'hyper', hyperInit: 'bias-hyperinit',
+    valueLoss: 'huber', clipVloss: true, vfCoef: 0.5 };
   for (const [k, v] of Object.entries(want)) assert.equal((agent as Record<string, unknown>)[k], v, k);
+  assert.equal((resolveTrainConfig({ algo: 'ppo' }).agent as { valueLoss: string }).valueLoss, 'mse');
   assert.equal((resolveTrainConfig({ algo: 'rl2' }).agent as MetaPpoConfig).policy, 'standard');
   assert.equal((resolveTrainConfig({ algo: 'rnn-hn' }).agent as MetaPpoConfig).policy, 'hyper');
   const walker = resolveTrainConfig({ algo: 'varibad', preset: 'beck-walker' }).agent as MetaPpoConfig;
