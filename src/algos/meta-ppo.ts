@@ -72,6 +72,8 @@ export interface MetaPpoConfig extends PpoPart {
   vaeBatchTrials: number;
   vaeUpdates: number;
   vaePrecollectSteps: number;
+  vaeSubsampleElbos: number;
+  vaeSubsampleDecodes: number;
 }
 
 const ppoField = <K extends keyof PpoPart>(key: K, defaultValue?: PpoPart[K]): Schema<PpoPart>[K] =>
@@ -124,6 +126,10 @@ export const META_PPO_SCHEMA: Schema<MetaPpoConfig> = {
   vaeBatchTrials: { default: 10, doc: 'varibad: trials per VAE batch', check: positiveInt },
   vaeUpdates: { default: 3, doc: 'varibad: VAE steps after each PPO update', check: nonNegativeInt },
   vaePrecollectSteps: { default: 5_000, doc: 'varibad: env steps before the first VAE update', check: nonNegativeInt },
+  // Spec B.3-B.4 do not state these; the reference's HalfCheetah-Dir configs use 50 ELBO terms
+  // (jacooba/hyper and lmzintgraf/varibad) and 50 decodes (jacooba/hyper; varibad: all).
+  vaeSubsampleElbos: { default: 0, doc: 'varibad: ELBO terms per trial per VAE step, drawn with replacement from the T + 1 beliefs (vae_subsample_elbos; 0: all; the spec does not state it, the reference HalfCheetah-Dir configs use 50)', check: nonNegativeInt },
+  vaeSubsampleDecodes: { default: 0, doc: 'varibad: transitions each ELBO term decodes, drawn with replacement (vae_subsample_decodes; 0: all; the spec does not state it, jacooba/hyper\'s HalfCheetah-Dir config uses 50)', check: nonNegativeInt },
 };
 
 /** The policy's kind, init and sizes as MetaPolicy takes them. */
@@ -215,7 +221,8 @@ export class MetaPpo implements OnPolicyAgent {
       const belief = new VaribadBelief(e, vae, N);
       this.varibad = {
         vae, trials, belief, evalBelief: new VaribadBelief(e, vae, 1, belief.stats),
-        trainer: new VaeTrainer(e, vae, trials, { klWeight: c.klWeight, rewardLossCoeff: 1, stateLossCoeff: 1 }, { lr: c.vaeLr }),
+        trainer: new VaeTrainer(e, vae, trials, { klWeight: c.klWeight, rewardLossCoeff: 1, stateLossCoeff: 1 },
+          { lr: c.vaeLr, subsampleElbos: c.vaeSubsampleElbos, subsampleDecodes: c.vaeSubsampleDecodes }),
         stagedObs: new Float32Array(N * (this.trialSteps + 1) * ds), stagedActions: new Float32Array(N * this.trialSteps * da),
         stagedRewards: new Float32Array(N * this.trialSteps), stagedLength: new Int32Array(N).fill(-1),
       };
