@@ -10,6 +10,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { algorithm } from '../algos/registry.js';
 import { gradReportPath, readGradReport } from '../diagnostics/grad-report.js';
 import { readMetricsRows } from '../train/metrics.js';
 import { CRITIC_COLORS, figureSvg, formatSteps, svgToPng, type Panel } from './plots.js';
@@ -264,6 +265,9 @@ function cosinePanels(spec: ExperimentSpec, dir: string, opts: ReportOptions): P
   return [...panels.values()];
 }
 
+/** What a run's steps count: meta-iterations when every algorithm of the grid runs in the meta loop. */
+const stepsLabel = (spec: ExperimentSpec): string => (spec.grid.algo.every((a) => algorithm(a).loop === 'meta') ? 'meta-iterations' : 'environment steps');
+
 /** Write a figure as SVG and PNG; returns the files written and, if PNG failed, why. */
 async function writeFigure(dir: string, name: string, svg: string): Promise<{ files: string[]; note: string | null }> {
   writeFileSync(join(dir, `${name}.svg`), svg);
@@ -287,7 +291,7 @@ export async function writeReport(spec: ExperimentSpec, dir: string, opts: Repor
     const counts = groups.flatMap((g) => g.critics.map((c) => c.n)).filter((n) => n > 0);
     const seeds = `${Math.min(...counts) === Math.max(...counts) ? '' : 'up to '}${Math.max(...counts)} seed${Math.max(...counts) === 1 ? '' : 's'}`;
     const fig = await writeFigure(dir, 'learning-curves', figureSvg(learning, {
-      title: `Learning curves: ${spec.name}`, subtitle: `evaluation return, mean over ${seeds} with 95% bootstrap CI band`, xLabel: 'environment steps', yLabel: 'evaluation return', columns,
+      title: `Learning curves: ${spec.name}`, subtitle: `evaluation return, mean over ${seeds} with 95% bootstrap CI band`, xLabel: stepsLabel(spec), yLabel: 'evaluation return', columns,
     }));
     written.push(...fig.files);
     if (fig.note) notes.push(fig.note);
@@ -309,7 +313,7 @@ export async function writeReport(spec: ExperimentSpec, dir: string, opts: Repor
   }))).filter((p) => p.series.length);
   if (secondaryPanels.length) {
     const fig = await writeFigure(dir, 'other-evaluations', figureSvg(secondaryPanels, {
-      title: `Other evaluation returns: ${spec.name}`, subtitle: 'mean over seeds with 95% bootstrap CI band (MAML: before adaptation; PEARL: z from the prior, in distribution)', xLabel: 'steps (meta-iterations)', yLabel: 'evaluation return', columns: Math.min(4, secondaryPanels.length),
+      title: `Other evaluation returns: ${spec.name}`, subtitle: 'mean over seeds with 95% bootstrap CI band (MAML: before adaptation; PEARL: z from the prior, in distribution)', xLabel: stepsLabel(spec), yLabel: 'evaluation return', columns: Math.min(4, secondaryPanels.length),
     }));
     written.push(...fig.files);
     if (fig.note) notes.push(fig.note);

@@ -123,7 +123,8 @@ it('reports the meta-RL runs\' other evaluation returns (MAML before adaptation)
   assert.match(md, /\| context \| return before adaptation \(`eval\/pre_adaptation_return`\) \| 21\.5 \[21\.0, 22\.0\] \|/);
   assert.doesNotMatch(md, /\| mlp \| return before adaptation/);
   const svg = readFileSync(join(dir, 'other-evaluations.svg'), 'utf8');
-  for (const text of ['Navigation2D-v0 · MAML: return before adaptation', 'context critic']) assert.ok(svg.includes(text), `other-evaluations.svg shows '${text}'`);
+  for (const text of ['Navigation2D-v0 · MAML: return before adaptation', 'context critic', 'meta-iterations']) assert.ok(svg.includes(text), `other-evaluations.svg shows '${text}'`);
+  assert.ok(readFileSync(join(dir, 'learning-curves.svg'), 'utf8').includes('meta-iterations'), 'a meta grid\'s steps are meta-iterations');
   assert.ok(!svg.includes('mlp critic'), 'the MLP runs logged no pre-adaptation return');
 });
 
