@@ -422,41 +422,62 @@ export class Pearl implements MetaAgent {
 
   // ---- one gradient step ----------------------------------------------------------
 
+  /** Sample each meta-batch task's RL rows and context rows (the oracle: its task vector as z) into the persistent batches. */
+  sampleMetaBatch(taskIndices: ArrayLike<number>): void {
+    const { engine: e, config: c } = this;
+    for (let t = 0; t < c.metaBatch; t++) {
+      const k = taskIndices[t]!;
+      this.rlBuffers[k]!.sampleInto(c.batchSize, this.rng, this.rlBatch.perTask[t]!);
+      if (this.encoder !== null) this.encBuffers[k]!.sampleInto(c.embeddingBatchSize, this.rng, this.contextBatch.perTask[t]!);
+      else e.backend.arena.data.set(this.taskVectors[k]!, this.batchZ.offset + t * this.zDim);
+    }
+  }
+
+  /**
+   * The loss Q and the encoder step on, for the sampled meta-batch: Σ_i mse(Q_i(s, a, z), y) +
+   * klLambda·KL, with z = μ + σ·noise per task (noise [T, zDim], the reparameterised
+   * posterior sample through which the encoder learns) or the oracle's task vectors (noise
+   * null). Returns z [T, zDim] too, for V and π (detached there).
+   */
+  qEncoderLoss(noise: Tensor | null): { loss: Tensor; qLoss: Tensor; q1: Tensor; z: Tensor; kl: Tensor | null; zVariance: Tensor | null } {
+    const { engine: e, config: c } = this;
+    const b = this.rlBatch.all, B = c.batchSize;
+    let z = this.batchZ, kl: Tensor | null = null, zVariance: Tensor | null = null;
+    if (this.encoder !== null) {
+      if (noise === null) throw new Error('PEARL.qEncoderLoss: the posterior context needs the reparameterisation noise');
+      const ctx = this.contextBatch.all;
+      const post = this.encoder.posteriors(concat([ctx.obs, ctx.actions, ctx.rewards], 1), c.metaBatch);
+      z = add(post.mean, mul(sqrt(post.variance), noise));
+      kl = sum(klToStandardNormal(post));
+      zVariance = post.variance;
+    }
+    const zRows = repeatRows(z, B);
+    // y = scale·r + γ(1 − done)·V̄(s′, z)
+    const y = e.noGrad(() => add(scale(b.rewards, c.rewardScale), scale(mul(b.notDone, this.vTarget.forward(b.nextObs, zRows)[0]!), c.gamma)));
+    const [q1, q2] = this.q.forward(b.obs, concat([b.actions, zRows], 1));
+    const qLoss = add(mse(q1!, y), mse(q2!, y));
+    return { loss: kl === null ? qLoss : add(qLoss, scale(kl, c.klLambda)), qLoss, q1: q1!, z, kl, zVariance };
+  }
+
   /** One gradient step on the meta-batch `taskIndices`; with `record`, its losses. */
   trainStep(record: boolean): UpdateMetrics {
     const { engine: e, config: c } = this;
     const T = c.metaBatch, B = c.batchSize;
-    for (let t = 0; t < T; t++) {
-      const k = this.taskIndices[t]!;
-      this.rlBuffers[k]!.sampleInto(B, this.rng, this.rlBatch.perTask[t]!);
-      if (this.encoder !== null) this.encBuffers[k]!.sampleInto(c.embeddingBatchSize, this.rng, this.contextBatch.perTask[t]!);
-      else e.backend.arena.data.set(this.taskVectors[k]!, this.batchZ.offset + t * this.zDim);
-    }
+    this.sampleMetaBatch(this.taskIndices);
     const b = this.rlBatch.all;
     const metrics: UpdateMetrics = {};
     e.scope(() => {
-      // z per task: a reparameterised posterior sample (the encoder learns through it), or the oracle's task vector.
-      let z = this.batchZ, kl: Tensor | null = null;
-      if (this.encoder !== null) {
-        const ctx = this.contextBatch.all;
-        const post = this.encoder.posteriors(concat([ctx.obs, ctx.actions, ctx.rewards], 1), T);
-        z = add(post.mean, mul(sqrt(post.variance), randomNormal(e, post.mean.shape, this.rng)));
-        kl = sum(klToStandardNormal(post));
-        if (record) {
-          metrics['losses/kl_divergence'] = kl.item() / T;
-          metrics['charts/z_variance'] = mean(post.variance).item();
-        }
+      // Q and the encoder (which learns from these two terms only).
+      const noise = this.encoder === null ? null : randomNormal(e, [T, this.zDim], this.rng);
+      const { loss, qLoss, q1, z, kl, zVariance } = this.qEncoderLoss(noise);
+      if (record && kl !== null && zVariance !== null) {
+        metrics['losses/kl_divergence'] = kl.item() / T;
+        metrics['charts/z_variance'] = mean(zVariance).item();
       }
-      const zRows = repeatRows(z, B), zFixed = stopGradient(zRows);
-
-      // Q and the encoder: y = scale·r + γ(1 − done)·V̄(s′, z).
-      const y = e.noGrad(() => add(scale(b.rewards, c.rewardScale), scale(mul(b.notDone, this.vTarget.forward(b.nextObs, zRows)[0]!), c.gamma)));
-      const [q1, q2] = this.q.forward(b.obs, concat([b.actions, zRows], 1));
-      const qLoss = add(mse(q1!, y), mse(q2!, y));
-      const encoderLoss = kl === null ? qLoss : add(qLoss, scale(kl, c.klLambda));
-      e.backward(encoderLoss, this.qEncoderParams, false);
+      e.backward(loss, this.qEncoderParams, false);
       this.qOpt.step();
       this.contextOpt?.step();
+      const zFixed = stopGradient(repeatRows(z, B));
 
       // V and π at ã ~ π(· | s, z̄), with the updated Q.
       const { mean: mu, logStd } = this.policy.forward(b.obs, stopGradient(z), B);
@@ -472,7 +493,7 @@ export class Pearl implements MetaAgent {
       this.policyOpt.step();
       if (record) {
         metrics['losses/qf_loss'] = checkFinite(qLoss.item() / 2, 'PEARL Q loss', this.policyOpt.stepCount);
-        metrics['losses/qf1_values'] = mean(q1!).item();
+        metrics['losses/qf1_values'] = mean(q1).item();
         metrics['losses/vf_loss'] = vLoss.item();
         metrics['losses/policy_loss'] = checkFinite(policyLoss.item(), 'PEARL policy loss', this.policyOpt.stepCount);
         metrics['charts/log_pi'] = mean(logProb).item();
