@@ -13,8 +13,7 @@ import { defaults } from '../../src/core/config.js';
 import { Pearl, PEARL_SCHEMA } from '../../src/algos/pearl.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
-import { Xoshiro128Rng } from '../../src/core/random.js';
-import { makeSync } from '../../src/envs/registry.js';
+import { posteriorGoalR2 } from '../../src/diagnostics/pearl-inference.js';
 import type { GoalTask } from '../../src/envs/meta/families.js';
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -36,43 +35,6 @@ it('raises the oracle PEARL\'s meta-test return on held-out Navigation2D goals b
   }
 });
 
-/**
- * R² (averaged over the goal's two coordinates) of a least-squares linear fit of the goal from
- * the posterior mean, fitted on `fitTasks` and scored on `heldOut`; each posterior is inferred
- * from a 50-step context of uniform random actions from the start.
- */
-function goalR2(pearl: Pearl, fitTasks: readonly GoalTask[], heldOut: readonly GoalTask[]): number {
-  const e = pearl.engine, env = makeSync('Navigation2D-v0'), rng = new Xoshiro128Rng(7);
-  const features = (task: GoalTask): number[] => {
-    const rows: number[] = [];
-    let obs = Array.from(env.reset({ seed: 0, options: { task } }).obs);
-    for (let i = 0; i < 50; i++) {
-      const action = [rng.uniform(-0.1, 0.1), rng.uniform(-0.1, 0.1)];
-      const step = env.step(Float64Array.from(action));
-      rows.push(...obs, ...action, step.reward);
-      obs = Array.from(step.obs);
-    }
-    return [1, ...e.scope(() => e.noGrad(() => pearl.encoder!.posterior(e.tensor(rows, [50, 5])).mean.toArray()))];
-  };
-  const X = fitTasks.map(features), Xh = heldOut.map(features), p = X[0]!.length;
-  let r2 = 0;
-  for (const d of [0, 1]) {
-    // Normal equations [XᵀX | Xᵀy], solved by Gauss–Jordan elimination with partial pivoting.
-    const M = Array.from({ length: p }, (_, i) => [...Array.from({ length: p }, (_, j) => X.reduce((s, x) => s + x[i]! * x[j]!, 0)), X.reduce((s, x, k) => s + x[i]! * fitTasks[k]!.goal[d]!, 0)]);
-    for (let i = 0; i < p; i++) {
-      const pivot = M.slice(i).reduce((best, row, k) => (Math.abs(row[i]!) > Math.abs(M[best]![i]!) ? i + k : best), i);
-      [M[i], M[pivot]] = [M[pivot]!, M[i]!];
-      for (let k = 0; k < p; k++) if (k !== i) { const f = M[k]![i]! / M[i]![i]!; for (let j = i; j <= p; j++) M[k]![j]! -= f * M[i]![j]!; }
-    }
-    const w = M.map((row, i) => row[p]! / row[i]!);
-    const y = heldOut.map((t) => t.goal[d]!), my = mean(y);
-    const residual = Xh.reduce((s, x, k) => s + (x.reduce((a, v, i) => a + v * w[i]!, 0) - y[k]!) ** 2, 0);
-    r2 += (1 - residual / y.reduce((s, v) => s + (v - my) ** 2, 0)) / 2;
-  }
-  env.close();
-  return r2;
-}
-
 it('learns task inference: the posterior mean predicts held-out Navigation2D goals linearly with R² > 0.25 after 40 iterations (myopic, seed 1)', () => {
   // γ = 0 makes Q the immediate reward −‖p + a − g‖ scaled, so the Q loss can only fall below
   // the task-blind level through z: the encoder must infer the goal from the context's rewards.
@@ -86,9 +48,9 @@ it('learns task inference: the posterior mean predicts held-out Navigation2D goa
   const pearl = new Pearl(new Engine(defaultBackend()), 'Navigation2D-v0', config, 1);
   try {
     const fit = pearl.trainTasks as GoalTask[], heldOut = pearl.testTasks as GoalTask[];
-    const before = goalR2(pearl, fit, heldOut);
+    const before = posteriorGoalR2(pearl, fit, heldOut);
     for (let i = 0; i < 40; i++) pearl.iterate();
-    const after = goalR2(pearl, fit, heldOut);
+    const after = posteriorGoalR2(pearl, fit, heldOut);
     assert.ok(after > 0.25, `R² of held-out goals from the posterior mean: ${before.toFixed(3)} untrained → ${after.toFixed(3)} after 40 iterations`);
   } finally {
     pearl.close();
