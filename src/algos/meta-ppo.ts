@@ -26,10 +26,15 @@
  *   `sequenceLength` steps from the states stored during the rollout (truncated BPTT), as
  *   recurrent PPO does. RL² uses a Standard policy, RNN+HN a hypernetwork one with
  *   Bias-HyperInit (its defaults; `policy` and `hyperInit` choose any).
+ * - multi-hn: no inference, the upper bound of Beck et al. (Multi+HN, spec B.3): the env
+ *   appends the trial's true task vector to the observation (`task_in_observation`,
+ *   src/envs/meta/bamdp.ts) and the policy (a Bias-HyperInit hypernetwork by default) is
+ *   conditioned on it. It needs a task family env (docs/envs.md).
  * The state resets where a trial starts; the policy always sees the state too.
  */
 import { Xoshiro128Rng } from '../core/random.js';
 import { ConfigError, nonNegative, nonNegativeInt, positive, positiveInt, type Schema } from '../core/config.js';
+import { taskFamily } from '../envs/meta/index.js';
 import { registeredEpisodeLimit } from '../envs/registry.js';
 import { gaussianEntropy, gaussianLogProb } from '../nn/distributions.js';
 import { META_POLICY_SIZES, MetaPolicy, type BaseInit, type HyperInit } from '../nn/meta-policy.js';
@@ -48,7 +53,7 @@ import { checkFinite, continuousSpec, observationTensor, type AgentExtraState, t
 import { PPO_SCHEMA, ppoUpdate, rowsTensor, observationRows, type PpoConfig } from './ppo.js';
 import { RecurrentTaskEncoder, VaeTrainer, VaribadBelief } from './varibad/task-inference.js';
 
-export type MetaMethod = 'varibad' | 'rl2' | 'rnn-hn';
+export type MetaMethod = 'varibad' | 'rl2' | 'rnn-hn' | 'multi-hn';
 export type MetaPolicyKind = 'standard' | 'hyper' | 'film';
 
 type PpoPart = Pick<PpoConfig, 'numEnvs' | 'vectorEnv' | 'workers' | 'numSteps' | 'learningRate' | 'annealLr' | 'gamma' | 'gaeLambda' | 'numMinibatches'
@@ -154,11 +159,12 @@ export class MetaActorCritic extends Module {
   readonly encoder: RecurrentTaskEncoder | null;
   readonly policy: MetaPolicy;
 
-  constructor(engine: Engine, rng: Xoshiro128Rng, spec: AgentSpec, conditioningDim: number, c: MetaPpoConfig, recurrent: boolean) {
+  /** stateDim: the policy's state input (the observation without an appended task vector). */
+  constructor(engine: Engine, rng: Xoshiro128Rng, spec: AgentSpec, stateDim: number, conditioningDim: number, c: MetaPpoConfig, recurrent: boolean) {
     super(engine);
     const actionDim = spec.actionLow.length;
     this.encoder = recurrent ? this.child('encoder', new RecurrentTaskEncoder(engine, rng, { stateDim: spec.obsDim, actionDim, hiddenSize: c.gruHidden })) : null;
-    this.policy = this.child('policy', metaPolicy(engine, rng, spec.obsDim, conditioningDim, actionDim, c));
+    this.policy = this.child('policy', metaPolicy(engine, rng, stateDim, conditioningDim, actionDim, c));
   }
 }
 
@@ -182,8 +188,10 @@ export class MetaPpo implements OnPolicyAgent {
   readonly optimizer: Adam;
   readonly params: Tensor[];
   readonly buffer: RolloutBuffer;
-  /** Rollout row width: the observation, then the conditioning inputs (VariBAD: the normalised belief; RL²: previous action, reward, trial-end flag). */
+  /** Rollout row width: the observation, then the conditioning inputs (VariBAD: the normalised belief; RL²: previous action, reward, trial-end flag; Multi+HN: none, the task vector ends the observation). */
   readonly inputDim: number;
+  /** The policy's state input: a row's first stateDim columns (the observation; Multi+HN: without its task vector). */
+  readonly stateDim: number;
   readonly varibad: Varibad | null;
   /** Steps of a trial: episodesPerTrial × the env's episode limit. */
   readonly trialSteps: number;
@@ -202,7 +210,7 @@ export class MetaPpo implements OnPolicyAgent {
 
   constructor(readonly engine: Engine, readonly spec: AgentSpec, readonly config: MetaPpoConfig, seed: number, readonly method: MetaMethod, envId: string) {
     const e = engine, c = config, N = c.numEnvs;
-    const recurrent = method !== 'varibad';
+    const recurrent = method === 'rl2' || method === 'rnn-hn';
     const units = N * c.numSteps / (recurrent ? c.sequenceLength : 1);
     if (recurrent && c.numSteps % c.sequenceLength !== 0) throw new ConfigError(`${method}: sequenceLength ${c.sequenceLength} does not divide numSteps ${c.numSteps}`);
     if (units % c.numMinibatches !== 0) throw new ConfigError(`${method}: the ${units} ${recurrent ? 'sequences' : 'steps'} of a rollout do not split into numMinibatches = ${c.numMinibatches} equal minibatches`);
@@ -212,7 +220,10 @@ export class MetaPpo implements OnPolicyAgent {
     this.rng = new Xoshiro128Rng(seed);
     const ds = spec.obsDim, da = (this.actionDim = spec.actionLow.length);
     const beliefDim = 2 * c.latentDim;
-    this.inputDim = ds + (recurrent ? da + 2 : beliefDim);
+    // Multi+HN reads the task vector the env appends to the observation.
+    const taskDim = method === 'multi-hn' ? multiTaskDim(envId, ds) : 0;
+    this.stateDim = ds - taskDim;
+    this.inputDim = ds + (recurrent ? da + 2 : method === 'varibad' ? beliefDim : 0);
 
     // Networks: the VAE first (VariBAD), then the encoder and policy the RL loss trains.
     if (method === 'varibad') {
@@ -229,7 +240,7 @@ export class MetaPpo implements OnPolicyAgent {
     } else {
       this.varibad = null;
     }
-    this.net = new MetaActorCritic(e, this.rng, spec, recurrent ? c.gruHidden : beliefDim, c, recurrent);
+    this.net = new MetaActorCritic(e, this.rng, spec, this.stateDim, recurrent ? c.gruHidden : taskDim > 0 ? taskDim : beliefDim, c, recurrent);
     this.params = this.net.parameters();
     this.optimizer = new Adam(e, this.params, { lr: c.learningRate, eps: c.adamEps });
 
@@ -278,7 +289,7 @@ export class MetaPpo implements OnPolicyAgent {
    */
   private conditioning(x: Tensor, state: Tensor | null, resets: Tensor | null, keep: boolean): Tensor {
     const ds = this.spec.obsDim, da = this.actionDim, enc = this.net.encoder;
-    if (enc === null || state === null) return slice(x, 1, ds, this.inputDim);
+    if (enc === null || state === null) return slice(x, 1, this.stateDim, this.inputDim);
     const col = (a: number, b: number): Tensor => slice(x, 1, a, b);
     const h = enc.step(col(0, ds), col(ds, ds + da), col(ds + da, ds + da + 1), col(ds + da + 1, ds + da + 2), state, resets);
     if (keep) this.engine.backend.axpby(h.size, 1, h.offset, 0, state.offset);
@@ -332,7 +343,7 @@ export class MetaPpo implements OnPolicyAgent {
    */
   collect(obs: ArrayLike<number>, envActions: Float64Array, rawObs: ArrayLike<number> = obs): void {
     const { engine: e, buffer: b } = this;
-    const n = b.numEnvs, da = this.actionDim, row = b.row, hidden = this.hidden, ds = this.spec.obsDim;
+    const n = b.numEnvs, da = this.actionDim, row = b.row, hidden = this.hidden;
     this.writeInputs(obs, this.previous, this.inputs);
     b.addObservations(this.inputs);
     if (this.varibad !== null) this.inferBeliefs(this.varibad, rawObs);
@@ -343,7 +354,7 @@ export class MetaPpo implements OnPolicyAgent {
     e.scope(() => e.noGrad(() => {
       const x = rowsTensor(e, b.obs, row * this.inputDim, [n, this.inputDim]);
       const cond = this.conditioning(x, hidden, hidden === null ? null : rowsTensor(e, b.episodeStarts, row, [n]), true);
-      const { action, logProb, value } = this.sample(slice(x, 1, 0, ds), cond);
+      const { action, logProb, value } = this.sample(slice(x, 1, 0, this.stateDim), cond);
       const d = e.backend.arena.data;
       for (let i = 0; i < n; i++) {
         b.values[row + i] = d[value.offset + i]!;
@@ -424,7 +435,7 @@ export class MetaPpo implements OnPolicyAgent {
     e.scope(() => e.noGrad(() => {
       const x = observationTensor(e, this.evalInputs, this.inputDim);
       const cond = this.conditioning(x, this.evalHidden, null, true);
-      const obsPart = slice(x, 1, 0, ds);
+      const obsPart = slice(x, 1, 0, this.stateDim);
       const a = explore ? this.sample(obsPart, cond).action : this.net.policy.forward(obsPart, cond).mean;
       const d = e.backend.arena.data;
       for (let k = 0; k < this.actionDim; k++) out[k] = this.envAction(d[a.offset + k]!, k);
@@ -435,7 +446,7 @@ export class MetaPpo implements OnPolicyAgent {
   /** What the policy reads for a minibatch: the stored beliefs, or the encoder unrolled over its sequences. */
   private minibatchConditioning(mb: RolloutMinibatch | SequenceMinibatch): Tensor {
     const enc = this.net.encoder, ds = this.spec.obsDim, da = this.actionDim;
-    if (enc === null || !('hidden' in mb)) return slice(mb.obs, 1, ds, this.inputDim);
+    if (enc === null || !('hidden' in mb)) return slice(mb.obs, 1, this.stateDim, this.inputDim);
     const seqs = mb.hidden.shape[0]!, len = mb.obs.shape[0]! / seqs;
     const col = (a: number, b: number): Tensor => slice(mb.obs, 1, a, b);
     return enc.sequence(col(0, ds), col(ds, ds + da), col(ds + da, ds + da + 1), col(ds + da + 1, ds + da + 2), mb.hidden, reshape(mb.episodeStarts, [len, seqs]));
@@ -455,12 +466,12 @@ export class MetaPpo implements OnPolicyAgent {
         for (let i = 0; i < n; i++) for (let k = 0; k < v.belief.dim; k++) this.inputs[i * this.inputDim + ds + k] = beliefs[i * v.belief.dim + k]!;
       }
       const x = observationRows(e, this.inputs, n, this.inputDim);
-      const value = this.net.policy.forward(slice(x, 1, 0, ds), this.conditioning(x, this.hidden, null, false)).value;
+      const value = this.net.policy.forward(slice(x, 1, 0, this.stateDim), this.conditioning(x, this.hidden, null, false)).value;
       const d = e.backend.arena.data;
       for (let i = 0; i < n; i++) this.nextValues[i] = d[value.offset + i]!;
     }));
     const metrics = ppoUpdate(this, this.mb, this.nextValues, (mb) => {
-      const out = this.net.policy.forward(slice(mb.obs, 1, 0, ds), this.minibatchConditioning(mb));
+      const out = this.net.policy.forward(slice(mb.obs, 1, 0, this.stateDim), this.minibatchConditioning(mb));
       const logStd = reshape(out.logStd, [1, this.actionDim]);
       return { logProb: gaussianLogProb(out.mean, logStd, mb.actions), entropy: gaussianEntropy(logStd), value: out.value };
     }, iteration, numIterations);
@@ -510,10 +521,25 @@ export class MetaPpo implements OnPolicyAgent {
   }
 }
 
-/** Run options of the meta algorithms: trials of k episodes, boundaries in the observation when k > 1, test tasks for evaluation. */
-function trialOptions(c: MetaPpoConfig) {
-  const train = { episodes_per_trial: c.episodesPerTrial, episode_boundary_in_observation: c.episodesPerTrial > 1 };
+/**
+ * Run options of the meta algorithms: trials of k episodes, boundaries in the observation when
+ * k > 1, test tasks for evaluation; Multi+HN: the trial's task vector in the observation.
+ */
+function trialOptions(c: MetaPpoConfig, method: MetaMethod) {
+  const train = { episodes_per_trial: c.episodesPerTrial, episode_boundary_in_observation: c.episodesPerTrial > 1, ...(method === 'multi-hn' ? { task_in_observation: true } : {}) };
   return { train, evaluation: { ...train, task_split: 'test' } };
+}
+
+/** Multi+HN: the length of the task vector ending the observation (the env's task family's). */
+function multiTaskDim(envId: string, obsDim: number): number {
+  let taskDim: number;
+  try {
+    taskDim = taskFamily(envId).taskDim;
+  } catch (error) {
+    throw new ConfigError(`multi-hn: the policy reads the true task, so the env must be a meta-RL task family: ${(error as Error).message}`);
+  }
+  if (obsDim <= taskDim) throw new ConfigError(`multi-hn: ${envId}'s observation has ${obsDim} values, not a state followed by its ${taskDim}-d task vector (env option task_in_observation)`);
+  return taskDim;
 }
 
 const hyper = (hyperInit: HyperInit, baseInit: BaseInit = 'normc') => ({ policy: 'hyper', hyperInit, baseInit });
@@ -555,7 +581,7 @@ function metaAlgorithm(method: MetaMethod, summary: string, title: string, polic
     },
     label: (c) => ({ tag: `${method}-${c.policy}${c.policy === 'standard' ? '' : `-${c.hyperInit}`}`, title: `${title} (${policyTitle(c)}, ${c.numEnvs} envs)` }),
     create: (engine, env: EnvSpaces, config, seed) => new MetaPpo(engine, continuousSpec(env, title), config, seed, method, env.id),
-    envOptions: trialOptions,
+    envOptions: (c) => trialOptions(c, method),
     gridVariants: META_GRID_VARIANTS,
   };
 }
@@ -563,6 +589,7 @@ function metaAlgorithm(method: MetaMethod, summary: string, title: string, polic
 export const VARIBAD = metaAlgorithm('varibad', 'VariBAD (Zintgraf et al. 2020) on PPO with Beck et al.\'s hypernetwork policies (docs/meta-rl.md)', 'VariBAD', 'standard');
 export const RL2 = metaAlgorithm('rl2', 'RL² (Duan et al. 2016) on PPO: a recurrent task encoder trained by the RL loss (docs/meta-rl.md)', 'RL²', 'standard');
 export const RNN_HN = metaAlgorithm('rnn-hn', 'RNN+HN (Beck et al. 2023): RL²\'s encoder conditioning a Bias-HyperInit hypernetwork policy (docs/meta-rl.md)', 'RNN+HN', 'hyper');
+export const MULTI_HN = metaAlgorithm('multi-hn', 'Multi+HN (Beck et al. 2022): a Bias-HyperInit hypernetwork policy conditioned on the true task, the upper bound (docs/meta-rl.md)', 'Multi+HN', 'hyper');
 
 /** The registry's meta-RL entries. */
-export const META_PPO_ALGORITHMS = [VARIBAD, RL2, RNN_HN] as const;
+export const META_PPO_ALGORITHMS = [VARIBAD, RL2, RNN_HN, MULTI_HN] as const;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { MetaPpo, type MetaPpoConfig } from '../../src/algos/meta-ppo.js';
 import { algorithm } from '../../src/algos/registry.js';
 import { ConfigError } from '../../src/core/config.js';
+import { NAVIGATION_2D } from '../../src/envs/meta/index.js';
 import { make } from '../../src/envs/registry.js';
 import { readSafetensors } from '../../src/nn/safetensors.js';
 import { SyncVectorEnv } from '../../src/envs/vector/sync.js';
@@ -83,6 +84,36 @@ it('builds each method with its rollout rows, modules and policy kind', async ()
   const film = await agentFor('rnn-hn', { policy: 'film', hyperInit: 'bias-hyperinit' });
   assert.equal(film.net.policy.describe().kind, 'film (normc, bias-hyperinit)');
   await assert.rejects(agentFor('rnn-hn', { policy: 'film', hyperInit: 'hyperfan-in' }), (e: Error) => e instanceof ConfigError && /FiLM policy generates none/.test(e.message));
+});
+
+it('multi-hn: the hypernetwork policy is conditioned on the true task vector the env appends (Multi+HN, the upper bound)', async () => {
+  const multi = algorithm('multi-hn');
+  const options = multi.envOptions!(agentConfig('multi-hn') as never);
+  assert.deepEqual(options.train, { episodes_per_trial: 1, episode_boundary_in_observation: false, task_in_observation: true });
+  assert.deepEqual(options.evaluation, { ...options.train, task_split: 'test' });
+  const c = agentConfig('multi-hn', { env: 'Navigation2D-v0', numEnvs: 3, numSteps: 10, numMinibatches: 1, embeddingDim: 4 });
+  const agent = multi.create(new Engine(defaultBackend()), await make('Navigation2D-v0', options.evaluation), c as never, 1) as unknown as MetaPpo;
+  // Observation: position (2) then the task vector (2); no conditioning columns of its own.
+  assert.deepEqual([agent.inputDim, agent.stateDim, agent.net.policy.stateDim, agent.net.policy.conditioningDim], [4, 2, 2, 2]);
+  assert.equal(agent.net.policy.describe().kind, 'hypernetwork (normc, bias-hyperinit)');
+  assert.deepEqual(Object.keys(agent.modules()), ['agent']);
+  const seen: { state: number[]; conditioning: number[] }[] = [];
+  const forward = agent.net.policy.forward.bind(agent.net.policy);
+  agent.net.policy.forward = (state, conditioning) => {
+    seen.push({ state: state.toArray(), conditioning: conditioning.toArray() });
+    return forward(state, conditioning);
+  };
+  const goals: [number, number][] = [[0.1, 0.2], [-0.3, 0.4], [0.5, -0.45]];
+  const vec = await SyncVectorEnv.create('Navigation2D-v0', 3, { envOptions: options.train });
+  const { obs } = vec.reset({ seed: 1, optionsPerEnv: goals.map((goal) => ({ task: { goal } })) });
+  agent.episodesRestarted();
+  agent.collect(obs, new Float64Array(6));
+  await vec.close();
+  const want = goals.flatMap((goal) => Array.from(NAVIGATION_2D.taskVector({ goal })));
+  assert.deepEqual(want.map((x) => x.toFixed(3)), ['0.200', '0.400', '-0.600', '0.800', '1.000', '-0.900']);
+  seen[0]!.conditioning.forEach((x, k) => assert.ok(Math.abs(x - want[k]!) < 1e-6, `conditioning[${k}] ${x} vs the task vector's ${want[k]}`));
+  assert.deepEqual(seen[0]!.state, [0, 0, 0, 0, 0, 0]);
+  await assert.rejects(agentFor('multi-hn'), (e: Error) => e instanceof ConfigError && /multi-hn: the policy reads the true task, so the env must be a meta-RL task family: 'SignCue-v0' is not/.test(e.message));
 });
 
 it('varibad: complete trials of the env\'s own observations reach the trial buffer aligned (s_t, a_t, r_t), trials cut by a restart do not', async () => {
