@@ -41,7 +41,7 @@ import { META_POLICY_SIZES, MetaPolicy, type BaseInit, type HyperInit } from '..
 import { Module } from '../nn/module.js';
 import { Adam } from '../nn/optim.js';
 import { VaribadVae } from '../nn/varibad-vae.js';
-import { RolloutBuffer, type RolloutMinibatch, type SequenceMinibatch } from '../replay/rollout-buffer.js';
+import type { RolloutMinibatch, SequenceMinibatch } from '../replay/rollout-buffer.js';
 import { TrialBuffer } from '../replay/trial-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { add, exp, mul } from '../tensor/ops/elementwise.js';
@@ -50,7 +50,7 @@ import { reshape, slice } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { GridVariants, OnPolicyAlgorithm } from './algorithm.js';
 import { checkFinite, continuousSpec, observationTensor, type AgentExtraState, type AgentSpec, type EnvSpaces, type OnPolicyAgent, type UpdateMetrics } from './agent.js';
-import { PPO_SCHEMA, ppoUpdate, rowsTensor, observationRows, type PpoConfig } from './ppo.js';
+import { PPO_SCHEMA, PpoRollout, ppoUpdate, rowsTensor, observationRows, type PpoConfig } from './ppo.js';
 import { RecurrentTaskEncoder, VaeTrainer, VaribadBelief } from './varibad/task-inference.js';
 
 export type MetaMethod = 'varibad' | 'rl2' | 'rnn-hn' | 'multi-hn';
@@ -187,7 +187,8 @@ export class MetaPpo implements OnPolicyAgent {
   readonly net: MetaActorCritic;
   readonly optimizer: Adam;
   readonly params: Tensor[];
-  readonly buffer: RolloutBuffer;
+  /** The rollout buffer, the update's minibatch, and the encoder states of the rollout's envs and of evaluation (rl2, rnn-hn). */
+  readonly rollout: PpoRollout;
   /** Rollout row width: the observation, then the conditioning inputs (VariBAD: the normalised belief; RL²: previous action, reward, trial-end flag; Multi+HN: none, the task vector ends the observation). */
   readonly inputDim: number;
   /** The policy's state input: a row's first stateDim columns (the observation; Multi+HN: without its task vector). */
@@ -196,14 +197,9 @@ export class MetaPpo implements OnPolicyAgent {
   /** Steps of a trial: episodesPerTrial × the env's episode limit. */
   readonly trialSteps: number;
   private readonly actionDim: number;
-  private readonly mb: RolloutMinibatch | SequenceMinibatch;
-  private readonly nextValues: Float64Array;
   private readonly inputs: Float64Array;
   /** Per env: its last executed action, reward and trial-end flag (numEnvs × (d_a + 2)). */
   private readonly previous: Float64Array;
-  /** The rollout's encoder state [numEnvs, H] (rl2, rnn-hn). */
-  private readonly hidden: Tensor | null;
-  private readonly evalHidden: Tensor | null;
   private readonly evalPrevious: Float64Array;
   private readonly evalInputs: Float64Array;
   private evalTrialStart = true;
@@ -211,9 +207,6 @@ export class MetaPpo implements OnPolicyAgent {
   constructor(readonly engine: Engine, readonly spec: AgentSpec, readonly config: MetaPpoConfig, seed: number, readonly method: MetaMethod, envId: string) {
     const e = engine, c = config, N = c.numEnvs;
     const recurrent = method === 'rl2' || method === 'rnn-hn';
-    const units = N * c.numSteps / (recurrent ? c.sequenceLength : 1);
-    if (recurrent && c.numSteps % c.sequenceLength !== 0) throw new ConfigError(`${method}: sequenceLength ${c.sequenceLength} does not divide numSteps ${c.numSteps}`);
-    if (units % c.numMinibatches !== 0) throw new ConfigError(`${method}: the ${units} ${recurrent ? 'sequences' : 'steps'} of a rollout do not split into numMinibatches = ${c.numMinibatches} equal minibatches`);
     const limit = registeredEpisodeLimit(envId);
     if (limit === undefined) throw new ConfigError(`${method}: ${envId} has no episode limit, so trials have no fixed length`);
     this.trialSteps = c.episodesPerTrial * limit;
@@ -224,6 +217,7 @@ export class MetaPpo implements OnPolicyAgent {
     const taskDim = method === 'multi-hn' ? multiTaskDim(envId, ds) : 0;
     this.stateDim = ds - taskDim;
     this.inputDim = ds + (recurrent ? da + 2 : method === 'varibad' ? beliefDim : 0);
+    this.rollout = new PpoRollout(e, method, c, this.inputDim, da, recurrent ? c.gruHidden : 0);
 
     // Networks: the VAE first (VariBAD), then the encoder and policy the RL loss trains.
     if (method === 'varibad') {
@@ -244,19 +238,8 @@ export class MetaPpo implements OnPolicyAgent {
     this.params = this.net.parameters();
     this.optimizer = new Adam(e, this.params, { lr: c.learningRate, eps: c.adamEps });
 
-    this.buffer = new RolloutBuffer(c.numSteps, N, this.inputDim, da, recurrent ? { sequenceLength: c.sequenceLength, hiddenSize: c.gruHidden } : undefined);
-    const rows = (N * c.numSteps) / c.numMinibatches;
-    const column = (): Tensor => e.persistent([rows, 1]);
-    const mb: RolloutMinibatch = {
-      obs: e.persistent([rows, this.inputDim]), actions: e.persistent([rows, da]), logProbs: column(),
-      values: column(), advantages: column(), returns: column(), weights: column(),
-    };
-    this.mb = recurrent ? { ...mb, episodeStarts: column(), hidden: e.persistent([units / c.numMinibatches, c.gruHidden]) } : mb;
-    this.nextValues = new Float64Array(N);
     this.inputs = new Float64Array(N * this.inputDim);
     this.previous = new Float64Array(N * (da + 2));
-    this.hidden = recurrent ? e.persistent([N, c.gruHidden]) : null;
-    this.evalHidden = recurrent ? e.persistent([1, c.gruHidden]) : null;
     this.evalPrevious = new Float64Array(da + 2);
     this.evalInputs = new Float64Array(this.inputDim);
   }
@@ -317,7 +300,7 @@ export class MetaPpo implements OnPolicyAgent {
    * policy's input is normalised.
    */
   private inferBeliefs(v: Varibad, rawObs: ArrayLike<number>): void {
-    const { engine: e, buffer: b } = this;
+    const { engine: e } = this, b = this.rollout.buffer;
     const n = b.numEnvs, row = b.row, ds = this.spec.obsDim, T = this.trialSteps, dim = v.belief.dim;
     const starts = b.episodeStarts.subarray(row, row + n);
     e.scope(() => {
@@ -342,29 +325,17 @@ export class MetaPpo implements OnPolicyAgent {
    * each sequence start) and write clipped env actions.
    */
   collect(obs: ArrayLike<number>, envActions: Float64Array, rawObs: ArrayLike<number> = obs): void {
-    const { engine: e, buffer: b } = this;
-    const n = b.numEnvs, da = this.actionDim, row = b.row, hidden = this.hidden;
+    const { engine: e, rollout } = this;
+    const b = rollout.buffer, n = b.numEnvs, row = b.row, hidden = rollout.hidden;
     this.writeInputs(obs, this.previous, this.inputs);
     b.addObservations(this.inputs);
     if (this.varibad !== null) this.inferBeliefs(this.varibad, rawObs);
-    if (hidden !== null && b.step % b.sequenceLength === 0) {
-      const d = e.backend.arena.data, H = hidden.shape[1]!;
-      for (let i = 0; i < n; i++) for (let k = 0; k < H; k++) b.hiddens![b.hiddenOffset(i) + k] = d[hidden.offset + i * H + k]!;
-    }
+    rollout.keepSequenceStart();
     e.scope(() => e.noGrad(() => {
       const x = rowsTensor(e, b.obs, row * this.inputDim, [n, this.inputDim]);
       const cond = this.conditioning(x, hidden, hidden === null ? null : rowsTensor(e, b.episodeStarts, row, [n]), true);
       const { action, logProb, value } = this.sample(slice(x, 1, 0, this.stateDim), cond);
-      const d = e.backend.arena.data;
-      for (let i = 0; i < n; i++) {
-        b.values[row + i] = d[value.offset + i]!;
-        b.logProbs[row + i] = d[logProb.offset + i]!;
-        for (let k = 0; k < da; k++) {
-          const a = d[action.offset + i * da + k]!;
-          b.actions[(row + i) * da + k] = a;
-          envActions[i * da + k] = this.envAction(a, k);
-        }
-      }
+      rollout.storeStep(action, logProb, value, envActions, (a, k) => this.envAction(a, k));
     }));
   }
 
@@ -381,7 +352,7 @@ export class MetaPpo implements OnPolicyAgent {
    * learns from (normalised or not), VariBAD's VAE the env's own, as in the reference code.
    */
   recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>, rawRewards: ArrayLike<number>): void {
-    const b = this.buffer, v = this.varibad, da = this.actionDim, T = this.trialSteps;
+    const b = this.rollout.buffer, v = this.varibad, da = this.actionDim, T = this.trialSteps;
     const seen = v === null ? rewards : rawRewards;
     for (let i = 0; i < b.numEnvs; i++) {
       // Autoreset steps execute nothing.
@@ -400,9 +371,10 @@ export class MetaPpo implements OnPolicyAgent {
 
   /** The envs were reset from outside the rollout: every env starts a trial, memories afresh. */
   episodesRestarted(): void {
-    this.buffer.restartEpisodes();
+    const { buffer, hidden } = this.rollout;
+    buffer.restartEpisodes();
     this.previous.fill(0);
-    if (this.hidden !== null) this.engine.backend.fill(this.hidden.size, this.hidden.offset, 0);
+    if (hidden !== null) this.engine.backend.fill(hidden.size, hidden.offset, 0);
     this.varibad?.stagedLength.fill(-1);
   }
 
@@ -410,7 +382,8 @@ export class MetaPpo implements OnPolicyAgent {
   startEpisode(): void {
     this.evalPrevious.fill(0);
     this.evalTrialStart = true;
-    if (this.evalHidden !== null) this.engine.backend.fill(this.evalHidden.size, this.evalHidden.offset, 0);
+    const evalHidden = this.rollout.evalHidden;
+    if (evalHidden !== null) this.engine.backend.fill(evalHidden.size, evalHidden.offset, 0);
   }
 
   /** Evaluation: the reward (scaled as in training; VariBAD: the env's own) and trial-end flag of the step just acted for. */
@@ -434,7 +407,7 @@ export class MetaPpo implements OnPolicyAgent {
     this.evalTrialStart = false;
     e.scope(() => e.noGrad(() => {
       const x = observationTensor(e, this.evalInputs, this.inputDim);
-      const cond = this.conditioning(x, this.evalHidden, null, true);
+      const cond = this.conditioning(x, this.rollout.evalHidden, null, true);
       const obsPart = slice(x, 1, 0, this.stateDim);
       const a = explore ? this.sample(obsPart, cond).action : this.net.policy.forward(obsPart, cond).mean;
       const d = e.backend.arena.data;
@@ -454,7 +427,8 @@ export class MetaPpo implements OnPolicyAgent {
 
   /** PPO's update from the rollout (`ppoUpdate`), then VariBAD's VAE steps. */
   update(nextObs: ArrayLike<number>, iteration: number, numIterations: number, rawNextObs: ArrayLike<number> = nextObs): UpdateMetrics {
-    const { engine: e, buffer: b, config: c } = this;
+    const { engine: e, rollout, config: c } = this;
+    const b = rollout.buffer;
     const n = b.numEnvs, ds = this.spec.obsDim, v = this.varibad;
     // Bootstrap values after the last step: one more step of task inference, without keeping it.
     this.writeInputs(nextObs, this.previous, this.inputs);
@@ -466,11 +440,11 @@ export class MetaPpo implements OnPolicyAgent {
         for (let i = 0; i < n; i++) for (let k = 0; k < v.belief.dim; k++) this.inputs[i * this.inputDim + ds + k] = beliefs[i * v.belief.dim + k]!;
       }
       const x = observationRows(e, this.inputs, n, this.inputDim);
-      const value = this.net.policy.forward(slice(x, 1, 0, this.stateDim), this.conditioning(x, this.hidden, null, false)).value;
+      const value = this.net.policy.forward(slice(x, 1, 0, this.stateDim), this.conditioning(x, rollout.hidden, null, false)).value;
       const d = e.backend.arena.data;
-      for (let i = 0; i < n; i++) this.nextValues[i] = d[value.offset + i]!;
+      for (let i = 0; i < n; i++) rollout.nextValues[i] = d[value.offset + i]!;
     }));
-    const metrics = ppoUpdate(this, this.mb, this.nextValues, (mb) => {
+    const metrics = ppoUpdate(this, (mb) => {
       const out = this.net.policy.forward(slice(mb.obs, 1, 0, this.stateDim), this.minibatchConditioning(mb));
       const logStd = reshape(out.logStd, [1, this.actionDim]);
       return { logProb: gaussianLogProb(out.mean, logStd, mb.actions), entropy: gaussianEntropy(logStd), value: out.value };

@@ -128,7 +128,7 @@ it('varibad: complete trials of the env\'s own observations reach the trial buff
   for (let s = 0; s < 25; s++) {
     const shown = policyObs(obs);
     agent.collect(shown, actions, obs);
-    for (let i = 0; i < 3; i++) assert.equal(agent.buffer.obs[(s * 3 + i) * agent.inputDim], Math.fround(shown[i]!), `rollout row ${s}, env ${i}: the policy's observation`);
+    for (let i = 0; i < 3; i++) assert.equal(agent.rollout.buffer.obs[(s * 3 + i) * agent.inputDim], Math.fround(shown[i]!), `rollout row ${s}, env ${i}: the policy's observation`);
     const r = vec.step(actions);
     agent.recordOutcome(r.rewards, r.terminations, r.truncations, r.rewards);
     obs = r.obs;
@@ -150,7 +150,7 @@ it('varibad: complete trials of the env\'s own observations reach the trial buff
   // A restart cuts the third trials after 3 steps; 12 steps later only the 3 trials begun at the restart are complete.
   agent.episodesRestarted();
   obs = vec.reset({ seed: 8 }).obs;
-  agent.buffer.clear();
+  agent.rollout.buffer.clear();
   for (let s = 0; s < 12; s++) {
     agent.collect(policyObs(obs), actions, obs);
     const r = vec.step(actions);
