@@ -175,11 +175,13 @@ interface Varibad {
   trials: TrialBuffer;
   belief: VaribadBelief;
   evalBelief: VaribadBelief;
-  /** Per env, the trial being recorded: T + 1 observations, T actions and rewards, and its length so far (−1: not recording). */
+  /** Per env, the trial being recorded, time-major as the trial buffer reads it ([T + 1, N, d_s], [T, N, d_a], [T, N]), and its length so far (−1: not recording). */
   stagedObs: Float32Array;
   stagedActions: Float32Array;
   stagedRewards: Float32Array;
   stagedLength: Int32Array;
+  /** The normalised beliefs one step past the rollout, for its bootstrap values [numEnvs, 2L]. */
+  peeked: Float32Array;
 }
 
 export class MetaPpo implements OnPolicyAgent {
@@ -229,7 +231,7 @@ export class MetaPpo implements OnPolicyAgent {
         trainer: new VaeTrainer(e, vae, trials, { klWeight: c.klWeight, rewardLossCoeff: 1, stateLossCoeff: 1 },
           { lr: c.vaeLr, subsampleElbos: c.vaeSubsampleElbos, subsampleDecodes: c.vaeSubsampleDecodes }),
         stagedObs: new Float32Array(N * (this.trialSteps + 1) * ds), stagedActions: new Float32Array(N * this.trialSteps * da),
-        stagedRewards: new Float32Array(N * this.trialSteps), stagedLength: new Int32Array(N).fill(-1),
+        stagedRewards: new Float32Array(N * this.trialSteps), stagedLength: new Int32Array(N).fill(-1), peeked: new Float32Array(N * beliefDim),
       };
     } else {
       this.varibad = null;
@@ -302,19 +304,19 @@ export class MetaPpo implements OnPolicyAgent {
   private inferBeliefs(v: Varibad, rawObs: ArrayLike<number>): void {
     const { engine: e } = this, b = this.rollout.buffer;
     const n = b.numEnvs, row = b.row, ds = this.spec.obsDim, T = this.trialSteps, dim = v.belief.dim;
-    const starts = b.episodeStarts.subarray(row, row + n);
+    const starts = b.episodeStarts;
     e.scope(() => {
       const prev = this.previousTensors(this.previous, n);
-      v.belief.observe(prev.action, observationRows(e, rawObs, n, ds), prev.reward, starts);
+      v.belief.observe(prev.action, observationRows(e, rawObs, n, ds), prev.reward, starts, row);
     });
     for (let i = 0; i < n; i++) v.belief.stats.normalize(v.belief.raw, i * dim, b.obs, (row + i) * this.inputDim + ds);
     for (let i = 0; i < n; i++) {
-      if (starts[i]) v.stagedLength[i] = 0;
+      if (starts[row + i]) v.stagedLength[i] = 0;
       const t = v.stagedLength[i]!;
       if (t < 0) continue;
-      for (let k = 0; k < ds; k++) v.stagedObs[(i * (T + 1) + t) * ds + k] = rawObs[i * ds + k]!;
+      for (let k = 0; k < ds; k++) v.stagedObs[(t * n + i) * ds + k] = rawObs[i * ds + k]!;
       if (b.valid[row + i]) continue;
-      if (t === T) v.trials.addTrial(v.stagedObs.subarray(i * (T + 1) * ds), v.stagedActions.subarray(i * T * this.actionDim), v.stagedRewards.subarray(i * T), 0, 1);
+      if (t === T) v.trials.addTrial(v.stagedObs, v.stagedActions, v.stagedRewards, i, n);
       v.stagedLength[i] = -1;
     }
   }
@@ -362,8 +364,8 @@ export class MetaPpo implements OnPolicyAgent {
       const t = v.stagedLength[i]!;
       if (t < 0) continue;
       if (t >= T) { v.stagedLength[i] = -1; continue; }
-      for (let k = 0; k < da; k++) v.stagedActions[(i * T + t) * da + k] = this.previous[i * (da + 2) + k]!;
-      v.stagedRewards[i * T + t] = seen[i]!;
+      for (let k = 0; k < da; k++) v.stagedActions[(t * b.numEnvs + i) * da + k] = this.previous[i * (da + 2) + k]!;
+      v.stagedRewards[t * b.numEnvs + i] = seen[i]!;
       v.stagedLength[i] = t + 1;
     }
     b.addOutcome(rewards, terminations, truncations);
@@ -402,7 +404,7 @@ export class MetaPpo implements OnPolicyAgent {
         if (this.evalTrialStart) v.evalBelief.reset();
         else v.evalBelief.observe(prev.action, observationTensor(e, rawObs, ds), prev.reward, [0]);
       });
-      v.evalBelief.normalize(v.evalBelief.raw, this.evalInputs.subarray(ds), 1);
+      v.evalBelief.normalize(v.evalBelief.raw, this.evalInputs, 1, 0, ds);
     }
     this.evalTrialStart = false;
     e.scope(() => e.noGrad(() => {
@@ -435,9 +437,8 @@ export class MetaPpo implements OnPolicyAgent {
     e.scope(() => e.noGrad(() => {
       if (v !== null) {
         const prev = this.previousTensors(this.previous, n);
-        const beliefs = new Float32Array(n * v.belief.dim);
-        v.belief.peek(prev.action, observationRows(e, rawNextObs, n, ds), prev.reward, beliefs);
-        for (let i = 0; i < n; i++) for (let k = 0; k < v.belief.dim; k++) this.inputs[i * this.inputDim + ds + k] = beliefs[i * v.belief.dim + k]!;
+        v.belief.peek(prev.action, observationRows(e, rawNextObs, n, ds), prev.reward, v.peeked);
+        for (let i = 0; i < n; i++) for (let k = 0; k < v.belief.dim; k++) this.inputs[i * this.inputDim + ds + k] = v.peeked[i * v.belief.dim + k]!;
       }
       const x = observationRows(e, this.inputs, n, this.inputDim);
       const value = this.net.policy.forward(slice(x, 1, 0, this.stateDim), this.conditioning(x, rollout.hidden, null, false)).value;

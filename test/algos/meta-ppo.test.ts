@@ -21,6 +21,7 @@ import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { train } from '../../src/train/run.js';
 import { registerSignCue, SIGN_CUE_ID, SIGN_CUE_STEPS } from '../helpers/sign-cue.js';
+import { countTypedArrayAllocations } from '../helpers/alloc.js';
 import { checkpointFile, tempRuns } from '../helpers/train.js';
 
 registerSignCue();
@@ -173,6 +174,35 @@ it('varibad in the training loop: with normalizeObservation the trial buffer hol
   // The policy's observations were normalised: mean ≈ 0.5, not 0.
   const meta = JSON.parse(readFileSync(checkpointFile(r.runDir, 'meta.json'), 'utf8')) as { obsNormalizer: { mean: number[] } };
   assert.ok(Math.abs(meta.obsNormalizer.mean[0]! - 0.5) < 0.05, `observation mean ${meta.obsNormalizer.mean[0]}`);
+});
+
+it('after the first rollout, rollouts and updates (VAE steps included) allocate no typed arrays', async () => {
+  const cases: [string, string, Record<string, unknown>][] = [
+    ['varibad', SIGN_CUE_ID, {}], ['varibad', SIGN_CUE_ID, { vaeSubsampleElbos: 4, vaeSubsampleDecodes: 3 }], ['rl2', SIGN_CUE_ID, {}], ['rnn-hn', SIGN_CUE_ID, {}], ['multi-hn', 'Navigation2D-v0', {}],
+  ];
+  for (const [algo, env, overrides] of cases) {
+    const a = algorithm(algo);
+    const c = agentConfig(algo, { env, numEnvs: 4, vaeBatchTrials: 2, vaeBufferTrials: 50, ...overrides });
+    const options = a.envOptions!(c as never);
+    const agent = a.create(new Engine(defaultBackend()), await make(env, options.evaluation), c as never, 1) as unknown as MetaPpo;
+    const vec = await SyncVectorEnv.create(env, 4, { envOptions: options.train });
+    let obs = vec.reset({ seed: 1 }).obs;
+    agent.episodesRestarted();
+    const actions = new Float64Array(4 * agent.spec.actionLow.length);
+    const rollout = (iteration: number): void => {
+      for (let s = 0; s < c.numSteps; s++) {
+        agent.collect(obs, actions, obs);
+        const r = vec.step(actions);
+        agent.recordOutcome(r.rewards, r.terminations, r.truncations, r.rewards);
+        obs = r.obs;
+      }
+      agent.update(obs, iteration, 10, obs);
+    };
+    rollout(0);
+    assert.equal(countTypedArrayAllocations(() => rollout(1)), 0, `${algo} ${JSON.stringify(overrides)}`);
+    if (algo === 'varibad') assert.ok(agent.varibad!.trials.size > 0, 'the VAE trained in the counted update');
+    await vec.close();
+  }
 });
 
 for (const algo of ['varibad', 'rl2', 'rnn-hn']) {
