@@ -2,8 +2,9 @@
 // (posterior context) and every `--every` iterations prints, as one JSON line, the held-out
 // R² of the goal from the posterior mean (src/diagnostics/pearl-inference.ts) and the
 // meta-test returns with the posterior and with the prior. Runs the compiled library:
-//   npx tsc -p . && node scripts/pearl-inference.mjs [--iterations 150] [--every 5] [--gamma 0.99] [--train-tasks 40] [--seed 1]
-// The networks and batches are the small ones of test/algos/pearl-learning.test.ts.
+//   npx tsc -p . && node scripts/pearl-inference.mjs [--iterations 150] [--every 5] [--gamma 0.99] [--train-tasks 40] [--seed 1] [--config '{"numStepsPrior": 400}']
+// The networks and batches are the small ones of test/algos/pearl-learning.test.ts; --config
+// overrides any PEARL setting (JSON, PEARL_SCHEMA's keys).
 import { parseArgs } from 'node:util';
 
 const dist = new URL('../dist/src/', import.meta.url);
@@ -17,7 +18,7 @@ const { Engine } = await import(new URL('tensor/engine.js', dist).href);
 const { values } = parseArgs({
   options: {
     iterations: { type: 'string', default: '150' }, every: { type: 'string', default: '5' }, gamma: { type: 'string', default: '0.99' },
-    'train-tasks': { type: 'string', default: '40' }, seed: { type: 'string', default: '1' },
+    'train-tasks': { type: 'string', default: '40' }, seed: { type: 'string', default: '1' }, config: { type: 'string', default: '{}' },
   },
 });
 const iterations = Number(values.iterations), every = Number(values.every), seed = Number(values.seed);
@@ -25,6 +26,7 @@ const config = {
   ...defaults(PEARL_SCHEMA), gamma: Number(values.gamma), rewardScale: 20, netSize: 64, encoderHidden: [64, 64], numTrainTasks: Number(values['train-tasks']),
   numTestTasks: 20, metaBatch: 4, batchSize: 64, embeddingBatchSize: 32, numInitialSteps: 200, numTasksSample: 2, numStepsPrior: 100,
   numExtraRlStepsPosterior: 100, trainStepsPerIteration: 100, numStepsPerEval: 300, numExpTrajEval: 1, taskBufferSize: 5000,
+  ...JSON.parse(values.config),
 };
 const pearl = new Pearl(new Engine(defaultBackend()), 'Navigation2D-v0', config, seed);
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
