@@ -202,7 +202,7 @@ async function cheetahStep(a: number): Promise<unknown> {
 
 /** Two envs on two worker threads (which register the faulty envs), stepped with zero actions. */
 async function asyncVectorSteps(id: string, steps: number): Promise<void> {
-  const vector = await AsyncVectorEnv.create(id, 2, { workers: 2, setupModule: new URL('../envs/faulty-envs.js', import.meta.url) });
+  const vector = await AsyncVectorEnv.create(id, 2, { workers: 2, setupModules: [new URL('../envs/faulty-envs.js', import.meta.url)] });
   try {
     vector.reset({ seed: 0 });
     for (let i = 0; i < steps; i++) vector.step([0, 0]);
