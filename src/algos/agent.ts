@@ -31,8 +31,12 @@ export interface Agent {
   readonly engine: Engine;
   /** The algorithm's own generator (exploration noise, sampling); checkpointed. */
   readonly rng: Xoshiro128Rng;
-  /** Write an env-scale action for one observation into `out` (a discrete agent: the class index in out[0]); explore adds the algorithm's noise. */
-  act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void;
+  /**
+   * Write an env-scale action for one observation into `out` (a discrete agent: the class index
+   * in out[0]); explore adds the algorithm's noise. `rawObs`: the env's own observation when
+   * `obs` is normalised (VariBAD's VAE reads it; absent: obs is the env's own).
+   */
+  act(obs: ArrayLike<number>, explore: boolean, out: Float64Array, rawObs?: ArrayLike<number>): void;
   /**
    * Agents with memory: episode `episode` (0, 1, … within one evaluation) starts. Episodes
    * follow one another as they do in training: a recurrent state restarts, RL² inputs carry
@@ -101,14 +105,17 @@ export interface OnPolicyEnvConfig {
  */
 export interface OnPolicyAgent extends Agent {
   readonly config: OnPolicyEnvConfig;
-  /** Act on numEnvs × obsDim observations, writing env actions (discrete: class indices) into envActions. */
-  collect(obs: ArrayLike<number>, envActions: Float64Array): void;
+  /**
+   * Act on numEnvs × obsDim observations (normalised or not), writing env actions (discrete:
+   * class indices) into envActions; rawObs: the env's own observations (VariBAD's VAE reads them).
+   */
+  collect(obs: ArrayLike<number>, envActions: Float64Array, rawObs: ArrayLike<number>): void;
   /** The step's rewards as the agent learns from them (normalised or not), flags, and the env's own rewards. */
   recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>, rawRewards: ArrayLike<number>): void;
   /** The envs were reset from outside the rollout. */
   episodesRestarted(): void;
-  /** Learn from the full rollout; nextObs: the observations after its last step; iteration counts from 0. */
-  update(nextObs: ArrayLike<number>, iteration: number, numIterations: number): UpdateMetrics;
+  /** Learn from the full rollout; nextObs: the observations after its last step (rawNextObs: the env's own); iteration counts from 0. */
+  update(nextObs: ArrayLike<number>, iteration: number, numIterations: number, rawNextObs: ArrayLike<number>): UpdateMetrics;
 }
 
 /** An actor-critic agent with a twin critic and its target, as HypeRL's gradient-quality diagnostic needs it. */

@@ -35,7 +35,7 @@ import { concat } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { positive, positiveInt, positiveInts, unitInterval, type Schema } from '../core/config.js';
 import type { Adam } from '../nn/optim.js';
-import { observationTensor, type EnvSpaces, type MetaAgent, type MetaEvaluation, type UpdateMetrics } from './agent.js';
+import { observationTensor, type AgentExtraState, type EnvSpaces, type MetaAgent, type MetaEvaluation, type UpdateMetrics } from './agent.js';
 import type { MetaAlgorithm } from './algorithm.js';
 
 // ---- config -------------------------------------------------------------------------
@@ -93,11 +93,20 @@ export const MAML_SCHEMA: Schema<MamlConfig> = {
 /** Smallest standard deviation of the Gaussian (pytorch-maml-rl's min_log_std). */
 const LOG_MIN_STD = Math.log(1e-6);
 
+/** The Gaussian π(· | s, c) of one task: its mean for a batch of observations and its log-std. */
+export type TaskPolicy = (obs: Tensor) => { mean: Tensor; logStd: Tensor };
+
 /** A Gaussian policy π(a | s, c); c is the task vector [1, d_c] (ignored by the plain MLP). */
 export interface MamlPolicy extends Module {
   readonly obsDim: number;
   readonly actionDim: number;
   forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor };
+  /**
+   * The policy of one task, with what depends on the task alone computed once (the hyper
+   * policy's generated weights), for rollouts that call it every step. Call it under the
+   * same `withParameters` as `forTask`.
+   */
+  forTask(task: Tensor): TaskPolicy;
 }
 
 /** NormalMLPPolicy: ReLU MLP, Xavier weights, zero biases, free log-std (init 0); with taskDim > 0, Context-MAML. */
@@ -116,8 +125,12 @@ export class NormalMlpPolicy extends Module implements MamlPolicy {
   }
 
   forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor } {
-    const x = this.taskDim === 0 ? obs : concat([obs, broadcastTo(task, [obs.shape[0]!, this.taskDim])], 1);
-    return { mean: this.net.forward(x), logStd: clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity) };
+    return this.forTask(task)(obs);
+  }
+
+  forTask(task: Tensor): TaskPolicy {
+    const logStd = clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity);
+    return (obs) => ({ mean: this.net.forward(this.taskDim === 0 ? obs : concat([obs, broadcastTo(task, [obs.shape[0]!, this.taskDim])], 1)), logStd });
   }
 }
 
@@ -138,7 +151,12 @@ export class HyperMamlPolicy extends Module implements MamlPolicy {
   }
 
   forward(obs: Tensor, task: Tensor): { mean: Tensor; logStd: Tensor } {
-    return { mean: this.hyper.applyDynamicShared(obs, this.hyper.generate(task)), logStd: clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity) };
+    return this.forTask(task)(obs);
+  }
+
+  forTask(task: Tensor): TaskPolicy {
+    const generated = this.hyper.generate(task), logStd = clamp(this.resolve(this.logStd), LOG_MIN_STD, Infinity);
+    return (obs) => ({ mean: this.hyper.applyDynamicShared(obs, generated), logStd });
   }
 }
 
@@ -157,31 +175,80 @@ export interface Episodes {
   lengths: number[];
 }
 
-/** Run `envs.length` episodes of `task` in lockstep with π(·|s, c) at `params` (the policy's own when null). */
+/** One env's episode as it is sampled: growing arrays (doubled when full, so no allocation per step). */
+class EpisodeRecord {
+  obs: Float64Array;
+  actions: Float64Array;
+  rewards: Float64Array;
+  length = 0;
+
+  constructor(readonly obsDim: number, readonly actionDim: number, capacity = 256) {
+    this.obs = new Float64Array(capacity * obsDim);
+    this.actions = new Float64Array(capacity * actionDim);
+    this.rewards = new Float64Array(capacity);
+  }
+
+  /** Append the step (obs[at, at + obsDim), action, reward). */
+  push(obs: Float64Array, at: number, action: Float64Array, reward: number): void {
+    if (this.length === this.rewards.length) {
+      const grow = (a: Float64Array): Float64Array => { const b = new Float64Array(2 * a.length); b.set(a); return b; };
+      this.obs = grow(this.obs); this.actions = grow(this.actions); this.rewards = grow(this.rewards);
+    }
+    this.obs.set(obs.subarray(at, at + this.obsDim), this.length * this.obsDim);
+    this.actions.set(action, this.length * this.actionDim);
+    this.rewards[this.length++] = reward;
+  }
+}
+
+/**
+ * Run `envs.length` episodes of `task` in lockstep with π(·|s, c) at `params` (the policy's
+ * own when null): one policy forward per step for every env still running, the task's part
+ * of the policy (the hyper policy's generated weights) computed once.
+ */
 function sampleEpisodes(policy: MamlPolicy, params: Tensor[] | null, envs: Env[], task: unknown, taskVector: Tensor, rng: Xoshiro128Rng): Episodes {
   const { engine, obsDim, actionDim } = policy;
-  const per = envs.map(() => ({ obs: [] as number[], actions: [] as number[], rewards: [] as number[] }));
-  const current = envs.map((env) => Array.from(env.reset({ options: { task } }).obs));
-  let alive = envs.map((_, i) => i);
-  while (alive.length > 0) {
-    const { mean, std } = engine.scope(() => engine.noGrad(() => {
-      const obs = engine.tensor(alive.flatMap((i) => current[i]!), [alive.length, obsDim]);
-      const out = params === null ? policy.forward(obs, taskVector) : policy.withParameters(params, () => policy.forward(obs, taskVector));
-      return { mean: out.mean.toArray(), std: out.logStd.toArray().map(Math.exp) };
-    }));
-    alive = alive.filter((envIndex, row) => {
-      const action = Array.from({ length: actionDim }, (_, d) => mean[row * actionDim + d]! + std[d]! * rng.normal());
-      const step = envs[envIndex]!.step(action);
-      const ep = per[envIndex]!;
-      ep.obs.push(...current[envIndex]!); ep.actions.push(...action); ep.rewards.push(step.reward);
-      current[envIndex] = Array.from(step.obs);
-      return !(step.terminated || step.truncated);
-    });
+  const records = envs.map(() => new EpisodeRecord(obsDim, actionDim));
+  const current = new Float64Array(envs.length * obsDim);
+  // Every episode's env seed comes from `rng`: the learner's generator holds all of a run's randomness (exact resumes).
+  envs.forEach((env, i) => current.set(env.reset({ seed: rng.integer(2 ** 31), options: { task } }).obs, i * obsDim));
+  const alive = Int32Array.from(envs.keys());
+  const action = new Float64Array(actionDim), std = new Float64Array(actionDim);
+  let aliveCount = envs.length;
+  const run = (): void => engine.scope(() => engine.noGrad(() => {
+    const act = policy.forTask(taskVector);
+    while (aliveCount > 0) {
+      engine.scope(() => {
+        const obs = engine.empty([aliveCount, obsDim]);
+        let data = engine.backend.arena.data;
+        for (let row = 0; row < aliveCount; row++) data.set(current.subarray(alive[row]! * obsDim, (alive[row]! + 1) * obsDim), obs.offset + row * obsDim);
+        const { mean, logStd } = act(obs);
+        data = engine.backend.arena.data; // the forward may have grown the arena
+        for (let d = 0; d < actionDim; d++) std[d] = Math.exp(data[logStd.offset + d]!);
+        let kept = 0;
+        for (let row = 0; row < aliveCount; row++) {
+          const i = alive[row]!;
+          for (let d = 0; d < actionDim; d++) action[d] = data[mean.offset + row * actionDim + d]! + std[d]! * rng.normal();
+          const step = envs[i]!.step(action);
+          records[i]!.push(current, i * obsDim, action, step.reward);
+          current.set(step.obs, i * obsDim);
+          if (!(step.terminated || step.truncated)) alive[kept++] = i;
+        }
+        aliveCount = kept;
+      });
+    }
+  }));
+  if (params === null) run();
+  else policy.withParameters(params, run);
+  const lengths = records.map((r) => r.length), steps = lengths.reduce((a, l) => a + l, 0);
+  const episodes: Episodes = { obs: new Float64Array(steps * obsDim), actions: new Float64Array(steps * actionDim), rewards: new Float64Array(steps), lengths };
+  let at = 0;
+  for (const r of records) {
+    episodes.obs.set(r.obs.subarray(0, r.length * obsDim), at * obsDim);
+    episodes.actions.set(r.actions.subarray(0, r.length * actionDim), at * actionDim);
+    episodes.rewards.set(r.rewards.subarray(0, r.length), at);
+    at += r.length;
   }
-  return {
-    obs: Float64Array.from(per.flatMap((e) => e.obs)), actions: Float64Array.from(per.flatMap((e) => e.actions)),
-    rewards: Float64Array.from(per.flatMap((e) => e.rewards)), lengths: per.map((e) => e.rewards.length),
-  };
+  return episodes;
 }
 
 /** Mean over episodes of the undiscounted return. */
@@ -191,7 +258,7 @@ export function meanReturn(episodes: Episodes): number {
 
 // ---- baseline and advantages --------------------------------------------------------
 
-/** Solve (A + reg·I) x = b for symmetric positive definite A (d×d, row-major) by Cholesky; null if not positive definite. */
+/** Solve (A + reg·I) x = b for symmetric positive definite A (d×d, row-major, lower triangle read) by Cholesky; null if not positive definite. */
 function choleskySolve(a: Float64Array, b: Float64Array, d: number, reg: number): Float64Array | null {
   const l = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
@@ -233,12 +300,14 @@ export function baselineAdvantages(episodes: Episodes, obsDim: number, gamma: nu
     for (let t = 0; t < len; t++) { baselineFeatures(episodes.obs, start + t, obsDim, t, phi); features.set(phi, (start + t) * d); }
     start += len;
   }
+  // XᵀX's lower triangle only: the Cholesky solve reads no other entry.
   const xtx = new Float64Array(d * d), xty = new Float64Array(d);
   for (let r = 0; r < n; r++) {
+    const row = r * d;
     for (let i = 0; i < d; i++) {
-      const fi = features[r * d + i]!;
+      const fi = features[row + i]!;
       xty[i] += fi * returns[r]!;
-      for (let j = 0; j < d; j++) xtx[i * d + j] += fi * features[r * d + j]!;
+      for (let j = 0; j <= i; j++) xtx[i * d + j] += fi * features[row + j]!;
     }
   }
   let coef: Float64Array | null = null;
@@ -309,9 +378,13 @@ function reinforceLoss(policy: MamlPolicy, task: Tensor, batch: EpisodeTensors):
 
 /** θ' = θ − α∇θ L_in(θ); with createGraph the result stays differentiable in θ through ∇L_in (second order). */
 export function adapt(policy: MamlPolicy, taskVector: Tensor, train: EpisodeTensors, fastLr: number, createGraph: boolean): Tensor[] {
+  const { engine } = policy;
   const params = policy.parameters();
-  const grads = policy.engine.grad(reinforceLoss(policy, taskVector, train), params, { createGraph, allowUnused: true });
-  return params.map((p, i) => sub(p, scale(grads[i]!, fastLr)));
+  const innerStep = (): Tensor[] => engine.grad(reinforceLoss(policy, taskVector, train), params, { createGraph, allowUnused: true }).map((g) => scale(g, fastLr));
+  // First order: the step α∇L_in is a constant, so the loss's graph and the raw gradients die in an inner
+  // scope; only α∇L_in and θ' stay for the outer step (one parameter-sized copy per task fewer).
+  const steps = createGraph ? innerStep() : engine.scope(innerStep);
+  return params.map((p, i) => sub(p, steps[i]!));
 }
 
 /** The old policy on the post-adaptation episodes: fixed tensors the surrogate and KL compare against. */
@@ -367,23 +440,23 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-/** Concatenated values of tensors into one flat vector. */
-function flatten(ts: readonly Tensor[]): Float64Array {
-  const out = new Float64Array(ts.reduce((a, t) => a + t.size, 0));
+/** Concatenated values of tensors into one flat vector (`out`, when given, is reused). */
+function flatten(ts: readonly Tensor[], out?: Float64Array): Float64Array {
+  const flat = out ?? new Float64Array(ts.reduce((a, t) => a + t.size, 0));
   let at = 0;
-  for (const t of ts) { out.set(t.toArray(), at); at += t.size; }
-  return out;
+  for (const t of ts) { flat.set(t.engine.backend.arena.view(t.offset, t.size), at); at += t.size; }
+  return flat;
 }
 
 /**
  * F v + damping·v, F the Hessian of the mean KL at the old policy (the Fisher), from the
- * KL's gradient built with createGraph: ∇θ (∇θ KL · v).
+ * KL's gradient built with createGraph: ∇θ (∇θ KL · v). Written into `out` when given.
  */
-export function fisherVectorProduct(engine: Engine, params: readonly Tensor[], klGrads: readonly Tensor[], v: Float64Array, damping: number): Float64Array {
+export function fisherVectorProduct(engine: Engine, params: readonly Tensor[], klGrads: readonly Tensor[], v: Float64Array, damping: number, out?: Float64Array): Float64Array {
   const hv = engine.scope(() => {
     let at = 0;
     const terms = klGrads.map((g) => { const vi = engine.tensor(v.subarray(at, at + g.size), g.shape); at += g.size; return sum(mul(g, vi)); });
-    return flatten(engine.grad(terms.reduce((a, b) => add(a, b)), params, { allowUnused: true }));
+    return flatten(engine.grad(terms.reduce((a, b) => add(a, b)), params, { allowUnused: true }), out);
   });
   for (let i = 0; i < hv.length; i++) hv[i] += damping * v[i]!;
   return hv;
@@ -410,17 +483,22 @@ export function trpoStep(policy: MamlPolicy, tasks: readonly MamlTask[], config:
   return engine.scope(() => {
     const first = outerObjective(policy, tasks, fastLr, config.order, null);
     const lossBefore = first.loss.item();
-    const grad = flatten(engine.grad(first.loss, params, { allowUnused: true }));
+    // Parameter-sized float64 vectors are reused (the Hyper-MAML paper policy's are 108 MB each).
+    const negGrad = flatten(engine.grad(first.loss, params, { allowUnused: true }));
+    for (let i = 0; i < negGrad.length; i++) negGrad[i] = -negGrad[i]!;
     const klGrads = engine.grad(first.kl, params, { createGraph: true, allowUnused: true });
-    const fvp = (v: Float64Array): Float64Array => fisherVectorProduct(engine, params, klGrads, v, config.cgDamping);
+    const product = new Float64Array(negGrad.length);
+    const fvp = (v: Float64Array): Float64Array => fisherVectorProduct(engine, params, klGrads, v, config.cgDamping, product);
     // Solve F x = −∇L for the descent direction; scale it so the quadratic KL model sits at max KL.
-    const direction = conjugateGradient(fvp, grad.map((g) => -g), config.cgIters);
-    const shs = 0.5 * dot(direction, fvp(direction));
-    const step = direction.map((d) => d * Math.sqrt(config.maxKl / Math.max(shs, 1e-30)));
-    const start = flatten(params);
+    const step = conjugateGradient(fvp, negGrad, config.cgIters);
+    const shs = 0.5 * dot(step, fvp(step));
+    const stepScale = Math.sqrt(config.maxKl / Math.max(shs, 1e-30));
+    for (let i = 0; i < step.length; i++) step[i] = step[i]! * stepScale;
+    const start = flatten(params), trial = negGrad; // −∇L is not needed any more
     let stepSize = 1;
     for (let k = 0; k < config.lsMaxSteps; k++) {
-      writeFlat(engine, params, start.map((p, i) => p + stepSize * step[i]!));
+      for (let i = 0; i < trial.length; i++) trial[i] = start[i]! + stepSize * step[i]!;
+      writeFlat(engine, params, trial);
       const { loss, kl } = engine.scope(() => {
         const trial = outerObjective(policy, tasks, fastLr, config.order, first.old);
         return { loss: trial.loss.item(), kl: trial.kl.item() };
@@ -447,6 +525,8 @@ export interface MamlBatchMetrics {
 interface SampledTask {
   vector: Float64Array;
   train: Episodes;
+  /** The train episodes' advantages (the inner step's, reused by the outer step). */
+  trainAdvantages: Float64Array;
   valid: Episodes;
 }
 
@@ -461,8 +541,6 @@ export class MamlLearner implements MetaAgent {
   readonly fastLr: number;
   envSteps = 0;
   private readonly envs: Env[];
-  /** Envs of the test-task evaluations, so that evaluating leaves the training envs' noise alone. */
-  private readonly evalEnvs: Env[];
   /** The family's default task as a vector, for `act`. */
   private readonly defaultVector: Float64Array;
 
@@ -470,13 +548,7 @@ export class MamlLearner implements MetaAgent {
     this.family = taskFamily(envId);
     const splits = taskSplits(this.family, { train: config.numTrainTasks, test: config.numTestTasks }, seed);
     this.trainTasks = splits.train; this.testTasks = splits.test; this.scale = splits.scale;
-    const envs = (first: number): Env[] => Array.from({ length: config.fastBatchSize }, (_, i) => {
-      const env = makeSync(envId);
-      env.reset({ seed: seed * 1000 + first + i });
-      return env;
-    });
-    this.envs = envs(0);
-    this.evalEnvs = envs(500);
+    this.envs = Array.from({ length: config.fastBatchSize }, () => makeSync(envId));
     const { observationSpace, actionSpace } = this.envs[0]!;
     if (!(actionSpace instanceof Box)) throw new Error(`${envId}: MAML needs a continuous (Box) action space`);
     const obsDim = observationSpace.size, actionDim = actionSpace.size;
@@ -487,21 +559,21 @@ export class MamlLearner implements MetaAgent {
   }
 
   /** Episodes at θ, the inner step on them, and episodes at θ'. */
-  sampleTask(task: unknown, envs = this.envs, rng = this.rng): SampledTask {
-    const { engine, policy, config } = this;
+  sampleTask(task: unknown, rng = this.rng): SampledTask {
+    const { engine, policy, config, envs } = this;
     const vector = this.family.taskVector(task, this.scale);
     return engine.scope(() => {
       const taskVector = engine.tensor(vector, [1, vector.length]);
       const train = sampleEpisodes(policy, null, envs, task, taskVector, rng);
-      const adv = baselineAdvantages(train, policy.obsDim, config.gamma, config.gaeLambda);
-      const fast = adapt(policy, taskVector, episodeTensors(engine, train, adv, policy.obsDim, policy.actionDim), this.fastLr, false);
-      return { vector, train, valid: sampleEpisodes(policy, fast, envs, task, taskVector, rng) };
+      const trainAdvantages = baselineAdvantages(train, policy.obsDim, config.gamma, config.gaeLambda);
+      const fast = adapt(policy, taskVector, episodeTensors(engine, train, trainAdvantages, policy.obsDim, policy.actionDim), this.fastLr, false);
+      return { vector, train, trainAdvantages, valid: sampleEpisodes(policy, fast, envs, task, taskVector, rng) };
     });
   }
 
-  /** Per task, the mean return before and after one inner step (on the evaluation envs, with `rng`'s noise). */
+  /** Per task, the mean return before and after one inner step, with `rng`'s noise (env seeds included). */
   adaptationReturns(tasks: readonly unknown[], rng: Xoshiro128Rng): { pre: number[]; post: number[] } {
-    const sampled = tasks.map((t) => this.sampleTask(t, this.evalEnvs, rng));
+    const sampled = tasks.map((t) => this.sampleTask(t, rng));
     return { pre: sampled.map((s) => meanReturn(s.train)), post: sampled.map((s) => meanReturn(s.valid)) };
   }
 
@@ -519,7 +591,7 @@ export class MamlLearner implements MetaAgent {
     const trpo = engine.scope(() => {
       const tasks = sampled.map((s): MamlTask => ({
         taskVector: engine.tensor(s.vector, [1, s.vector.length]),
-        train: episodeTensors(engine, s.train, baselineAdvantages(s.train, policy.obsDim, config.gamma, config.gaeLambda), policy.obsDim, policy.actionDim),
+        train: episodeTensors(engine, s.train, s.trainAdvantages, policy.obsDim, policy.actionDim),
         valid: episodeTensors(engine, s.valid, baselineAdvantages(s.valid, policy.obsDim, config.gamma, config.gaeLambda), policy.obsDim, policy.actionDim),
       }));
       return trpoStep(policy, tasks, config, this.fastLr);
@@ -549,13 +621,22 @@ export class MamlLearner implements MetaAgent {
     return { policy: this.policy };
   }
 
+  /** The env-step count: the rest of a run's state is the policy and the generator. */
+  extraState(): AgentExtraState {
+    return { tensors: {}, metadata: { envSteps: String(this.envSteps) } };
+  }
+
+  loadExtraState(state: AgentExtraState): void {
+    this.envSteps = Number(state.metadata.envSteps ?? 0);
+  }
+
   /** None: TRPO steps without an optimiser state. */
   optimizers(): Record<string, { module: Module; optimizer: Adam }> {
     return {};
   }
 
   close(): void {
-    for (const env of [...this.envs, ...this.evalEnvs]) env.close();
+    for (const env of this.envs) env.close();
   }
 }
 

@@ -14,7 +14,9 @@
  *
  * Task inference, per method:
  * - varibad: the VAE's recurrent encoder turns the trial so far, (a, s', r) per step, into a
- *   belief (mean, logvar); the policy sees it normalised by running statistics and
+ *   belief (mean, logvar), from the env's own observations and rewards (the loop passes them
+ *   as `rawObs` / `rawRewards`: only the policy's input is normalised, as in the reference
+ *   code); the policy sees the belief normalised by running statistics and
  *   detached: the RL loss does not reach the encoder. Complete trials go to a TrialBuffer,
  *   and after every PPO update the VAE takes `vaeUpdates` ELBO steps on batches of them
  *   (once `vaePrecollectSteps` env steps are done). The rollout stores each step's
@@ -50,7 +52,7 @@ export type MetaMethod = 'varibad' | 'rl2' | 'rnn-hn';
 export type MetaPolicyKind = 'standard' | 'hyper' | 'film';
 
 type PpoPart = Pick<PpoConfig, 'numEnvs' | 'vectorEnv' | 'workers' | 'numSteps' | 'learningRate' | 'annealLr' | 'gamma' | 'gaeLambda' | 'numMinibatches'
-  | 'updateEpochs' | 'normAdv' | 'clipCoef' | 'clipVloss' | 'entCoef' | 'vfCoef' | 'maxGradNorm' | 'targetKl' | 'adamEps' | 'normalizeObservation'
+  | 'updateEpochs' | 'normAdv' | 'clipCoef' | 'clipVloss' | 'valueLoss' | 'entCoef' | 'vfCoef' | 'maxGradNorm' | 'targetKl' | 'adamEps' | 'normalizeObservation'
   | 'normalizeReward' | 'observationClip' | 'rewardClip' | 'truncation' | 'sequenceLength'>;
 
 export interface MetaPpoConfig extends PpoPart {
@@ -70,6 +72,8 @@ export interface MetaPpoConfig extends PpoPart {
   vaeBatchTrials: number;
   vaeUpdates: number;
   vaePrecollectSteps: number;
+  vaeSubsampleElbos: number;
+  vaeSubsampleDecodes: number;
 }
 
 const ppoField = <K extends keyof PpoPart>(key: K, defaultValue?: PpoPart[K]): Schema<PpoPart>[K] =>
@@ -93,6 +97,8 @@ export const META_PPO_SCHEMA: Schema<MetaPpoConfig> = {
   normAdv: ppoField('normAdv'),
   clipCoef: ppoField('clipCoef', 0.1),
   clipVloss: ppoField('clipVloss'),
+  // VariBAD's ppo_use_huberloss and ppo_use_clipped_value_loss (spec B.4: Huber, clipped).
+  valueLoss: { ...PPO_SCHEMA.valueLoss, default: 'huber', doc: 'value loss per row: huber (VariBAD\'s clipped smooth L1, δ = 1, spec B.4) or mse, ½(V − R)² (CleanRL)' },
   entCoef: ppoField('entCoef', 0.01),
   vfCoef: ppoField('vfCoef'),
   maxGradNorm: ppoField('maxGradNorm'),
@@ -120,6 +126,10 @@ export const META_PPO_SCHEMA: Schema<MetaPpoConfig> = {
   vaeBatchTrials: { default: 10, doc: 'varibad: trials per VAE batch', check: positiveInt },
   vaeUpdates: { default: 3, doc: 'varibad: VAE steps after each PPO update', check: nonNegativeInt },
   vaePrecollectSteps: { default: 5_000, doc: 'varibad: env steps before the first VAE update', check: nonNegativeInt },
+  // Spec B.3-B.4 do not state these; the reference's HalfCheetah-Dir configs use 50 ELBO terms
+  // (jacooba/hyper and lmzintgraf/varibad) and 50 decodes (jacooba/hyper; varibad: all).
+  vaeSubsampleElbos: { default: 0, doc: 'varibad: ELBO terms per trial per VAE step, drawn with replacement from the T + 1 beliefs (vae_subsample_elbos; 0: all; the spec does not state it, the reference HalfCheetah-Dir configs use 50)', check: nonNegativeInt },
+  vaeSubsampleDecodes: { default: 0, doc: 'varibad: transitions each ELBO term decodes, drawn with replacement (vae_subsample_decodes; 0: all; the spec does not state it, jacooba/hyper\'s HalfCheetah-Dir config uses 50)', check: nonNegativeInt },
 };
 
 /** The policy's kind, init and sizes as MetaPolicy takes them. */
@@ -211,7 +221,8 @@ export class MetaPpo implements OnPolicyAgent {
       const belief = new VaribadBelief(e, vae, N);
       this.varibad = {
         vae, trials, belief, evalBelief: new VaribadBelief(e, vae, 1, belief.stats),
-        trainer: new VaeTrainer(e, vae, trials, { klWeight: c.klWeight, rewardLossCoeff: 1, stateLossCoeff: 1 }, { lr: c.vaeLr }),
+        trainer: new VaeTrainer(e, vae, trials, { klWeight: c.klWeight, rewardLossCoeff: 1, stateLossCoeff: 1 },
+          { lr: c.vaeLr, subsampleElbos: c.vaeSubsampleElbos, subsampleDecodes: c.vaeSubsampleDecodes }),
         stagedObs: new Float32Array(N * (this.trialSteps + 1) * ds), stagedActions: new Float32Array(N * this.trialSteps * da),
         stagedRewards: new Float32Array(N * this.trialSteps), stagedLength: new Int32Array(N).fill(-1),
       };
@@ -291,21 +302,23 @@ export class MetaPpo implements OnPolicyAgent {
    * (the prior where a trial starts) into the rows' belief columns, and the trials being
    * recorded for the VAE extended by the observation (a trial complete at its autoreset row
    * goes to the trial buffer; trials cut short by a termination or a restart are dropped).
+   * The VAE sees the env's own observations `rawObs`, as in the reference, where only the
+   * policy's input is normalised.
    */
-  private inferBeliefs(v: Varibad, obs: ArrayLike<number>): void {
+  private inferBeliefs(v: Varibad, rawObs: ArrayLike<number>): void {
     const { engine: e, buffer: b } = this;
     const n = b.numEnvs, row = b.row, ds = this.spec.obsDim, T = this.trialSteps, dim = v.belief.dim;
     const starts = b.episodeStarts.subarray(row, row + n);
     e.scope(() => {
       const prev = this.previousTensors(this.previous, n);
-      v.belief.observe(prev.action, rowsTensor(e, obs, 0, [n, ds]), prev.reward, starts);
+      v.belief.observe(prev.action, observationRows(e, rawObs, n, ds), prev.reward, starts);
     });
     for (let i = 0; i < n; i++) v.belief.stats.normalize(v.belief.raw, i * dim, b.obs, (row + i) * this.inputDim + ds);
     for (let i = 0; i < n; i++) {
       if (starts[i]) v.stagedLength[i] = 0;
       const t = v.stagedLength[i]!;
       if (t < 0) continue;
-      v.stagedObs.set(b.obs.subarray((row + i) * this.inputDim, (row + i) * this.inputDim + ds), (i * (T + 1) + t) * ds);
+      for (let k = 0; k < ds; k++) v.stagedObs[(i * (T + 1) + t) * ds + k] = rawObs[i * ds + k]!;
       if (b.valid[row + i]) continue;
       if (t === T) v.trials.addTrial(v.stagedObs.subarray(i * (T + 1) * ds), v.stagedActions.subarray(i * T * this.actionDim), v.stagedRewards.subarray(i * T), 0, 1);
       v.stagedLength[i] = -1;
@@ -313,15 +326,16 @@ export class MetaPpo implements OnPolicyAgent {
   }
 
   /**
-   * One rollout step: infer each env's task, act on every env's observation, store the row
-   * (and, recurrent, the state at each sequence start) and write clipped env actions.
+   * One rollout step: infer each env's task (VariBAD: from the env's own observations
+   * `rawObs`), act on every env's observation, store the row (and, recurrent, the state at
+   * each sequence start) and write clipped env actions.
    */
-  collect(obs: ArrayLike<number>, envActions: Float64Array): void {
+  collect(obs: ArrayLike<number>, envActions: Float64Array, rawObs: ArrayLike<number> = obs): void {
     const { engine: e, buffer: b } = this;
     const n = b.numEnvs, da = this.actionDim, row = b.row, hidden = this.hidden, ds = this.spec.obsDim;
     this.writeInputs(obs, this.previous, this.inputs);
     b.addObservations(this.inputs);
-    if (this.varibad !== null) this.inferBeliefs(this.varibad, obs);
+    if (this.varibad !== null) this.inferBeliefs(this.varibad, rawObs);
     if (hidden !== null && b.step % b.sequenceLength === 0) {
       const d = e.backend.arena.data, H = hidden.shape[1]!;
       for (let i = 0; i < n; i++) for (let k = 0; k < H; k++) b.hiddens![b.hiddenOffset(i) + k] = d[hidden.offset + i * H + k]!;
@@ -394,15 +408,15 @@ export class MetaPpo implements OnPolicyAgent {
     this.evalPrevious[this.actionDim + 1] = done ? 1 : 0;
   }
 
-  /** Evaluation (one env): the mean action, clipped; with explore, a sample. */
-  act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void {
+  /** Evaluation (one env): the mean action, clipped; with explore, a sample. VariBAD's encoder reads `rawObs`, the env's own observation. */
+  act(obs: ArrayLike<number>, explore: boolean, out: Float64Array, rawObs: ArrayLike<number> = obs): void {
     const e = this.engine, v = this.varibad, ds = this.spec.obsDim;
     this.writeInputs(obs, this.evalPrevious, this.evalInputs);
     if (v !== null) {
       e.scope(() => {
         const prev = this.previousTensors(this.evalPrevious, 1);
         if (this.evalTrialStart) v.evalBelief.reset();
-        else v.evalBelief.observe(prev.action, observationTensor(e, obs, ds), prev.reward, [0]);
+        else v.evalBelief.observe(prev.action, observationTensor(e, rawObs, ds), prev.reward, [0]);
       });
       v.evalBelief.normalize(v.evalBelief.raw, this.evalInputs.subarray(ds), 1);
     }
@@ -428,7 +442,7 @@ export class MetaPpo implements OnPolicyAgent {
   }
 
   /** PPO's update from the rollout (`ppoUpdate`), then VariBAD's VAE steps. */
-  update(nextObs: ArrayLike<number>, iteration: number, numIterations: number): UpdateMetrics {
+  update(nextObs: ArrayLike<number>, iteration: number, numIterations: number, rawNextObs: ArrayLike<number> = nextObs): UpdateMetrics {
     const { engine: e, buffer: b, config: c } = this;
     const n = b.numEnvs, ds = this.spec.obsDim, v = this.varibad;
     // Bootstrap values after the last step: one more step of task inference, without keeping it.
@@ -437,7 +451,7 @@ export class MetaPpo implements OnPolicyAgent {
       if (v !== null) {
         const prev = this.previousTensors(this.previous, n);
         const beliefs = new Float32Array(n * v.belief.dim);
-        v.belief.peek(prev.action, observationRows(e, nextObs, n, ds), prev.reward, beliefs);
+        v.belief.peek(prev.action, observationRows(e, rawNextObs, n, ds), prev.reward, beliefs);
         for (let i = 0; i < n; i++) for (let k = 0; k < v.belief.dim; k++) this.inputs[i * this.inputDim + ds + k] = beliefs[i * v.belief.dim + k]!;
       }
       const x = observationRows(e, this.inputs, n, this.inputDim);

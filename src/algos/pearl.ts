@@ -36,13 +36,14 @@ import type { Env } from '../envs/core.js';
 import { taskFamily, taskPool, taskSplits, type TaskFamily } from '../envs/meta/index.js';
 import { makeSync } from '../envs/registry.js';
 import { Box } from '../envs/spaces.js';
-import { ReplayBuffer, type ReplaySample } from '../replay/replay-buffer.js';
+import { ReplayBuffer, type ReplaySample, type ReplayState } from '../replay/replay-buffer.js';
+import type { SafeTensor } from '../nn/safetensors.js';
 import type { Engine } from '../tensor/engine.js';
 import { add, clamp, mean, minimum, mul, repeatRows, scale, sqrt, square, stopGradient, sub, sum, tanh } from '../tensor/ops/elementwise.js';
 import { randomNormal } from '../tensor/ops/random.js';
 import { concat, slice } from '../tensor/ops/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkFinite, mse, observationTensor, type AgentSpec, type EnvSpaces, type MetaAgent, type MetaEvaluation, type UpdateMetrics } from './agent.js';
+import { checkFinite, mse, observationTensor, type AgentExtraState, type AgentSpec, type EnvSpaces, type MetaAgent, type MetaEvaluation, type UpdateMetrics } from './agent.js';
 import type { MetaAlgorithm } from './algorithm.js';
 
 // ---- config -------------------------------------------------------------------------
@@ -121,9 +122,14 @@ export const PEARL_SCHEMA: Schema<PearlConfig> = {
 
 // ---- networks -----------------------------------------------------------------------
 
+/** π(· | s, z) for one z: the pre-squash mean and log-std for a batch of observations. */
+export type LatentPolicy = (obs: Tensor) => { mean: Tensor; logStd: Tensor };
+
 /** π(a | s, z): a tanh-squashed Gaussian; z is one row per task, shared by `rowsPerTask` consecutive states. */
 export interface PearlPolicy extends Module {
   forward(obs: Tensor, z: Tensor, rowsPerTask: number): { mean: Tensor; logStd: Tensor };
+  /** The policy for one z [1, zDim], what depends on z alone computed once (for a trajectory's steps). */
+  forLatent(z: Tensor): LatentPolicy;
 }
 
 /** rlkit's log-std bounds. */
@@ -144,6 +150,10 @@ export class MlpPearlPolicy extends Module implements PearlPolicy {
   forward(obs: Tensor, z: Tensor, rowsPerTask: number): { mean: Tensor; logStd: Tensor } {
     return this.actor.forward(concat([obs, repeatRows(z, rowsPerTask)], 1));
   }
+
+  forLatent(z: Tensor): LatentPolicy {
+    return (obs) => this.forward(obs, z, obs.shape[0]!);
+  }
 }
 
 /** Hyper-PEARL's policy: z → primary network → a generated network of s emitting [μ | log σ] (heads σ 0.008 and 0.001). */
@@ -159,7 +169,17 @@ export class HyperPearlPolicy extends Module implements PearlPolicy {
   }
 
   forward(obs: Tensor, z: Tensor, rowsPerTask: number): { mean: Tensor; logStd: Tensor } {
-    const out = this.hyper.applyDynamic(obs, this.hyper.generateRepeated(z, rowsPerTask));
+    return this.split(this.hyper.applyDynamic(obs, this.hyper.generateRepeated(z, rowsPerTask)));
+  }
+
+  /** The generated weights once; each call repeats them to its rows (the values `forward` computes). */
+  forLatent(z: Tensor): LatentPolicy {
+    const generated = this.hyper.generate(z);
+    return (obs) => this.split(this.hyper.applyDynamic(obs, generated.map((g) => repeatRows(g, obs.shape[0]!))));
+  }
+
+  /** The generated network's output [μ | log σ] as the mean and the clamped log-std. */
+  private split(out: Tensor): { mean: Tensor; logStd: Tensor } {
     const d = this.actionDim;
     return { mean: slice(out, 1, 0, d), logStd: clamp(slice(out, 1, d, 2 * d), LOG_STD_MIN, LOG_STD_MAX) };
   }
@@ -244,7 +264,7 @@ export class Pearl implements MetaAgent {
   private readonly qEncoderParams: Tensor[];
   private readonly vParams: Tensor[];
   private readonly policyParams: Tensor[];
-  /** False until the initial data of every training task is collected (again after a resume: buffers are not checkpointed). */
+  /** False until the initial data of every training task is collected. */
   private initialised = false;
 
   constructor(readonly engine: Engine, readonly envId: string, readonly config: PearlConfig, readonly seed: number) {
@@ -305,20 +325,20 @@ export class Pearl implements MetaAgent {
 
   // ---- acting ---------------------------------------------------------------------
 
-  /** An env-scale action for one observation with the current z: tanh of a Gaussian sample (explore) or of its mean. */
-  private actWith(obs: ArrayLike<number>, explore: boolean, out: Float64Array, rng: Xoshiro128Rng): void {
+  /** An env-scale action for one observation with `policy` (the current z's): tanh of a Gaussian sample (explore) or of its mean. */
+  private actWith(policy: LatentPolicy, obs: ArrayLike<number>, explore: boolean, out: Float64Array, rng: Xoshiro128Rng): void {
     const e = this.engine;
-    e.scope(() => e.noGrad(() => {
-      const o = observationTensor(e, obs, this.spec.obsDim);
-      const { mean: mu, logStd } = this.policy.forward(o, this.currentZ, 1);
+    e.scope(() => {
+      const { mean: mu, logStd } = policy(observationTensor(e, obs, this.spec.obsDim));
       const u = explore ? tanhGaussianSample(mu, logStd, randomNormal(e, mu.shape, rng)).action : tanh(mu);
       const a = this.scaler.toEnv(u), d = e.backend.arena.data;
       for (let i = 0; i < out.length; i++) out[i] = Math.min(this.spec.actionHigh[i]!, Math.max(this.spec.actionLow[i]!, d[a.offset + i]!));
-    }));
+    });
   }
 
   act(obs: ArrayLike<number>, explore: boolean, out: Float64Array): void {
-    this.actWith(obs, explore, out, this.rng);
+    const e = this.engine;
+    e.scope(() => e.noGrad(() => this.actWith(this.policy.forLatent(this.currentZ), obs, explore, out, this.rng)));
   }
 
   /** z ~ N(0, I) into currentZ (the oracle's z is its task vector instead). */
@@ -356,22 +376,27 @@ export class Pearl implements MetaAgent {
     const width = this.spec.obsDim + action.length + 1;
     obs.set(env.reset({ seed: rng.integer(2 ** 31), options: { task } }).obs);
     let ret = 0, steps = 0;
-    while (steps < maxSteps) {
-      this.actWith(obs, explore, action, rng);
-      const r = env.step(action);
-      sink.rl?.add(obs, action, r.reward, r.obs, r.terminated);
-      sink.enc?.add(obs, action, r.reward, r.obs, r.terminated);
-      if (sink.online && this.onlineRows < this.config.numStepsPerEval) {
-        const at = this.onlineRows++ * width;
-        this.onlineContext.set(obs, at);
-        this.onlineContext.set(action, at + obs.length);
-        this.onlineContext[at + width - 1] = r.reward;
+    const e = this.engine;
+    // z is fixed for the trajectory: the policy's part that depends on it alone is computed once.
+    e.scope(() => e.noGrad(() => {
+      const policy = this.policy.forLatent(this.currentZ);
+      while (steps < maxSteps) {
+        this.actWith(policy, obs, explore, action, rng);
+        const r = env.step(action);
+        sink.rl?.add(obs, action, r.reward, r.obs, r.terminated);
+        sink.enc?.add(obs, action, r.reward, r.obs, r.terminated);
+        if (sink.online && this.onlineRows < this.config.numStepsPerEval) {
+          const at = this.onlineRows++ * width;
+          this.onlineContext.set(obs, at);
+          this.onlineContext.set(action, at + obs.length);
+          this.onlineContext[at + width - 1] = r.reward;
+        }
+        ret += r.reward;
+        steps++;
+        obs.set(r.obs);
+        if (r.terminated || r.truncated) break;
       }
-      ret += r.reward;
-      steps++;
-      obs.set(r.obs);
-      if (r.terminated || r.truncated) break;
-    }
+    }));
     if (sink.rl !== null) this.envSteps += steps;
     return { ret, steps };
   }
@@ -523,6 +548,53 @@ export class Pearl implements MetaAgent {
       metrics['eval/in_distribution_return'] = average(this.inDistributionTasks.map((t, i) => this.evaluateTask(t, this.inDistributionVectors[i]!, rng).last));
     }
     return { returns: test.map((r) => r.last), metrics };
+  }
+
+  /**
+   * What a resume needs besides the networks, optimisers and generator: every training task's
+   * RL and context buffers (`rl<k>.*`, `enc<k>.*`, empty ones left out), whether the initial
+   * data is collected, and the env-step count. With it a resumed run continues bit-identically.
+   */
+  extraState(): AgentExtraState {
+    const tensors: Record<string, SafeTensor> = {};
+    const extents = (kind: 'rl' | 'enc', buffers: readonly ReplayBuffer[]): number[][] => buffers.map((buffer, k) => {
+      const st = buffer.state();
+      if (st.size > 0) {
+        const rows = (data: Float32Array, width: number): SafeTensor => ({ dtype: 'F32', shape: [st.size, width], data: data as Float32Array<ArrayBuffer> });
+        Object.assign(tensors, {
+          [`${kind}${k}.obs`]: rows(st.obs, buffer.obsDim), [`${kind}${k}.nextObs`]: rows(st.nextObs, buffer.obsDim), [`${kind}${k}.actions`]: rows(st.actions, buffer.actionDim),
+          [`${kind}${k}.rewards`]: rows(st.rewards, 1), [`${kind}${k}.terminated`]: { dtype: 'U8', shape: [st.size], data: st.terminated as Uint8Array<ArrayBuffer> },
+        });
+      }
+      return [st.size, st.next];
+    });
+    const buffers = { rl: extents('rl', this.rlBuffers), enc: extents('enc', this.encBuffers) };
+    return { tensors, metadata: { buffers: JSON.stringify(buffers), initialised: String(this.initialised), envSteps: String(this.envSteps) } };
+  }
+
+  loadExtraState(state: AgentExtraState): void {
+    const buffers = JSON.parse(state.metadata.buffers ?? 'null') as { rl: number[][]; enc: number[][] } | null;
+    if (buffers === null || buffers.rl.length !== this.rlBuffers.length || buffers.enc.length !== this.encBuffers.length) {
+      throw new Error(`PEARL: the saved state holds ${buffers?.rl.length ?? 'no'} task buffers, this run has ${this.rlBuffers.length} training tasks`);
+    }
+    const load = (kind: 'rl' | 'enc', targets: readonly ReplayBuffer[]): void => targets.forEach((buffer, k) => {
+      const [size, next] = buffers[kind][k]!;
+      const data = <T extends Float32Array | Uint8Array>(name: string, empty: T): T => {
+        if (size === 0) return empty;
+        const t = state.tensors[`${kind}${k}.${name}`];
+        if (t === undefined) throw new Error(`PEARL: the saved state lacks '${kind}${k}.${name}' (${size} transitions of training task ${k})`);
+        return t.data as T;
+      };
+      const st: ReplayState = {
+        size: size!, next: next!, obs: data('obs', new Float32Array(0)), nextObs: data('nextObs', new Float32Array(0)), actions: data('actions', new Float32Array(0)),
+        rewards: data('rewards', new Float32Array(0)), terminated: data('terminated', new Uint8Array(0)),
+      };
+      buffer.loadState(st);
+    });
+    load('rl', this.rlBuffers);
+    load('enc', this.encBuffers);
+    this.initialised = state.metadata.initialised === 'true';
+    this.envSteps = Number(state.metadata.envSteps);
   }
 
   modules(): Record<string, Module> {

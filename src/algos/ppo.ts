@@ -25,7 +25,7 @@ import { Adam, clipGradNorm } from '../nn/optim.js';
 import { Xoshiro128Rng } from '../core/random.js';
 import { RolloutBuffer, type RolloutMinibatch, type SequenceMinibatch } from '../replay/rollout-buffer.js';
 import type { Engine } from '../tensor/engine.js';
-import { add, clamp, exp, maximum, mul, neg, scale, squaredDifference, sub, sum } from '../tensor/ops/elementwise.js';
+import { abs, add, clamp, exp, maximum, mul, neg, scale, square, squaredDifference, sub, sum } from '../tensor/ops/elementwise.js';
 import { randomCategorical, randomNormal } from '../tensor/ops/random.js';
 import { oneHot, reshape } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -33,6 +33,9 @@ import { ConfigError, nonNegative, nonNegativeInt, positive, positiveInt, positi
 import { Discrete } from '../envs/spaces.js';
 import type { OnPolicyAlgorithm } from './algorithm.js';
 import { checkFinite, continuousSpec, observationTensor, type AgentSpec, type EnvSpaces, type OnPolicyAgent, type UpdateMetrics } from './agent.js';
+
+/** The value loss's per-row error: squared (CleanRL) or Huber / smooth L1 with δ = 1 (VariBAD's `ppo_use_huberloss`). */
+export type ValueLossKind = 'mse' | 'huber';
 
 export interface PpoConfig {
   numEnvs: number;
@@ -48,6 +51,7 @@ export interface PpoConfig {
   normAdv: boolean;
   clipCoef: number;
   clipVloss: boolean;
+  valueLoss: ValueLossKind;
   entCoef: number;
   vfCoef: number;
   maxGradNorm: number;
@@ -81,6 +85,7 @@ export const PPO_SCHEMA: Schema<PpoConfig> = {
   normAdv: { default: true, doc: 'standardise advantages in each minibatch' },
   clipCoef: { default: 0.2, doc: 'surrogate (and value) clipping range ε', check: positive },
   clipVloss: { default: true, doc: 'clip the value loss around the rollout\'s values, as in the paper\'s code' },
+  valueLoss: { default: 'mse', doc: 'value loss per row: mse, ½(V − R)² (CleanRL), or huber, smooth L1 with δ = 1 (VariBAD\'s ppo_use_huberloss; see valueLoss)', choices: ['mse', 'huber'] },
   entCoef: { default: 0, doc: 'entropy bonus coefficient', check: nonNegative },
   vfCoef: { default: 0.5, doc: 'value loss coefficient', check: nonNegative },
   maxGradNorm: { default: 0.5, doc: 'global gradient-norm clip', check: positive },
@@ -391,7 +396,7 @@ export class Ppo implements OnPolicyAgent {
 /** What `ppoUpdate` uses of an agent: its rollout, optimiser over `params`, generator and loss settings. */
 export interface PpoLearner {
   readonly engine: Engine;
-  readonly config: Pick<PpoConfig, 'learningRate' | 'annealLr' | 'gamma' | 'gaeLambda' | 'updateEpochs' | 'numMinibatches' | 'normAdv' | 'clipCoef' | 'clipVloss' | 'entCoef' | 'vfCoef' | 'maxGradNorm' | 'targetKl' | 'truncation'>;
+  readonly config: Pick<PpoConfig, 'learningRate' | 'annealLr' | 'gamma' | 'gaeLambda' | 'updateEpochs' | 'numMinibatches' | 'normAdv' | 'clipCoef' | 'clipVloss' | 'valueLoss' | 'entCoef' | 'vfCoef' | 'maxGradNorm' | 'targetKl' | 'truncation'>;
   readonly buffer: RolloutBuffer;
   readonly optimizer: Adam;
   readonly params: readonly Tensor[];
@@ -433,7 +438,7 @@ export function ppoUpdate(learner: PpoLearner, mb: RolloutMinibatch | SequenceMi
         minibatches++;
 
         const pgLoss = clippedPolicyLoss(ratio, mb.advantages, mb.weights, c.clipCoef);
-        const vLoss = valueLoss(newValue, mb.values, mb.returns, mb.weights, c.clipVloss ? c.clipCoef : null);
+        const vLoss = valueLoss(newValue, mb.values, mb.returns, mb.weights, c.clipVloss ? c.clipCoef : null, c.valueLoss);
         const entropyLoss = weightedMean(entropy, mb.weights);
         const loss = add(sub(pgLoss, scale(entropyLoss, c.entCoef)), scale(vLoss, c.vfCoef));
         checkFinite(loss.item(), 'PPO loss', iteration);
@@ -463,13 +468,23 @@ export function clippedPolicyLoss(ratio: Tensor, advantages: Tensor, weights: Te
 }
 
 /**
- * ½·mean (V − R)², or with a clip ε the pessimistic ½·mean max((V − R)², (V_old + clip(V − V_old, ±ε) − R)²),
- * which stops rewarding a value that moved more than ε from the rollout's estimate.
+ * The value loss over the valid rows, with e the per-row error (V − R)² (mse) or 2·huber(V − R) (huber):
+ * - mse: ½·mean (V − R)², or with a clip ε the pessimistic ½·mean max((V − R)², (V_old + clip(V − V_old, ±ε) − R)²),
+ *   which stops rewarding a value that moved more than ε from the rollout's estimate (CleanRL);
+ * - huber: as VariBAD's ppo.py, ½·mean max(huber(V − R), huber(V_clipped − R)) with a clip, and
+ *   mean huber(V − R) without one (F.smooth_l1_loss, no ½: the reference's own asymmetry).
  */
-export function valueLoss(value: Tensor, oldValue: Tensor, returns: Tensor, weights: Tensor, clipCoef: number | null): Tensor {
-  if (clipCoef === null) return weightedMean(squaredDifference(value, returns), weights, 0.5);
+export function valueLoss(value: Tensor, oldValue: Tensor, returns: Tensor, weights: Tensor, clipCoef: number | null, kind: ValueLossKind = 'mse'): Tensor {
+  const error = kind === 'mse' ? squaredDifference : (a: Tensor, b: Tensor): Tensor => huber(sub(a, b));
+  if (clipCoef === null) return weightedMean(error(value, returns), weights, kind === 'mse' ? 0.5 : 1);
   const clipped = add(oldValue, clamp(sub(value, oldValue), -clipCoef, clipCoef));
-  return weightedMean(maximum(squaredDifference(value, returns), squaredDifference(clipped, returns)), weights, 0.5);
+  return weightedMean(maximum(error(value, returns), error(clipped, returns)), weights, 0.5);
+}
+
+/** PyTorch's smooth L1 (Huber with δ = 1): ½x² where |x| < 1, |x| − ½ elsewhere, as ½q² + (|x| − q) with q = min(|x|, 1). */
+export function huber(x: Tensor): Tensor {
+  const a = abs(x), q = clamp(a, 0, 1);
+  return add(scale(square(q), 0.5), sub(a, q));
 }
 
 /** Σ w·x (times `factor`): a mean over the valid rows when w holds 1/count on them and 0 elsewhere. */

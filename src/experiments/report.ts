@@ -10,6 +10,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { algorithm } from '../algos/registry.js';
 import { gradReportPath, readGradReport } from '../diagnostics/grad-report.js';
 import { readMetricsRows } from '../train/metrics.js';
 import { CRITIC_COLORS, figureSvg, formatSteps, svgToPng, type Panel } from './plots.js';
@@ -46,7 +47,20 @@ export interface CriticSummary {
   cosine: Interval | null;
   /** log10 |mean Q1| along the runs, mean over seeds with a CI (null: no Q logged). */
   logQCurve: BandCurve | null;
+  /** The other evaluation returns the runs logged (SECONDARY_EVAL_METRICS): final value and curve over seeds. */
+  secondary: { metric: string; finalReturn: Interval; curve: BandCurve }[];
 }
+
+/**
+ * Evaluation returns besides eval/return_mean that meta-RL runs log, with what they are: MAML's
+ * return before the adaptation step, PEARL's with z from the prior and on unseen tasks of the
+ * training distribution (its eval/return_mean being out of distribution on HalfCheetahVelMedium).
+ */
+export const SECONDARY_EVAL_METRICS: Record<string, string> = {
+  'eval/pre_adaptation_return': 'return before adaptation',
+  'eval/prior_return': 'return with z from the prior',
+  'eval/in_distribution_return': 'in-distribution return',
+};
 
 export interface GroupSummary {
   env: string;
@@ -101,12 +115,12 @@ const groupKey = (c: Pick<Cell, 'env' | 'algo'>): string => `${c.env}__${c.algo}
 export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions = {}): GroupSummary[] {
   const k = opts.finalK ?? 1;
   const groups = new Map<string, GroupSummary>();
-  const byCritic = new Map<string, { cells: Cell[]; curves: Curve[]; qCurves: Curve[]; cosines: number[]; pending: number[] }>();
+  const byCritic = new Map<string, { cells: Cell[]; curves: Curve[]; qCurves: Curve[]; cosines: number[]; pending: number[]; secondary: Map<string, Curve[]> }>();
   for (const cell of cells(spec)) {
     const g = groupKey(cell);
     if (!groups.has(g)) groups.set(g, { env: cell.env, algo: cell.algo, baselineFinal: null, critics: [] });
     const key = `${g}__${cell.critic}`;
-    if (!byCritic.has(key)) byCritic.set(key, { cells: [], curves: [], qCurves: [], cosines: [], pending: [] });
+    if (!byCritic.has(key)) byCritic.set(key, { cells: [], curves: [], qCurves: [], cosines: [], pending: [], secondary: new Map() });
     const entry = byCritic.get(key)!;
     const runDir = cellRunDir(dir, cell);
     if (existsSync(join(runDir, 'done.json'))) {
@@ -116,6 +130,10 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
       if (q.steps.length) entry.qCurves.push(q);
       const cos = readCosine(runDir);
       if (cos?.values.length) entry.cosines.push(mean(cos.values));
+      for (const metric of Object.keys(SECONDARY_EVAL_METRICS)) {
+        const curve = readMetricCurve(runDir, metric);
+        if (curve.steps.length) entry.secondary.set(metric, [...(entry.secondary.get(metric) ?? []), curve]);
+      }
     } else entry.pending.push(cell.seed);
   }
   for (const [g, group] of groups) {
@@ -146,6 +164,9 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
         diverged: d.qCurves.map((c) => critic !== baseName && baselinePeak !== null && peakAbs(c) > DIVERGED_FACTOR * baselinePeak),
         cosine: d.cosines.length ? bootstrapMean(d.cosines, opts.bootstrap) : null,
         logQCurve: logQ.length ? meanCurve(logQ, bandOpts) : null,
+        secondary: [...d.secondary].map(([metric, curves]) => ({
+          metric, finalReturn: bootstrapMean(curves.map((c) => finalReturn(c, k)), opts.bootstrap), curve: meanCurve(curves, bandOpts),
+        })),
       });
     }
   }
@@ -206,6 +227,8 @@ export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSumm
       lines.push(`| ${c.critic} | ${seeds} | ${c.n ? formatSteps(c.steps) : '–'} | ${ci(c.finalReturn)} | ${ci(c.auc)} | ${reach} | ${pct(c.gainOverBaseline)} | ${c.peakQ.length ? c.peakQ.map(magnitude).join(', ') : '–'} |`);
     }
     lines.push('');
+    const secondary = g.critics.flatMap((c) => c.secondary.map((m) => `| ${c.critic} | ${SECONDARY_EVAL_METRICS[m.metric]} (\`${m.metric}\`) | ${ci(m.finalReturn)} |`));
+    if (secondary.length) lines.push('Other evaluation returns (final, mean [95% CI] over the same seeds):', '', '| critic | metric | final |', '|---|---|---|', ...secondary, '');
   }
   if (figures.length) lines.push('## Figures', '', ...figures.map((f) => `![${f}](${f})`), '');
   return lines.join('\n');
@@ -242,6 +265,9 @@ function cosinePanels(spec: ExperimentSpec, dir: string, opts: ReportOptions): P
   return [...panels.values()];
 }
 
+/** What a run's steps count: meta-iterations when every algorithm of the grid runs in the meta loop. */
+const stepsLabel = (spec: ExperimentSpec): string => (spec.grid.algo.every((a) => algorithm(a).loop === 'meta') ? 'meta-iterations' : 'environment steps');
+
 /** Write a figure as SVG and PNG; returns the files written and, if PNG failed, why. */
 async function writeFigure(dir: string, name: string, svg: string): Promise<{ files: string[]; note: string | null }> {
   writeFileSync(join(dir, `${name}.svg`), svg);
@@ -265,7 +291,7 @@ export async function writeReport(spec: ExperimentSpec, dir: string, opts: Repor
     const counts = groups.flatMap((g) => g.critics.map((c) => c.n)).filter((n) => n > 0);
     const seeds = `${Math.min(...counts) === Math.max(...counts) ? '' : 'up to '}${Math.max(...counts)} seed${Math.max(...counts) === 1 ? '' : 's'}`;
     const fig = await writeFigure(dir, 'learning-curves', figureSvg(learning, {
-      title: `Learning curves: ${spec.name}`, subtitle: `evaluation return, mean over ${seeds} with 95% bootstrap CI band`, xLabel: 'environment steps', yLabel: 'evaluation return', columns,
+      title: `Learning curves: ${spec.name}`, subtitle: `evaluation return, mean over ${seeds} with 95% bootstrap CI band`, xLabel: stepsLabel(spec), yLabel: 'evaluation return', columns,
     }));
     written.push(...fig.files);
     if (fig.note) notes.push(fig.note);
@@ -277,6 +303,17 @@ export async function writeReport(spec: ExperimentSpec, dir: string, opts: Repor
   if (qPanels.some((p) => p.series.length)) {
     const fig = await writeFigure(dir, 'q-values', figureSvg(qPanels, {
       title: `Critic value estimates: ${spec.name}`, subtitle: 'log10 |mean Q1| of the training batches, mean over seeds with 95% bootstrap CI band', xLabel: 'environment steps', yLabel: 'log10 |mean Q|', columns,
+    }));
+    written.push(...fig.files);
+    if (fig.note) notes.push(fig.note);
+  }
+  const secondaryPanels: Panel[] = groups.flatMap((g) => Object.entries(SECONDARY_EVAL_METRICS).map(([metric, name]) => ({
+    title: `${g.env} · ${algoName(g.algo)}: ${name}`,
+    series: g.critics.flatMap((c) => c.secondary.filter((m) => m.metric === metric).map((m) => ({ label: `${c.critic} critic`, color: CRITIC_COLORS[c.critic] ?? '#555', ...m.curve }))),
+  }))).filter((p) => p.series.length);
+  if (secondaryPanels.length) {
+    const fig = await writeFigure(dir, 'other-evaluations', figureSvg(secondaryPanels, {
+      title: `Other evaluation returns: ${spec.name}`, subtitle: 'mean over seeds with 95% bootstrap CI band (MAML: before adaptation; PEARL: z from the prior, in distribution)', xLabel: stepsLabel(spec), yLabel: 'evaluation return', columns: Math.min(4, secondaryPanels.length),
     }));
     written.push(...fig.files);
     if (fig.note) notes.push(fig.note);

@@ -23,11 +23,18 @@
  * with z_j = mean_j + exp(logvar_j / 2)·ε (reparameterised) and the closed-form Gaussian KL
  *   KL(N(μ, e^v) ‖ N(m, e^w)) = ½ Σ_d (w − v − 1 + e^{v−w} + (μ − m)² e^{−w}).
  * The cost is (T + 1)·T decoder rows per trial: 40,200 at T = 200.
+ *
+ * Subsampling (`ElboSubsample`, the reference's `vae_subsample_elbos` / `vae_subsample_decodes`
+ * in jacooba/hyper's `compute_loss`): per trial, only E of the T + 1 beliefs are ELBO terms
+ * (their KL and their decodes; drawn with replacement), and each of those decodes only D of
+ * the T transitions (with replacement), so E·D decoder rows per trial instead of (T + 1)·T.
+ * As in the reference the chosen terms are summed, not rescaled: the subsampled reward (state)
+ * term's expectation is E·D / ((T + 1)·T) times the full one, the KL term's E / (T + 1) times.
  */
 import type { Rng } from '../core/random.js';
 import type { Engine } from '../tensor/engine.js';
 import { add, broadcastTo, exp, mul, scale, square, sub, sum, squaredDifference, mean, affine } from '../tensor/ops/elementwise.js';
-import { concat, reshape, slice } from '../tensor/ops/shape.js';
+import { concat, gatherRows, reshape, slice } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { GRU } from './gru.js';
 import { Linear, MLP } from './layers.js';
@@ -207,6 +214,19 @@ export interface VaeLoss {
   kl: Tensor;
 }
 
+/**
+ * Which ELBO terms and decode targets a loss evaluates (see the module comment); null: all.
+ * Indices are rows of the time-major [steps · B] flattening, so step j of trial b is j·B + b.
+ */
+export interface ElboSubsample {
+  /** E·B rows of the beliefs [T + 1, B]: ELBO term e of trial b at [e·B + b] is belief j, stored as j·B + b. */
+  elbos: Int32Array | null;
+  /** E·D·B rows of the transitions [T, B]: decode d of term e of trial b at [(e·D + d)·B + b] is transition t, stored as t·B + b. */
+  decodes: Int32Array | null;
+}
+
+const EVERY_TERM: ElboSubsample = { elbos: null, decodes: null };
+
 /** Encoder + decoders. The policy reads `encoder`; the ELBO trains all of it (and only it). */
 export class VaribadVae extends Module {
   readonly options: typeof VARIBAD_VAE_DEFAULTS & { stateDim: number; actionDim: number };
@@ -229,8 +249,9 @@ export class VaribadVae extends Module {
   /**
    * The negative ELBO of a batch of trials. `noise` [T + 1, B, L] is the reparameterisation's
    * ε (standard normal; a fixed tensor makes the loss deterministic, e.g. for gradient checks).
+   * `subsample` chooses the ELBO terms and decode targets (default: every one).
    */
-  loss(batch: TrialBatch, noise: Tensor, w: VaeLossWeights): VaeLoss {
+  loss(batch: TrialBatch, noise: Tensor, w: VaeLossWeights, subsample: ElboSubsample = EVERY_TERM): VaeLoss {
     const { obs, actions, rewards } = batch;
     const [T1, B, S] = obs.shape as [number, number, number];
     const T = T1 - 1, L = this.options.latentDim, A = actions.shape[2]!;
@@ -241,14 +262,24 @@ export class VaribadVae extends Module {
     const h0 = this.engine.tensor(new Float32Array(B * this.options.hiddenSize), [B, this.options.hiddenSize]);
     const { means, logvars } = this.encoder.forward(actions, nextStates, rewards, h0);
     const z = add(means, mul(exp(scale(logvars, 0.5)), noise));
-    // Pair every belief j with every transition t: rows [(T + 1)·T·B].
-    const rows = T1 * T * B;
-    const pairs = (x: Tensor, dim: number): Tensor => reshape(broadcastTo(reshape(x, [1, T, B, dim]), [T1, T, B, dim]), [rows, dim]);
-    const zRows = reshape(broadcastTo(reshape(z, [T1, 1, B, L]), [T1, T, B, L]), [rows, L]);
+    const klTerms = klToPreviousPosterior(means, logvars);
+    // The ELBO terms: E beliefs per trial (all T + 1, or the subsample's), and their KLs.
+    const { elbos, decodes } = subsample;
+    const E = elbos === null ? T1 : elbos.length / B;
+    if (!Number.isInteger(E) || E < 1) throw new RangeError(`VaribadVae.loss: ${elbos?.length} ELBO indices do not make whole terms of ${B} trials`);
+    const zTerms = elbos === null ? z : reshape(gatherRows(reshape(z, [T1 * B, L]), elbos), [E, B, L]);
+    const kl = scale(sum(elbos === null ? klTerms : gatherRows(reshape(klTerms, [T1 * B, 1]), elbos)), 1 / B);
+    // Pair each term with D transitions: every one (rows [E·T·B]) or the subsample's.
+    const D = decodes === null ? T : decodes.length / (E * B);
+    if (!Number.isInteger(D) || D < 1) throw new RangeError(`VaribadVae.loss: ${decodes?.length} decode indices do not make whole sets for ${E} terms × ${B} trials`);
+    const rows = E * D * B;
+    const pairs = (x: Tensor, dim: number): Tensor => (decodes === null
+      ? reshape(broadcastTo(reshape(x, [1, T, B, dim]), [E, T, B, dim]), [rows, dim])
+      : gatherRows(reshape(x, [T * B, dim]), decodes));
+    const zRows = reshape(broadcastTo(reshape(zTerms, [E, 1, B, L]), [E, D, B, L]), [rows, L]);
     const actionRows = pairs(actions, A);
     const rewardPred = this.rewardDecoder.forward(zRows, pairs(nextStates, S), actionRows);
     const reward = scale(sum(squaredDifference(rewardPred, pairs(rewards, 1))), 1 / B);
-    const kl = scale(sum(klToPreviousPosterior(means, logvars)), 1 / B);
     let total = add(scale(reward, w.rewardLossCoeff), scale(kl, w.klWeight));
     let state: Tensor | null = null;
     if (this.stateDecoder !== null) {

@@ -25,13 +25,13 @@ export function restoreFromCheckpoint(normalizer: RunningMeanStd, saved: Running
   normalizer.setState(saved);
 }
 
-/** The agent acting on observations normalised by the given statistics (evaluation and data collection). */
+/** The agent acting on observations normalised by the given statistics (evaluation and data collection), shown the raw ones too. */
 export function normalizedActor(agent: EvalActor, normalizer: RunningMeanStd): EvalActor {
   const scratch = new Float64Array(normalizer.dim);
   return {
     act(obs, explore, out) {
       normalizer.normalize(obs, 0, scratch, 0);
-      agent.act(scratch, explore, out);
+      agent.act(scratch, explore, out, obs);
     },
     startEpisode: agent.startEpisode?.bind(agent),
     observe: agent.observe?.bind(agent),

@@ -13,6 +13,7 @@ import { MetaPpo, type MetaPpoConfig } from '../../src/algos/meta-ppo.js';
 import { algorithm } from '../../src/algos/registry.js';
 import { ConfigError } from '../../src/core/config.js';
 import { make } from '../../src/envs/registry.js';
+import { readSafetensors } from '../../src/nn/safetensors.js';
 import { SyncVectorEnv } from '../../src/envs/vector/sync.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
@@ -41,8 +42,10 @@ it('resolves Beck et al.\'s HalfCheetah-Dir settings, and each method\'s policy 
   const { agent } = resolveTrainConfig({ algo: 'varibad', env: 'HalfCheetahDir-v0', policy: 'hyper', hyperInit: 'bias-hyperinit' });
   const want = { numEnvs: 16, numSteps: 400, learningRate: 7e-4, gamma: 0.97, gaeLambda: 0.9, clipCoef: 0.1, updateEpochs: 2, numMinibatches: 4, entCoef: 0.01,
     adamEps: 1e-8, annealLr: false, latentDim: 5, gruHidden: 256, klWeight: 0.1, vaeLr: 1e-3, vaeBufferTrials: 10_000, vaeBatchTrials: 10,
-    vaePrecollectSteps: 5_000, policySize: 'XL', embeddingDim: 25, baseInit: 'normc', episodesPerTrial: 1, policy: 'hyper', hyperInit: 'bias-hyperinit' };
+    vaePrecollectSteps: 5_000, policySize: 'XL', embeddingDim: 25, baseInit: 'normc', episodesPerTrial: 1, policy: 'hyper', hyperInit: 'bias-hyperinit',
+    valueLoss: 'huber', clipVloss: true, vfCoef: 0.5 };
   for (const [k, v] of Object.entries(want)) assert.equal((agent as Record<string, unknown>)[k], v, k);
+  assert.equal((resolveTrainConfig({ algo: 'ppo' }).agent as { valueLoss: string }).valueLoss, 'mse');
   assert.equal((resolveTrainConfig({ algo: 'rl2' }).agent as MetaPpoConfig).policy, 'standard');
   assert.equal((resolveTrainConfig({ algo: 'rnn-hn' }).agent as MetaPpoConfig).policy, 'hyper');
   const walker = resolveTrainConfig({ algo: 'varibad', preset: 'beck-walker' }).agent as MetaPpoConfig;
@@ -82,15 +85,19 @@ it('builds each method with its rollout rows, modules and policy kind', async ()
   await assert.rejects(agentFor('rnn-hn', { policy: 'film', hyperInit: 'hyperfan-in' }), (e: Error) => e instanceof ConfigError && /FiLM policy generates none/.test(e.message));
 });
 
-it('varibad: complete trials reach the trial buffer aligned (s_t, a_t, r_t), trials cut by a restart do not', async () => {
+it('varibad: complete trials of the env\'s own observations reach the trial buffer aligned (s_t, a_t, r_t), trials cut by a restart do not', async () => {
   const agent = await agentFor('varibad', { numEnvs: 3, numSteps: 25, numMinibatches: 1, normalizeObservation: false, normalizeReward: false });
   const vec = await SyncVectorEnv.create(SIGN_CUE_ID, 3, { envOptions: { episodes_per_trial: 1 } });
   let obs = vec.reset({ seed: 7 }).obs;
   agent.episodesRestarted();
   const actions = new Float64Array(3);
+  // The policy is shown other observations than the env's (as normalised ones would be): the VAE keeps the env's own.
+  const policyObs = (raw: ArrayLike<number>): Float64Array => Float64Array.from(raw, (x) => 5 * x - 3);
   // 25 steps: two trials of 10 steps (+ an autoreset row each) per env, then 3 steps of a third.
   for (let s = 0; s < 25; s++) {
-    agent.collect(obs, actions);
+    const shown = policyObs(obs);
+    agent.collect(shown, actions, obs);
+    for (let i = 0; i < 3; i++) assert.equal(agent.buffer.obs[(s * 3 + i) * agent.inputDim], Math.fround(shown[i]!), `rollout row ${s}, env ${i}: the policy's observation`);
     const r = vec.step(actions);
     agent.recordOutcome(r.rewards, r.terminations, r.truncations, r.rewards);
     obs = r.obs;
@@ -114,7 +121,7 @@ it('varibad: complete trials reach the trial buffer aligned (s_t, a_t, r_t), tri
   obs = vec.reset({ seed: 8 }).obs;
   agent.buffer.clear();
   for (let s = 0; s < 12; s++) {
-    agent.collect(obs, actions);
+    agent.collect(policyObs(obs), actions, obs);
     const r = vec.step(actions);
     agent.recordOutcome(r.rewards, r.terminations, r.truncations, r.rewards);
     obs = r.obs;
@@ -122,6 +129,19 @@ it('varibad: complete trials reach the trial buffer aligned (s_t, a_t, r_t), tri
   assert.equal(trials.size, 9);
   checkAligned();
   await vec.close();
+});
+
+it('varibad in the training loop: with normalizeObservation the trial buffer holds the env\'s own observations', async () => {
+  const r = await train({ quiet: true, config: resolveTrainConfig({ algo: 'varibad', ...SMALL, numEnvs: 4, seed: 2, totalSteps: 352, evalEpisodes: 2, normalizeObservation: true,
+    evalEvery: 1_000_000, checkpointEvery: 1_000_000, runsDir: tempRuns('raw-obs') }) });
+  const saved = await readSafetensors(checkpointFile(r.runDir, 'agent.safetensors'));
+  const obs = saved.tensors.obs!.data as Float32Array, T = SIGN_CUE_STEPS;
+  // 2 rollouts × 4 envs × 4 complete trials of 10 steps.
+  assert.equal(obs.length, 32 * (T + 1));
+  for (let k = 0; k < 32; k++) for (let t = 0; t <= T; t++) assert.ok(Math.abs(obs[k * (T + 1) + t]! - t / T) < 1e-6, `trial ${k} obs ${t}: ${obs[k * (T + 1) + t]} (normalised?)`);
+  // The policy's observations were normalised: mean ≈ 0.5, not 0.
+  const meta = JSON.parse(readFileSync(checkpointFile(r.runDir, 'meta.json'), 'utf8')) as { obsNormalizer: { mean: number[] } };
+  assert.ok(Math.abs(meta.obsNormalizer.mean[0]! - 0.5) < 0.05, `observation mean ${meta.obsNormalizer.mean[0]}`);
 });
 
 for (const algo of ['varibad', 'rl2', 'rnn-hn']) {

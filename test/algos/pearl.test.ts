@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import '../../src/envs/index.js';
 import { defaults } from '../../src/core/config.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
-import { HyperPearlPolicy, Pearl, PEARL_SCHEMA, type PearlConfig } from '../../src/algos/pearl.js';
+import { HyperPearlPolicy, MlpPearlPolicy, Pearl, PEARL_SCHEMA, type PearlConfig } from '../../src/algos/pearl.js';
 import { ContextEncoder, klToStandardNormal } from '../../src/nn/context-encoder.js';
 import { HyperCritic } from '../../src/nn/critics.js';
 import { HYPE_RL_HEAD_SIGMA } from '../../src/nn/init.js';
@@ -87,6 +87,25 @@ describe('Hyper-PEARL networks', () => {
       const rms = (xs: number[]): number => Math.sqrt(xs.reduce((a, x) => a + x * x, 0) / xs.length);
       assert.ok(rms(out.logStd.toArray()) < rms(out.mean.toArray()) / 4, 'log-std outputs start much smaller than the means');
     });
+  });
+});
+
+describe('PEARL policies for rollouts', () => {
+  it('forLatent (z\'s part computed once per trajectory) gives forward(obs, z, 1)\'s values bit for bit, MLP and hyper', () => {
+    const e = new Engine(defaultBackend());
+    const rng = new Xoshiro128Rng(4);
+    for (const policy of [new MlpPearlPolicy(e, rng, 3, 5, 2, 16), new HyperPearlPolicy(e, rng, 3, 5, 2, 'compact')]) {
+      e.scope(() => e.noGrad(() => {
+        const z = e.tensor(Array.from({ length: 5 }, () => rng.normal()), [1, 5]);
+        const act = policy.forLatent(z);
+        for (let step = 0; step < 3; step++) {
+          const obs = e.tensor(Array.from({ length: 3 }, () => rng.normal()), [1, 3]);
+          const once = act(obs), direct = policy.forward(obs, z, 1);
+          assert.deepEqual(once.mean.toArray(), direct.mean.toArray(), `${policy.constructor.name}: means differ at step ${step}`);
+          assert.deepEqual(once.logStd.toArray(), direct.logStd.toArray(), `${policy.constructor.name}: log-stds differ at step ${step}`);
+        }
+      }));
+    }
   });
 });
 

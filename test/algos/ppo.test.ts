@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clippedPolicyLoss, Ppo, PPO_SCHEMA, valueLoss, type PpoConfig } from '../../src/algos/ppo.js';
+import { clippedPolicyLoss, huber, Ppo, PPO_SCHEMA, valueLoss, type PpoConfig } from '../../src/algos/ppo.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { defaults, resolveConfig } from '../../src/core/config.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { countTypedArrayAllocations } from '../helpers/alloc.js';
-import { engine64 } from '../helpers/gradcheck.js';
+import { checkGradient, engine64 } from '../helpers/gradcheck.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const close = (got: ArrayLike<number>, want: number[], label: string): void => {
@@ -48,6 +48,29 @@ test('value loss by hand: ½·mean max((V − R)², (V_old + clip(V − V_old, �
   const plain = lossAndGrad((e, v) => valueLoss(v, e.tensor(old, [3, 1]), e.tensor(ret, [3, 1]), e.tensor(w, [3, 1]), null), value);
   assert.ok(Math.abs(plain.loss - 0.5 * (0.25 + 1.21 + 0.04) / 3) < 1e-12, `unclipped loss ${plain.loss}`);
   close(plain.grad, [-0.5 / 3, 1.1 / 3, 0.2 / 3], 'unclipped dloss/dV');
+});
+
+test('Huber value loss by hand (VariBAD\'s ppo.py): ½·mean max(huber(V − R), huber(V_clipped − R)), and mean huber(V − R) unclipped', () => {
+  const value = [0.5, 2.0, -1.5];
+  const old = [0, 1.95, 0], ret = [1, -1, 0.2], w = [1 / 3, 1 / 3, 1 / 3];
+  const clipped = lossAndGrad((e, v) => valueLoss(v, e.tensor(old, [3, 1]), e.tensor(ret, [3, 1]), e.tensor(w, [3, 1]), 0.2, 'huber'), value);
+  // Rows: max(huber(−0.5) = 0.125, huber(0.2 − 1) = 0.32) = 0.32 (clipped: ∂ = 0); V − R = 3 outside the quadratic zone,
+  // huber 2.5 both ways (∂ = 1); max(huber(−1.7) = 1.2, huber(−0.2 − 0.2) = 0.08) = 1.2 (linear zone: ∂ = −1).
+  assert.ok(Math.abs(clipped.loss - 0.5 * (0.32 + 2.5 + 1.2) / 3) < 1e-12, `clipped Huber loss ${clipped.loss}`);
+  close(clipped.grad, [0, 0.5 / 3, -0.5 / 3], 'clipped Huber dloss/dV');
+  const plain = lossAndGrad((e, v) => valueLoss(v, e.tensor(old, [3, 1]), e.tensor(ret, [3, 1]), e.tensor(w, [3, 1]), null, 'huber'), value);
+  assert.ok(Math.abs(plain.loss - (0.125 + 2.5 + 1.2) / 3) < 1e-12, `unclipped Huber loss ${plain.loss}`);
+  close(plain.grad, [-0.5 / 3, 1 / 3, -1 / 3], 'unclipped Huber dloss/dV');
+});
+
+test('Huber value loss: gradients with respect to V, V_old and R match central differences, in and outside |x| < 1', () => {
+  const rows = 12;
+  const loss = (clip: number | null) => (v: Tensor, old: Tensor, ret: Tensor): Tensor =>
+    valueLoss(v, old, ret, v.engine.tensor(new Array(rows).fill(1 / rows), [rows, 1]), clip, 'huber');
+  const specs = [{ shape: [rows, 1], lo: -3, hi: 3 }, { shape: [rows, 1], lo: -3, hi: 3 }, { shape: [rows, 1], lo: -3, hi: 3 }];
+  checkGradient('clipped Huber', loss(0.5), specs, 5);
+  checkGradient('unclipped Huber', (v, ret) => loss(null)(v, v, ret), [specs[0]!, specs[2]!], 6);
+  checkGradient('huber', (x) => huber(x), [{ shape: [40], lo: -4, hi: 4 }], 7);
 });
 
 const SMALL: Partial<PpoConfig> = { numEnvs: 2, numSteps: 16, numMinibatches: 4, updateEpochs: 2, actorHidden: [8], criticHidden: [8] };

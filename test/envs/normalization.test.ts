@@ -93,6 +93,7 @@ test('vector normalisation: statistics shared by all envs, autoreset steps inclu
     }));
   };
   check(first);
+  assert.deepEqual(Array.from(obsWrapper.rawObs), raw.flat());
   // Per env: raw rewards and G. Step 3 of env 0 is its autoreset step (reward 0, observation of the second reset).
   const rawRewards = [[1, -1], [2, -2], [0, -3], [3, -4]];
   const nextObs = [[[1, 10], [1, 10]], [[2, 10], [2, 10]], [[0, 20], [3, 10]], [[3, 20], [4, 10]]];
@@ -105,6 +106,7 @@ test('vector normalisation: statistics shared by all envs, autoreset steps inclu
     r.forEach((x, i) => assert.ok(near(out.rewards[i]!, x / Math.sqrt(variance + 1e-8)), `step ${t} env ${i}: ${out.rewards[i]} vs ${x / Math.sqrt(variance + 1e-8)}`));
     raw.push(...nextObs[t]!);
     check(out.obs);
+    assert.deepEqual(Array.from(obsWrapper.rawObs), nextObs[t]!.flat(), `step ${t}: the env's own observations`);
     observed[0]!.push(out.terminations[0]!);
   });
   assert.deepEqual(observed[0], [0, 1, 0, 0]);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatSteps, formatTick, ticks } from '../../src/experiments/plots.js';
 import { summarise, writeReport } from '../../src/experiments/report.js';
-import { parseSpec } from '../../src/experiments/spec.js';
+import { cellRunDir, cells, parseSpec } from '../../src/experiments/spec.js';
 
 const spec = parseSpec({
   name: 'fake',
@@ -103,6 +103,29 @@ it('writes results.md, results.json and the learning-curve and cosine figures as
   const qSvg = readFileSync(join(dir, 'q-values.svg'), 'utf8');
   for (const text of ['log10 |mean Q|', 'mlp critic', 'hyper critic', 'HalfCheetah-v5 · TD3']) assert.ok(qSvg.includes(text), `q-values.svg shows '${text}'`);
   assert.ok(existsSync(join(dir, 'cosine-similarity.png')));
+});
+
+it('reports the meta-RL runs\' other evaluation returns (MAML before adaptation) in a table and a figure', async () => {
+  const meta = parseSpec({ name: 'meta', grid: { env: ['Navigation2D-v0'], algo: ['maml'], critic: ['mlp', 'context'], seed: [1, 2] }, train: { totalSteps: 4, evalEvery: 2 } }, 'meta.json');
+  const dir = mkdtempSync(join(tmpdir(), 'hyperrl-report-meta-'));
+  for (const cell of cells(meta)) {
+    const run = cellRunDir(dir, cell);
+    mkdirSync(run, { recursive: true });
+    // Post-adaptation 10·step, pre-adaptation 5·step + seed for the context policy; the MLP logs no pre-adaptation return.
+    const rows = [0, 2, 4].map((step) => JSON.stringify({ step, 'eval/return_mean': 10 * step, ...(cell.critic === 'context' ? { 'eval/pre_adaptation_return': 5 * step + cell.seed } : {}) }));
+    writeFileSync(join(run, 'metrics.jsonl'), rows.join('\n') + '\n');
+    writeFileSync(join(run, 'done.json'), '{}\n');
+  }
+  const files = await writeReport(meta, dir);
+  assert.ok(files.includes('other-evaluations.svg'), files.join(', '));
+  const md = readFileSync(join(dir, 'results.md'), 'utf8');
+  // Final pre-adaptation returns 21 and 22: mean 21.5.
+  assert.match(md, /\| context \| return before adaptation \(`eval\/pre_adaptation_return`\) \| 21\.5 \[21\.0, 22\.0\] \|/);
+  assert.doesNotMatch(md, /\| mlp \| return before adaptation/);
+  const svg = readFileSync(join(dir, 'other-evaluations.svg'), 'utf8');
+  for (const text of ['Navigation2D-v0 · MAML: return before adaptation', 'context critic', 'meta-iterations']) assert.ok(svg.includes(text), `other-evaluations.svg shows '${text}'`);
+  assert.ok(readFileSync(join(dir, 'learning-curves.svg'), 'utf8').includes('meta-iterations'), 'a meta grid\'s steps are meta-iterations');
+  assert.ok(!svg.includes('mlp critic'), 'the MLP runs logged no pre-adaptation return');
 });
 
 it('axis ticks are round numbers and steps read with k/M units', () => {

@@ -96,3 +96,63 @@ test('VaribadVae.loss: gradients reach the encoder and both decoders (finite dif
   }
   assert.ok(checked >= 3 * named.length);
 });
+
+/** Rows of every (term, trial) / (term, transition, trial) in the ElboSubsample layout: the full ELBO spelled out. */
+function everyTerm(T: number, B: number): { elbos: Int32Array; decodes: Int32Array } {
+  const elbos = new Int32Array((T + 1) * B), decodes = new Int32Array((T + 1) * T * B);
+  for (let j = 0; j <= T; j++) for (let b = 0; b < B; b++) elbos[j * B + b] = j * B + b;
+  for (let j = 0; j <= T; j++) for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) decodes[(j * T + t) * B + b] = t * B + b;
+  return { elbos, decodes };
+}
+
+test('VaribadVae.loss subsampled: a subsample listing every ELBO term and decode target is the full loss, gradients included', () => {
+  const e = engine64();
+  const { vae, batch } = tiny(e, true);
+  const w = { klWeight: 0.1, rewardLossCoeff: 1, stateLossCoeff: 0.5 };
+  const noiseRng = new Xoshiro128Rng(3);
+  const noise = Array.from({ length: 4 * 2 * 2 }, () => noiseRng.normal());
+  const params = vae.parameters();
+  const run = (subsample?: Parameters<VaribadVae['loss']>[3]) => e.scope(() => {
+    const loss = vae.loss(batch, e.tensor(noise, [4, 2, 2]), w, subsample);
+    return { terms: [loss.total.item(), loss.reward.item(), loss.state!.item(), loss.kl.item()], grads: e.grad(loss.total, params).map((g) => g.toArray()) };
+  });
+  const full = run(), all = everyTerm(3, 2);
+  for (const subsample of [all, { elbos: all.elbos, decodes: null }, { elbos: null, decodes: all.decodes }]) {
+    const got = run(subsample);
+    got.terms.forEach((x, k) => close(x, full.terms[k]!, `loss term ${k}`, 1e-12));
+    got.grads.forEach((g, i) => g.forEach((x, k) => close(x, full.grads[i]![k]!, `∂L/∂param ${i}[${k}]`, 1e-12)));
+  }
+  // A subsample of one term per trial: belief 2 of trial 0 and belief 0 (the prior) of trial 1, decoding transitions 1 and 0.
+  const one = run({ elbos: Int32Array.from([2 * 2 + 0, 0 * 2 + 1]), decodes: Int32Array.from([1 * 2 + 0, 0 * 2 + 1]) });
+  assert.ok(one.terms[1]! < full.terms[1]! && one.terms[3]! < full.terms[3]!, 'fewer terms, smaller sums');
+  assert.throws(() => run({ elbos: Int32Array.from([0, 1, 2]), decodes: null }), /whole terms of 2 trials/);
+  assert.throws(() => run({ elbos: Int32Array.from([8, 1]), decodes: null }), /outside \[0, 8\)/);
+});
+
+test('VaribadVae.loss subsampled at random: rescaled by (T + 1)·T / (E·D) and (T + 1) / E, an unbiased estimate of the full ELBO terms', () => {
+  const e = engine64();
+  const { vae, batch } = tiny(e, true);
+  const w = { klWeight: 1, rewardLossCoeff: 1, stateLossCoeff: 1 };
+  const noise = new Float64Array(4 * 2 * 2); // ε = 0: the terms differ only by which are chosen
+  const T = 3, B = 2, E = 2, D = 2, draws = 3000;
+  const terms = (subsample?: Parameters<VaribadVae['loss']>[3]): number[] => e.scope(() => {
+    const l = vae.loss(batch, e.tensor(noise, [4, 2, 2]), w, subsample);
+    return [l.reward.item(), l.state!.item(), l.kl.item()];
+  });
+  const full = terms();
+  const rng = new Xoshiro128Rng(17);
+  const elbos = new Int32Array(E * B), decodes = new Int32Array(E * D * B);
+  const mean = [0, 0, 0], sq = [0, 0, 0];
+  for (let n = 0; n < draws; n++) {
+    for (let k = 0; k < elbos.length; k++) elbos[k] = Math.floor(rng.uniform() * (T + 1)) * B + (k % B);
+    for (let k = 0; k < decodes.length; k++) decodes[k] = Math.floor(rng.uniform() * T) * B + (k % B);
+    const got = terms({ elbos, decodes });
+    const scaled = [got[0]! * ((T + 1) * T) / (E * D), got[1]! * ((T + 1) * T) / (E * D), got[2]! * (T + 1) / E];
+    scaled.forEach((x, k) => { mean[k] = mean[k]! + x / draws; sq[k] = sq[k]! + (x * x) / draws; });
+  }
+  ['reward', 'state', 'KL'].forEach((name, k) => {
+    const stderr = Math.sqrt((sq[k]! - mean[k]! ** 2) / draws);
+    assert.ok(stderr > 0, `${name}: the subsample changes the estimate`);
+    assert.ok(Math.abs(mean[k]! - full[k]!) < 4 * stderr, `${name}: mean of ${draws} rescaled subsampled terms ${mean[k]} vs the full ${full[k]} (standard error ${stderr})`);
+  });
+});

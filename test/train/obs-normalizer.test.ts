@@ -5,7 +5,7 @@ import { ReplayBuffer } from '../../src/replay/replay-buffer.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { replayBatch } from '../../src/algos/agent.js';
-import { ObservationNormalizer, restoreFromCheckpoint } from '../../src/train/obs-normalizer.js';
+import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../../src/train/obs-normalizer.js';
 
 test('ObservationNormalizer: running mean and variance match a two-pass computation; output is standardised and clipped', () => {
   const rng = new Xoshiro128Rng(5);
@@ -90,4 +90,14 @@ test('snapshots carry the observation statistics for the gradient diagnostic', a
   await saveSnapshot(dir, agent, 200);
   assert.deepEqual(await loadSnapshot(dir, agent, 100), norm.getState());
   assert.equal(await loadSnapshot(dir, agent, 200), undefined);
+});
+
+test('normalizedActor: the agent acts on the normalised observation and is shown the env\'s own (VariBAD\'s encoder reads it)', () => {
+  const norm = new ObservationNormalizer(2);
+  norm.setState({ mean: [1, -2], var: [4, 0.25], count: 10 });
+  const seen: { obs: number[]; raw: number[] | undefined }[] = [];
+  const actor = normalizedActor({ act: (obs, _explore, out, raw) => { seen.push({ obs: Array.from(obs), raw: raw === undefined ? undefined : Array.from(raw) }); out[0] = 0; } }, norm);
+  actor.act([3, -1], false, new Float64Array(1));
+  assert.deepEqual(seen[0]!.raw, [3, -1]);
+  seen[0]!.obs.forEach((x, k) => assert.ok(Math.abs(x - [1, 2][k]!) < 1e-6, `normalised obs[${k}] ${x}`));
 });

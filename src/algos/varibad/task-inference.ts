@@ -20,7 +20,7 @@ import { GRU } from '../../nn/gru.js';
 import { Linear } from '../../nn/layers.js';
 import { Module } from '../../nn/module.js';
 import { Adam, clipGradNorm } from '../../nn/optim.js';
-import { VaribadVae, type VaeLossWeights } from '../../nn/varibad-vae.js';
+import { VaribadVae, type ElboSubsample, type VaeLossWeights } from '../../nn/varibad-vae.js';
 import type { TrialBuffer } from '../../replay/trial-buffer.js';
 import type { Engine } from '../../tensor/engine.js';
 import { concat, reshape } from '../../tensor/ops/shape.js';
@@ -112,33 +112,61 @@ export class VaribadBelief {
   }
 }
 
-/** VariBAD's VAE update: Adam (lr 1e-3) on the ELBO of trials sampled from the buffer. */
+/** Options of the VAE update. */
+export interface VaeTrainerOptions {
+  lr?: number;
+  maxGradNorm?: number;
+  /** ELBO terms per trial, drawn with replacement from the T + 1 beliefs (`vae_subsample_elbos`); 0: every belief. */
+  subsampleElbos?: number;
+  /** Decode targets per ELBO term, drawn with replacement from the T transitions (`vae_subsample_decodes`); 0: every transition. */
+  subsampleDecodes?: number;
+}
+
+/** VariBAD's VAE update: Adam (lr 1e-3) on the ELBO of trials sampled from the buffer, optionally subsampled (`ElboSubsample`). */
 export class VaeTrainer {
   readonly optimizer: Adam;
   private readonly params: Tensor[];
   private readonly maxGradNorm: number;
+  /** The update's ELBO terms and decode targets, redrawn every update (preallocated). */
+  private readonly subsample: ElboSubsample;
 
-  constructor(readonly engine: Engine, readonly vae: VaribadVae, readonly buffer: TrialBuffer, readonly weights: VaeLossWeights,
-    opts: { lr?: number; maxGradNorm?: number } = {}) {
+  constructor(readonly engine: Engine, readonly vae: VaribadVae, readonly buffer: TrialBuffer, readonly weights: VaeLossWeights, opts: VaeTrainerOptions = {}) {
     if (buffer.stateDim !== vae.options.stateDim || buffer.actionDim !== vae.options.actionDim) {
       throw new RangeError(`VaeTrainer: buffer holds ${buffer.stateDim}-d states and ${buffer.actionDim}-d actions, the VAE expects ${vae.options.stateDim} and ${vae.options.actionDim}`);
+    }
+    const E = opts.subsampleElbos ?? 0, D = opts.subsampleDecodes ?? 0, B = buffer.batchSize;
+    for (const [k, v] of [['subsampleElbos', E], ['subsampleDecodes', D]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new RangeError(`VaeTrainer: ${k} must be a non-negative integer (0: no subsampling), got ${v}`);
     }
     this.params = vae.parameters();
     this.optimizer = new Adam(engine, this.params, { lr: opts.lr ?? 1e-3 });
     this.maxGradNorm = opts.maxGradNorm ?? Infinity;
+    this.subsample = {
+      elbos: E > 0 ? new Int32Array(E * B) : null,
+      decodes: D > 0 ? new Int32Array((E > 0 ? E : buffer.steps + 1) * D * B) : null,
+    };
+  }
+
+  /** Draw the update's ELBO terms (beliefs 0 … T) and decode targets (transitions 0 … T − 1) per trial, uniformly with replacement. */
+  private drawSubsample(rng: Xoshiro128Rng): void {
+    const B = this.buffer.batchSize, T = this.buffer.steps;
+    const { elbos, decodes } = this.subsample;
+    if (elbos !== null) for (let k = 0; k < elbos.length; k++) elbos[k] = Math.floor(rng.uniform() * (T + 1)) * B + (k % B);
+    if (decodes !== null) for (let k = 0; k < decodes.length; k++) decodes[k] = Math.floor(rng.uniform() * T) * B + (k % B);
   }
 
   /** One gradient step on a sampled batch; returns the loss terms (per trial). */
   update(rng: Xoshiro128Rng): { total: number; reward: number; state: number | null; kl: number } {
     const e = this.engine, b = this.buffer, T = b.steps, B = b.batchSize;
     const s = b.sample(rng);
+    this.drawSubsample(rng);
     return e.scope(() => {
       const batch = {
         obs: e.tensor(s.obs, [T + 1, B, b.stateDim]),
         actions: e.tensor(s.actions, [T, B, b.actionDim]),
         rewards: e.tensor(s.rewards, [T, B, 1]),
       };
-      const loss = this.vae.loss(batch, randomNormal(e, [T + 1, B, this.vae.options.latentDim], rng), this.weights);
+      const loss = this.vae.loss(batch, randomNormal(e, [T + 1, B, this.vae.options.latentDim], rng), this.weights, this.subsample);
       e.backward(loss.total, this.params, false);
       if (Number.isFinite(this.maxGradNorm)) clipGradNorm(e, this.params, this.maxGradNorm);
       this.optimizer.step();

@@ -43,6 +43,8 @@ export class VectorNormalizeObservation extends VectorWrapper {
   /** Set false to freeze the statistics. */
   updateStatistics = true;
   readonly stats: RunningMeanStd;
+  /** The wrapped env's observations of the last reset or step, before normalisation (VariBAD's VAE reads them). */
+  rawObs: ArrayLike<number>;
   private readonly obs: Float64Array;
   private readonly stepResult: VectorStepResult;
 
@@ -51,6 +53,7 @@ export class VectorNormalizeObservation extends VectorWrapper {
     const dim = env.singleObservationSpace.size;
     this.stats = new RunningMeanStd(dim, epsilon, clip);
     this.obs = new Float64Array(env.numEnvs * dim);
+    this.rawObs = new Float64Array(env.numEnvs * dim);
     this.stepResult = { obs: this.obs, rewards: new Float64Array(0), terminations: new Uint8Array(0), truncations: new Uint8Array(0) };
   }
 
@@ -78,6 +81,7 @@ export class VectorNormalizeObservation extends VectorWrapper {
 
   private normalize(raw: ArrayLike<number>): void {
     const dim = this.stats.dim;
+    this.rawObs = raw;
     if (this.updateStatistics) this.stats.updateBatch(raw, this.numEnvs);
     for (let i = 0; i < this.numEnvs; i++) this.stats.normalize(raw, i * dim, this.obs, i * dim);
   }

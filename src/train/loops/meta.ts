@@ -6,9 +6,9 @@
  * with the posterior), metrics every logEvery, checkpoints every checkpointEvery. The learner's
  * metrics carry `charts/env_steps`, the env steps sampled so far.
  *
- * A checkpoint holds the parameters, optimiser moments, the learner's generator and the
- * counters; PEARL's per-task replay buffers are not in it, so a resumed PEARL run first
- * collects its initial data again with the restored policy (docs/meta-rl.md).
+ * A checkpoint holds the parameters, optimiser moments, the learner's generator, the
+ * counters and the learner's other state (`extraState`: PEARL's per-task buffers, the
+ * env-step count), so a resumed run is bit-identical to an uninterrupted one (docs/meta-rl.md).
  */
 import type { MetaAlgorithm } from '../../algos/algorithm.js';
 import type { MetaAgent, UpdateMetrics } from '../../algos/agent.js';

@@ -97,7 +97,7 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
       const tIteration = performance.now(), evalBefore = evalSeconds;
       for (let s = 0; s < config.numSteps; s++) {
         const tAct = performance.now();
-        agent.collect(obs, agentActions);
+        agent.collect(obs, agentActions, vec.observations?.rawObs ?? obs);
         if (envActions !== agentActions) for (let i = 0; i < n; i++) envActions[i] = agentActions[i]! + (space as Discrete).start;
         const tEnv = performance.now();
         const r = vec.env.step(envActions);
@@ -126,7 +126,7 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
         if (ctx.signalsDue()) await ctx.pollSignals();
       }
       const tUpdate = performance.now();
-      const update: UpdateMetrics = agent.update(obs, iteration, numIterations);
+      const update: UpdateMetrics = agent.update(obs, iteration, numIterations, vec.observations?.rawObs ?? obs);
       const tEnd = performance.now();
       // Evaluations during the rollout do not count as training time.
       const seconds = (tEnd - tIteration) / 1000 - (evalSeconds - evalBefore);

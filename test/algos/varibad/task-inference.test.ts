@@ -26,7 +26,9 @@ function collect(env: HalfCheetahDirEnv, direction: 1 | -1, T: number, seed: num
   return { obs, actions, rewards };
 }
 
-test('VariBAD VAE infers the HalfCheetah-Dir direction from random-policy trials', async (t) => {
+// Subsampled: 10 of the 41 ELBO terms per trial, each decoding 10 of the 40 transitions (1/16 of the decoder rows).
+for (const [label, subsample] of [['every ELBO term', {}], ['subsampled ELBO', { subsampleElbos: 10, subsampleDecodes: 10 }]] as const) {
+test(`VariBAD VAE infers the HalfCheetah-Dir direction from random-policy trials (${label})`, async (t) => {
   await loadMujoco();
   const env = new HalfCheetahDirEnv();
   const T = 40, S = env.reset({ seed: 0 }).obs.length, A = 6;
@@ -38,7 +40,7 @@ test('VariBAD VAE infers the HalfCheetah-Dir direction from random-policy trials
   }
   const e = makeEngine();
   const vae = new VaribadVae(e, new Xoshiro128Rng(4), { stateDim: S, actionDim: A, hiddenSize: 64 });
-  const trainer = new VaeTrainer(e, vae, buffer, { klWeight: 0.1, rewardLossCoeff: 1, stateLossCoeff: 1 });
+  const trainer = new VaeTrainer(e, vae, buffer, { klWeight: 0.1, rewardLossCoeff: 1, stateLossCoeff: 1 }, subsample);
   for (let k = 0; k < 300; k++) trainer.update(rng);
 
   // Held-out trials: decode every transition from the prior (j = 0) and from the last belief (j = T).
@@ -68,6 +70,36 @@ test('VariBAD VAE infers the HalfCheetah-Dir direction from random-policy trials
   }));
   t.diagnostic(`reward MSE prior ${mse.prior.toFixed(4)}, posterior ${mse.posterior.toFixed(4)}; latent separation ${separation.toFixed(2)}`);
   assert.ok(separation > 2, `a latent dimension separates the two directions (best separation ${separation})`);
+});
+}
+
+test('VaeTrainer: each update decodes E·D rows per trial with subsampling, (T + 1)·T without, drawn from the generator it is given', () => {
+  const e = makeEngine();
+  const T = 5, B = 3, rng = new Xoshiro128Rng(2);
+  const buffer = new TrialBuffer(8, T, 2, 1, B);
+  for (let i = 0; i < 6; i++) {
+    const vals = (n: number): number[] => Array.from({ length: n }, () => rng.uniform(-1, 1));
+    buffer.addTrial(vals((T + 1) * 2), vals(T), vals(T), 0, 1);
+  }
+  const w = { klWeight: 0.1, rewardLossCoeff: 1, stateLossCoeff: 1 };
+  const run = (options: { subsampleElbos?: number; subsampleDecodes?: number }, seed: number): { rows: number[]; losses: number[] } => {
+    const vae = new VaribadVae(e, new Xoshiro128Rng(4), { stateDim: 2, actionDim: 1, hiddenSize: 8, latentDim: 2 });
+    const rows: number[] = [];
+    const forward = vae.rewardDecoder.forward.bind(vae.rewardDecoder);
+    vae.rewardDecoder.forward = (z, s, a) => { rows.push(z.shape[0]!); return forward(z, s, a); };
+    const trainer = new VaeTrainer(e, vae, buffer, w, options);
+    const gen = new Xoshiro128Rng(seed);
+    return { rows, losses: [0, 1, 2].map(() => trainer.update(gen).total) };
+  };
+  const full = run({}, 1), sub = run({ subsampleElbos: 4, subsampleDecodes: 2 }, 1);
+  assert.deepEqual(full.rows, [90, 90, 90]);
+  assert.deepEqual(sub.rows, [24, 24, 24]);
+  assert.deepEqual(run({ subsampleElbos: 4 }, 1).rows, [60, 60, 60]);
+  assert.deepEqual(run({ subsampleDecodes: 2 }, 1).rows, [36, 36, 36]);
+  // Seeded: the same generator draws the same terms; another draws others.
+  assert.deepEqual(run({ subsampleElbos: 4, subsampleDecodes: 2 }, 1).losses, sub.losses);
+  assert.notDeepEqual(run({ subsampleElbos: 4, subsampleDecodes: 2 }, 7).losses, sub.losses);
+  assert.throws(() => new VaeTrainer(e, new VaribadVae(e, rng, { stateDim: 2, actionDim: 1 }), buffer, w, { subsampleElbos: 1.5 }), /subsampleElbos must be a non-negative integer/);
 });
 
 test('VaribadBelief: prior at reset, per-env beliefs after a step, prior again where a trial ended', () => {
