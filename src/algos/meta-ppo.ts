@@ -26,17 +26,22 @@
  *   `sequenceLength` steps from the states stored during the rollout (truncated BPTT), as
  *   recurrent PPO does. RL² uses a Standard policy, RNN+HN a hypernetwork one with
  *   Bias-HyperInit (its defaults; `policy` and `hyperInit` choose any).
+ * - multi-hn: no inference, the upper bound of Beck et al. (Multi+HN, spec B.3): the env
+ *   appends the trial's true task vector to the observation (`task_in_observation`,
+ *   src/envs/meta/bamdp.ts) and the policy (a Bias-HyperInit hypernetwork by default) is
+ *   conditioned on it. It needs a task family env (docs/envs.md).
  * The state resets where a trial starts; the policy always sees the state too.
  */
 import { Xoshiro128Rng } from '../core/random.js';
 import { ConfigError, nonNegative, nonNegativeInt, positive, positiveInt, type Schema } from '../core/config.js';
+import { taskFamily } from '../envs/meta/index.js';
 import { registeredEpisodeLimit } from '../envs/registry.js';
 import { gaussianEntropy, gaussianLogProb } from '../nn/distributions.js';
 import { META_POLICY_SIZES, MetaPolicy, type BaseInit, type HyperInit } from '../nn/meta-policy.js';
 import { Module } from '../nn/module.js';
 import { Adam } from '../nn/optim.js';
 import { VaribadVae } from '../nn/varibad-vae.js';
-import { RolloutBuffer, type RolloutMinibatch, type SequenceMinibatch } from '../replay/rollout-buffer.js';
+import type { RolloutMinibatch, SequenceMinibatch } from '../replay/rollout-buffer.js';
 import { TrialBuffer } from '../replay/trial-buffer.js';
 import type { Engine } from '../tensor/engine.js';
 import { add, exp, mul } from '../tensor/ops/elementwise.js';
@@ -45,10 +50,10 @@ import { reshape, slice } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { GridVariants, OnPolicyAlgorithm } from './algorithm.js';
 import { checkFinite, continuousSpec, observationTensor, type AgentExtraState, type AgentSpec, type EnvSpaces, type OnPolicyAgent, type UpdateMetrics } from './agent.js';
-import { PPO_SCHEMA, ppoUpdate, rowsTensor, observationRows, type PpoConfig } from './ppo.js';
+import { PPO_SCHEMA, PpoRollout, ppoUpdate, rowsTensor, observationRows, type PpoConfig } from './ppo.js';
 import { RecurrentTaskEncoder, VaeTrainer, VaribadBelief } from './varibad/task-inference.js';
 
-export type MetaMethod = 'varibad' | 'rl2' | 'rnn-hn';
+export type MetaMethod = 'varibad' | 'rl2' | 'rnn-hn' | 'multi-hn';
 export type MetaPolicyKind = 'standard' | 'hyper' | 'film';
 
 type PpoPart = Pick<PpoConfig, 'numEnvs' | 'vectorEnv' | 'workers' | 'numSteps' | 'learningRate' | 'annealLr' | 'gamma' | 'gaeLambda' | 'numMinibatches'
@@ -154,11 +159,12 @@ export class MetaActorCritic extends Module {
   readonly encoder: RecurrentTaskEncoder | null;
   readonly policy: MetaPolicy;
 
-  constructor(engine: Engine, rng: Xoshiro128Rng, spec: AgentSpec, conditioningDim: number, c: MetaPpoConfig, recurrent: boolean) {
+  /** stateDim: the policy's state input (the observation without an appended task vector). */
+  constructor(engine: Engine, rng: Xoshiro128Rng, spec: AgentSpec, stateDim: number, conditioningDim: number, c: MetaPpoConfig, recurrent: boolean) {
     super(engine);
     const actionDim = spec.actionLow.length;
     this.encoder = recurrent ? this.child('encoder', new RecurrentTaskEncoder(engine, rng, { stateDim: spec.obsDim, actionDim, hiddenSize: c.gruHidden })) : null;
-    this.policy = this.child('policy', metaPolicy(engine, rng, spec.obsDim, conditioningDim, actionDim, c));
+    this.policy = this.child('policy', metaPolicy(engine, rng, stateDim, conditioningDim, actionDim, c));
   }
 }
 
@@ -169,11 +175,13 @@ interface Varibad {
   trials: TrialBuffer;
   belief: VaribadBelief;
   evalBelief: VaribadBelief;
-  /** Per env, the trial being recorded: T + 1 observations, T actions and rewards, and its length so far (−1: not recording). */
+  /** Per env, the trial being recorded, time-major as the trial buffer reads it ([T + 1, N, d_s], [T, N, d_a], [T, N]), and its length so far (−1: not recording). */
   stagedObs: Float32Array;
   stagedActions: Float32Array;
   stagedRewards: Float32Array;
   stagedLength: Int32Array;
+  /** The normalised beliefs one step past the rollout, for its bootstrap values [numEnvs, 2L]. */
+  peeked: Float32Array;
 }
 
 export class MetaPpo implements OnPolicyAgent {
@@ -181,38 +189,37 @@ export class MetaPpo implements OnPolicyAgent {
   readonly net: MetaActorCritic;
   readonly optimizer: Adam;
   readonly params: Tensor[];
-  readonly buffer: RolloutBuffer;
-  /** Rollout row width: the observation, then the conditioning inputs (VariBAD: the normalised belief; RL²: previous action, reward, trial-end flag). */
+  /** The rollout buffer, the update's minibatch, and the encoder states of the rollout's envs and of evaluation (rl2, rnn-hn). */
+  readonly rollout: PpoRollout;
+  /** Rollout row width: the observation, then the conditioning inputs (VariBAD: the normalised belief; RL²: previous action, reward, trial-end flag; Multi+HN: none, the task vector ends the observation). */
   readonly inputDim: number;
+  /** The policy's state input: a row's first stateDim columns (the observation; Multi+HN: without its task vector). */
+  readonly stateDim: number;
   readonly varibad: Varibad | null;
   /** Steps of a trial: episodesPerTrial × the env's episode limit. */
   readonly trialSteps: number;
   private readonly actionDim: number;
-  private readonly mb: RolloutMinibatch | SequenceMinibatch;
-  private readonly nextValues: Float64Array;
   private readonly inputs: Float64Array;
   /** Per env: its last executed action, reward and trial-end flag (numEnvs × (d_a + 2)). */
   private readonly previous: Float64Array;
-  /** The rollout's encoder state [numEnvs, H] (rl2, rnn-hn). */
-  private readonly hidden: Tensor | null;
-  private readonly evalHidden: Tensor | null;
   private readonly evalPrevious: Float64Array;
   private readonly evalInputs: Float64Array;
   private evalTrialStart = true;
 
   constructor(readonly engine: Engine, readonly spec: AgentSpec, readonly config: MetaPpoConfig, seed: number, readonly method: MetaMethod, envId: string) {
     const e = engine, c = config, N = c.numEnvs;
-    const recurrent = method !== 'varibad';
-    const units = N * c.numSteps / (recurrent ? c.sequenceLength : 1);
-    if (recurrent && c.numSteps % c.sequenceLength !== 0) throw new ConfigError(`${method}: sequenceLength ${c.sequenceLength} does not divide numSteps ${c.numSteps}`);
-    if (units % c.numMinibatches !== 0) throw new ConfigError(`${method}: the ${units} ${recurrent ? 'sequences' : 'steps'} of a rollout do not split into numMinibatches = ${c.numMinibatches} equal minibatches`);
+    const recurrent = method === 'rl2' || method === 'rnn-hn';
     const limit = registeredEpisodeLimit(envId);
     if (limit === undefined) throw new ConfigError(`${method}: ${envId} has no episode limit, so trials have no fixed length`);
     this.trialSteps = c.episodesPerTrial * limit;
     this.rng = new Xoshiro128Rng(seed);
     const ds = spec.obsDim, da = (this.actionDim = spec.actionLow.length);
     const beliefDim = 2 * c.latentDim;
-    this.inputDim = ds + (recurrent ? da + 2 : beliefDim);
+    // Multi+HN reads the task vector the env appends to the observation.
+    const taskDim = method === 'multi-hn' ? multiTaskDim(envId, ds) : 0;
+    this.stateDim = ds - taskDim;
+    this.inputDim = ds + (recurrent ? da + 2 : method === 'varibad' ? beliefDim : 0);
+    this.rollout = new PpoRollout(e, method, c, this.inputDim, da, recurrent ? c.gruHidden : 0);
 
     // Networks: the VAE first (VariBAD), then the encoder and policy the RL loss trains.
     if (method === 'varibad') {
@@ -224,28 +231,17 @@ export class MetaPpo implements OnPolicyAgent {
         trainer: new VaeTrainer(e, vae, trials, { klWeight: c.klWeight, rewardLossCoeff: 1, stateLossCoeff: 1 },
           { lr: c.vaeLr, subsampleElbos: c.vaeSubsampleElbos, subsampleDecodes: c.vaeSubsampleDecodes }),
         stagedObs: new Float32Array(N * (this.trialSteps + 1) * ds), stagedActions: new Float32Array(N * this.trialSteps * da),
-        stagedRewards: new Float32Array(N * this.trialSteps), stagedLength: new Int32Array(N).fill(-1),
+        stagedRewards: new Float32Array(N * this.trialSteps), stagedLength: new Int32Array(N).fill(-1), peeked: new Float32Array(N * beliefDim),
       };
     } else {
       this.varibad = null;
     }
-    this.net = new MetaActorCritic(e, this.rng, spec, recurrent ? c.gruHidden : beliefDim, c, recurrent);
+    this.net = new MetaActorCritic(e, this.rng, spec, this.stateDim, recurrent ? c.gruHidden : taskDim > 0 ? taskDim : beliefDim, c, recurrent);
     this.params = this.net.parameters();
     this.optimizer = new Adam(e, this.params, { lr: c.learningRate, eps: c.adamEps });
 
-    this.buffer = new RolloutBuffer(c.numSteps, N, this.inputDim, da, recurrent ? { sequenceLength: c.sequenceLength, hiddenSize: c.gruHidden } : undefined);
-    const rows = (N * c.numSteps) / c.numMinibatches;
-    const column = (): Tensor => e.persistent([rows, 1]);
-    const mb: RolloutMinibatch = {
-      obs: e.persistent([rows, this.inputDim]), actions: e.persistent([rows, da]), logProbs: column(),
-      values: column(), advantages: column(), returns: column(), weights: column(),
-    };
-    this.mb = recurrent ? { ...mb, episodeStarts: column(), hidden: e.persistent([units / c.numMinibatches, c.gruHidden]) } : mb;
-    this.nextValues = new Float64Array(N);
     this.inputs = new Float64Array(N * this.inputDim);
     this.previous = new Float64Array(N * (da + 2));
-    this.hidden = recurrent ? e.persistent([N, c.gruHidden]) : null;
-    this.evalHidden = recurrent ? e.persistent([1, c.gruHidden]) : null;
     this.evalPrevious = new Float64Array(da + 2);
     this.evalInputs = new Float64Array(this.inputDim);
   }
@@ -278,7 +274,7 @@ export class MetaPpo implements OnPolicyAgent {
    */
   private conditioning(x: Tensor, state: Tensor | null, resets: Tensor | null, keep: boolean): Tensor {
     const ds = this.spec.obsDim, da = this.actionDim, enc = this.net.encoder;
-    if (enc === null || state === null) return slice(x, 1, ds, this.inputDim);
+    if (enc === null || state === null) return slice(x, 1, this.stateDim, this.inputDim);
     const col = (a: number, b: number): Tensor => slice(x, 1, a, b);
     const h = enc.step(col(0, ds), col(ds, ds + da), col(ds + da, ds + da + 1), col(ds + da + 1, ds + da + 2), state, resets);
     if (keep) this.engine.backend.axpby(h.size, 1, h.offset, 0, state.offset);
@@ -306,21 +302,21 @@ export class MetaPpo implements OnPolicyAgent {
    * policy's input is normalised.
    */
   private inferBeliefs(v: Varibad, rawObs: ArrayLike<number>): void {
-    const { engine: e, buffer: b } = this;
+    const { engine: e } = this, b = this.rollout.buffer;
     const n = b.numEnvs, row = b.row, ds = this.spec.obsDim, T = this.trialSteps, dim = v.belief.dim;
-    const starts = b.episodeStarts.subarray(row, row + n);
+    const starts = b.episodeStarts;
     e.scope(() => {
       const prev = this.previousTensors(this.previous, n);
-      v.belief.observe(prev.action, observationRows(e, rawObs, n, ds), prev.reward, starts);
+      v.belief.observe(prev.action, observationRows(e, rawObs, n, ds), prev.reward, starts, row);
     });
     for (let i = 0; i < n; i++) v.belief.stats.normalize(v.belief.raw, i * dim, b.obs, (row + i) * this.inputDim + ds);
     for (let i = 0; i < n; i++) {
-      if (starts[i]) v.stagedLength[i] = 0;
+      if (starts[row + i]) v.stagedLength[i] = 0;
       const t = v.stagedLength[i]!;
       if (t < 0) continue;
-      for (let k = 0; k < ds; k++) v.stagedObs[(i * (T + 1) + t) * ds + k] = rawObs[i * ds + k]!;
+      for (let k = 0; k < ds; k++) v.stagedObs[(t * n + i) * ds + k] = rawObs[i * ds + k]!;
       if (b.valid[row + i]) continue;
-      if (t === T) v.trials.addTrial(v.stagedObs.subarray(i * (T + 1) * ds), v.stagedActions.subarray(i * T * this.actionDim), v.stagedRewards.subarray(i * T), 0, 1);
+      if (t === T) v.trials.addTrial(v.stagedObs, v.stagedActions, v.stagedRewards, i, n);
       v.stagedLength[i] = -1;
     }
   }
@@ -331,29 +327,17 @@ export class MetaPpo implements OnPolicyAgent {
    * each sequence start) and write clipped env actions.
    */
   collect(obs: ArrayLike<number>, envActions: Float64Array, rawObs: ArrayLike<number> = obs): void {
-    const { engine: e, buffer: b } = this;
-    const n = b.numEnvs, da = this.actionDim, row = b.row, hidden = this.hidden, ds = this.spec.obsDim;
+    const { engine: e, rollout } = this;
+    const b = rollout.buffer, n = b.numEnvs, row = b.row, hidden = rollout.hidden;
     this.writeInputs(obs, this.previous, this.inputs);
     b.addObservations(this.inputs);
     if (this.varibad !== null) this.inferBeliefs(this.varibad, rawObs);
-    if (hidden !== null && b.step % b.sequenceLength === 0) {
-      const d = e.backend.arena.data, H = hidden.shape[1]!;
-      for (let i = 0; i < n; i++) for (let k = 0; k < H; k++) b.hiddens![b.hiddenOffset(i) + k] = d[hidden.offset + i * H + k]!;
-    }
+    rollout.keepSequenceStart();
     e.scope(() => e.noGrad(() => {
       const x = rowsTensor(e, b.obs, row * this.inputDim, [n, this.inputDim]);
       const cond = this.conditioning(x, hidden, hidden === null ? null : rowsTensor(e, b.episodeStarts, row, [n]), true);
-      const { action, logProb, value } = this.sample(slice(x, 1, 0, ds), cond);
-      const d = e.backend.arena.data;
-      for (let i = 0; i < n; i++) {
-        b.values[row + i] = d[value.offset + i]!;
-        b.logProbs[row + i] = d[logProb.offset + i]!;
-        for (let k = 0; k < da; k++) {
-          const a = d[action.offset + i * da + k]!;
-          b.actions[(row + i) * da + k] = a;
-          envActions[i * da + k] = this.envAction(a, k);
-        }
-      }
+      const { action, logProb, value } = this.sample(slice(x, 1, 0, this.stateDim), cond);
+      rollout.storeStep(action, logProb, value, envActions, (a, k) => this.envAction(a, k));
     }));
   }
 
@@ -370,7 +354,7 @@ export class MetaPpo implements OnPolicyAgent {
    * learns from (normalised or not), VariBAD's VAE the env's own, as in the reference code.
    */
   recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>, rawRewards: ArrayLike<number>): void {
-    const b = this.buffer, v = this.varibad, da = this.actionDim, T = this.trialSteps;
+    const b = this.rollout.buffer, v = this.varibad, da = this.actionDim, T = this.trialSteps;
     const seen = v === null ? rewards : rawRewards;
     for (let i = 0; i < b.numEnvs; i++) {
       // Autoreset steps execute nothing.
@@ -380,8 +364,8 @@ export class MetaPpo implements OnPolicyAgent {
       const t = v.stagedLength[i]!;
       if (t < 0) continue;
       if (t >= T) { v.stagedLength[i] = -1; continue; }
-      for (let k = 0; k < da; k++) v.stagedActions[(i * T + t) * da + k] = this.previous[i * (da + 2) + k]!;
-      v.stagedRewards[i * T + t] = seen[i]!;
+      for (let k = 0; k < da; k++) v.stagedActions[(t * b.numEnvs + i) * da + k] = this.previous[i * (da + 2) + k]!;
+      v.stagedRewards[t * b.numEnvs + i] = seen[i]!;
       v.stagedLength[i] = t + 1;
     }
     b.addOutcome(rewards, terminations, truncations);
@@ -389,9 +373,10 @@ export class MetaPpo implements OnPolicyAgent {
 
   /** The envs were reset from outside the rollout: every env starts a trial, memories afresh. */
   episodesRestarted(): void {
-    this.buffer.restartEpisodes();
+    const { buffer, hidden } = this.rollout;
+    buffer.restartEpisodes();
     this.previous.fill(0);
-    if (this.hidden !== null) this.engine.backend.fill(this.hidden.size, this.hidden.offset, 0);
+    if (hidden !== null) this.engine.backend.fill(hidden.size, hidden.offset, 0);
     this.varibad?.stagedLength.fill(-1);
   }
 
@@ -399,7 +384,8 @@ export class MetaPpo implements OnPolicyAgent {
   startEpisode(): void {
     this.evalPrevious.fill(0);
     this.evalTrialStart = true;
-    if (this.evalHidden !== null) this.engine.backend.fill(this.evalHidden.size, this.evalHidden.offset, 0);
+    const evalHidden = this.rollout.evalHidden;
+    if (evalHidden !== null) this.engine.backend.fill(evalHidden.size, evalHidden.offset, 0);
   }
 
   /** Evaluation: the reward (scaled as in training; VariBAD: the env's own) and trial-end flag of the step just acted for. */
@@ -418,13 +404,13 @@ export class MetaPpo implements OnPolicyAgent {
         if (this.evalTrialStart) v.evalBelief.reset();
         else v.evalBelief.observe(prev.action, observationTensor(e, rawObs, ds), prev.reward, [0]);
       });
-      v.evalBelief.normalize(v.evalBelief.raw, this.evalInputs.subarray(ds), 1);
+      v.evalBelief.normalize(v.evalBelief.raw, this.evalInputs, 1, 0, ds);
     }
     this.evalTrialStart = false;
     e.scope(() => e.noGrad(() => {
       const x = observationTensor(e, this.evalInputs, this.inputDim);
-      const cond = this.conditioning(x, this.evalHidden, null, true);
-      const obsPart = slice(x, 1, 0, ds);
+      const cond = this.conditioning(x, this.rollout.evalHidden, null, true);
+      const obsPart = slice(x, 1, 0, this.stateDim);
       const a = explore ? this.sample(obsPart, cond).action : this.net.policy.forward(obsPart, cond).mean;
       const d = e.backend.arena.data;
       for (let k = 0; k < this.actionDim; k++) out[k] = this.envAction(d[a.offset + k]!, k);
@@ -435,7 +421,7 @@ export class MetaPpo implements OnPolicyAgent {
   /** What the policy reads for a minibatch: the stored beliefs, or the encoder unrolled over its sequences. */
   private minibatchConditioning(mb: RolloutMinibatch | SequenceMinibatch): Tensor {
     const enc = this.net.encoder, ds = this.spec.obsDim, da = this.actionDim;
-    if (enc === null || !('hidden' in mb)) return slice(mb.obs, 1, ds, this.inputDim);
+    if (enc === null || !('hidden' in mb)) return slice(mb.obs, 1, this.stateDim, this.inputDim);
     const seqs = mb.hidden.shape[0]!, len = mb.obs.shape[0]! / seqs;
     const col = (a: number, b: number): Tensor => slice(mb.obs, 1, a, b);
     return enc.sequence(col(0, ds), col(ds, ds + da), col(ds + da, ds + da + 1), col(ds + da + 1, ds + da + 2), mb.hidden, reshape(mb.episodeStarts, [len, seqs]));
@@ -443,24 +429,24 @@ export class MetaPpo implements OnPolicyAgent {
 
   /** PPO's update from the rollout (`ppoUpdate`), then VariBAD's VAE steps. */
   update(nextObs: ArrayLike<number>, iteration: number, numIterations: number, rawNextObs: ArrayLike<number> = nextObs): UpdateMetrics {
-    const { engine: e, buffer: b, config: c } = this;
+    const { engine: e, rollout, config: c } = this;
+    const b = rollout.buffer;
     const n = b.numEnvs, ds = this.spec.obsDim, v = this.varibad;
     // Bootstrap values after the last step: one more step of task inference, without keeping it.
     this.writeInputs(nextObs, this.previous, this.inputs);
     e.scope(() => e.noGrad(() => {
       if (v !== null) {
         const prev = this.previousTensors(this.previous, n);
-        const beliefs = new Float32Array(n * v.belief.dim);
-        v.belief.peek(prev.action, observationRows(e, rawNextObs, n, ds), prev.reward, beliefs);
-        for (let i = 0; i < n; i++) for (let k = 0; k < v.belief.dim; k++) this.inputs[i * this.inputDim + ds + k] = beliefs[i * v.belief.dim + k]!;
+        v.belief.peek(prev.action, observationRows(e, rawNextObs, n, ds), prev.reward, v.peeked);
+        for (let i = 0; i < n; i++) for (let k = 0; k < v.belief.dim; k++) this.inputs[i * this.inputDim + ds + k] = v.peeked[i * v.belief.dim + k]!;
       }
       const x = observationRows(e, this.inputs, n, this.inputDim);
-      const value = this.net.policy.forward(slice(x, 1, 0, ds), this.conditioning(x, this.hidden, null, false)).value;
+      const value = this.net.policy.forward(slice(x, 1, 0, this.stateDim), this.conditioning(x, rollout.hidden, null, false)).value;
       const d = e.backend.arena.data;
-      for (let i = 0; i < n; i++) this.nextValues[i] = d[value.offset + i]!;
+      for (let i = 0; i < n; i++) rollout.nextValues[i] = d[value.offset + i]!;
     }));
-    const metrics = ppoUpdate(this, this.mb, this.nextValues, (mb) => {
-      const out = this.net.policy.forward(slice(mb.obs, 1, 0, ds), this.minibatchConditioning(mb));
+    const metrics = ppoUpdate(this, (mb) => {
+      const out = this.net.policy.forward(slice(mb.obs, 1, 0, this.stateDim), this.minibatchConditioning(mb));
       const logStd = reshape(out.logStd, [1, this.actionDim]);
       return { logProb: gaussianLogProb(out.mean, logStd, mb.actions), entropy: gaussianEntropy(logStd), value: out.value };
     }, iteration, numIterations);
@@ -510,10 +496,25 @@ export class MetaPpo implements OnPolicyAgent {
   }
 }
 
-/** Run options of the meta algorithms: trials of k episodes, boundaries in the observation when k > 1, test tasks for evaluation. */
-function trialOptions(c: MetaPpoConfig) {
-  const train = { episodes_per_trial: c.episodesPerTrial, episode_boundary_in_observation: c.episodesPerTrial > 1 };
+/**
+ * Run options of the meta algorithms: trials of k episodes, boundaries in the observation when
+ * k > 1, test tasks for evaluation; Multi+HN: the trial's task vector in the observation.
+ */
+function trialOptions(c: MetaPpoConfig, method: MetaMethod) {
+  const train = { episodes_per_trial: c.episodesPerTrial, episode_boundary_in_observation: c.episodesPerTrial > 1, ...(method === 'multi-hn' ? { task_in_observation: true } : {}) };
   return { train, evaluation: { ...train, task_split: 'test' } };
+}
+
+/** Multi+HN: the length of the task vector ending the observation (the env's task family's). */
+function multiTaskDim(envId: string, obsDim: number): number {
+  let taskDim: number;
+  try {
+    taskDim = taskFamily(envId).taskDim;
+  } catch (error) {
+    throw new ConfigError(`multi-hn: the policy reads the true task, so the env must be a meta-RL task family: ${(error as Error).message}`);
+  }
+  if (obsDim <= taskDim) throw new ConfigError(`multi-hn: ${envId}'s observation has ${obsDim} values, not a state followed by its ${taskDim}-d task vector (env option task_in_observation)`);
+  return taskDim;
 }
 
 const hyper = (hyperInit: HyperInit, baseInit: BaseInit = 'normc') => ({ policy: 'hyper', hyperInit, baseInit });
@@ -555,7 +556,7 @@ function metaAlgorithm(method: MetaMethod, summary: string, title: string, polic
     },
     label: (c) => ({ tag: `${method}-${c.policy}${c.policy === 'standard' ? '' : `-${c.hyperInit}`}`, title: `${title} (${policyTitle(c)}, ${c.numEnvs} envs)` }),
     create: (engine, env: EnvSpaces, config, seed) => new MetaPpo(engine, continuousSpec(env, title), config, seed, method, env.id),
-    envOptions: trialOptions,
+    envOptions: (c) => trialOptions(c, method),
     gridVariants: META_GRID_VARIANTS,
   };
 }
@@ -563,6 +564,7 @@ function metaAlgorithm(method: MetaMethod, summary: string, title: string, polic
 export const VARIBAD = metaAlgorithm('varibad', 'VariBAD (Zintgraf et al. 2020) on PPO with Beck et al.\'s hypernetwork policies (docs/meta-rl.md)', 'VariBAD', 'standard');
 export const RL2 = metaAlgorithm('rl2', 'RL² (Duan et al. 2016) on PPO: a recurrent task encoder trained by the RL loss (docs/meta-rl.md)', 'RL²', 'standard');
 export const RNN_HN = metaAlgorithm('rnn-hn', 'RNN+HN (Beck et al. 2023): RL²\'s encoder conditioning a Bias-HyperInit hypernetwork policy (docs/meta-rl.md)', 'RNN+HN', 'hyper');
+export const MULTI_HN = metaAlgorithm('multi-hn', 'Multi+HN (Beck et al. 2022): a Bias-HyperInit hypernetwork policy conditioned on the true task, the upper bound (docs/meta-rl.md)', 'Multi+HN', 'hyper');
 
 /** The registry's meta-RL entries. */
-export const META_PPO_ALGORITHMS = [VARIBAD, RL2, RNN_HN] as const;
+export const META_PPO_ALGORITHMS = [VARIBAD, RL2, RNN_HN, MULTI_HN] as const;

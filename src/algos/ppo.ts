@@ -148,57 +148,34 @@ export class Ppo implements OnPolicyAgent {
   readonly rng: Xoshiro128Rng;
   readonly net: PpoActorCritic;
   readonly optimizer: Adam;
-  readonly buffer: RolloutBuffer;
+  /** The rollout buffer, the update's minibatch, and the GRU states of the rollout's envs and of evaluation (recurrent). */
+  readonly rollout: PpoRollout;
   /** Policy input width: the observation, then with rl2Inputs the previous action (one-hot if discrete), reward and done flag. */
   readonly inputDim: number;
   readonly params: Tensor[];
-  private readonly mb: RolloutMinibatch | SequenceMinibatch;
   /** Policy output width: action dimensions (continuous) or classes (discrete). */
   private readonly actionDim: number;
-  private readonly nextValues: Float64Array;
   /** The current step's policy inputs, numEnvs × inputDim (rl2Inputs). */
   private readonly inputs: Float64Array;
   /** Per env, what the RL² inputs append: its last executed action, reward and done flag (rl2Inputs). */
   private readonly previous: Float64Array;
-  /** The rollout's GRU state, [numEnvs, H] (recurrent). */
-  private readonly hidden: Tensor | null;
-  /** Evaluation's own state and RL² inputs (one env), reset by startEpisode. */
-  private readonly evalHidden: Tensor | null;
+  /** Evaluation's RL² inputs (one env), reset by startEpisode. */
   private readonly evalPrevious: Float64Array;
   private readonly evalInputs: Float64Array;
 
   constructor(readonly engine: Engine, readonly spec: PpoSpec, readonly config: PpoConfig, seed: number) {
     const e = engine, c = config;
-    const recurrent = c.recurrentHidden > 0;
-    // Feed-forward minibatches split rows; recurrent ones split whole sequences.
-    const units = c.numEnvs * c.numSteps / (recurrent ? c.sequenceLength : 1);
-    if (recurrent && c.numSteps % c.sequenceLength !== 0) throw new ConfigError(`ppo: sequenceLength ${c.sequenceLength} does not divide numSteps ${c.numSteps}`);
-    if (units % c.numMinibatches !== 0) {
-      throw new ConfigError(`ppo: the ${units} ${recurrent ? 'sequences' : 'steps'} of a rollout (numEnvs × numSteps${recurrent ? ' / sequenceLength' : ''}) do not split into numMinibatches = ${c.numMinibatches} equal minibatches`);
-    }
-    this.rng = new Xoshiro128Rng(seed);
     this.actionDim = isDiscrete(spec) ? spec.actionCount : spec.actionLow.length;
     const previousDim = c.rl2Inputs ? this.actionDim + 2 : 0;
     this.inputDim = spec.obsDim + previousDim;
+    // Discrete actions are stored as one class index per row.
+    this.rollout = new PpoRollout(e, 'ppo', c, this.inputDim, isDiscrete(spec) ? 1 : this.actionDim, c.recurrentHidden);
+    this.rng = new Xoshiro128Rng(seed);
     this.net = new PpoActorCritic(e, this.rng, this.inputDim, this.actionDim, !isDiscrete(spec), c);
     this.params = this.net.parameters();
     this.optimizer = new Adam(e, this.params, { lr: c.learningRate, eps: c.adamEps });
-    // Discrete actions are stored as one class index per row.
-    const storedActionDim = isDiscrete(spec) ? 1 : this.actionDim;
-    const H = c.recurrentHidden;
-    this.buffer = new RolloutBuffer(c.numSteps, c.numEnvs, this.inputDim, storedActionDim, recurrent ? { sequenceLength: c.sequenceLength, hiddenSize: H } : undefined);
-    const rows = (c.numEnvs * c.numSteps) / c.numMinibatches;
-    const column = (): Tensor => e.persistent([rows, 1]);
-    const mb: RolloutMinibatch = {
-      obs: e.persistent([rows, this.inputDim]), actions: e.persistent([rows, storedActionDim]), logProbs: column(),
-      values: column(), advantages: column(), returns: column(), weights: column(),
-    };
-    this.mb = recurrent ? { ...mb, episodeStarts: column(), hidden: e.persistent([units / c.numMinibatches, H]) } : mb;
-    this.nextValues = new Float64Array(c.numEnvs);
     this.inputs = new Float64Array(c.rl2Inputs ? c.numEnvs * this.inputDim : 0);
     this.previous = new Float64Array(c.numEnvs * previousDim);
-    this.hidden = recurrent ? e.persistent([c.numEnvs, H]) : null;
-    this.evalHidden = recurrent ? e.persistent([1, H]) : null;
     this.evalPrevious = new Float64Array(previousDim);
     this.evalInputs = new Float64Array(this.inputDim);
   }
@@ -271,8 +248,9 @@ export class Ppo implements OnPolicyAgent {
     const e = this.engine;
     e.scope(() => e.noGrad(() => {
       const x = observationTensor(e, this.policyInputs(obs, this.evalPrevious, this.evalInputs), this.inputDim);
-      const features = this.stepFeatures(x, this.evalHidden, null);
-      if (this.evalHidden !== null) e.backend.axpby(features.size, 1, features.offset, 0, this.evalHidden.offset);
+      const evalHidden = this.rollout.evalHidden;
+      const features = this.stepFeatures(x, evalHidden, null);
+      if (evalHidden !== null) e.backend.axpby(features.size, 1, features.offset, 0, evalHidden.offset);
       const a = explore ? this.sample(features).action : this.net.actor.forward(features);
       const d = e.backend.arena.data;
       if (isDiscrete(this.spec)) {
@@ -292,7 +270,8 @@ export class Ppo implements OnPolicyAgent {
    * while the RL² inputs carry the last step of the episode before (none before episode 0).
    */
   startEpisode(episode: number): void {
-    if (this.evalHidden !== null) this.engine.backend.fill(this.evalHidden.size, this.evalHidden.offset, 0);
+    const evalHidden = this.rollout.evalHidden;
+    if (evalHidden !== null) this.engine.backend.fill(evalHidden.size, evalHidden.offset, 0);
     if (episode === 0) this.evalPrevious.fill(0);
   }
 
@@ -310,36 +289,23 @@ export class Ppo implements OnPolicyAgent {
    * CleanRL's ClipAction; discrete: class indices) into `envActions`.
    */
   collect(obs: ArrayLike<number>, envActions: Float64Array): void {
-    const { engine: e, buffer: b } = this;
-    const n = b.numEnvs, ad = b.actionDim, row = b.row, hidden = this.hidden;
+    const { engine: e, rollout } = this;
+    const b = rollout.buffer, n = b.numEnvs, row = b.row, hidden = rollout.hidden;
     b.addObservations(this.policyInputs(obs, this.previous, this.inputs));
-    if (hidden !== null && b.step % b.sequenceLength === 0) {
-      const d = e.backend.arena.data, H = hidden.shape[1]!;
-      for (let i = 0; i < n; i++) for (let k = 0; k < H; k++) b.hiddens![b.hiddenOffset(i) + k] = d[hidden.offset + i * H + k]!;
-    }
+    rollout.keepSequenceStart();
     e.scope(() => e.noGrad(() => {
       const x = rowsTensor(e, b.obs, row * b.obsDim, [n, b.obsDim]);
       // The state is reset where an episode starts (after an autoreset step or a restart of the envs).
       const features = this.stepFeatures(x, hidden, hidden === null ? null : rowsTensor(e, b.episodeStarts, row, [n]));
       if (hidden !== null) e.backend.axpby(features.size, 1, features.offset, 0, hidden.offset);
-      const value = this.net.critic.forward(features);
       const { action, logProb } = this.sample(features);
-      const d = e.backend.arena.data;
-      for (let i = 0; i < n; i++) {
-        b.values[row + i] = d[value.offset + i]!;
-        b.logProbs[row + i] = d[logProb.offset + i]!;
-        for (let k = 0; k < ad; k++) {
-          const a = d[action.offset + i * ad + k]!;
-          b.actions[(row + i) * ad + k] = a;
-          envActions[i * ad + k] = this.envAction(a, k);
-        }
-      }
+      rollout.storeStep(action, logProb, this.net.critic.forward(features), envActions, (a, k) => this.envAction(a, k));
     }));
   }
 
   /** The outcome of the step `collect` acted for (rewards as the agent learns from them, normalised or not). */
   recordOutcome(rewards: ArrayLike<number>, terminations: ArrayLike<number>, truncations: ArrayLike<number>): void {
-    const b = this.buffer;
+    const b = this.rollout.buffer;
     // RL² inputs remember executed steps only: not autoreset steps, whose actions the envs ignore.
     if (this.config.rl2Inputs) {
       for (let i = 0; i < b.numEnvs; i++) {
@@ -351,7 +317,7 @@ export class Ppo implements OnPolicyAgent {
 
   /** The envs were reset from outside the rollout: no autoreset step follows their last one, and memories start afresh. */
   episodesRestarted(): void {
-    this.buffer.restartEpisodes();
+    this.rollout.buffer.restartEpisodes();
     this.previous.fill(0);
   }
 
@@ -369,16 +335,17 @@ export class Ppo implements OnPolicyAgent {
    * passes of minibatch updates (`ppoUpdate`). `iteration` counts from 0 of `numIterations`.
    */
   update(nextObs: ArrayLike<number>, iteration: number, numIterations: number): UpdateMetrics {
-    const { engine: e, buffer: b } = this;
+    const { engine: e, rollout } = this;
+    const b = rollout.buffer;
     // Bootstrap value of the observations after the last step (recurrent: one step on from the
     // rollout's state, without keeping it).
     e.scope(() => e.noGrad(() => {
       const x = observationRows(e, this.policyInputs(nextObs, this.previous, this.inputs), b.numEnvs, b.obsDim);
-      const v = this.net.critic.forward(this.stepFeatures(x, this.hidden, null));
+      const v = this.net.critic.forward(this.stepFeatures(x, rollout.hidden, null));
       const d = e.backend.arena.data;
-      for (let i = 0; i < b.numEnvs; i++) this.nextValues[i] = d[v.offset + i]!;
+      for (let i = 0; i < b.numEnvs; i++) rollout.nextValues[i] = d[v.offset + i]!;
     }));
-    return ppoUpdate(this, this.mb, this.nextValues, (mb) => {
+    return ppoUpdate(this, (mb) => {
       const features = this.minibatchFeatures(mb);
       return { ...this.logProbAndEntropy(features, mb.actions), value: this.net.critic.forward(features) };
     }, iteration, numIterations);
@@ -393,11 +360,76 @@ export class Ppo implements OnPolicyAgent {
   }
 }
 
-/** What `ppoUpdate` uses of an agent: its rollout, optimiser over `params`, generator and loss settings. */
+/**
+ * The rollout side of a PPO agent, one piece for Ppo and MetaPpo: the rollout buffer, the
+ * minibatch tensors the update gathers into, the bootstrap values, and for a recurrent agent
+ * (hiddenSize > 0) the state of the rollout's envs, kept at each sequence start for the
+ * update to unroll from (truncated BPTT), and evaluation's own. All preallocated here; errors
+ * name the algorithm (`name`).
+ */
+export class PpoRollout {
+  readonly buffer: RolloutBuffer;
+  readonly minibatch: RolloutMinibatch | SequenceMinibatch;
+  /** V after the rollout's last step, per env: the agent fills it before `ppoUpdate`. */
+  readonly nextValues: Float64Array;
+  /** The rollout's envs' recurrent state [numEnvs, H] (recurrent). */
+  readonly hidden: Tensor | null;
+  /** Evaluation's recurrent state [1, H] (recurrent). */
+  readonly evalHidden: Tensor | null;
+
+  constructor(engine: Engine, name: string, c: Pick<PpoConfig, 'numEnvs' | 'numSteps' | 'numMinibatches' | 'sequenceLength'>, inputDim: number, storedActionDim: number, hiddenSize: number) {
+    const e = engine, recurrent = hiddenSize > 0;
+    // Feed-forward minibatches split rows; recurrent ones split whole sequences.
+    const units = c.numEnvs * c.numSteps / (recurrent ? c.sequenceLength : 1);
+    if (recurrent && c.numSteps % c.sequenceLength !== 0) throw new ConfigError(`${name}: sequenceLength ${c.sequenceLength} does not divide numSteps ${c.numSteps}`);
+    if (units % c.numMinibatches !== 0) {
+      throw new ConfigError(`${name}: the ${units} ${recurrent ? 'sequences' : 'steps'} of a rollout (numEnvs × numSteps${recurrent ? ' / sequenceLength' : ''}) do not split into numMinibatches = ${c.numMinibatches} equal minibatches`);
+    }
+    this.buffer = new RolloutBuffer(c.numSteps, c.numEnvs, inputDim, storedActionDim, recurrent ? { sequenceLength: c.sequenceLength, hiddenSize } : undefined);
+    const rows = (c.numEnvs * c.numSteps) / c.numMinibatches;
+    const column = (): Tensor => e.persistent([rows, 1]);
+    const mb: RolloutMinibatch = {
+      obs: e.persistent([rows, inputDim]), actions: e.persistent([rows, storedActionDim]), logProbs: column(),
+      values: column(), advantages: column(), returns: column(), weights: column(),
+    };
+    this.minibatch = recurrent ? { ...mb, episodeStarts: column(), hidden: e.persistent([units / c.numMinibatches, hiddenSize]) } : mb;
+    this.nextValues = new Float64Array(c.numEnvs);
+    this.hidden = recurrent ? e.persistent([c.numEnvs, hiddenSize]) : null;
+    this.evalHidden = recurrent ? e.persistent([1, hiddenSize]) : null;
+  }
+
+  /** Recurrent, once a step's observations are in: at a sequence's first step, keep the envs' state for the update. */
+  keepSequenceStart(): void {
+    const { hidden, buffer: b } = this;
+    if (hidden === null || b.step % b.sequenceLength !== 0) return;
+    const d = hidden.engine.backend.arena.data, H = hidden.shape[1]!;
+    for (let i = 0; i < b.numEnvs; i++) for (let k = 0; k < H; k++) b.hiddens![b.hiddenOffset(i) + k] = d[hidden.offset + i * H + k]!;
+  }
+
+  /**
+   * The current row's sampled actions [numEnvs, stored action dim], their log-probabilities and
+   * the values into the buffer, and each action as its env executes it (`envAction`: clipped,
+   * or the class index) into envActions.
+   */
+  storeStep(action: Tensor, logProb: Tensor, value: Tensor, envActions: Float64Array, envAction: (stored: number, k: number) => number): void {
+    const b = this.buffer, n = b.numEnvs, ad = b.actionDim, row = b.row, d = action.engine.backend.arena.data;
+    for (let i = 0; i < n; i++) {
+      b.values[row + i] = d[value.offset + i]!;
+      b.logProbs[row + i] = d[logProb.offset + i]!;
+      for (let k = 0; k < ad; k++) {
+        const a = d[action.offset + i * ad + k]!;
+        b.actions[(row + i) * ad + k] = a;
+        envActions[i * ad + k] = envAction(a, k);
+      }
+    }
+  }
+}
+
+/** What `ppoUpdate` uses of an agent: its rollout (with the bootstrap values filled in), optimiser over `params`, generator and loss settings. */
 export interface PpoLearner {
   readonly engine: Engine;
   readonly config: Pick<PpoConfig, 'learningRate' | 'annealLr' | 'gamma' | 'gaeLambda' | 'updateEpochs' | 'numMinibatches' | 'normAdv' | 'clipCoef' | 'clipVloss' | 'valueLoss' | 'entCoef' | 'vfCoef' | 'maxGradNorm' | 'targetKl' | 'truncation'>;
-  readonly buffer: RolloutBuffer;
+  readonly rollout: PpoRollout;
   readonly optimizer: Adam;
   readonly params: readonly Tensor[];
   readonly rng: Xoshiro128Rng;
@@ -407,14 +439,14 @@ export interface PpoLearner {
 export type MinibatchEvaluation = (mb: RolloutMinibatch | SequenceMinibatch) => { logProb: Tensor; entropy: Tensor; value: Tensor };
 
 /**
- * PPO's update from a full rollout: GAE from `nextValues` (V after the last step), then
- * updateEpochs passes of numMinibatches minibatches gathered into `mb` (sequences when it has
- * `hidden`): clipped surrogate, clipped value loss, entropy bonus, per-minibatch advantage
+ * PPO's update from a full rollout: GAE from the rollout's `nextValues` (V after the last step),
+ * then updateEpochs passes of numMinibatches minibatches gathered into its `minibatch`
+ * (sequences when it has `hidden`): clipped surrogate, clipped value loss, entropy bonus, per-minibatch advantage
  * normalisation, learning-rate annealing, global gradient-norm clipping. Clears the rollout.
  */
-export function ppoUpdate(learner: PpoLearner, mb: RolloutMinibatch | SequenceMinibatch, nextValues: Float64Array, evaluate: MinibatchEvaluation,
-  iteration: number, numIterations: number): UpdateMetrics {
-  const { engine: e, config: c, buffer: b, params } = learner;
+export function ppoUpdate(learner: PpoLearner, evaluate: MinibatchEvaluation, iteration: number, numIterations: number): UpdateMetrics {
+  const { engine: e, config: c, params } = learner;
+  const { buffer: b, minibatch: mb, nextValues } = learner.rollout;
   // Annealing the rate: CleanRL's frac = 1 − (iteration − 1) / num_iterations with 1-based iterations.
   const lr = c.annealLr ? (1 - iteration / numIterations) * c.learningRate : c.learningRate;
   learner.optimizer.config.lr = lr;

@@ -11,7 +11,7 @@ import { requireCheckpoint } from '../train/checkpoint.js';
 import { ConfigError, kebab } from '../core/config.js';
 import { importModules } from '../train/modules.js';
 import { ObservationNormalizer } from '../train/obs-normalizer.js';
-import { makeAgent, readRunConfig, runLabel } from '../train/run-config.js';
+import { evaluationEnvOptions, makeAgent, readRunConfig, runLabel } from '../train/run-config.js';
 import { RunLock } from '../train/run-lock.js';
 import { loadSnapshot, snapshotSteps } from '../train/snapshots.js';
 import { parseFlags, parseNumber } from './flags.js';
@@ -76,7 +76,8 @@ async function diagnoseRun(runDir: string, options: Partial<GradientQualityOptio
   const config = readRunConfig(runDir);
   await importModules(config.modules ?? []);
   const engine = new Engine(defaultBackend());
-  const env = await make(config.run.env);
+  // With the run's env options (meta-RL trials), so the agent matches its checkpoint and snapshots.
+  const env = await make(config.run.env, evaluationEnvOptions(config));
   const agent = makeAgent(engine, env, config);
   if (!isTwinCriticAgent(agent)) throw new ConfigError(`diagnose grad: ${runDir} is a ${config.run.algo} run; the diagnostic needs an agent with a twin critic (TD3, SAC)`);
   const agentConfig = agent.config;

@@ -15,7 +15,7 @@ import { requireCheckpoint } from '../train/checkpoint.js';
 import { ConfigError } from '../core/config.js';
 import { importModules } from '../train/modules.js';
 import { deterministicPolicyOnnx } from '../train/onnx-export.js';
-import { makeAgent, readRunConfig } from '../train/run-config.js';
+import { evaluationEnvOptions, makeAgent, readRunConfig } from '../train/run-config.js';
 import { torchActorStateDict, torchCriticStateDict } from '../train/torch-export.js';
 import { parseFlags } from './flags.js';
 
@@ -28,7 +28,9 @@ export const EXPORT_HELP = `usage: hyperrl export runs/<run-id> --format torch-s
 --format onnx                the checkpoint's deterministic policy (TD3's actor, SAC's tanh of the mean,
                              scaled to the action bounds; PPO's mean, clipped to them; the observation
                              normalisation of a run that normalises observations included) as PATH [runs/<run-id>/policy.onnx]: input "obs"
-                             [batch, obs_dim], output "action" [batch, action_dim], float32, opset 17.`;
+                             [batch, obs_dim], output "action" [batch, action_dim], float32, opset 17.
+Meta-RL runs (varibad, rl2, rnn-hn, multi-hn) export in neither format: their policies read a
+task inference state or a hypernetwork's generated weights; their networks are in the checkpoint.`;
 
 const FORMATS = ['torch-safetensors', 'onnx'];
 
@@ -45,7 +47,8 @@ export async function exportCommand(args: string[]): Promise<number> {
     throw new ConfigError(`hyperrl export: ${runDir} normalises observations (normalizeObs); exporting such runs for PyTorch is not supported (the statistics are in the checkpoint's meta.json, obsNormalizer; --format onnx includes them)`);
   }
   await importModules(config.modules ?? []);
-  const env = await make(config.run.env);
+  // With the run's env options (meta-RL trials: the boundary flag, Multi+HN's task vector), so the agent matches its checkpoint.
+  const env = await make(config.run.env, evaluationEnvOptions(config));
   const agent = makeAgent(new Engine(defaultBackend()), env, config);
   env.close();
   const meta = requireCheckpoint(runDir, agent, null);

@@ -72,6 +72,13 @@ export interface Beliefs {
   last: Tensor;
 }
 
+/** A zero tensor of the current scope (no typed array allocated). */
+function zeros(e: Engine, shape: number[]): Tensor {
+  const t = e.empty(shape);
+  e.backend.fill(t.size, t.offset, 0);
+  return t;
+}
+
 const embed = (e: Engine, inp: number, out: number, rng: Rng): Linear => new Linear(e, inp, out, rng, { act: 'relu' });
 
 /** Apply a [.., in] → [.., out] layer to a tensor of any rank by flattening the leading axes. */
@@ -120,7 +127,7 @@ export class VaribadEncoder extends Module {
   forward(actions: Tensor, nextStates: Tensor, rewards: Tensor, h0: Tensor): Beliefs {
     const [T, B] = actions.shape as [number, number];
     const { outputs, last } = this.gru.forward(this.inputs(actions, nextStates, rewards), h0);
-    const zero = this.engine.tensor(new Float32Array(B * this.hiddenSize), [1, B, this.hiddenSize]);
+    const zero = zeros(this.engine, [1, B, this.hiddenSize]);
     const { mean: m, logvar: v } = this.heads(concat([zero, outputs], 0));
     if (m.shape[0] !== T + 1) throw new Error(`VaribadEncoder: expected ${T + 1} beliefs, got ${m.shape[0]}`);
     return { means: m, logvars: v, last };
@@ -186,9 +193,9 @@ export function gaussianKl(mu: Tensor, logvar: Tensor, priorMu: Tensor, priorLog
  */
 export function klToPreviousPosterior(means: Tensor, logvars: Tensor): Tensor {
   const [n, B, L] = means.shape as [number, number, number];
-  const zeros = means.engine.tensor(new Float32Array(B * L), [1, B, L]);
-  const prevMeans = concat([zeros, slice(means, 0, 0, n - 1)], 0);
-  const prevLogvars = concat([zeros, slice(logvars, 0, 0, n - 1)], 0);
+  const prior = zeros(means.engine, [1, B, L]);
+  const prevMeans = concat([prior, slice(means, 0, 0, n - 1)], 0);
+  const prevLogvars = concat([prior, slice(logvars, 0, 0, n - 1)], 0);
   return gaussianKl(means, logvars, prevMeans, prevLogvars);
 }
 
@@ -259,7 +266,7 @@ export class VaribadVae extends Module {
       throw new RangeError(`VaribadVae.loss: obs has ${T1} steps × ${B} trials, so actions and rewards need ${T} × ${B}; got [${actions.shape}] and [${rewards.shape}]`);
     }
     const nextStates = slice(obs, 0, 1, T1);
-    const h0 = this.engine.tensor(new Float32Array(B * this.options.hiddenSize), [B, this.options.hiddenSize]);
+    const h0 = zeros(this.engine, [B, this.options.hiddenSize]);
     const { means, logvars } = this.encoder.forward(actions, nextStates, rewards, h0);
     const z = add(means, mul(exp(scale(logvars, 0.5)), noise));
     const klTerms = klToPreviousPosterior(means, logvars);

@@ -76,9 +76,10 @@ export class TrialBuffer {
     const { steps: T, stateDim: S, actionDim: A, batchSize: B, batch } = this;
     for (let b = 0; b < B; b++) {
       const i = Math.floor(rng.uniform() * this.size);
-      for (let t = 0; t <= T; t++) batch.obs.set(this.obs.subarray((i * (T + 1) + t) * S, (i * (T + 1) + t + 1) * S), (t * B + b) * S);
+      // Element copies, not subarray views: sampling allocates nothing.
+      for (let t = 0; t <= T; t++) for (let d = 0; d < S; d++) batch.obs[(t * B + b) * S + d] = this.obs[(i * (T + 1) + t) * S + d]!;
       for (let t = 0; t < T; t++) {
-        batch.actions.set(this.actions.subarray((i * T + t) * A, (i * T + t + 1) * A), (t * B + b) * A);
+        for (let d = 0; d < A; d++) batch.actions[(t * B + b) * A + d] = this.actions[(i * T + t) * A + d]!;
         batch.rewards[t * B + b] = this.rewards[i * T + t]!;
       }
     }

@@ -5,6 +5,7 @@
  * nodes — the same action `agent.act(obs, false)` gives, from raw observations.
  */
 import type { Agent } from '../algos/agent.js';
+import { MetaPpo } from '../algos/meta-ppo.js';
 import { Ppo } from '../algos/ppo.js';
 import { Sac } from '../algos/sac.js';
 import { Td3 } from '../algos/td3.js';
@@ -34,6 +35,10 @@ export function deterministicPolicyGraph(agent: Agent, obsStatistics: RunningMea
     bounds = { low: spec.actionLow, high: spec.actionHigh };
     // The on-policy loop's observation normaliser (train/loops/on-policy.ts): its epsilon and clip.
     normalizer = new RunningMeanStd(spec.obsDim, 1e-8, c.observationClip);
+  } else if (agent instanceof MetaPpo) {
+    // Beck et al.'s meta-RL policies: neither their conditioning nor (hyper, FiLM) their generated layers are a fixed MLP of the observation.
+    const reads = { varibad: 'the VAE\'s belief about the task from the trial so far', rl2: 'a recurrent state over the trial so far', 'rnn-hn': 'a recurrent state over the trial so far', 'multi-hn': 'the true task vector' }[agent.method];
+    throw new Error(`${what} is a meta-RL ${agent.config.policy} policy conditioned on ${reads}; the export writes MLP policies of the observation alone (TD3, SAC, PPO). Its networks are in the checkpoint's params.safetensors`);
   } else {
     throw new Error(`${what} has no deterministic MLP policy the export knows (TD3, SAC, PPO)`);
   }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { MetaPpo, type MetaPpoConfig } from '../../src/algos/meta-ppo.js';
 import { algorithm } from '../../src/algos/registry.js';
 import { ConfigError } from '../../src/core/config.js';
+import { NAVIGATION_2D } from '../../src/envs/meta/index.js';
 import { make } from '../../src/envs/registry.js';
 import { readSafetensors } from '../../src/nn/safetensors.js';
 import { SyncVectorEnv } from '../../src/envs/vector/sync.js';
@@ -20,6 +21,7 @@ import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { train } from '../../src/train/run.js';
 import { registerSignCue, SIGN_CUE_ID, SIGN_CUE_STEPS } from '../helpers/sign-cue.js';
+import { countTypedArrayAllocations } from '../helpers/alloc.js';
 import { checkpointFile, tempRuns } from '../helpers/train.js';
 
 registerSignCue();
@@ -85,6 +87,36 @@ it('builds each method with its rollout rows, modules and policy kind', async ()
   await assert.rejects(agentFor('rnn-hn', { policy: 'film', hyperInit: 'hyperfan-in' }), (e: Error) => e instanceof ConfigError && /FiLM policy generates none/.test(e.message));
 });
 
+it('multi-hn: the hypernetwork policy is conditioned on the true task vector the env appends (Multi+HN, the upper bound)', async () => {
+  const multi = algorithm('multi-hn');
+  const options = multi.envOptions!(agentConfig('multi-hn') as never);
+  assert.deepEqual(options.train, { episodes_per_trial: 1, episode_boundary_in_observation: false, task_in_observation: true });
+  assert.deepEqual(options.evaluation, { ...options.train, task_split: 'test' });
+  const c = agentConfig('multi-hn', { env: 'Navigation2D-v0', numEnvs: 3, numSteps: 10, numMinibatches: 1, embeddingDim: 4 });
+  const agent = multi.create(new Engine(defaultBackend()), await make('Navigation2D-v0', options.evaluation), c as never, 1) as unknown as MetaPpo;
+  // Observation: position (2) then the task vector (2); no conditioning columns of its own.
+  assert.deepEqual([agent.inputDim, agent.stateDim, agent.net.policy.stateDim, agent.net.policy.conditioningDim], [4, 2, 2, 2]);
+  assert.equal(agent.net.policy.describe().kind, 'hypernetwork (normc, bias-hyperinit)');
+  assert.deepEqual(Object.keys(agent.modules()), ['agent']);
+  const seen: { state: number[]; conditioning: number[] }[] = [];
+  const forward = agent.net.policy.forward.bind(agent.net.policy);
+  agent.net.policy.forward = (state, conditioning) => {
+    seen.push({ state: state.toArray(), conditioning: conditioning.toArray() });
+    return forward(state, conditioning);
+  };
+  const goals: [number, number][] = [[0.1, 0.2], [-0.3, 0.4], [0.5, -0.45]];
+  const vec = await SyncVectorEnv.create('Navigation2D-v0', 3, { envOptions: options.train });
+  const { obs } = vec.reset({ seed: 1, optionsPerEnv: goals.map((goal) => ({ task: { goal } })) });
+  agent.episodesRestarted();
+  agent.collect(obs, new Float64Array(6));
+  await vec.close();
+  const want = goals.flatMap((goal) => Array.from(NAVIGATION_2D.taskVector({ goal })));
+  assert.deepEqual(want.map((x) => x.toFixed(3)), ['0.200', '0.400', '-0.600', '0.800', '1.000', '-0.900']);
+  seen[0]!.conditioning.forEach((x, k) => assert.ok(Math.abs(x - want[k]!) < 1e-6, `conditioning[${k}] ${x} vs the task vector's ${want[k]}`));
+  assert.deepEqual(seen[0]!.state, [0, 0, 0, 0, 0, 0]);
+  await assert.rejects(agentFor('multi-hn'), (e: Error) => e instanceof ConfigError && /multi-hn: the policy reads the true task, so the env must be a meta-RL task family: 'SignCue-v0' is not/.test(e.message));
+});
+
 it('varibad: complete trials of the env\'s own observations reach the trial buffer aligned (s_t, a_t, r_t), trials cut by a restart do not', async () => {
   const agent = await agentFor('varibad', { numEnvs: 3, numSteps: 25, numMinibatches: 1, normalizeObservation: false, normalizeReward: false });
   const vec = await SyncVectorEnv.create(SIGN_CUE_ID, 3, { envOptions: { episodes_per_trial: 1 } });
@@ -97,7 +129,7 @@ it('varibad: complete trials of the env\'s own observations reach the trial buff
   for (let s = 0; s < 25; s++) {
     const shown = policyObs(obs);
     agent.collect(shown, actions, obs);
-    for (let i = 0; i < 3; i++) assert.equal(agent.buffer.obs[(s * 3 + i) * agent.inputDim], Math.fround(shown[i]!), `rollout row ${s}, env ${i}: the policy's observation`);
+    for (let i = 0; i < 3; i++) assert.equal(agent.rollout.buffer.obs[(s * 3 + i) * agent.inputDim], Math.fround(shown[i]!), `rollout row ${s}, env ${i}: the policy's observation`);
     const r = vec.step(actions);
     agent.recordOutcome(r.rewards, r.terminations, r.truncations, r.rewards);
     obs = r.obs;
@@ -119,7 +151,7 @@ it('varibad: complete trials of the env\'s own observations reach the trial buff
   // A restart cuts the third trials after 3 steps; 12 steps later only the 3 trials begun at the restart are complete.
   agent.episodesRestarted();
   obs = vec.reset({ seed: 8 }).obs;
-  agent.buffer.clear();
+  agent.rollout.buffer.clear();
   for (let s = 0; s < 12; s++) {
     agent.collect(policyObs(obs), actions, obs);
     const r = vec.step(actions);
@@ -142,6 +174,35 @@ it('varibad in the training loop: with normalizeObservation the trial buffer hol
   // The policy's observations were normalised: mean ≈ 0.5, not 0.
   const meta = JSON.parse(readFileSync(checkpointFile(r.runDir, 'meta.json'), 'utf8')) as { obsNormalizer: { mean: number[] } };
   assert.ok(Math.abs(meta.obsNormalizer.mean[0]! - 0.5) < 0.05, `observation mean ${meta.obsNormalizer.mean[0]}`);
+});
+
+it('after the first rollout, rollouts and updates (VAE steps included) allocate no typed arrays', async () => {
+  const cases: [string, string, Record<string, unknown>][] = [
+    ['varibad', SIGN_CUE_ID, {}], ['varibad', SIGN_CUE_ID, { vaeSubsampleElbos: 4, vaeSubsampleDecodes: 3 }], ['rl2', SIGN_CUE_ID, {}], ['rnn-hn', SIGN_CUE_ID, {}], ['multi-hn', 'Navigation2D-v0', {}],
+  ];
+  for (const [algo, env, overrides] of cases) {
+    const a = algorithm(algo);
+    const c = agentConfig(algo, { env, numEnvs: 4, vaeBatchTrials: 2, vaeBufferTrials: 50, ...overrides });
+    const options = a.envOptions!(c as never);
+    const agent = a.create(new Engine(defaultBackend()), await make(env, options.evaluation), c as never, 1) as unknown as MetaPpo;
+    const vec = await SyncVectorEnv.create(env, 4, { envOptions: options.train });
+    let obs = vec.reset({ seed: 1 }).obs;
+    agent.episodesRestarted();
+    const actions = new Float64Array(4 * agent.spec.actionLow.length);
+    const rollout = (iteration: number): void => {
+      for (let s = 0; s < c.numSteps; s++) {
+        agent.collect(obs, actions, obs);
+        const r = vec.step(actions);
+        agent.recordOutcome(r.rewards, r.terminations, r.truncations, r.rewards);
+        obs = r.obs;
+      }
+      agent.update(obs, iteration, 10, obs);
+    };
+    rollout(0);
+    assert.equal(countTypedArrayAllocations(() => rollout(1)), 0, `${algo} ${JSON.stringify(overrides)}`);
+    if (algo === 'varibad') assert.ok(agent.varibad!.trials.size > 0, 'the VAE trained in the counted update');
+    await vec.close();
+  }
 });
 
 for (const algo of ['varibad', 'rl2', 'rnn-hn']) {

@@ -80,7 +80,7 @@ const PENDULUM = { obsDim: 3, actionLow: [-2], actionHigh: [2] };
 /** Scripted rollouts (buffers made once): observations sin(t + k), reward −|action|, an episode end every 5 steps. */
 function scriptedRollouts(agent: Ppo): (iterations: number) => Record<string, number>[] {
   const c = agent.config, n = c.numEnvs, od = agent.spec.obsDim;
-  const obs = new Float64Array(n * od), actions = new Float64Array(n * agent.buffer.actionDim);
+  const obs = new Float64Array(n * od), actions = new Float64Array(n * agent.rollout.buffer.actionDim);
   const rewards = new Float64Array(n), ends = new Uint8Array(n), none = new Uint8Array(n);
   let t = 0;
   return (iterations) => {
@@ -122,7 +122,7 @@ test('PPO: a discrete agent samples class indices and acts greedily in evaluatio
   const agent = new Ppo(new Engine(defaultBackend()), { obsDim: 3, actionCount: 4 }, config({ entCoef: 0.01 }), 1);
   const metrics = runIterations(agent, 2);
   assert.ok(Number.isFinite(metrics[1]!['losses/policy_loss']));
-  const seen = new Set(Array.from(agent.buffer.actions));
+  const seen = new Set(Array.from(agent.rollout.buffer.actions));
   assert.ok([...seen].every((a) => Number.isInteger(a) && a >= 0 && a < 4) && seen.size > 1, `sampled ${[...seen].join(', ')}`);
   const out = new Float64Array(1);
   agent.act([0.1, 0.2, 0.3], false, out);
@@ -163,7 +163,7 @@ test('PPO: replaying the rollout in the update gives back its log-probabilities 
 test('PPO with RL² inputs: each step sees the previous executed action (one-hot), reward and done flag', () => {
   const agent = new Ppo(new Engine(defaultBackend()), { obsDim: 1, actionCount: 2 }, config({ numEnvs: 1, numSteps: 4, numMinibatches: 1, rl2Inputs: true, recurrentHidden: 3, sequenceLength: 2 }), 1);
   assert.equal(agent.inputDim, 1 + 2 + 2);
-  const b = agent.buffer, actions = new Float64Array(1);
+  const b = agent.rollout.buffer, actions = new Float64Array(1);
   const steps = [{ reward: 0.5, done: 0 }, { reward: -1, done: 1 }, { reward: 0, done: 0 }, { reward: 2, done: 0 }];
   const taken: number[] = [];
   steps.forEach((s, t) => {

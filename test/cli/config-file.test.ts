@@ -78,7 +78,7 @@ it('reads JSON files too, and names the file and the key of a bad setting', () =
 it('generates a JSON Schema with every key, its doc, default and bounds; docs/hyperrl.schema.json is current', () => {
   const schema = trainConfigSchema() as { properties: Record<string, Record<string, unknown>>; allOf: { if: unknown; then: { propertyNames: { enum: string[] } } }[] };
   assert.deepEqual(schema.properties.totalSteps, { type: 'integer', minimum: 1, default: 1_000_000, description: 'environment steps' });
-  assert.deepEqual(schema.properties.algo!.enum, ['td3', 'sac', 'ppo', 'maml', 'pearl', 'varibad', 'rl2', 'rnn-hn']);
+  assert.deepEqual(schema.properties.algo!.enum, ['td3', 'sac', 'ppo', 'maml', 'pearl', 'varibad', 'rl2', 'rnn-hn', 'multi-hn']);
   assert.equal(schema.properties.tau!.maximum, 1);
   assert.equal((schema.properties.actorHidden!.items as { minimum: number }).minimum, 1);
   const allowed = (algo: string): string[] => schema.allOf.find((c) => JSON.stringify(c.if).includes(`"const":"${algo}"`))!.then.propertyNames.enum;

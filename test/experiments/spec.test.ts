@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cellMatches, cellRunDir, cells, parseCellFilter, parseShard, parseSpec, shardCells } from '../../src/experiments/spec.js';
+import { baselineCritic, cellMatches, cellRunDir, cells, parseCellFilter, parseShard, parseSpec, shardCells } from '../../src/experiments/spec.js';
 import { trainFlags } from '../../src/experiments/runner.js';
 
 const base = () => ({
@@ -82,4 +82,14 @@ it('--shard i/n deals every cell to exactly one of n slices, round-robin, and re
   }
   assert.deepEqual(shardCells(all, parseShard('1/3')), [all[1], all[4], all[7]]);
   for (const bad of ['3/3', '1', '-1/2', '0/0', 'a/b', '1/2/3']) assert.throws(() => parseShard(bad), /--shard: expected i\/n with 0 ≤ i < n/, bad);
+});
+
+it('runs Multi+HN (the true task as the hypernetwork\'s input) through the critic axis like the other meta-RL variants', () => {
+  const grid = { env: ['HalfCheetahDir-v0'], algo: ['varibad', 'multi-hn'], critic: ['standard', 'hyper-bias-hyperinit'], seed: [1] };
+  const all = cells(parseSpec({ name: 'upper-bound', grid }, 's.json'));
+  assert.deepEqual(all.map((c) => c.id), ['HalfCheetahDir-v0__varibad-standard__1', 'HalfCheetahDir-v0__varibad-hyper-bias-hyperinit__1',
+    'HalfCheetahDir-v0__multi-hn-standard__1', 'HalfCheetahDir-v0__multi-hn-hyper-bias-hyperinit__1']);
+  const multi = all[3]!;
+  assert.deepEqual([multi.train.algo, multi.train.policy, multi.train.hyperInit, multi.train.baseInit], ['multi-hn', 'hyper', 'bias-hyperinit', 'normc']);
+  assert.equal(baselineCritic('multi-hn'), 'standard');
 });

@@ -27,10 +27,10 @@ import { concat, reshape } from '../../tensor/ops/shape.js';
 import { randomNormal } from '../../tensor/ops/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
-/** Zero the rows of a persistent [N, H] state whose flag is set. */
-function zeroRows(engine: Engine, state: Tensor, flags: ArrayLike<number>): void {
-  const H = state.shape[1]!;
-  for (let i = 0; i < flags.length; i++) if (flags[i] !== 0) engine.backend.fill(H, state.offset + i * H, 0);
+/** Zero the rows i of a persistent [N, H] state whose flag flags[offset + i] is set. */
+function zeroRows(engine: Engine, state: Tensor, flags: ArrayLike<number>, offset: number): void {
+  const [N, H] = state.shape as [number, number];
+  for (let i = 0; i < N; i++) if (flags[offset + i] !== 0) engine.backend.fill(H, state.offset + i * H, 0);
 }
 
 /** Copy a scoped result into a persistent tensor of the same size. */
@@ -68,13 +68,13 @@ export class VaribadBelief {
 
   /**
    * After a vector-env step: action [N, d_a], next observation [N, d_s], reward [N, 1] of the
-   * transition, and `trialEnded` per env (1: that env's next observation starts a new trial,
-   * so its belief returns to the prior). Updates `raw` and the running statistics.
+   * transition, and `trialEnded[offset + i]` per env i (1: that env's next observation starts a
+   * new trial, so its belief returns to the prior). Updates `raw` and the running statistics.
    */
-  observe(action: Tensor, nextObs: Tensor, reward: Tensor, trialEnded: ArrayLike<number>): void {
+  observe(action: Tensor, nextObs: Tensor, reward: Tensor, trialEnded: ArrayLike<number>, offset = 0): void {
     const e = this.engine;
     e.scope(() => e.noGrad(() => carry(e, this.vae.encoder.step(action, nextObs, reward, this.hidden), this.hidden)));
-    zeroRows(e, this.hidden, trialEnded);
+    zeroRows(e, this.hidden, trialEnded, offset);
     this.readBeliefs();
   }
 
@@ -87,13 +87,13 @@ export class VaribadBelief {
     e.scope(() => e.noGrad(() => {
       const { mean, logvar } = this.vae.encoder.heads(this.vae.encoder.step(action, nextObs, reward, this.hidden));
       const rows = concat([mean, logvar], 1);
-      this.normalize(e.backend.arena.data.subarray(rows.offset, rows.offset + rows.size), dst, this.numEnvs);
+      this.normalize(e.backend.arena.data, dst, this.numEnvs, rows.offset);
     }));
   }
 
-  /** dst[i] = normalised raw[i] for every env row (the policy's conditioning). */
-  normalize(raw: ArrayLike<number>, dst: { [i: number]: number }, rows: number): void {
-    for (let r = 0; r < rows; r++) this.stats.normalize(raw, r * this.dim, dst, r * this.dim);
+  /** `rows` rows of `dim` beliefs from raw[rawOffset …] normalised into dst[dstOffset …] (the policy's conditioning). */
+  normalize(raw: ArrayLike<number>, dst: { [i: number]: number }, rows: number, rawOffset = 0, dstOffset = 0): void {
+    for (let r = 0; r < rows; r++) this.stats.normalize(raw, rawOffset + r * this.dim, dst, dstOffset + r * this.dim);
   }
 
   private readBeliefs(): void {
@@ -108,7 +108,8 @@ export class VaribadBelief {
         }
       }
     }));
-    if (!this.frozenStats) for (let i = 0; i < N; i++) this.stats.update(this.raw.subarray(i * this.dim, (i + 1) * this.dim));
+    // Every env's belief into the statistics at once, as the reference's update_rms takes a batch of them.
+    if (!this.frozenStats) this.stats.updateBatch(this.raw, N);
   }
 }
 

@@ -16,6 +16,9 @@
  *   a step that ended an episode, 0 otherwise (VariBAD's `add_done_info`, which it enables
  *   when a trial has more than one episode). It is how a vector env's learner sees the
  *   boundaries, since vector envs carry observations, rewards and flags but not `info`.
+ * - `taskInObservation` appends, after that flag, the trial's task vector (the family's
+ *   `taskVector` with its default scale, HypeRL's normalisation): the true task as an input,
+ *   for Multi+HN, the upper bound of Beck et al. (spec B.3).
  *
  * The trial horizon is k × the episode limit; the wrapper sits outside the TimeLimit, which is
  * why the meta env registrations apply their limits themselves (registry `appliesTimeLimit`).
@@ -33,16 +36,21 @@ export interface BamdpOptions<T> {
   sampleTask?: TaskSampler<T>;
   /** Append the episode-boundary flag to observations (default false). */
   boundaryInObservation?: boolean;
+  /** Append the trial's task vector to observations, after the flag if any (default false). */
+  taskInObservation?: boolean;
 }
 
 export class BamdpWrapper<T = unknown> extends Wrapper<Action, FloatArray> {
   readonly episodesPerTrial: number;
   readonly boundaryInObservation: boolean;
+  readonly taskInObservation: boolean;
   /** The task env inside (through TimeLimit and other wrappers). */
   readonly taskEnv: TaskEnv<T>;
   private readonly sampleTask: TaskSampler<T>;
   private readonly taskRng = new Xoshiro128Rng();
   private readonly space: Box;
+  /** The trial's task vector (taskInObservation). */
+  private readonly taskVector: Float64Array;
   private readonly out: FloatArray;
   private readonly finalObservation: FloatArray;
   private readonly stepOut: StepResult<FloatArray>;
@@ -52,14 +60,19 @@ export class BamdpWrapper<T = unknown> extends Wrapper<Action, FloatArray> {
 
   constructor(env: Env, options: BamdpOptions<T>) {
     super(env);
-    const { episodesPerTrial, boundaryInObservation = false } = options;
+    const { episodesPerTrial, boundaryInObservation = false, taskInObservation = false } = options;
     if (!Number.isInteger(episodesPerTrial) || episodesPerTrial < 1) throw new RangeError(`BamdpWrapper(${env.id}): episodesPerTrial must be a positive integer, got ${episodesPerTrial}`);
     this.taskEnv = taskEnvOf(env) as TaskEnv<T>;
     this.episodesPerTrial = episodesPerTrial;
     this.boundaryInObservation = boundaryInObservation;
+    this.taskInObservation = taskInObservation;
     this.sampleTask = options.sampleTask ?? distributionSampler(this.taskEnv.family);
     const inner = env.observationSpace;
-    this.space = boundaryInObservation ? new Box([...inner.low, 0], [...inner.high, 1], inner.size + 1, inner.dtype) : inner;
+    const taskDim = taskInObservation ? this.taskEnv.family.taskDim : 0;
+    const low = [...inner.low, ...(boundaryInObservation ? [0] : []), ...new Array<number>(taskDim).fill(-Infinity)];
+    const high = [...inner.high, ...(boundaryInObservation ? [1] : []), ...new Array<number>(taskDim).fill(Infinity)];
+    this.space = low.length === inner.size ? inner : new Box(low, high, low.length, inner.dtype);
+    this.taskVector = new Float64Array(taskDim);
     this.out = this.space.create();
     this.finalObservation = inner.create();
     this.stepOut = { obs: this.out, reward: 0, terminated: false, truncated: false, info: {} };
@@ -81,6 +94,7 @@ export class BamdpWrapper<T = unknown> extends Wrapper<Action, FloatArray> {
     // A `task` option reaches the task env through the reset, which validates it.
     if (args.options?.task === undefined) this.taskEnv.setTask(this.sampleTask(this.taskRng));
     const result = this.env.reset(args);
+    if (this.taskInObservation) this.taskEnv.family.taskVector(this.taskEnv.task, undefined, this.taskVector);
     this.episode = 0;
     this.trialOver = false;
     this.writeObservation(result.obs, 0);
@@ -127,5 +141,6 @@ export class BamdpWrapper<T = unknown> extends Wrapper<Action, FloatArray> {
   private writeObservation(obs: FloatArray, boundary: number): void {
     this.out.set(obs);
     if (this.boundaryInObservation) this.out[obs.length] = boundary;
+    if (this.taskInObservation) this.out.set(this.taskVector, obs.length + (this.boundaryInObservation ? 1 : 0));
   }
 }

@@ -13,6 +13,7 @@
  *   task_pool_size                   0: fresh draws; n > 0: uniform over `taskPool(family, split, n, task_pool_seed)`
  *   task_pool_seed                   seed of that pool
  *   episode_boundary_in_observation  append the episode-boundary flag to observations
+ *   task_in_observation              append the trial's task vector (after the flag): the true task, for Multi+HN
  */
 import type { Env } from '../core.js';
 import { loadMujoco } from '../mujoco/engine.js';
@@ -41,6 +42,7 @@ const TRIAL_DEFAULTS = {
   task_pool_size: 0,
   task_pool_seed: 0,
   episode_boundary_in_observation: false,
+  task_in_observation: false,
 };
 
 interface MetaEnvSpec {
@@ -86,7 +88,7 @@ function createMetaEnv(spec: MetaEnvSpec, options: EnvOptions, maxEpisodeSteps: 
     return limited;
   }
   const sampleTask = poolSize === 0 ? distributionSampler(family, split as TaskSplit) : poolSampler(taskPool(family, split as TaskSplit, poolSize, trial.task_pool_seed));
-  return new BamdpWrapper(limited, { episodesPerTrial: k, sampleTask, boundaryInObservation: trial.episode_boundary_in_observation });
+  return new BamdpWrapper(limited, { episodesPerTrial: k, sampleTask, boundaryInObservation: trial.episode_boundary_in_observation, taskInObservation: trial.task_in_observation });
 }
 
 /** Registers the meta-RL envs; the MuJoCo ones load the WebAssembly engine on first use in a thread. */

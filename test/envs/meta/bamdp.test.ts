@@ -127,3 +127,25 @@ test('make builds the trial wrapper outside the episode limit from flat options;
   assert.throws(() => new BamdpWrapper(makeSync('Hopper-v5') as Env, { episodesPerTrial: 1 }), /Hopper-v5 is not a meta-RL task env/);
   assert.throws(() => new BamdpWrapper(makeSync('Navigation2D-v0'), { episodesPerTrial: 0 }), /BamdpWrapper\(Navigation2D-v0\): episodesPerTrial must be a positive integer, got 0/);
 });
+
+test('task_in_observation appends the trial\'s task vector after the boundary flag; it changes with the trial\'s task only', async () => {
+  const env = await make('Navigation2D-v0', { episodes_per_trial: 2, episode_boundary_in_observation: true, task_in_observation: true, maxEpisodeSteps: 3 });
+  assert.equal(env.observationSpace.size, 2 + 1 + 2);
+  assert.deepEqual([...env.observationSpace.low].slice(2), [0, -Infinity, -Infinity]);
+  const vectorOf = (): number[] => Array.from(NAVIGATION_2D.taskVector(taskEnvOf(env).task as GoalTask));
+  const tasks: string[] = [];
+  for (let trial = 0; trial < 3; trial++) {
+    const start = env.reset(trial === 0 ? { seed: 4 } : {});
+    const want = vectorOf();
+    tasks.push(JSON.stringify(want));
+    const close = (obs: ArrayLike<number>, what: string): void => want.forEach((w, k) => assert.ok(Math.abs(obs[3 + k]! - w) < 1e-6, `${what}: task[${k}] ${obs[3 + k]} vs ${w}`));
+    close(start.obs, `trial ${trial} start`);
+    assert.ok(want.every((w) => Math.abs(w) <= 1) && want.some((w) => w !== 0), `a goal in [−1, 1]²: ${want}`);
+    for (let t = 1; t <= 6; t++) {
+      const r = env.step([0.01, 0.02]);
+      close(r.obs, `trial ${trial} step ${t}`);
+      assert.equal(r.obs[2], t === 3 || t === 6 ? 1 : 0, `boundary flag at step ${t}`);
+    }
+  }
+  assert.equal(new Set(tasks).size, 3, 'each trial draws its own task');
+});
