@@ -550,6 +550,46 @@ napi_value GemmBiasAct(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// gemmBatched(count, transA, transB, m, n, k, a, strideA, lda, b, strideB, ldb, beta, bias, strideBias, act,
+// c, strideC, ldc): every member's operands are checked (the last member is the farthest).
+napi_value GemmBatched(napi_env env, napi_callback_info info) {
+  BEGIN(19)
+  int64_t count = a.i64(0);
+  int ta = a.flag(1), tb = a.flag(2);
+  int64_t m = a.i64(3), n = a.i64(4), k = a.i64(5);
+  int64_t strideA = a.i64(7), lda = a.i64(8), strideB = a.i64(10), ldb = a.i64(11);
+  double beta = a.num(12);
+  int64_t strideBias = a.i64(14), strideC = a.i64(17), ldc = a.i64(18);
+  int act = (int)a.i64(15);
+  if (a.failed) return nullptr;
+  if (count < 0 || m < 0 || n < 0 || k < 0) { a.fail("gemmBatched: negative size"); return nullptr; }
+  if (strideA < 0 || strideB < 0 || strideBias < 0 || strideC < 0) { a.fail("gemmBatched: negative stride"); return nullptr; }
+  if (count == 0) return nullptr;
+  const int64_t last = count - 1;
+  // Each operand as one region: `count` member blocks `stride` apart ends where the last member ends.
+  auto members = [&](size_t i, int64_t rows, int64_t cols, int64_t ld, int64_t stride, bool optional, const char* name) -> float* {
+    float* p = a.region(i, rows, cols, ld, optional, name);
+    if (p == nullptr || a.failed || rows <= 0 || cols <= 0) return p;
+    const int64_t end = (p - a.s->base) + last * stride + (rows - 1) * ld + cols;
+    if (end > (int64_t)a.s->length) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "operand '%s': member %lld ends at %lld, past the arena (%zu elements)", name,
+               (long long)last, (long long)end, a.s->length);
+      a.fail(msg);
+      return nullptr;
+    }
+    return p;
+  };
+  const float* A = members(6, ta ? k : m, ta ? m : k, lda, strideA, false, "a");
+  const float* B = members(9, tb ? n : k, tb ? k : n, ldb, strideB, false, "b");
+  const float* bias = members(13, 1, n, n, strideBias, true, "bias");
+  float* C = members(16, m, n, ldc, strideC, false, "c");
+  if (a.failed) return nullptr;
+  a.s->k->gemmBatched(count, ta, tb, m, n, k, A, strideA, lda, B, strideB, ldb, (float)beta, bias, strideBias, act, C,
+                      strideC, ldc);
+  return nullptr;
+}
+
 napi_value BiasAct(napi_env env, napi_callback_info info) {
   BEGIN(6)
   int64_t rows = a.i64(0), cols = a.i64(1);
@@ -796,7 +836,7 @@ NAPI_MODULE_INIT() {
     {"setThreads", SetThreads}, {"threads", Threads}, {"availableCores", AvailableCores},
     {"parallelThresholds", GetParallelThresholds}, {"setParallelThresholds", SetParallelThresholds},
     {"poolTuning", GetPoolTuning}, {"setPoolTuning", SetPoolTuning}, {"poolStats", PoolStatsK},
-    {"gemm", Gemm}, {"gemmBiasAct", GemmBiasAct}, {"biasAct", BiasAct}, {"actBackward", ActBackward}, {"colSum", ColSum},
+    {"gemm", Gemm}, {"gemmBiasAct", GemmBiasAct}, {"gemmBatched", GemmBatched}, {"biasAct", BiasAct}, {"actBackward", ActBackward}, {"colSum", ColSum},
     {"dynamicForward", DynamicForward}, {"dynamicBackward", DynamicBackward},
     {"gruForward", GruForward}, {"gruBackward", GruBackward}, {"adam", Adam},
     {"polyak", Polyak}, {"unary", UnaryK}, {"binary", BinaryK}, {"clamp", Clamp}, {"axpby", Axpby},

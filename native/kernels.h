@@ -24,6 +24,11 @@ struct Kernels {
                const float* a, idx_t lda, const float* b, idx_t ldb, float beta, float* c, idx_t ldc);
   void (*gemmBiasAct)(int transA, int transB, idx_t m, idx_t n, idx_t k, const float* a, idx_t lda,
                       const float* b, idx_t ldb, float beta, const float* bias, int act, float* c, idx_t ldc);
+  // count independent gemmBiasAct calls, operand e at a + e·strideA, b + e·strideB, bias + e·strideBias,
+  // c + e·strideC (a stride of 0 shares the operand); with threads, whole members go to threads.
+  void (*gemmBatched)(idx_t count, int transA, int transB, idx_t m, idx_t n, idx_t k, const float* a, idx_t strideA,
+                      idx_t lda, const float* b, idx_t strideB, idx_t ldb, float beta, const float* bias,
+                      idx_t strideBias, int act, float* c, idx_t strideC, idx_t ldc);
   void (*biasAct)(idx_t rows, idx_t cols, const float* x, const float* bias, int act, float* y);
   void (*actBackward)(int act, idx_t n, const float* y, const float* dy, float* dx);
   void (*colSum)(idx_t rows, idx_t cols, const float* x, float* out, float beta);

@@ -151,6 +151,17 @@ ParallelThresholds g_thresholds = kParallelThresholds;
 // 0: not set by this thread's Node environment; use the default.
 thread_local int tl_budget = 0;
 
+// Set while this thread runs a task: the kernels a task calls (a member of a batched GEMM)
+// see a budget of 1 and run on this thread, since jobs do not nest.
+thread_local bool tl_in_task = false;
+
+void run_task(TaskFn fn, void* ctx, int t) {
+  const bool outer = tl_in_task;
+  tl_in_task = true;
+  fn(ctx, t);
+  tl_in_task = outer;
+}
+
 void finish_task(Pool& P, int ntasks) {
   if (P.done.fetch_add(1) + 1 == ntasks) P.caller.wake();
 }
@@ -165,7 +176,7 @@ void claim_tasks(Pool& P, uint32_t s, TaskFn fn, void* ctx, int ntasks, int own,
     if (left == 0) return;
     const int t = own < ntasks && (left >> own & 1u) ? own : __builtin_ctz(left);
     if (!P.claim.compare_exchange_weak(v, v | (1u << t), std::memory_order_acquire, std::memory_order_relaxed)) continue;
-    fn(ctx, t);
+    run_task(fn, ctx, t);
     if (worker) P.workerTasks.fetch_add(1, std::memory_order_relaxed);
     finish_task(P, ntasks);
     v = P.claim.load(std::memory_order_relaxed);
@@ -199,7 +210,7 @@ void* worker_main(void* arg) {
     if (me.index >= helpers) continue;
     if (pinned) {
       // The caller waits for this task, so the job cannot have moved on.
-      fn(ctx, me.index + 1);
+      run_task(fn, ctx, me.index + 1);
       P.workerTasks.fetch_add(1, std::memory_order_relaxed);
       finish_task(P, ntasks);
     } else {
@@ -237,7 +248,7 @@ int ensure_workers(Pool& P, int n) {
 }
 
 void run_serially(int ntasks, TaskFn fn, void* ctx) {
-  for (int t = 0; t < ntasks; ++t) fn(ctx, t);
+  for (int t = 0; t < ntasks; ++t) run_task(fn, ctx, t);
 }
 
 // Publishes a job for `helpers` workers, runs the caller's share, waits for the rest.
@@ -258,7 +269,7 @@ void run_job(Pool& P, int ntasks, int helpers, bool pinned, TaskFn fn, void* ctx
   P.parallelJobs.fetch_add(1, std::memory_order_relaxed);
 
   if (pinned) {
-    fn(ctx, 0);
+    run_task(fn, ctx, 0);
     finish_task(P, ntasks);
   } else {
     claim_tasks(P, s, fn, ctx, ntasks, 0, false);
@@ -301,6 +312,7 @@ int available_cores() {
 }
 
 int parallel_budget() {
+  if (tl_in_task) return 1;
   if (tl_budget > 0) return tl_budget;
   static const int cores = available_cores() < kMaxThreads ? available_cores() : kMaxThreads;
   return cores;

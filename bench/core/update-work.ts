@@ -17,12 +17,14 @@ let backend: Backend | undefined;
 
 function count(be: Backend): void {
   backend = be;
-  const wrap = <K extends 'gemm' | 'gemmBiasAct' | 'adam' | 'axpby' | 'polyak' | 'binary'>(name: K, f: (...a: Parameters<Backend[K]>) => void): void => {
+  const wrap = <K extends 'gemm' | 'gemmBiasAct' | 'gemmBatched' | 'adam' | 'axpby' | 'polyak' | 'binary'>(name: K, f: (...a: Parameters<Backend[K]>) => void): void => {
     const kernel = be[name].bind(be) as (...a: Parameters<Backend[K]>) => void;
     (be as unknown as Record<K, (...a: Parameters<Backend[K]>) => void>)[name] = (...a) => { f(...a); kernel(...a); };
   };
   wrap('gemm', (_ta, _tb, m, n, k) => { add('GEMM GFLOP', (2 * m * n * k) / 1e9); add('GEMM calls', 1); });
   wrap('gemmBiasAct', (_ta, _tb, m, n, k) => { add('GEMM GFLOP', (2 * m * n * k) / 1e9); add('GEMM calls', 1); });
+  // An ensemble's batched GEMM (the twin MLP critics): every member counted.
+  wrap('gemmBatched', (count, _ta, _tb, m, n, k) => { add('GEMM GFLOP', (2 * count * m * n * k) / 1e9); add('GEMM calls', count); });
   wrap('adam', (n) => add('Adam MB', (28 * n) / 1e6));
   wrap('axpby', (n, _alpha, _x, beta) => { add('axpby MB', ((beta === 0 ? 8 : 12) * n) / 1e6); add('axpby calls', 1); });
   wrap('polyak', (n) => add('Polyak MB', (12 * n) / 1e6));

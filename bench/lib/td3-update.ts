@@ -19,12 +19,13 @@ export interface Td3UpdateBench {
   config: Td3Config;
 }
 
-/** Counts 2·m·n·k over the GEMM calls made on `be` (wraps its methods in place). */
+/** Counts 2·m·n·k over the GEMM calls made on `be`, each member of a batched GEMM included (wraps its methods in place). */
 function countGemmFlops(be: Backend): { flops: number } {
   const counter = { flops: 0 };
-  const { gemm, gemmBiasAct } = be;
+  const { gemm, gemmBiasAct, gemmBatched } = be;
   be.gemm = (tA, tB, m, n, k, ...rest) => { counter.flops += 2 * m * n * k; gemm.call(be, tA, tB, m, n, k, ...rest); };
   be.gemmBiasAct = (tA, tB, m, n, k, ...rest) => { counter.flops += 2 * m * n * k; gemmBiasAct.call(be, tA, tB, m, n, k, ...rest); };
+  be.gemmBatched = (count, tA, tB, m, n, k, ...rest) => { counter.flops += 2 * count * m * n * k; gemmBatched.call(be, count, tA, tB, m, n, k, ...rest); };
   return counter;
 }
 

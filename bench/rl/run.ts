@@ -30,11 +30,8 @@ import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { train } from '../../src/train/run.js';
 import { writeBenchResult } from '../lib/results.js';
 import { secondsPerCall } from '../lib/timing.js';
-import { td3UpdateBench } from '../lib/td3-update.js';
+import { paperUpdateRows, pendulumTd3Rows, scaleOutChecks } from '../lib/scale-out.js';
 import { mlpCriticStep } from '../core/workloads.js';
-
-/** From the scale-out issue: 2 threads vs 1 on the paper HyperCritic update, and the Pendulum run's share of 2 cores' peak. */
-const TARGETS = { paperUpdateSpeedup: 1.7, pendulumSpeedup: 1.6, pendulumFractionOf2CorePeak: 0.6 } as const;
 
 export async function runRlBench(opts: { quick?: boolean; log?: (l: string) => void } = {}): Promise<Record<string, unknown>> {
   const log = opts.log ?? ((l: string) => console.log(l));
@@ -59,48 +56,11 @@ export async function runRlBench(opts: { quick?: boolean; log?: (l: string) => v
 
   const pendulum: Record<string, unknown>[] = [];
   const pendulumSteps = quick ? 5_000 : 20_000, learningStarts = 1_000;
-  for (const [label, sizes, batchSize] of [['CleanRL sizes (256-256, batch 256)', [256, 256], 256], ['small (64-64, batch 100)', [64, 64], 100]] as const) {
-    const overrides = { env: 'Pendulum-v1', algo: 'td3', critic: 'mlp', actorHidden: [...sizes], criticHidden: [...sizes], batchSize };
-    // Pendulum: 3-d observations, 1-d actions.
-    const flopsPerUpdate = backend === 'native' ? td3UpdateBench(3, 1, overrides).gemmFlopsPerUpdate : null;
-    const updates = pendulumSteps - learningStarts;
-    let oneThread: { wall: number; ret: number } | null = null;
-    for (const threads of threadCounts) {
-      const config = resolveTrainConfig({ ...overrides, totalSteps: pendulumSteps, learningStarts, randomSteps: learningStarts, evalEvery: pendulumSteps, checkpointEvery: pendulumSteps, runsDir, seed: 1 });
-      const t0 = performance.now();
-      const r = await train({ config, quiet: true, threads });
-      const wall = (performance.now() - t0) / 1000;
-      const gemmGflops = flopsPerUpdate === null ? null : (flopsPerUpdate * updates) / wall / 1e9;
-      const row = {
-        label, threads, steps: pendulumSteps, wallSeconds: wall, finalReturn: r.finalEval.mean,
-        gemmMflopsPerUpdate: flopsPerUpdate === null ? null : flopsPerUpdate / 1e6, gemmGflops,
-        fractionOfPeak: gemmGflops === null ? null : gemmGflops / peaks[threads]!,
-        fractionOf2CorePeak: gemmGflops === null || peaks[2] === undefined ? null : gemmGflops / peaks[2],
-        speedupVs1Thread: oneThread === null ? null : oneThread.wall / wall,
-        sameReturnAs1Thread: oneThread === null ? null : oneThread.ret === r.finalEval.mean,
-      };
-      oneThread ??= { wall, ret: r.finalEval.mean };
-      pendulum.push(row);
-      log(`Pendulum-v1 TD3 ${label.padEnd(36)} ${threads} thr: ${pendulumSteps} steps in ${wall.toFixed(1)} s, final return ${r.finalEval.mean.toFixed(1)}`
-        + (gemmGflops === null ? '' : `; GEMMs ${(flopsPerUpdate! / 1e6).toFixed(0)} MFLOP/update, ${gemmGflops.toFixed(1)} GFLOP/s over the run = ${(100 * row.fractionOfPeak!).toFixed(0)}% of ${threads} core${threads > 1 ? 's\'' : '\'s'} peak`)
-        + (row.speedupVs1Thread === null ? '' : `; ${row.speedupVs1Thread.toFixed(2)}× 1 thread, ${row.sameReturnAs1Thread ? 'same return' : 'RETURN DIFFERS'}`));
-    }
+  for (const [label, hidden, batchSize] of [['CleanRL sizes (256-256, batch 256)', [256, 256], 256], ['small (64-64, batch 100)', [64, 64], 100]] as const) {
+    pendulum.push(...await pendulumTd3Rows({ label, hidden, batchSize, steps: pendulumSteps, learningStarts, threadCounts, peaks, native: backend === 'native', runsDir }, log));
   }
 
-  const paperUpdate: Record<string, unknown>[] = [];
-  if (backend === 'native') {
-    // HyperTD3 with HypeRL's critic at its batch size, HalfCheetah's 17-d observations and 6-d actions.
-    const bench = td3UpdateBench(17, 6, { critic: 'hyper', hyperPreset: 'paper', batchSize: 100 });
-    let oneThreadMs: number | null = null;
-    for (const threads of threadCounts) {
-      setNativeThreads(threads);
-      const ms = 1000 * secondsPerCall(bench.update, quick ? 300 : 2000, quick ? 2 : 5);
-      oneThreadMs ??= ms;
-      const row = { threads, ms, gemmGflopsPerUpdate: bench.gemmFlopsPerUpdate / 1e9, gemmGflops: bench.gemmFlopsPerUpdate / (ms / 1000) / 1e9, speedupVs1Thread: threads > 1 ? oneThreadMs / ms : null };
-      paperUpdate.push(row);
-      log(`HyperTD3 update, paper HyperCritic (batch 100)  ${threads} thr: ${ms.toFixed(1)} ms, ${row.gemmGflops.toFixed(1)} GFLOP/s in GEMMs${row.speedupVs1Thread === null ? '' : `; ${row.speedupVs1Thread.toFixed(2)}× 1 thread (target ≥ ${TARGETS.paperUpdateSpeedup})`}`);
-    }
-  }
+  const paperUpdate = backend === 'native' ? paperUpdateRows(threadCounts, { trialMs: quick ? 300 : 2000, trials: quick ? 2 : 5 }, log) : [];
 
   const cheetah: Record<string, unknown>[] = [];
   const cheetahSteps = quick ? 6_000 : 20_000;
@@ -133,18 +93,7 @@ export async function runRlBench(opts: { quick?: boolean; log?: (l: string) => v
 
   const ppo = await ppoRows(runsDir, quick, log);
 
-  const cleanRl2 = pendulum.find((r) => r.threads === 2 && String(r.label).startsWith('CleanRL'));
-  const paper2 = paperUpdate.find((r) => r.threads === 2);
-  const checks = {
-    'Pendulum TD3 (CleanRL sizes) 2 threads / 1 thread': { value: cleanRl2?.speedupVs1Thread ?? null, target: `≥ ${TARGETS.pendulumSpeedup}` },
-    'Pendulum TD3 (CleanRL sizes) 2 threads, fraction of 2 cores\' peak': { value: cleanRl2?.fractionOf2CorePeak ?? null, target: `≥ ${TARGETS.pendulumFractionOf2CorePeak}` },
-    'paper HyperCritic update 2 threads / 1 thread': { value: paper2?.speedupVs1Thread ?? null, target: `≥ ${TARGETS.paperUpdateSpeedup}` },
-  };
-  log('\ntargets (scale-out issue; meaningful only with both cores free):');
-  for (const [k, c] of Object.entries(checks)) {
-    const v = c.value as number | null;
-    log(`  ${k.padEnd(62)} ${v === null ? 'n/a' : v.toFixed(3)}  target ${c.target}  ${v === null ? '' : v >= Number(c.target.split(' ')[1]) ? 'PASS' : 'MISS'}`);
-  }
+  const checks = scaleOutChecks(pendulum, paperUpdate, log);
 
   const result = { benchmark: 'rl', date: new Date().toISOString(), quick, backend, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, rawMlpStepMs: rawMlpMs, peakGflopsByCores: peaks, peakGflopsAtOnce: fma?.atOnce ?? null, pendulum, paperHyperCriticUpdate: paperUpdate, halfCheetah: cheetah, ppo, checks };
   const file = writeBenchResult('rl', result);

@@ -5,8 +5,10 @@
  * every checkpoint, so an interrupted `hyperrl diagnose grad` resumes where it stopped.
  * Undefined values (a zero gradient's cosine, a one-state interval) are null.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { platform } from '#platform';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../platform/files.js';
 import type { GradientQualityOptions, StateDiagnostic } from './gradient-quality.js';
 import type { MeanInterval } from './statistics.js';
 
@@ -53,8 +55,7 @@ export function mergeGradCheckpoint(runDir: string, report: Omit<GradReport, 'ch
   const merged: GradReport = { ...report, checkpoints };
   const file = gradReportPath(runDir);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp`, JSON.stringify(merged, null, 1) + '\n');
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(platform.files, file, JSON.stringify(merged, null, 1) + '\n');
   return merged;
 }
 

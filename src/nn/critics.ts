@@ -4,12 +4,12 @@
  * the weights of a small network of the action; AS-Hyper is the reverse ablation).
  */
 import type { Engine } from '../tensor/engine.js';
-import { concat } from '../tensor/ops/shape.js';
+import { concat, reshape, slice } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { HYPE_RL_HEAD_SIGMA, hypeRlPrimaryBound, hypeRlPrimaryWeight, pytorchLinearBias, type HypeRlPrimaryRule, type ParamInit } from './init.js';
 import { hypeRlHeadInit } from './hyper-init.js';
 import { HyperNetwork } from './hypernetwork.js';
-import { Linear, MLP, ResBlock, Sequential, type Layer, type MlpOptions } from './layers.js';
+import { EnsembleMLP, Linear, ResBlock, Sequential, type Layer, type MlpOptions, type StateValues } from './layers.js';
 import { Module } from './module.js';
 import type { Rng } from '../core/random.js';
 
@@ -50,11 +50,16 @@ export interface MlpCriticOptions {
   init?: Pick<MlpOptions, 'biasInit' | 'outputWeightInit' | 'outputBiasInit'>;
 }
 
-/** Q(s, a) = MLP(concat(s, a)), hidden 256-256 by default, twin by default. */
+/**
+ * Q(s, a) = MLP(concat(s, a)), hidden 256-256 by default, twin by default. The Qs are one
+ * EnsembleMLP (each layer's weights stacked [Q, in, out], parameters `qs.<l>.W`, `qs.<l>.b`):
+ * the twin critics are computed by one batched GEMM per layer, whose members the native backend
+ * runs on different threads, with the numbers of separate MLPs.
+ */
 export class MlpCritic extends Module implements Critic {
   readonly stateDim: number;
   readonly actionDim: number;
-  readonly qs: MLP[];
+  readonly qs: EnsembleMLP;
 
   constructor(engine: Engine, rng: Rng, opts: MlpCriticOptions) {
     super(engine);
@@ -62,26 +67,42 @@ export class MlpCritic extends Module implements Critic {
     this.stateDim = opts.stateDim;
     this.actionDim = opts.actionDim;
     const sizes = [opts.stateDim + opts.actionDim, ...(opts.hidden ?? [256, 256]), 1];
-    const n = opts.twin === false ? 1 : 2;
-    this.qs = Array.from({ length: n }, (_, i) => this.child(`q${i + 1}`, new MLP(engine, sizes, rng, { ...opts.init, weightInit: opts.weightInit })));
+    this.qs = this.child('qs', new EnsembleMLP(engine, opts.twin === false ? 1 : 2, sizes, rng, { ...opts.init, weightInit: opts.weightInit }));
   }
 
   forward(s: Tensor, a: Tensor): Tensor[] {
-    const sa = concat([s, a], 1);
-    return this.qs.map((q) => q.forward(sa));
+    const batch = s.shape[0]!;
+    const q = this.qs.forward(concat([s, a], 1));
+    return Array.from({ length: this.qs.members }, (_, e) => reshape(slice(q, 0, e, e + 1), [batch, 1]));
   }
 
   q1ForActor(s: Tensor, a: Tensor): Tensor {
-    return this.qs[0]!.forward(concat([s, a], 1));
+    return this.qs.forwardMember(concat([s, a], 1), 0);
   }
 
   qsForActor(s: Tensor, a: Tensor): Tensor[] {
     return this.forward(s, a);
   }
 
+  /** Also reads checkpoints written before the ensemble layout: one MLP per Q (`q1.<l>.W`, `q2.<l>.W`, …). */
+  override loadStateDict(state: StateValues): void {
+    if (!Object.keys(state).some((k) => k.startsWith('q1.'))) {
+      super.loadStateDict(state);
+      return;
+    }
+    const perQ = Array.from({ length: this.qs.members }, (_, e) => Object.fromEntries(Object.entries(state)
+      .filter(([k]) => k.startsWith(`q${e + 1}.`)).map(([k, v]) => [k.slice(`q${e + 1}.`.length), v])));
+    const unknown = Object.keys(state).filter((k) => !/^q\d+\./.test(k) || Number(k.slice(1, k.indexOf('.'))) > this.qs.members);
+    if (unknown.length > 0) throw new Error(`loadStateDict: unexpected parameters ${unknown.join(', ')}`);
+    super.loadStateDict(Object.fromEntries(Object.entries(this.qs.stackMemberStates(perQ)).map(([k, v]) => [`qs.${k}`, v])));
+  }
+
   describe(): CriticDescription {
-    const q = this.qs[0]!;
-    return { kind: `mlp ${q.sizes.join('-')}${this.qs.length > 1 ? ' twin' : ''}`, parametersPerQ: q.parameterCount(), parameters: this.parameterCount(), flopsPerSamplePerQ: q.flopsPerSample() };
+    const { qs } = this;
+    return {
+      kind: `mlp ${qs.sizes.join('-')}${qs.members > 1 ? ' twin' : ''}`,
+      parametersPerQ: qs.parameterCount() / qs.members, parameters: this.parameterCount(), flopsPerSamplePerQ: qs.flopsPerSample(),
+    };
   }
 }
 

@@ -16,6 +16,7 @@
  * Decoded arrays are copies with their own aligned buffers.
  */
 import { platform } from '#platform';
+import { writeFileAtomic } from '../platform/files.js';
 
 /** Typed array per dtype; F16 and BF16 are kept as raw 16-bit patterns, BOOL as bytes. */
 const ARRAY_TYPES = {
@@ -179,10 +180,10 @@ function parseEntry(name: string, info: unknown, dataLength: number, fail: (prob
 
 /**
  * Writes the file so that readers see either the old file or the complete new
- * one, never a partial write (Node; see Platform.writeFileAtomic).
+ * one, never a partial write (Node; see writeFileAtomic in src/platform/files.ts).
  */
 export async function writeSafetensorsAtomic(path: string, tensors: Record<string, SafeTensor>, metadata?: Record<string, string>): Promise<void> {
-  await platform.writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  writeFileAtomic(platform.files, path, encodeSafetensors(tensors, metadata));
 }
 
 /** Reads and decodes a safetensors file (a browser fetches the path or URL); errors name the path. */

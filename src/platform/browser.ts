@@ -2,6 +2,7 @@
  * The browser implementation of the platform layer (see types.ts): fetch for
  * files, module Web Workers for threads, no environment variables, no file writes.
  */
+import type { RunFiles } from './files.js';
 import type { Platform, Thread, ThreadPort } from './types.js';
 
 const nodeOnly = (what: string): never => {
@@ -73,7 +74,8 @@ export const platform: Platform = {
   fileExists: () => false,
   readFile: async (path) => new Uint8Array(await (await fetchOk(path)).arrayBuffer()),
   readText: async (url) => (await fetchOk(url)).text(),
-  writeFileAtomic: async (path) => nodeOnly(`writing ${path}`),
+  // Every file operation: a page has no file system.
+  files: new Proxy({} as RunFiles, { get: (_, op) => (path: string) => nodeOnly(`file operation ${String(op)} on ${path}`) }),
   // A browser either validates relaxed SIMD or does not; there is no flag to set.
   enableRelaxedSimd: () => false,
   startThread,

@@ -1,42 +1,62 @@
 /** The Node implementation of the platform layer (see types.ts); the only module of the core with Node built-ins. */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { RunFilesError, type RunFiles } from './files.js';
 import type { Platform, Thread, ThreadPort } from './types.js';
 
 const bytesOf = (buffer: Buffer): Uint8Array<ArrayBuffer> => new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength);
 
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const directory = dirname(path);
-  const temporary = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+/** Run a file operation; a failure becomes a RunFilesError naming the operation, the path and the system's reason. */
+function attempt<T>(what: string, path: string, operation: () => T): T {
   try {
-    const file = await open(temporary, 'wx');
-    try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  // Persist the rename itself. Windows cannot open a directory for fsync.
-  if (process.platform !== 'win32') {
-    const dir = await open(directory, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    return operation();
+  } catch (e) {
+    throw new RunFilesError(`cannot ${what} ${path}: ${(e as Error).message}`, { cause: e });
   }
 }
+
+/** The local file system (node:fs). */
+const files: RunFiles = {
+  exists: (path) => existsSync(path),
+  readFile: (path) => readFileSync(path),
+  list: (dir) => (existsSync(dir) ? readdirSync(dir).sort() : []),
+  size: (path) => statSync(path).size,
+  mkdir: (path) => attempt('create folder', path, () => {
+    try {
+      mkdirSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(path).isDirectory()) throw e;
+    }
+  }),
+  writeFile: (path, data) => attempt('write', path, () => {
+    const fd = openSync(path, 'w');
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }),
+  appendFile: (path, data) => attempt('append to', path, () => appendFileSync(path, data)),
+  flush: (path) => attempt('flush', path, () => {
+    // Windows cannot open a folder to flush it (its renames are durable without).
+    if (process.platform === 'win32' && statSync(path).isDirectory()) return;
+    const fd = openSync(path, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }),
+  rename: (from, to) => attempt(`rename ${from} to`, to, () => renameSync(from, to)),
+  remove: (path) => attempt('remove', path, () => rmSync(path, { recursive: true, force: true })),
+  truncate: (path, bytes) => attempt('truncate', path, () => truncateSync(path, bytes)),
+};
 
 function startThread(url: URL, data: unknown): Thread {
   const worker = new Worker(url, { workerData: data });
@@ -69,7 +89,7 @@ export const platform: Platform = {
   fileExists: (url) => existsSync(fileURLToPath(url)),
   readFile: async (path) => bytesOf(await readFile(path)),
   readText: (url) => readFile(url, 'utf8'),
-  writeFileAtomic,
+  files,
   enableRelaxedSimd() {
     try {
       setFlagsFromString('--experimental-wasm-relaxed-simd');

@@ -7,6 +7,7 @@
  * resolves it to node.ts, a bundler targeting browsers (the "browser" condition:
  * esbuild --platform=browser, Vite, webpack) to browser.ts. Nothing needs installing.
  */
+import type { RunFiles } from './files.js';
 
 export interface Platform {
   readonly name: 'node' | 'browser';
@@ -21,11 +22,8 @@ export interface Platform {
   readFile(path: string | URL): Promise<Uint8Array<ArrayBuffer>>;
   /** A resource's text (e.g. an MJCF model next to the code); a browser fetches it. */
   readText(url: URL): Promise<string>;
-  /**
-   * Writes a file so readers see the old one or the complete new one, never a part
-   * (temporary file, fsync, rename, fsync of the folder). Node only.
-   */
-  writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
+  /** Synchronous file operations (Node only); `writeFileAtomic(platform.files, …)` (files.ts) replaces a file atomically. */
+  readonly files: RunFiles;
   /** Lets this engine compile relaxed-SIMD WebAssembly if it can (Node 20 needs a V8 flag); false if it cannot. */
   enableRelaxedSimd(): boolean;
   /** Starts a module worker thread that receives `data` (see `threadPort` on its side). */

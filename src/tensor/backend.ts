@@ -40,6 +40,17 @@ export interface Backend {
   gemmBiasAct(transA: boolean, transB: boolean, m: number, n: number, k: number,
     a: number, lda: number, b: number, ldb: number, beta: number, bias: number, act: ActCode, c: number, ldc: number): void;
 
+  /**
+   * `count` independent gemmBiasAct calls (an ensemble of dense layers, e.g. the twin
+   * critics): member e reads a + e·strideA, b + e·strideB, bias + e·strideBias (bias may be
+   * NONE) and writes c + e·strideC. A stride of 0 gives every member the same operand (a
+   * shared input). Each member's C equals what gemmBiasAct computes for it; the native
+   * backend runs whole members on different threads.
+   */
+  gemmBatched(count: number, transA: boolean, transB: boolean, m: number, n: number, k: number,
+    a: number, strideA: number, lda: number, b: number, strideB: number, ldb: number,
+    beta: number, bias: number, strideBias: number, act: ActCode, c: number, strideC: number, ldc: number): void;
+
   /** y[i,j] = act(x[i,j] + bias[j]) over a rows×cols contiguous block; bias may be NONE; y may alias x. */
   biasAct(rows: number, cols: number, x: number, bias: number, act: ActCode, y: number): void;
 

@@ -6,7 +6,7 @@ export { KernelArgumentError } from './validate.js';
 export { Engine, type GradOptions } from './engine.js';
 export { Tensor, type Shape } from './tensor.js';
 export * from './ops/elementwise.js';
-export { matmul, linear } from './ops/matmul.js';
+export { matmul, linear, batchedMatmul, batchedLinear } from './ops/matmul.js';
 export { reshape, slice, concat, gatherRows, oneHot } from './ops/shape.js';
 export { dynamicLinear, dynamicParamCount } from './ops/dynamic.js';
 export { gru, type GruParams } from './ops/gru.js';

@@ -98,6 +98,23 @@ export function withValidation(be: Backend): Backend {
       be.gemmBiasAct(transA, transB, m, n, k, a, lda, b, ldb, beta, bias, act, c, ldc);
     },
 
+    gemmBatched(count, transA, transB, m, n, k, a, strideA, lda, b, strideB, ldb, beta, bias, strideBias, act, c, strideC, ldc) {
+      const x = ctx('gemmBatched');
+      size(x, 'count', count); size(x, 'm', m, 1); size(x, 'n', n, 1); size(x, 'k', k, 1); finite(x, 'beta', beta); code(x, 'act', act, Act);
+      size(x, 'strideA', strideA); size(x, 'strideB', strideB); size(x, 'strideBias', strideBias); size(x, 'strideC', strideC);
+      const [aRows, aCols] = transA ? [k, m] : [m, k];
+      const [bRows, bCols] = transB ? [n, k] : [k, n];
+      leading(x, 'lda', lda, aCols, aRows); leading(x, 'ldb', ldb, bCols, bRows); leading(x, 'ldc', ldc, n, m);
+      // The last member lies farthest into the arena.
+      const last = Math.max(0, count - 1);
+      for (const e of [0, last]) {
+        region(x, 'a', a + e * strideA, aRows, aCols, lda); region(x, 'b', b + e * strideB, bRows, bCols, ldb);
+        region(x, 'c', c + e * strideC, m, n, ldc);
+        optionalRegion(x, 'bias', bias === NONE ? NONE : bias + e * strideBias, 1, n, n);
+      }
+      be.gemmBatched(count, transA, transB, m, n, k, a, strideA, lda, b, strideB, ldb, beta, bias, strideBias, act, c, strideC, ldc);
+    },
+
     biasAct(rows, cols, xo, bias, act, y) {
       const x = ctx('biasAct');
       size(x, 'rows', rows); size(x, 'cols', cols); code(x, 'act', act, Act);

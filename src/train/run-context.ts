@@ -16,6 +16,7 @@
  * the context and hands it to the loop of the algorithm's kind (`TrainingLoop`).
  */
 import { execFileSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Agent, MetaAgent, MetaEvaluation } from '../algos/agent.js';
 import type { Algorithm, ConfigOf, RunLabel } from '../algos/algorithm.js';
@@ -244,6 +245,10 @@ export class RunContext {
     const files = this.files;
     ensureDir(files, this.dir);
     this.lock = RunLock.acquire(this.dir, this.resuming ? 'hyperrl train --resume' : 'hyperrl train');
+    const previous = this.lock.tookOverFrom;
+    if (previous !== null && previous.host !== hostname()) {
+      this.progress.log(`took over the lock of ${this.dir} from ${previous.command} (pid ${previous.pid} on host ${previous.host}, last heartbeat ${previous.heartbeat}): its heartbeat was older than the stale timeout`);
+    }
     this.signals = new StopSignals((line) => this.progress.log(line), `finishing the ${this.algorithm.loop === 'on-policy' ? 'rollout' : this.algorithm.loop === 'meta' ? 'meta-iteration' : 'episode'} to write a checkpoint`);
     this.state = state;
     this.evaluationOfRun = evaluation;

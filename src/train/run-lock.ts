@@ -6,8 +6,11 @@
  * Training, `diagnose grad` and the experiment runner (before it starts a child on a folder)
  * all go through it, so two resumes of one run cannot interleave their rows.
  *
- * A lock held from another host cannot be checked for life: it is refused, and the message
- * gives its heartbeat's age so that a person can tell a crashed holder and delete the file.
+ * A lock held from another host cannot be checked for life; its heartbeat stands in: while the
+ * heartbeat is younger than the stale timeout (STALE_LOCK_SECONDS, 300 s; HYPERRL_LOCK_STALE_SECONDS)
+ * the lock is refused, with the heartbeat's age and when it would go stale; once older, its holder
+ * is taken to be gone (a crashed host, a killed job) and the lock is taken over. The age is read
+ * against this host's clock, so the hosts' clocks must agree to well within the timeout (NTP).
  */
 import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,15 +67,40 @@ export function readLockHolder(runDir: string): LockHolder | null {
   return h;
 }
 
-/** Whether the holder is a dead process on this host (its lock may be taken over). */
-export const isStale = (h: LockHolder): boolean => h.host === hostname() && !processAlive(h.pid);
+/**
+ * A lock from another host whose heartbeat is older than this many seconds is stale. Ten missed
+ * heartbeats (one every 30 s): a live holder refreshes it far more often, even during a long
+ * evaluation or checkpoint write.
+ */
+export const STALE_LOCK_SECONDS = 300;
+
+/** The stale timeout: HYPERRL_LOCK_STALE_SECONDS if set (a positive number of seconds), else STALE_LOCK_SECONDS. */
+export function staleLockSeconds(env: Record<string, string | undefined> = process.env): number {
+  const text = env.HYPERRL_LOCK_STALE_SECONDS;
+  if (text === undefined || text === '') return STALE_LOCK_SECONDS;
+  const v = Number(text);
+  if (!(Number.isFinite(v) && v > 0)) throw new RangeError(`HYPERRL_LOCK_STALE_SECONDS must be a positive number of seconds, got '${text}'`);
+  return v;
+}
+
+/** Seconds since the holder's last heartbeat by this host's clock (NaN if the record's heartbeat is not a date). */
+const heartbeatAge = (h: LockHolder, now: number): number => (now - Date.parse(h.heartbeat)) / 1000;
+
+/**
+ * Whether the lock may be taken over: its holder is a dead process on this host, or, on another
+ * host, its heartbeat is older than `staleSeconds` (an unreadable heartbeat is never stale).
+ */
+export function isStale(h: LockHolder, staleSeconds = staleLockSeconds(), now = Date.now()): boolean {
+  return h.host === hostname() ? !processAlive(h.pid) : heartbeatAge(h, now) > staleSeconds;
+}
 
 /** The holder in words, for refusals and waits. */
-export function describeHolder(runDir: string, h: LockHolder): string {
-  const age = Math.max(0, Math.round((Date.now() - Date.parse(h.heartbeat)) / 1000));
+export function describeHolder(runDir: string, h: LockHolder, staleSeconds = staleLockSeconds()): string {
+  const age = Math.max(0, Math.round(heartbeatAge(h, Date.now())));
   const here = h.host === hostname();
   return `${runDir} is in use by ${h.command} (pid ${h.pid} on ${here ? 'this host' : `host ${h.host}`}, started ${h.startedAt}, last heartbeat ${Number.isFinite(age) ? `${age} s` : 'unknown'} ago)` +
-    (here ? '; wait for it to finish or stop it' : `; if that process is gone, delete ${join(runDir, LOCK_FILE)}`);
+    (here ? '; wait for it to finish or stop it'
+      : `; it is taken over once its heartbeat is ${staleSeconds} s old (HYPERRL_LOCK_STALE_SECONDS), or delete ${join(runDir, LOCK_FILE)} if that process is gone`);
 }
 
 const randomToken = (): string => randomBytes(8).toString('hex');
@@ -82,6 +110,8 @@ export class RunLock {
   private holder: LockHolder;
   private readonly timer: ReturnType<typeof setInterval>;
   private released = false;
+  /** The stale lock this acquisition replaced (a dead process here, or a silent host), if any. */
+  tookOverFrom: LockHolder | null = null;
   /** Also on process.exit (a second Ctrl-C): the lock goes with the process. */
   private readonly onExit = (): void => this.release();
 
@@ -98,13 +128,20 @@ export class RunLock {
     const path = join(runDir, LOCK_FILE);
     const now = new Date().toISOString();
     const mine: LockHolder = { host: hostname(), pid: process.pid, command, startedAt: now, heartbeat: now, token: randomToken() };
+    const staleSeconds = staleLockSeconds();
+    let replaced: LockHolder | null = null;
     // A few rounds: each lost race (another process took over a stale lock first) means looking again.
     for (let round = 0; round < 5; round++) {
-      if (createExclusive(path, mine)) return new RunLock(runDir, mine, heartbeatSeconds);
+      if (createExclusive(path, mine)) {
+        const lock = new RunLock(runDir, mine, heartbeatSeconds);
+        lock.tookOverFrom = replaced;
+        return lock;
+      }
       const holder = readLockHolder(runDir);
       if (holder === null) continue; // released meanwhile
-      if (!isStale(holder)) throw new RunLockedError(describeHolder(runDir, holder));
+      if (!isStale(holder, staleSeconds)) throw new RunLockedError(describeHolder(runDir, holder, staleSeconds));
       takeOverStale(path, holder);
+      replaced = holder;
     }
     const holder = readLockHolder(runDir);
     throw new RunLockedError(holder === null ? `${path}: could not take the lock (other processes kept taking it)` : describeHolder(runDir, holder));

@@ -33,10 +33,10 @@ function torchTensor(name: string, shape: readonly number[], data: Float32Array<
   return [name.replace(/(^|\.)b$/, '$1bias'), { dtype: 'F32', shape: [...shape], data }];
 }
 
-/** An MLP as `nn.Sequential(Linear, ReLU, …, Linear[, Tanh])`: layer i is at index 2i. */
-function mlpStateDict(mlp: MLP, prefix: string): StateDict {
+/** An MLP's parameters (`<i>.W`, `<i>.b`) as `nn.Sequential(Linear, ReLU, …, Linear[, Tanh])`: layer i is at index 2i. */
+function mlpStateDict(state: ReturnType<MLP['stateDict']>, prefix: string): StateDict {
   const out: StateDict = {};
-  for (const [name, { shape, data }] of Object.entries(mlp.stateDict())) {
+  for (const [name, { shape, data }] of Object.entries(state)) {
     const [layer, param] = name.split('.') as [string, string];
     const [torchName, t] = torchTensor(`${prefix}${2 * Number(layer)}.${param}`, shape, data);
     out[torchName] = t;
@@ -49,7 +49,7 @@ const vector = (values: readonly number[]): SafeTensor => ({ dtype: 'F32', shape
 export function torchActorStateDict(actor: Module, spec: AgentSpec): StateDict {
   if (!(actor instanceof DeterministicActor || actor instanceof GaussianActor)) throw new Error(`torch export: no PyTorch mapping for a ${actor.constructor.name} actor`);
   return {
-    ...mlpStateDict(actor.net, 'net.'),
+    ...mlpStateDict(actor.net.stateDict(), 'net.'),
     // CleanRL's actors keep the env's action range as buffers: a = tanh(...) * action_scale + action_bias.
     action_scale: vector(spec.actionLow.map((lo, i) => (spec.actionHigh[i]! - lo) / 2)),
     action_bias: vector(spec.actionLow.map((lo, i) => (spec.actionHigh[i]! + lo) / 2)),
@@ -57,6 +57,8 @@ export function torchActorStateDict(actor: Module, spec: AgentSpec): StateDict {
 }
 
 export function torchCriticStateDict(critic: Module): StateDict {
-  if (critic instanceof MlpCritic) return Object.assign({}, ...critic.qs.map((q, i) => mlpStateDict(q, `q${i + 1}.`))) as StateDict;
+  if (critic instanceof MlpCritic) {
+    return Object.assign({}, ...Array.from({ length: critic.qs.members }, (_, e) => mlpStateDict(critic.qs.memberStateDict(e), `q${e + 1}.`))) as StateDict;
+  }
   return Object.fromEntries(Object.entries(critic.stateDict()).map(([n, { shape, data }]) => torchTensor(n, shape, data)));
 }

@@ -51,3 +51,20 @@ it('runs an experiment whose spec names the env module, relative to the spec fil
   writeFileSync(without, JSON.stringify({ name: 'without', grid: { env: ['Point1D-v0'], algo: ['td3'], critic: ['mlp'], seed: [1] }, train: SMALL }));
   assert.match(cli('experiment', without, '--out', out).stderr, /'grid\.env\[0\]' must be a registered environment/);
 });
+
+it('trains PPO on a custom env with --vector-env async: the workers import the --import module, same metrics as sync', () => {
+  const runs = tempRuns('custom-env-async');
+  const ppo = ['--algo', 'ppo', '--env', 'Point1D-v0', '--num-envs', '4', '--num-steps', '32', '--num-minibatches', '2', '--update-epochs', '1',
+    '--total-steps', '256', '--eval-every', '256', '--eval-episodes', '1', '--checkpoint-every', '256', '--log-every', '128', '--quiet'];
+  const metrics = (vectorEnv: string): string => {
+    const out = join(runs, vectorEnv);
+    const r = cli('train', '--import', POINT_ENV, ...ppo, '--vector-env', vectorEnv, '--workers', '2', '--runs-dir', out);
+    assert.equal(r.status, 0, `--vector-env ${vectorEnv}: ${r.stderr}`);
+    const runDir = join(out, readdirSync(out)[0]!);
+    return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
+      .map((l) => { const o = JSON.parse(l) as Record<string, number>; for (const k of Object.keys(o)) if (k.startsWith('perf/')) delete o[k]; return JSON.stringify(o); }).join('\n');
+  };
+  const sync = metrics('sync');
+  assert.match(sync, /charts\/episodic_return|losses\//, 'the run logged');
+  assert.equal(metrics('async'), sync);
+});

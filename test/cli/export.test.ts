@@ -48,8 +48,10 @@ it('exports a TD3 actor and MLP critic with PyTorch names, [out, in] weights and
   const ours = x.run.tensors['actor.net.1.W']!, theirs = x.actor.tensors['net.2.weight']!;
   assert.deepEqual(ours.shape, [8, 6]);
   for (let i = 0; i < 8; i++) for (let o = 0; o < 6; o++) assert.equal(theirs.data[o * 8 + i], ours.data[i * 6 + o], `net.2.weight[${o}][${i}]`);
-  const q2 = x.run.tensors['critic.q2.0.W']!, q2t = x.critic.tensors['q2.0.weight']!;
-  for (let i = 0; i < 4; i++) for (let o = 0; o < 5; o++) assert.equal(q2t.data[o * 4 + i], q2.data[i * 5 + o]);
+  // The run stores the twin's layer 0 as one [2, 4, 5] tensor: Q2's W is its second member.
+  const qs = x.run.tensors['critic.qs.0.W']!, q2t = x.critic.tensors['q2.0.weight']!;
+  assert.deepEqual(qs.shape, [2, 4, 5]);
+  for (let i = 0; i < 4; i++) for (let o = 0; o < 5; o++) assert.equal(q2t.data[o * 4 + i], qs.data[20 + i * 5 + o]);
   assert.deepEqual([...x.actor.tensors['net.4.bias']!.data], [...x.run.tensors['actor.net.2.b']!.data]);
   assert.notDeepEqual([...x.actor.tensors['net.0.weight']!.data], [...x.run.tensors['actor.net.0.W']!.data], 'not a plain copy');
   assert.deepEqual([...x.actor.tensors.action_scale!.data], [2]); // Pendulum's torque range is [-2, 2]

@@ -1,4 +1,4 @@
-/** Envs that fail on purpose, registered in AsyncVectorEnv workers through `setupModule` by vector.test.ts. */
+/** Envs that fail on purpose, registered in AsyncVectorEnv workers through `setupModules` by vector.test.ts. */
 import { PendulumEnv, register, type BoxAction, type StepResult } from '../../src/envs/index.js';
 
 /** Throws on its third step. */

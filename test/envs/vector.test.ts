@@ -85,7 +85,7 @@ test('reset seeds env i with seed + i; autoreset happens on the step after an ep
 });
 
 test('an env that throws in a worker gives an error naming the env, index and step', async () => {
-  const vector = await AsyncVectorEnv.create('Throwing-v0', 4, { workers: 2, setupModule: FAULTY });
+  const vector = await AsyncVectorEnv.create('Throwing-v0', 4, { workers: 2, setupModules: [FAULTY] });
   try {
     vector.reset({ seed: 0 });
     const actions = new Float64Array(4);
@@ -99,13 +99,13 @@ test('an env that throws in a worker gives an error naming the env, index and st
 });
 
 test('a worker that exits or hangs is reported, not waited on forever', async () => {
-  const exiting = await AsyncVectorEnv.create('Exiting-v0', 2, { workers: 2, setupModule: FAULTY });
+  const exiting = await AsyncVectorEnv.create('Exiting-v0', 2, { workers: 2, setupModules: [FAULTY] });
   exiting.reset({ seed: 0 });
   exiting.step(new Float64Array(2));
   assert.throws(() => exiting.step(new Float64Array(2)), /worker 0 \(Exiting-v0 envs 0\.\.0\) exited during step 2/);
   await exiting.close();
 
-  const hanging = await AsyncVectorEnv.create('Hanging-v0', 1, { workers: 1, setupModule: FAULTY, timeoutMs: 300 });
+  const hanging = await AsyncVectorEnv.create('Hanging-v0', 1, { workers: 1, setupModules: [FAULTY], timeoutMs: 300 });
   hanging.reset({ seed: 0 });
   hanging.step(new Float64Array(1));
   assert.throws(() => hanging.step(new Float64Array(1)), /worker 0 \(Hanging-v0 envs 0\.\.0\) did not finish step 2 within 300 ms/);

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/tensor/engine.js';
 import { createBackend, defaultBackend } from '../../src/tensor/backends/index.js';
-import { sum } from '../../src/tensor/ops/elementwise.js';
+import { add, scale, sum } from '../../src/tensor/ops/elementwise.js';
+import { concat } from '../../src/tensor/ops/shape.js';
+import { MLP } from '../../src/nn/layers.js';
 import { calibrateToPaper, HyperCritic, MlpCritic, primaryMeanSquare } from '../../src/nn/critics.js';
 import { loadFixtures } from '../envs/fixtures.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
@@ -73,7 +75,7 @@ describe('critics on every backend', () => {
           const s = e.tensor(rngValues(32 * 17, 7).map((v) => 3 * v), [32, 17]);
           const a = e.tensor(rngValues(32 * 6, 8), [32, 6]);
           const [q1] = c.forward(s, a);
-          const gs = e.grad(sum(q1!), c.qs[0]!.parameters());
+          const gs = e.grad(sum(q1!), c instanceof MlpCritic ? c.qs.parameters() : c.qs[0]!.parameters());
           return { q: q1!.toArray(), g: gs.map((t) => t.toArray()) };
         });
       };
@@ -156,5 +158,53 @@ describe('compact HyperCritic calibration to the paper\'s generated scale', () =
       assert.ok(Math.abs(measured / (alpha + beta * q) - 1) < 0.1, `${preset}: measured mean square ${measured} vs predicted ${alpha + beta * q}`);
     }
     assert.deepEqual(calibrateToPaper(11, { widths: [256, 512, 1024], resBlocks: 2 }, 'sac'), { firstWeightScale: 1, headSigmaScale: 1 });
+  });
+});
+
+describe('MlpCritic (the twin Qs as one EnsembleMLP)', () => {
+  const dims = { stateDim: 5, actionDim: 3, hidden: [32, 24] };
+  const inputs = (e: Engine): [ReturnType<Engine['tensor']>, ReturnType<Engine['tensor']>] =>
+    [e.tensor(rngValues(16 * 5, 21), [16, 5]), e.tensor(rngValues(16 * 3, 22), [16, 3])];
+
+  for (const { name } of availableBackends()) {
+    it(`${name}: each Q is, bit for bit, the MLP that the same rng draws make, in value and parameter gradient`, () => {
+      const e = new Engine(createBackend(name));
+      const critic = new MlpCritic(e, new Xoshiro128Rng(9), dims);
+      // Separate MLPs constructed in turn from the same seed: the layout before the ensemble.
+      const rng = new Xoshiro128Rng(9);
+      const mlps = [0, 1].map(() => new MLP(e, [8, 32, 24, 1], rng));
+      e.scope(() => {
+        const [s, a] = inputs(e);
+        const qs = critic.forward(s, a);
+        const grads = e.grad(add(sum(qs[0]!), scale(sum(qs[1]!), 3)), critic.parameters());
+        const sa = concat([s, a], 1);
+        const want = mlps.map((m) => m.forward(sa));
+        const wantGrads = [e.grad(sum(want[0]!), mlps[0]!.parameters()), e.grad(scale(sum(want[1]!), 3), mlps[1]!.parameters())];
+        qs.forEach((q, i) => assert.deepEqual(q.toArray(), want[i]!.toArray(), `Q${i + 1}`));
+        assert.deepEqual(critic.q1ForActor(s, a).toArray(), want[0]!.toArray(), 'q1ForActor');
+        // The stacked gradient of layer l is [member 0's, member 1's].
+        grads.forEach((g, j) => {
+          const l = Math.floor(j / 2), p = j % 2;
+          assert.deepEqual(g.toArray(), [...wantGrads[0]![2 * l + p]!.toArray(), ...wantGrads[1]![2 * l + p]!.toArray()], `gradient ${critic.namedParameters()[j]![0]}`);
+        });
+      });
+    });
+  }
+
+  it('loads the state of separate MLPs (checkpoints from before the ensemble) and exports each Q under MLP names', () => {
+    const e = new Engine(createBackend('js'));
+    const rng = new Xoshiro128Rng(4);
+    const mlps = [0, 1].map(() => new MLP(e, [8, 32, 24, 1], rng));
+    const legacy = Object.fromEntries(mlps.flatMap((m, i) => Object.entries(m.stateDict()).map(([k, v]) => [`q${i + 1}.${k}`, v])));
+    const critic = new MlpCritic(e, new Xoshiro128Rng(77), dims);
+    critic.loadStateDict(legacy);
+    const [s, a] = e.scope(() => inputs(e).map((t) => t.toArray()));
+    e.scope(() => {
+      const qs = critic.forward(e.tensor(s!, [16, 5]), e.tensor(a!, [16, 3]));
+      const sa = concat([e.tensor(s!, [16, 5]), e.tensor(a!, [16, 3])], 1);
+      qs.forEach((q, i) => assert.deepEqual(q.toArray(), mlps[i]!.forward(sa).toArray(), `Q${i + 1} after loading`));
+    });
+    mlps.forEach((m, i) => assert.deepEqual(critic.qs.memberStateDict(i), m.stateDict(), `member ${i}'s state`));
+    assert.throws(() => critic.loadStateDict({ ...legacy, 'q3.0.W': legacy['q1.0.W']! }), /unexpected parameters q3\.0\.W/);
   });
 });

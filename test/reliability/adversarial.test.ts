@@ -132,7 +132,7 @@ const REJECTED: Rejected[] = [
   { input: 'an AsyncVectorEnv (worker threads) of envs returning reward -Infinity', run: () => asyncVectorSteps('InfiniteReward-v0', 260), error: nonFinite(/AsyncVectorEnv\(InfiniteReward-v0\): InfiniteReward-v0 \(vector env index 0\) failed during step 251: InfiniteReward-v0: reward is -Infinity at step 50 of vector env index 0 episode 1/) },
 
   // Weights: the periodic check names the network.
-  { input: 'a NaN weight in the critic', run: () => poisoned('param'), error: /network 'critic': parameter q1\.\S+\[0\] is NaN at step 4000; the weights are poisoned/ },
+  { input: 'a NaN weight in the critic', run: () => poisoned('param'), error: /network 'critic': parameter qs\.\S+\[0\] is NaN at step 4000; the weights are poisoned/ },
   { input: 'an Infinity in an Adam moment', run: () => poisoned('moment'), error: /network 'actor': Adam second moment of \S+\[2\] is Infinity at step 4000/ },
   { input: 'a NaN weight in the PPO value network', run: () => poisonedPpo(), error: nonFinite(/network 'agent': parameter critic\.\S+\[0\] is NaN at step 20; the weights are poisoned/) },
 
@@ -168,7 +168,8 @@ const REJECTED: Rejected[] = [
 
   // Locks: another live process, another host, a damaged lock file.
   { input: 'a run locked by a live process on this host', run: () => lockedBy({ pid: process.pid }), error: /is in use by hyperrl train \(pid \d+ on this host, started .*last heartbeat \d+ s ago\); wait for it to finish or stop it/ },
-  { input: 'a run locked from another host', run: () => lockedBy({ host: 'elsewhere.example', pid: 1 }), error: /in use by hyperrl train \(pid 1 on host elsewhere\.example, .*\); if that process is gone, delete .*\/lock/ },
+  { input: 'a run locked from another host', run: () => lockedBy({ host: 'elsewhere.example', pid: 1 }), error: /in use by hyperrl train \(pid 1 on host elsewhere\.example, .*\); it is taken over once its heartbeat is 300 s old \(HYPERRL_LOCK_STALE_SECONDS\), or delete .*\/lock if that process is gone/ },
+  { input: 'a run locked from another host, heartbeat just under the stale timeout', run: () => lockedBy({ host: 'elsewhere.example', pid: 1, heartbeat: new Date(Date.now() - 290_000).toISOString() }), error: /pid 1 on host elsewhere\.example, .*last heartbeat 29\d s ago\); it is taken over once/ },
   { input: 'a damaged lock file', run: () => resumeDamaged((d) => writeFileSync(join(d, LOCK_FILE), 'garbage')), error: /\/lock: damaged lock file \(not a holder record\); delete it if no process is using/ },
 
   // Paths: fail at once with the system's reason (Node's recursive mkdir loops forever on /proc).
@@ -201,7 +202,7 @@ async function cheetahStep(a: number): Promise<unknown> {
 
 /** Two envs on two worker threads (which register the faulty envs), stepped with zero actions. */
 async function asyncVectorSteps(id: string, steps: number): Promise<void> {
-  const vector = await AsyncVectorEnv.create(id, 2, { workers: 2, setupModule: new URL('../envs/faulty-envs.js', import.meta.url) });
+  const vector = await AsyncVectorEnv.create(id, 2, { workers: 2, setupModules: [new URL('../envs/faulty-envs.js', import.meta.url)] });
   try {
     vector.reset({ seed: 0 });
     for (let i = 0; i < steps; i++) vector.step([0, 0]);
@@ -312,6 +313,8 @@ const ACCEPTED: Accepted[] = [
   { input: '--seed +5', run: () => trainFlags('--seed', '+5').seed, value: 5 },
   { input: '--actor-hidden 64, 64', run: () => trainFlags('--actor-hidden', '64, 64').actorHidden, value: [64, 64] },
   { input: 'HalfCheetah action 1e10 (clamped by MuJoCo, cost on the unclipped action)', run: async () => Number.isFinite((await cheetahStep(1e10) as { reward: number }).reward), value: true },
+  { input: 'a lock from another host whose heartbeat is older than the stale timeout (taken over)', run: async () =>
+    (await resumeDamaged((d) => writeLock(d, { host: 'elsewhere.example', pid: 1, heartbeat: new Date(Date.now() - 301_000).toISOString() })) as { steps: number }).steps, value: 20 },
   { input: 'a stale lock (its process is dead)', run: async () => {
     const pid = await deadPid();
     return (await resumeDamaged((d) => writeLock(d, { pid })) as { steps: number }).steps;

@@ -259,6 +259,30 @@ for (const { label, make, isa } of targets) {
       });
     });
 
+    it('computes every gemmBatched member exactly as gemmBiasAct, with shared (stride 0) and per-member operands', () => {
+      const rng = makeRng(12);
+      // Sizes on the packed, GEMV and few-column paths; the members at strides with a gap between them.
+      const cases: [boolean, boolean, number, number, number, number, boolean][] = [
+        [false, false, 64, 48, 40, 2, true], [false, true, 33, 17, 9, 3, false], [true, false, 20, 1, 30, 2, false], [false, false, 7, 256, 4, 2, true],
+      ];
+      cases.forEach(([tA, tB, m, n, k, count, sharedA], t) => {
+        const act = ACTS[t % ACTS.length]!, withBias = t !== 1, beta = t === 1 ? 1 : 0;
+        const aSize = m * k + 3, bSize = k * n + 5, cSize = m * n + 2;
+        const strideA = sharedA ? 0 : aSize, lda = tA ? m : k, ldb = tB ? k : n;
+        const inputs = { a: randomArray(rng, (sharedA ? 1 : count) * aSize), b: randomArray(rng, count * bSize), bias: randomArray(rng, count * n), c: randomArray(rng, count * cSize) };
+        const { got } = runBoth(be, ref, inputs, (b, o) => b.gemmBatched(count, tA, tB, m, n, k, o.a!, strideA, lda, o.b!, bSize, ldb,
+          beta, withBias ? o.bias! : NONE, n, act, o.c!, cSize, n));
+        const { got: each } = runBoth(be, ref, inputs, (b, o) => {
+          for (let e = 0; e < count; e++) {
+            b.gemmBiasAct(tA, tB, m, n, k, o.a! + e * strideA, lda, o.b! + e * bSize, ldb, beta, withBias ? o.bias! + e * n : NONE, act, o.c! + e * cSize, n);
+          }
+        });
+        assert.deepEqual(got.c, each.c, `gemmBatched case ${t} (${count} members ${m}×${n}×${k}) differs from member-by-member gemmBiasAct`);
+        // The gaps after each member's C are not written.
+        for (let e = 0; e < count; e++) assert.deepEqual(got.c!.subarray(e * cSize + m * n, (e + 1) * cSize), Float64Array.from(Float32Array.from(inputs.c.subarray(e * cSize + m * n, (e + 1) * cSize))));
+      });
+    });
+
     it('computes the fused bias + activation and its backward for every activation', () => {
       const rng = makeRng(11);
       for (const act of ACTS) {

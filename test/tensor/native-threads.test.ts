@@ -77,6 +77,23 @@ CASES.push(gemmCase('gemmBiasAct NT tanh + bias', false, true, 1, 1, { m: 40, k:
 CASES.push(gemmCase('gemmBiasAct TN sigmoid, row split', true, false, 1, 0, { n: 40, k: 70 }, { epi: { act: Act.sigmoid, bias: false } }));
 CASES.push(gemmCase('gemmBiasAct NN elu + bias, n = 147', false, false, 1, 0, { n: 147, k: 80 }, { epi: { act: Act.elu, bias: true } }));
 
+// An ensemble of 3 members (whole members per thread on 2 and 3 threads): the input shared
+// (stride 0) or per member, transposed or not.
+for (const [tA, tB, sharedA] of [[false, false, true], [false, true, false], [true, false, false]] as const) {
+  CASES.push({
+    name: `gemmBatched 3 members ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}${sharedA ? ', shared A' : ''}, relu + bias`, per: 'gemmFlops',
+    make(work) {
+      const count = 3, m = 24, k = 40, n = Math.max(1, Math.floor(work / (2 * count * m * k)));
+      const aSize = m * k, bSize = k * n, strideA = sharedA ? 0 : aSize;
+      return {
+        buffers: { a: sharedA ? aSize : count * aSize, b: count * bSize, bias: count * n, c: count * m * n },
+        work: 2 * count * m * n * k,
+        call: (be, o) => be.gemmBatched(count, tA, tB, m, n, k, o.a!, strideA, tA ? m : k, o.b!, bSize, tB ? k : n, 0, o.bias!, n, Act.relu, o.c!, m * n, n),
+      };
+    },
+  });
+}
+
 for (const [inp, out, withG] of [[6, 64, true], [40, 33, false], [1, 50, true]] as const) {
   CASES.push({
     name: `dynamicForward in=${inp} out=${out}${withG ? ' gain + bias' : ''}`, per: 'dynamicMacs',

@@ -22,8 +22,12 @@ import type { VectorEnv, VectorEnvOptions, VectorResetArgs, VectorResetResult, V
 export interface AsyncVectorEnvOptions extends VectorEnvOptions {
   /** Worker threads (default: min(numEnvs, available cores)). */
   workers?: number;
-  /** A module URL each worker imports first, e.g. one that registers custom envs. */
-  setupModule?: string | URL;
+  /**
+   * Module URLs each worker imports first, in order, e.g. ones that register custom envs (the
+   * workers start with only the built-in envs registered; training passes the run's `--import`
+   * modules here).
+   */
+  setupModules?: readonly (string | URL)[];
   /** Longest a reset or step may take before the workers are declared stuck (default 60 s). */
   timeoutMs?: number;
   /**
@@ -59,7 +63,7 @@ export class AsyncVectorEnv implements VectorEnv {
       throw new Error(`AsyncVectorEnv(${envId}): this thread cannot wait on shared memory (a browser page's main thread, or a page that is not cross-origin isolated); use createVectorEnv, which falls back to SyncVectorEnv`);
     }
     const workerCount = Math.min(numEnvs, options.workers ?? platform.cpuCount());
-    const setupModule = options.setupModule?.toString();
+    const setupModules = (options.setupModules ?? []).map((url) => url.toString());
     const workerUrl = options.workerUrl === undefined ? WORKER_URL : new URL(options.workerUrl, WORKER_URL);
     const workers: Thread[] = [];
     const readies: Promise<WorkerReady>[] = [];
@@ -69,7 +73,7 @@ export class AsyncVectorEnv implements VectorEnv {
         members: { envOptions: options.envOptions ?? {}, float32Observations: options.float32Observations ?? false },
         first: Math.floor((w * numEnvs) / workerCount),
         end: Math.floor(((w + 1) * numEnvs) / workerCount),
-        setupModule,
+        setupModules,
       };
       const worker = platform.startThread(workerUrl, setup);
       workers.push(worker);

@@ -53,8 +53,8 @@ export interface WorkerSetup {
   /** Indices [first, end) of the envs this worker owns. */
   first: number;
   end: number;
-  /** Module imported before creating envs (e.g. one that registers custom envs). */
-  setupModule: string | undefined;
+  /** Module URLs imported, in order, before creating envs (e.g. ones that register custom envs). */
+  setupModules: string[];
 }
 
 /** Sent by a worker once its envs exist. */

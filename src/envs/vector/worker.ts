@@ -16,7 +16,13 @@ import { makeVectorMember } from './sync.js';
 const port = await platform.threadPort();
 const setup = port.data as WorkerSetup;
 
-if (setup.setupModule !== undefined) await import(setup.setupModule);
+for (const url of setup.setupModules) {
+  try {
+    await import(url);
+  } catch (e) {
+    throw new Error(`AsyncVectorEnv(${setup.envId}) worker: env module ${url} failed to load: ${(e as Error).message}`, { cause: e });
+  }
+}
 await prepare(setup.envId);
 const envs: Env[] = [];
 for (let i = setup.first; i < setup.end; i++) envs.push(makeVectorMember(setup.envId, setup.members));

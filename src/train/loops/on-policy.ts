@@ -14,6 +14,7 @@
  * (Ctrl-C, a callback) restarts the envs too when resumed, which an uninterrupted run would
  * not have done there.
  */
+import { pathToFileURL } from 'node:url';
 import type { OnPolicyAgent, UpdateMetrics } from '../../algos/agent.js';
 import type { OnPolicyAlgorithm } from '../../algos/algorithm.js';
 import { ConfigError } from '../../core/config.js';
@@ -41,10 +42,12 @@ export interface WrappedVectorEnv {
   rewards: VectorNormalizeReward | null;
 }
 
-export async function makeVectorEnv(run: RunConfig, agent: OnPolicyAgent, envOptions: EnvOptions = {}): Promise<WrappedVectorEnv> {
+/** `modules`: the run's env modules (absolute paths, `--import`), imported by every async worker too. */
+export async function makeVectorEnv(run: RunConfig, agent: OnPolicyAgent, envOptions: EnvOptions = {}, modules: readonly string[] = []): Promise<WrappedVectorEnv> {
   const c = agent.config;
+  const setupModules = modules.map((path) => pathToFileURL(path));
   const base = c.vectorEnv === 'async'
-    ? await AsyncVectorEnv.create(run.env, c.numEnvs, { envOptions, ...(c.workers > 0 ? { workers: c.workers } : {}) })
+    ? await AsyncVectorEnv.create(run.env, c.numEnvs, { envOptions, setupModules, ...(c.workers > 0 ? { workers: c.workers } : {}) })
     : await SyncVectorEnv.create(run.env, c.numEnvs, { envOptions });
   let env: VectorEnv = base;
   const observations = c.normalizeObservation ? new VectorNormalizeObservation(env, 1e-8, c.observationClip) : null;
@@ -66,7 +69,7 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
     throw envOptions === undefined ? error : new ConfigError(`train: ${rc.algo} makes ${rc.env} with ${JSON.stringify(envOptions.evaluation)} (meta-RL trials: a task family such as HalfCheetahDir-v0, docs/envs.md): ${error.message}`, { cause: error });
   });
   const agent = algorithm.create(ctx.engine, evalEnv, config, rc.seed);
-  const vec = await makeVectorEnv(rc, agent, envOptions?.train);
+  const vec = await makeVectorEnv(rc, agent, envOptions?.train, ctx.options.config.modules);
   try {
     const state: TrainingState = { agent, replay: null, normalizer: vec.observations?.stats ?? null, rewardNormalizer: vec.rewards?.normalizer ?? null };
     const evaluation = ctx.evaluation(evaluationActor(agent, state.normalizer, state.rewardNormalizer), evalEnv);

@@ -61,6 +61,13 @@ export function createJsBackend(dtype: DType = 'float32', initialElements?: numb
       }
     },
 
+    gemmBatched(count, transA, transB, m, n, k, a, strideA, lda, b, strideB, ldb, beta, bias, strideBias, act, c, strideC, ldc) {
+      for (let e = 0; e < count; e++) {
+        this.gemmBiasAct(transA, transB, m, n, k, a + e * strideA, lda, b + e * strideB, ldb, beta,
+          bias === NONE ? NONE : bias + e * strideBias, act, c + e * strideC, ldc);
+      }
+    },
+
     biasAct(rows, cols, xo, bias, act, y) {
       const x = d();
       for (let i = 0; i < rows; i++) {

@@ -78,6 +78,9 @@ interface Addon {
     b: number, ldb: number, beta: number, c: number, ldc: number): void;
   gemmBiasAct(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number,
     ldb: number, beta: number, bias: number, act: number, c: number, ldc: number): void;
+  gemmBatched(count: number, transA: number, transB: number, m: number, n: number, k: number, a: number, strideA: number,
+    lda: number, b: number, strideB: number, ldb: number, beta: number, bias: number, strideBias: number, act: number,
+    c: number, strideC: number, ldc: number): void;
   biasAct(rows: number, cols: number, x: number, bias: number, act: number, y: number): void;
   actBackward(act: number, n: number, y: number, dy: number, dx: number): void;
   colSum(rows: number, cols: number, x: number, out: number, beta: number): void;
@@ -211,6 +214,10 @@ export function createNativeBackend(options?: number | NativeOptions): Backend {
     gemmBiasAct(transA, transB, m, nn, k, a, lda, b, ldb, beta, bias, act, c, ldc) {
       if (boundArena !== self) bind();
       n.gemmBiasAct(transA ? 1 : 0, transB ? 1 : 0, m, nn, k, a, lda, b, ldb, beta, bias, act, c, ldc);
+    },
+    gemmBatched(count, transA, transB, m, nn, k, a, strideA, lda, b, strideB, ldb, beta, bias, strideBias, act, c, strideC, ldc) {
+      if (boundArena !== self) bind();
+      n.gemmBatched(count, transA ? 1 : 0, transB ? 1 : 0, m, nn, k, a, strideA, lda, b, strideB, ldb, beta, bias, strideBias, act, c, strideC, ldc);
     },
     biasAct(rows, cols, x, bias, act, y) {
       if (boundArena !== self) bind();

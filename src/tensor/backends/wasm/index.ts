@@ -10,6 +10,7 @@
 import { platform } from '#platform';
 import { Arena, type FloatArray } from '../../arena.js';
 import type { Backend } from '../../backend.js';
+import { NONE } from '../../kernels.js';
 
 export interface WasmBackendOptions {
   /**
@@ -172,6 +173,13 @@ function backendFromInstance(instance: WebAssembly.Instance, opts: WasmBackendOp
       gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
       if (ldc === n) ex.biasAct(m, n, c, bias, act, c);
       else for (let i = 0; i < m; i++) ex.biasAct(1, n, c + i * ldc, bias, act, c + i * ldc);
+    },
+    // Single-threaded: the members one after another.
+    gemmBatched(count, transA, transB, m, n, k, a, strideA, lda, b, strideB, ldb, beta, bias, strideBias, act, c, strideC, ldc) {
+      for (let e = 0; e < count; e++) {
+        this.gemmBiasAct(transA, transB, m, n, k, a + e * strideA, lda, b + e * strideB, ldb, beta,
+          bias === NONE ? NONE : bias + e * strideBias, act, c + e * strideC, ldc);
+      }
     },
     biasAct: ex.biasAct,
     actBackward: ex.actBackward,
