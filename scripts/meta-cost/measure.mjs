@@ -2,15 +2,9 @@
 // PEARL: seconds per gradient step (meta-batch 16 × 256, the pearl-velocity preset) and per
 // 1k collected env steps; MAML: seconds per task of a meta-update (20 episodes before and
 // after adaptation) and of the TRPO step. Usage (after `npx tsc -p .`):
-//   node results/hyperl-meta/cost/measure.mjs pearl-mlp|pearl-hyper-compact|maml-context|maml-hyper-compact|maml-hyper-paper
+//   node scripts/meta-cost/measure.mjs pearl-mlp|pearl-hyper-compact|maml-context|maml-hyper-compact|maml-hyper-paper
 // (one variant per process: prints one JSON line with the variant's figures and peak memory).
-import '../../../dist/src/envs/index.js';
-import { prepare } from '../../../dist/src/envs/registry.js';
-import { Engine } from '../../../dist/src/tensor/engine.js';
-import { defaultBackend } from '../../../dist/src/tensor/backends/index.js';
-import { defaults } from '../../../dist/src/core/config.js';
-import { Pearl, PEARL, PEARL_SCHEMA } from '../../../dist/src/algos/pearl.js';
-import { MamlLearner, MAML_SCHEMA } from '../../../dist/src/algos/maml.js';
+import { Engine, MAML_SCHEMA, MamlLearner, PEARL, PEARL_SCHEMA, Pearl, defaultBackend, defaults, prepare } from './library.mjs';
 
 const env = 'HalfCheetahVel-v0';
 await prepare(env);

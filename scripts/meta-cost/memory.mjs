@@ -1,13 +1,7 @@
 // Memory of a Hyper-MAML meta-update at the paper size on HalfCheetah-Vel (1 episode per task): the arena's
 // reserve and the process's RSS after each phase. Usage (after `npx tsc -p .`):
-//   node results/hyperl-meta/cost/memory.mjs <tasks> [first|second]
-const root = new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
-await import(`${root}/dist/src/envs/index.js`);
-const { prepare } = await import(`${root}/dist/src/envs/registry.js`);
-const { Engine } = await import(`${root}/dist/src/tensor/engine.js`);
-const { defaultBackend } = await import(`${root}/dist/src/tensor/backends/index.js`);
-const { defaults } = await import(`${root}/dist/src/core/config.js`);
-const { MamlLearner, MAML_SCHEMA } = await import(`${root}/dist/src/algos/maml.js`);
+//   node scripts/meta-cost/memory.mjs <tasks> [first|second]
+import { Engine, MAML_SCHEMA, MamlLearner, defaultBackend, defaults, prepare } from './library.mjs';
 const env = 'HalfCheetahVel-v0';
 await prepare(env);
 const tasks = Number(process.argv[2] ?? 1), order = process.argv[3] ?? 'first';

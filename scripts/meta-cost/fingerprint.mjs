@@ -1,15 +1,8 @@
 // Fixed-seed fingerprints of MAML meta-updates and PEARL iterations (metrics, and a hash of every parameter's bytes) on
 // Navigation2D and HalfCheetah-Vel: a speed change that keeps results identical leaves this output unchanged.
-// Usage (after `npx tsc -p .`): node results/hyperl-meta/cost/fingerprint.mjs [maml|pearl|all] > fingerprint.json
+// Usage (after `npx tsc -p .`): node scripts/meta-cost/fingerprint.mjs [maml|pearl|all] > fingerprint.json
 import { createHash } from 'node:crypto';
-const root = process.env.HYPERRL_ROOT ?? new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
-await import(`${root}/dist/src/envs/index.js`);
-const { prepare } = await import(`${root}/dist/src/envs/registry.js`);
-const { Engine } = await import(`${root}/dist/src/tensor/engine.js`);
-const { defaultBackend } = await import(`${root}/dist/src/tensor/backends/index.js`);
-const { defaults } = await import(`${root}/dist/src/core/config.js`);
-const { MamlLearner, MAML_SCHEMA } = await import(`${root}/dist/src/algos/maml.js`);
-const { Pearl, PEARL_SCHEMA } = await import(`${root}/dist/src/algos/pearl.js`);
+import { Engine, MAML_SCHEMA, MamlLearner, PEARL_SCHEMA, Pearl, defaultBackend, defaults, prepare } from './library.mjs';
 const hashParams = (mods) => { const h = createHash('sha256'); for (const m of Object.values(mods)) for (const p of m.parameters()) h.update(Buffer.from(new Float32Array(p.toArray()).buffer)); return h.digest('hex').slice(0, 16); };
 const out = {};
 const which = process.argv[2] ?? 'all';

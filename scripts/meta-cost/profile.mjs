@@ -1,27 +1,20 @@
 // CPU profile of the second MAML meta-update (4 tasks × 10 episodes) or PEARL iteration (20 gradient steps on
 // 4 × 256, 400 collected steps) on HalfCheetah-Vel, the first one growing the arena. Usage (after `npx tsc -p .`):
-//   node results/hyperl-meta/cost/profile.mjs maml context|hyper compact first|second <out-dir>
-//   node results/hyperl-meta/cost/profile.mjs pearl mlp|hyper compact - <out-dir>
-// then: node results/hyperl-meta/cost/shares.mjs <out-dir>   (self and inclusive shares of the time)
+//   node scripts/meta-cost/profile.mjs maml context|hyper compact first|second <out-dir>
+//   node scripts/meta-cost/profile.mjs pearl mlp|hyper compact - <out-dir>
+// then: node scripts/meta-cost/shares.mjs <out-dir>   (self and inclusive shares of the time)
 import { Session } from 'node:inspector/promises';
 import { writeFileSync, mkdirSync } from 'node:fs';
-const root = new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
-await import(`${root}/dist/src/envs/index.js`);
-const { prepare } = await import(`${root}/dist/src/envs/registry.js`);
-const { Engine } = await import(`${root}/dist/src/tensor/engine.js`);
-const { defaultBackend } = await import(`${root}/dist/src/tensor/backends/index.js`);
-const { defaults } = await import(`${root}/dist/src/core/config.js`);
+import { Engine, MAML_SCHEMA, MamlLearner, PEARL, PEARL_SCHEMA, Pearl, defaultBackend, defaults, prepare } from './library.mjs';
 const [algo, policy, preset, order, outDir, envArg] = process.argv.slice(2);
 const env = envArg ?? 'HalfCheetahVel-v0';
 await prepare(env);
 let run, l;
 if (algo === 'maml') {
-  const { MamlLearner, MAML_SCHEMA } = await import(`${root}/dist/src/algos/maml.js`);
   const c = { ...defaults(MAML_SCHEMA), policy, hyperPreset: preset, order, metaBatchSize: 4, fastBatchSize: 10, numTrainTasks: 4, numTestTasks: 1 };
   l = new MamlLearner(new Engine(defaultBackend()), env, c, 1);
   run = (i) => { const m = l.metaUpdate(i); return { pre: m.trainPreReturn, post: m.trainPostReturn, ...m.trpo }; };
 } else {
-  const { Pearl, PEARL, PEARL_SCHEMA } = await import(`${root}/dist/src/algos/pearl.js`);
   const c = { ...defaults(PEARL_SCHEMA), ...PEARL.presets['pearl-velocity'].agent, critic: policy, hyperPreset: preset, metaBatch: 4, numTrainTasks: 4, numTestTasks: 1, numInitialSteps: 200, trainStepsPerIteration: 20, numTasksSample: 1, numStepsPrior: 200, numExtraRlStepsPosterior: 200 };
   l = new Pearl(new Engine(defaultBackend()), env, c, 1);
   run = () => l.iterate();
