@@ -214,13 +214,13 @@ export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSumm
   lines.push(
     `Final return: mean of the last ${k === 1 ? 'evaluation' : `${k} evaluations`} of each seed. AUC: the evaluation curve's trapezoid area divided by its step span (its average return over training). `
     + `Intervals: mean over seeds [95% percentile bootstrap, ${opts.bootstrap?.resamples ?? 10_000} resamples, seeded]; with one seed they collapse to the point. `
-    + `Steps to MLP final: the first evaluation step after learning starts at which the critic's mean curve reaches the ${BASELINE} critic's final mean score (its share of the run in brackets; the untrained policy's evaluations are passed over, since on Ant it stands still and scores ~980). `
+    + `Steps to ${BASELINE} final: the first evaluation step after learning starts at which the critic's mean curve reaches the ${BASELINE} critic's final mean score (its share of the run in brackets; the untrained policy's evaluations are passed over, since on Ant it stands still and scores ~980). `
     + `Gain: (critic − ${BASELINE}) / |${BASELINE}| of the mean final returns, with a CI from resampling both critics' seeds. `
     + `Peak |Q|: per seed, the largest |mean Q1| over the training batches the run logged; a discounted return is bounded by max|r| / (1 − γ), so a peak far above the ${BASELINE} critic's marks a diverged critic.`, '');
   lines.push(...summaryTable(groups), '');
   for (const g of groups) {
     lines.push(`## ${g.env} · ${algoName(g.algo)}`, '');
-    lines.push('| critic | seeds | steps | final return | AUC | steps to MLP final | gain vs MLP (final) | peak \\|Q\\| per seed |', '|---|---|---|---|---|---|---|---|');
+    lines.push(`| critic | seeds | steps | final return | AUC | steps to ${BASELINE} final | gain vs ${BASELINE} (final) | peak \\|Q\\| per seed |`, '|---|---|---|---|---|---|---|---|');
     for (const c of g.critics) {
       const reach = c.curve === null || g.baselineFinal === null ? '–' : c.stepsToBaseline === null ? 'not reached' : `${formatSteps(c.stepsToBaseline)} (${((100 * c.stepsToBaseline) / c.steps).toFixed(0)}%)`;
       const seeds = `${c.n}${c.pending.length ? ` (+${c.pending.length} pending)` : ''}`;
