@@ -14,6 +14,7 @@ import { train } from '../../src/train/run.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { chromiumMissing, startBrowserSession } from '../../test/helpers/chromium.js';
 import { writeBenchResult } from '../lib/results.js';
+import { benchFlags } from '../lib/flags.js';
 
 /** The page's settings for a run of `steps` (web/src/main.ts). */
 const runSettings = (steps: number) => ({ steps, hidden: 64, batchSize: 128, learningStarts: Math.min(1000, steps / 10), evalEvery: Math.max(500, steps / 20), evalEpisodes: 5 });
@@ -74,5 +75,5 @@ export async function runBrowserBench(opts: { quick?: boolean; log?: (l: string)
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runBrowserBench({ quick: process.argv.includes('--quick') });
+  await runBrowserBench({ quick: benchFlags('browser', ['--quick']).has('--quick') });
 }

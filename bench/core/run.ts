@@ -14,6 +14,7 @@ import { measureFmaPeaks, type FmaPeaks } from '../lib/peaks.js';
 import { writeBenchResult } from '../lib/results.js';
 import { secondsPerCall } from '../lib/timing.js';
 import { hyperCriticStep, mlpCriticStep } from './workloads.js';
+import { benchFlags } from '../lib/flags.js';
 
 /** M×K×N: the MLP's first layer, its hidden layer, and the HypeRL heads' sizes. */
 export const GEMM_SHAPES: [number, number, number][] = [[256, 17, 256], [256, 256, 256], [256, 256, 1024], [256, 1024, 1536]];
@@ -146,5 +147,5 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runCoreBench({ quick: process.argv.includes('--quick') });
+  await runCoreBench({ quick: benchFlags('core', ['--quick']).has('--quick') });
 }

@@ -1,5 +1,5 @@
 /**
- * Cost of the gradient-quality diagnostic (`node dist/bench/diagnostics/run.js [--quick]`):
+ * Cost of the gradient-quality diagnostic (`npm run bench:diagnostics [-- --quick]`):
  * wall time of one checkpoint's diagnostic at the authors' settings (15 states × 15 actions,
  * episode limit 1000) on HalfCheetah-v5, which never terminates, so every rollout runs to
  * the limit: the worst case per checkpoint. Untrained TD3 agents: the cost depends on the
@@ -14,6 +14,7 @@ import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { defaults } from '../../src/core/config.js';
 import { writeBenchResult } from '../lib/results.js';
+import { benchFlags } from '../lib/flags.js';
 
 const ENV = 'HalfCheetah-v5';
 const CRITICS = [['mlp', 'compact'], ['hyper', 'compact'], ['hyper', 'paper']] as const;
@@ -36,4 +37,4 @@ async function runDiagnosticsBench(opts: { quick: boolean }): Promise<void> {
   console.log(`results: ${file}`);
 }
 
-await runDiagnosticsBench({ quick: process.argv.includes('--quick') });
+await runDiagnosticsBench({ quick: benchFlags('diagnostics', ['--quick']).has('--quick') });

@@ -13,10 +13,11 @@ import { writeBenchResult } from '../lib/results.js';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { AsyncVectorEnv, Box, loadMujoco, make, mujoco, MujocoEnv, SyncVectorEnv, type Env, type VectorEnv } from '../../src/envs/index.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
+import { benchFlags } from '../lib/flags.js';
 
 const MUJOCO_TASKS = ['HalfCheetah-v5', 'Hopper-v5', 'Walker2d-v5', 'Ant-v5', 'Humanoid-v5', 'Swimmer-v5', 'InvertedPendulum-v5', 'InvertedDoublePendulum-v5', 'Reacher-v5', 'Pusher-v5'];
 const CLASSIC_TASKS = ['Pendulum-v1', 'MountainCarContinuous-v0', 'CartPole-v1'];
-const quick = process.argv.includes('--quick');
+const quick = benchFlags('envs', ['--quick']).has('--quick');
 const ROUND_SECONDS = quick ? 0.15 : 0.4;
 const ROUNDS = quick ? 3 : 5;
 const ACTION_POOL = 1024;

@@ -18,8 +18,9 @@ import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
 import { writeBenchResult } from '../lib/results.js';
+import { benchFlags } from '../lib/flags.js';
 
-const quick = process.argv.includes('--quick');
+const quick = benchFlags('meta', ['--quick']).has('--quick');
 const ENV = 'HalfCheetahDir-v0';
 const ROLLOUTS = quick ? 1 : 3;
 // Quick: one 200-step trial per env completes in the warm-up rollout, so the VAE steps run too.

@@ -23,6 +23,7 @@ import { Xoshiro128Rng } from '../../src/core/random.js';
 import { writeBenchResult } from '../lib/results.js';
 import { secondsPerCall } from '../lib/timing.js';
 import { hyperCriticStep, mlpCriticStep } from '../core/workloads.js';
+import { benchFlags } from '../lib/flags.js';
 
 export interface NnBenchOptions { quick?: boolean; backend?: BackendName; outDir?: string; log?: (line: string) => void }
 
@@ -134,5 +135,5 @@ export async function runNnBench(opts: NnBenchOptions = {}): Promise<Record<stri
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runNnBench({ quick: process.argv.includes('--quick') });
+  await runNnBench({ quick: benchFlags('nn', ['--quick']).has('--quick') });
 }

@@ -32,6 +32,7 @@ import { writeBenchResult } from '../lib/results.js';
 import { secondsPerCall } from '../lib/timing.js';
 import { paperUpdateRows, pendulumTd3Rows, scaleOutChecks } from '../lib/scale-out.js';
 import { mlpCriticStep } from '../core/workloads.js';
+import { benchFlags } from '../lib/flags.js';
 
 export async function runRlBench(opts: { quick?: boolean; log?: (l: string) => void } = {}): Promise<Record<string, unknown>> {
   const log = opts.log ?? ((l: string) => console.log(l));
@@ -124,5 +125,5 @@ export async function ppoRows(runsDir: string, quick: boolean, log: (l: string) 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runRlBench({ quick: process.argv.includes('--quick') });
+  await runRlBench({ quick: benchFlags('rl', ['--quick']).has('--quick') });
 }

@@ -23,6 +23,7 @@ import { train } from '../../src/train/run.js';
 import { measureFmaPeaks } from '../lib/peaks.js';
 import { writeBenchResult } from '../lib/results.js';
 import { paperUpdateRows, pendulumTd3Rows, scaleOutChecks } from '../lib/scale-out.js';
+import { benchFlags } from '../lib/flags.js';
 
 export async function runThreadsBench(opts: { size?: 'full' | 'quick' | 'tiny'; log?: (l: string) => void } = {}): Promise<Record<string, unknown>> {
   const log = opts.log ?? ((l: string) => console.log(l));
@@ -74,5 +75,6 @@ export async function runThreadsBench(opts: { size?: 'full' | 'quick' | 'tiny'; 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runThreadsBench({ size: process.argv.includes('--tiny') ? 'tiny' : process.argv.includes('--quick') ? 'quick' : 'full' });
+  const flags = benchFlags('threads', ['--quick', '--tiny']);
+  await runThreadsBench({ size: flags.has('--tiny') ? 'tiny' : flags.has('--quick') ? 'quick' : 'full' });
 }
