@@ -6,14 +6,7 @@
 // The networks and batches are the small ones of test/algos/pearl-learning.test.ts; --config
 // overrides any PEARL setting (JSON, PEARL_SCHEMA's keys).
 import { parseArgs } from 'node:util';
-
-const dist = new URL('../dist/src/', import.meta.url);
-await import(new URL('envs/index.js', dist).href);
-const { defaults } = await import(new URL('core/config.js', dist).href);
-const { Pearl, PEARL_SCHEMA } = await import(new URL('algos/pearl.js', dist).href);
-const { posteriorGoalR2 } = await import(new URL('diagnostics/pearl-inference.js', dist).href);
-const { defaultBackend } = await import(new URL('tensor/backends/index.js', dist).href);
-const { Engine } = await import(new URL('tensor/engine.js', dist).href);
+import { Engine, PEARL_SCHEMA, Pearl, defaultBackend, defaults, posteriorGoalR2 } from './library.mjs';
 
 const { values } = parseArgs({
   options: {

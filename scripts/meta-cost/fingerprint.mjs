@@ -2,7 +2,7 @@
 // Navigation2D and HalfCheetah-Vel: a speed change that keeps results identical leaves this output unchanged.
 // Usage (after `npx tsc -p .`): node scripts/meta-cost/fingerprint.mjs [maml|pearl|all] > fingerprint.json
 import { createHash } from 'node:crypto';
-import { Engine, MAML_SCHEMA, MamlLearner, PEARL_SCHEMA, Pearl, defaultBackend, defaults, prepare } from './library.mjs';
+import { Engine, MAML_SCHEMA, MamlLearner, PEARL_SCHEMA, Pearl, defaultBackend, defaults, prepare } from '../library.mjs';
 const hashParams = (mods) => { const h = createHash('sha256'); for (const m of Object.values(mods)) for (const p of m.parameters()) h.update(Buffer.from(new Float32Array(p.toArray()).buffer)); return h.digest('hex').slice(0, 16); };
 const out = {};
 const which = process.argv[2] ?? 'all';

@@ -4,7 +4,7 @@
 // after adaptation) and of the TRPO step. Usage (after `npx tsc -p .`):
 //   node scripts/meta-cost/measure.mjs pearl-mlp|pearl-hyper-compact|maml-context|maml-hyper-compact|maml-hyper-paper
 // (one variant per process: prints one JSON line with the variant's figures and peak memory).
-import { Engine, MAML_SCHEMA, MamlLearner, PEARL, PEARL_SCHEMA, Pearl, defaultBackend, defaults, prepare } from './library.mjs';
+import { Engine, MAML_SCHEMA, MamlLearner, PEARL, PEARL_SCHEMA, Pearl, defaultBackend, defaults, prepare } from '../library.mjs';
 
 const env = 'HalfCheetahVel-v0';
 await prepare(env);

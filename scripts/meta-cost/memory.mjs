@@ -1,7 +1,7 @@
 // Memory of a Hyper-MAML meta-update at the paper size on HalfCheetah-Vel (1 episode per task): the arena's
 // reserve and the process's RSS after each phase. Usage (after `npx tsc -p .`):
 //   node scripts/meta-cost/memory.mjs <tasks> [first|second]
-import { Engine, MAML_SCHEMA, MamlLearner, defaultBackend, defaults, prepare } from './library.mjs';
+import { Engine, MAML_SCHEMA, MamlLearner, defaultBackend, defaults, prepare } from '../library.mjs';
 const env = 'HalfCheetahVel-v0';
 await prepare(env);
 const tasks = Number(process.argv[2] ?? 1), order = process.argv[3] ?? 'first';

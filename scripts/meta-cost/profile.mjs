@@ -5,7 +5,7 @@
 // then: node scripts/meta-cost/shares.mjs <out-dir>   (self and inclusive shares of the time)
 import { Session } from 'node:inspector/promises';
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { Engine, MAML_SCHEMA, MamlLearner, PEARL, PEARL_SCHEMA, Pearl, defaultBackend, defaults, prepare } from './library.mjs';
+import { Engine, MAML_SCHEMA, MamlLearner, PEARL, PEARL_SCHEMA, Pearl, defaultBackend, defaults, prepare } from '../library.mjs';
 const [algo, policy, preset, order, outDir, envArg] = process.argv.slice(2);
 const env = envArg ?? 'HalfCheetahVel-v0';
 await prepare(env);
