@@ -19,6 +19,7 @@ import { SyncVectorEnv } from '../../src/envs/vector/sync.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
+import { readMetricsRows as metricsRows } from '../../src/train/metrics.js';
 import { train } from '../../src/train/run.js';
 import { registerSignCue, SIGN_CUE_ID, SIGN_CUE_STEPS } from '../helpers/sign-cue.js';
 import { countTypedArrayAllocations } from '../helpers/alloc.js';
@@ -246,5 +247,31 @@ it('hyperrl eval reproduces a meta run\'s final meta-test return (test-task tria
   const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
   const out = spawnSync(process.execPath, [cli, 'eval', r.runDir, '--episodes', '3'], { encoding: 'utf8' });
   assert.equal(out.status, 0, out.stderr);
-  assert.match(out.stdout, new RegExp(`return ${r.finalEval.mean.toFixed(1)} ± ${r.finalEval.std.toFixed(1)} over 3 episodes`));
+  assert.match(out.stdout, new RegExp(`return ${r.finalEval.mean.toFixed(1)} ± ${r.finalEval.std.toFixed(1)} over 3 trials`));
+});
+
+it('every meta algorithm logs its evaluation trials\' per-episode returns: k of them, finite, summing to eval/return_mean', async () => {
+  const k = 2;
+  for (const algo of ['varibad', 'rl2', 'rnn-hn', 'multi-hn']) {
+    // 2D-Navigation trials of 2 episodes × 100 steps; one rollout of one trial per env.
+    const r = await train({ quiet: true, config: resolveTrainConfig({ algo, env: 'Navigation2D-v0', seed: 3, episodesPerTrial: k, numEnvs: 2, numSteps: 200, sequenceLength: 200, numMinibatches: 1,
+      totalSteps: 400, evalEvery: 1_000_000, evalEpisodes: 3, policySize: 'XS', gruHidden: 8, embeddingDim: 4, vaeBufferTrials: 10, vaeBatchTrials: 2, vaePrecollectSteps: 0,
+      vaeSubsampleElbos: 4, vaeSubsampleDecodes: 4, runsDir: tempRuns(`episodes-${algo}`) }) });
+    const trials = r.finalEval.episodeReturns!;
+    assert.equal(trials.length, 3, algo);
+    trials.forEach((episodes, i) => {
+      assert.equal(episodes.length, k, `${algo}: trial ${i} has ${episodes.length} episodes`);
+      assert.ok(episodes.every(Number.isFinite), `${algo}: trial ${i}: ${episodes}`);
+      assert.equal(episodes[0]! + episodes[1]!, r.finalEval.returns[i], `${algo}: trial ${i}'s episodes sum to its return`);
+    });
+    const rows = metricsRows(r.runDir).filter((row) => row['eval/return_mean'] !== undefined);
+    assert.deepEqual(rows.map((row) => row.step), [0, 400], algo);
+    for (const row of rows) {
+      const episodes = Object.keys(row).filter((key) => key.startsWith('eval/return_episode_')).sort();
+      assert.deepEqual(episodes, ['eval/return_episode_1', 'eval/return_episode_2'], `${algo} at step ${row.step}`);
+      const sum = row['eval/return_episode_1']! + row['eval/return_episode_2']!;
+      assert.ok(Number.isFinite(sum) && Math.abs(sum - row['eval/return_mean']!) <= 1e-12 * Math.max(1, Math.abs(row['eval/return_mean']!)), `${algo} at step ${row.step}: episodes sum to ${sum}, eval/return_mean ${row['eval/return_mean']}`);
+    }
+    assert.equal(rows[1]!['eval/return_episode_1'], (trials[0]![0]! + trials[1]![0]! + trials[2]![0]!) / 3, algo);
+  }
 });
