@@ -138,3 +138,41 @@ it('axis ticks are round numbers and steps read with k/M units', () => {
   assert.deepEqual([-1400, 200].map((v) => formatTick(v, 100)), ['-1400', '200']);
   assert.equal(formatTick(0.25, 0.25), '0.25');
 });
+
+it('meta-RL trials of 2 episodes: each episode\'s final return and the second\'s gain over the first; runs from before these metrics have none', async () => {
+  const meta = parseSpec({ name: 'trials', grid: { env: ['Navigation2D-v0'], algo: ['varibad'], critic: ['standard', 'hyper-bias-hyperinit'], seed: [1, 2] }, train: { totalSteps: 4, evalEvery: 2 } }, 'trials.json');
+  const dir = mkdtempSync(join(tmpdir(), 'hyperrl-report-trials-'));
+  for (const cell of cells(meta)) {
+    const run = cellRunDir(dir, cell);
+    mkdirSync(run, { recursive: true });
+    // The hypernetwork runs log episode 1 = −20 − seed and episode 2 = −10 + seed at every evaluation; the standard ones predate the per-episode metrics.
+    const episodes = (step: number) => (cell.critic === 'standard' ? {} : { 'eval/return_episode_1': -20 - cell.seed + step, 'eval/return_episode_2': -10 + cell.seed + step });
+    const rows = [0, 2, 4].map((step) => JSON.stringify({ step, 'eval/return_mean': -30 + 2 * step, ...episodes(step) }));
+    writeFileSync(join(run, 'metrics.jsonl'), rows.join('\n') + '\n');
+    writeFileSync(join(run, 'done.json'), '{}\n');
+  }
+  const [group] = summarise(meta, dir);
+  const [standard, hyper] = group!.critics;
+  assert.equal(standard!.episodeReturns, null);
+  // Final (step 4): episode 1 = −17, −18 (mean −17.5); episode 2 = −5, −4 (mean −4.5); gains 12 and 14.
+  assert.deepEqual(hyper!.episodeReturns!.finals.map((f) => f.mean), [-17.5, -4.5]);
+  assert.equal(hyper!.episodeReturns!.lastMinusFirst!.mean, 13);
+  assert.deepEqual([hyper!.episodeReturns!.lastMinusFirst!.lo, hyper!.episodeReturns!.lastMinusFirst!.hi], [12, 14]);
+  await writeReport(meta, dir);
+  const md = readFileSync(join(dir, 'results.md'), 'utf8');
+  assert.match(md, /\| critic \| episode 1 \| episode 2 \| episode 2 − episode 1 \|/);
+  assert.match(md, /\| standard \| – \| – \| – \|\n/);
+  assert.match(md, /\| hyper-bias-hyperinit \| -17\.5 \[-18\.0, -17\.0\] \| -4\.5 \[-5\.0, -4\.0\] \| 13\.0 \[12\.0, 14\.0\] \|\n/);
+});
+
+it('trials of one episode, or runs without per-episode metrics, add no per-episode table', async () => {
+  const meta = parseSpec({ name: 'one', grid: { env: ['HalfCheetahDir-v0'], algo: ['varibad'], critic: ['standard'], seed: [1] }, train: { totalSteps: 4, evalEvery: 2 } }, 'one.json');
+  const dir = mkdtempSync(join(tmpdir(), 'hyperrl-report-one-'));
+  const run = cellRunDir(dir, cells(meta)[0]!);
+  mkdirSync(run, { recursive: true });
+  writeFileSync(join(run, 'metrics.jsonl'), [0, 4].map((step) => JSON.stringify({ step, 'eval/return_mean': step, 'eval/return_episode_1': step })).join('\n') + '\n');
+  writeFileSync(join(run, 'done.json'), '{}\n');
+  assert.deepEqual(summarise(meta, dir)[0]!.critics[0]!.episodeReturns!.finals.map((f) => f.mean), [4]);
+  await writeReport(meta, dir);
+  assert.doesNotMatch(readFileSync(join(dir, 'results.md'), 'utf8'), /episode 1/);
+});
