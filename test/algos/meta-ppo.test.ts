@@ -46,7 +46,7 @@ it('resolves Beck et al.\'s HalfCheetah-Dir settings, and each method\'s policy 
   const want = { numEnvs: 16, numSteps: 400, learningRate: 7e-4, gamma: 0.97, gaeLambda: 0.9, clipCoef: 0.1, updateEpochs: 2, numMinibatches: 4, entCoef: 0.01,
     adamEps: 1e-8, annealLr: false, latentDim: 5, gruHidden: 256, klWeight: 0.1, vaeLr: 1e-3, vaeBufferTrials: 10_000, vaeBatchTrials: 10,
     vaePrecollectSteps: 5_000, policySize: 'XL', embeddingDim: 25, baseInit: 'normc', episodesPerTrial: 1, policy: 'hyper', hyperInit: 'bias-hyperinit',
-    valueLoss: 'huber', clipVloss: true, vfCoef: 0.5 };
+    valueLoss: 'huber', clipVloss: true, vfCoef: 0.5, rewardDecoderAction: false, rewardDecoderPrevState: false, vaeKlOverTrials: 'mean' };
   for (const [k, v] of Object.entries(want)) assert.equal((agent as Record<string, unknown>)[k], v, k);
   assert.equal((resolveTrainConfig({ algo: 'ppo' }).agent as { valueLoss: string }).valueLoss, 'mse');
   assert.equal((resolveTrainConfig({ algo: 'rl2' }).agent as MetaPpoConfig).policy, 'standard');
@@ -82,6 +82,17 @@ it('builds each method with its rollout rows, modules and policy kind', async ()
   assert.equal(rl2.net.policy.conditioningDim, 32);
   // The RL loss trains encoder and policy with one optimiser.
   assert.equal(rl2.params.length, rl2.net.encoder!.parameters().length + rl2.net.policy.parameters().length);
+
+  // Today's reward decoder reads (z, s'); the reference's MuJoCo configs' (input_action, input_prev_state) also a and s.
+  assert.equal(varibad.varibad!.vae.rewardDecoder.actionEmbed, null);
+  assert.equal(varibad.varibad!.vae.rewardDecoder.usesPrevState, false);
+  const reference = await agentFor('varibad', { rewardDecoderAction: true, rewardDecoderPrevState: true, vaeKlOverTrials: 'sum' });
+  const decoder = reference.varibad!.vae.rewardDecoder;
+  assert.ok(decoder.actionEmbed !== null && decoder.usesPrevState);
+  // Input: z (5) + embed(s') (32) + embed(a) (16) + embed(s) (32).
+  assert.equal(decoder.net.parameters()[0]!.size, (5 + 32 + 16 + 32) * 64);
+  assert.equal(reference.varibad!.trainer.weights.klOverTrials, 'sum');
+  assert.throws(() => resolveTrainConfig({ algo: 'varibad', vaeKlOverTrials: 'avg' }), /vaeKlOverTrials' must be one of mean, sum/);
 
   const film = await agentFor('rnn-hn', { policy: 'film', hyperInit: 'bias-hyperinit' });
   assert.equal(film.net.policy.describe().kind, 'film (normc, bias-hyperinit)');
@@ -179,7 +190,8 @@ it('varibad in the training loop: with normalizeObservation the trial buffer hol
 
 it('after the first rollout, rollouts and updates (VAE steps included) allocate no typed arrays', async () => {
   const cases: [string, string, Record<string, unknown>][] = [
-    ['varibad', SIGN_CUE_ID, {}], ['varibad', SIGN_CUE_ID, { vaeSubsampleElbos: 4, vaeSubsampleDecodes: 3 }], ['rl2', SIGN_CUE_ID, {}], ['rnn-hn', SIGN_CUE_ID, {}], ['multi-hn', 'Navigation2D-v0', {}],
+    ['varibad', SIGN_CUE_ID, {}], ['varibad', SIGN_CUE_ID, { vaeSubsampleElbos: 4, vaeSubsampleDecodes: 3 }],
+    ['varibad', SIGN_CUE_ID, { rewardDecoderAction: true, rewardDecoderPrevState: true, vaeKlOverTrials: 'sum' }], ['rl2', SIGN_CUE_ID, {}], ['rnn-hn', SIGN_CUE_ID, {}], ['multi-hn', 'Navigation2D-v0', {}],
   ];
   for (const [algo, env, overrides] of cases) {
     const a = algorithm(algo);
