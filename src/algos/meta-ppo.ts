@@ -40,7 +40,7 @@ import { gaussianEntropy, gaussianLogProb } from '../nn/distributions.js';
 import { META_POLICY_SIZES, MetaPolicy, type BaseInit, type HyperInit } from '../nn/meta-policy.js';
 import { Module } from '../nn/module.js';
 import { Adam } from '../nn/optim.js';
-import { VaribadVae } from '../nn/varibad-vae.js';
+import { VaribadVae, type KlOverTrials } from '../nn/varibad-vae.js';
 import type { RolloutMinibatch, SequenceMinibatch } from '../replay/rollout-buffer.js';
 import { TrialBuffer } from '../replay/trial-buffer.js';
 import type { Engine } from '../tensor/engine.js';
@@ -74,7 +74,7 @@ export interface MetaPpoConfig extends PpoPart {
   rewardDecoderAction: boolean;
   rewardDecoderPrevState: boolean;
   klWeight: number;
-  vaeKlOverTrials: 'mean' | 'sum';
+  vaeKlOverTrials: KlOverTrials;
   vaeLr: number;
   vaeBufferTrials: number;
   vaeBatchTrials: number;
@@ -133,7 +133,11 @@ export const META_PPO_SCHEMA: Schema<MetaPpoConfig> = {
   rewardDecoderAction: { default: false, doc: 'varibad: the reward decoder also reads the action (the reference configs\' input_action: true)' },
   rewardDecoderPrevState: { default: false, doc: 'varibad: the reward decoder also reads the state the transition starts from (the reference configs\' input_prev_state: true)' },
   klWeight: { default: 0.1, doc: 'varibad: KL weight of the ELBO (1 for Walker)', check: nonNegative },
-  vaeKlOverTrials: { default: 'mean', doc: 'varibad: the KL term over a VAE batch\'s trials: mean (as the reconstruction terms) or sum (lmzintgraf/varibad vae.py compute_loss: vaeBatchTrials × the mean)', choices: ['mean', 'sum'] },
+  vaeKlOverTrials: {
+    default: 'mean',
+    doc: 'varibad: the KL term over a VAE batch\'s trials: mean (as the reconstruction terms), sum (lmzintgraf/varibad vae.py compute_loss: vaeBatchTrials × the mean) or jacooba-hyper (its compute_loss: sum, and with vaeSubsampleElbos every trial adds the KL at all the batch\'s drawn beliefs)',
+    choices: ['mean', 'sum', 'jacooba-hyper'],
+  },
   vaeLr: { default: 1e-3, doc: 'varibad: Adam learning rate of the VAE', check: positive },
   vaeBufferTrials: { default: 10_000, doc: 'varibad: trials the VAE buffer holds', check: positiveInt },
   vaeBatchTrials: { default: 10, doc: 'varibad: trials per VAE batch', check: positiveInt },

@@ -219,6 +219,9 @@ export interface TrialBatch {
   rewards: Tensor;
 }
 
+/** The KL term's reduction over a batch's trials (see VaeLossWeights.klOverTrials). */
+export type KlOverTrials = 'mean' | 'sum' | 'jacooba-hyper';
+
 /** Loss weights (spec B.3): KL weight 0.1 for Cheetah and Ant, 1.0 for Walker and Meta-World. */
 export interface VaeLossWeights {
   klWeight: number;
@@ -227,9 +230,12 @@ export interface VaeLossWeights {
   /**
    * How the KL term combines the batch's trials: 'mean' (default), as the reconstruction terms;
    * 'sum', as lmzintgraf/varibad's `compute_loss` (`kl_loss.sum(dim=0).mean()` after summing
-   * the ELBO terms), B times the mean for a batch of B trials.
+   * the ELBO terms), B times the mean for a batch of B trials; 'jacooba-hyper', as jacooba/hyper's
+   * `compute_loss`: 'sum', except that with subsampled ELBO terms every trial adds the KL at
+   * each of the E·B beliefs drawn for the batch (its `kl_divergences[elbo_indices]` indexes the
+   * belief axis only), E·B·B terms instead of E·B.
    */
-  klOverTrials?: 'mean' | 'sum';
+  klOverTrials?: KlOverTrials;
 }
 
 /** The ELBO's terms, each a scalar averaged over the trials of the batch (the KL summed over them with klOverTrials 'sum'). */
@@ -294,7 +300,10 @@ export class VaribadVae extends Module {
     const E = elbos === null ? T1 : elbos.length / B;
     if (!Number.isInteger(E) || E < 1) throw new RangeError(`VaribadVae.loss: ${elbos?.length} ELBO indices do not make whole terms of ${B} trials`);
     const zTerms = elbos === null ? z : reshape(gatherRows(reshape(z, [T1 * B, L]), elbos), [E, B, L]);
-    const kl = scale(sum(elbos === null ? klTerms : gatherRows(reshape(klTerms, [T1 * B, 1]), elbos)), w.klOverTrials === 'sum' ? 1 : 1 / B);
+    const klOverTrials = w.klOverTrials ?? 'mean';
+    // jacooba/hyper's subsample: drawn belief j (row j·B + b of elbos) adds the KLs of belief j of every trial.
+    const drawnRows = klOverTrials === 'jacooba-hyper' && elbos !== null ? broadcastTo(sum(klTerms, 1, true), [T1, B]) : klTerms;
+    const kl = scale(sum(elbos === null ? klTerms : gatherRows(reshape(drawnRows, [T1 * B, 1]), elbos)), klOverTrials === 'mean' ? 1 / B : 1);
     // Pair each term with D transitions: every one (rows [E·T·B]) or the subsample's.
     const D = decodes === null ? T : decodes.length / (E * B);
     if (!Number.isInteger(D) || D < 1) throw new RangeError(`VaribadVae.loss: ${decodes?.length} decode indices do not make whole sets for ${E} terms × ${B} trials`);

@@ -180,7 +180,7 @@ test('the reward decoder with input_action and input_prev_state (the reference M
   });
 });
 
-test('klOverTrials sum (lmzintgraf/varibad compute_loss): the KL term is B × the mean over trials, the reconstruction terms unchanged', () => {
+test('klOverTrials sum (lmzintgraf/varibad compute_loss): the KL term is B × the mean over trials, the reconstruction terms unchanged; jacooba-hyper: every trial at every drawn belief', () => {
   const e = engine64();
   const { vae, batch } = tiny(e, true);
   e.scope(() => {
@@ -191,5 +191,16 @@ test('klOverTrials sum (lmzintgraf/varibad compute_loss): the KL term is B × th
     close(summed.reward.item(), mean.reward.item(), 'reward term', 0);
     close(summed.state!.item(), mean.state!.item(), 'state term', 0);
     close(summed.total.item(), mean.total.item() + 0.1 * mean.kl.item(), 'total', 1e-12);
+    // jacooba/hyper: without subsampling as 'sum'.
+    close(vae.loss(batch, noise, { ...w, klOverTrials: 'jacooba-hyper' }).kl.item(), summed.kl.item(), 'jacooba-hyper, every term', 0);
+    // With E = 2 terms for B = 2 trials drawn at beliefs 3, 1 (trial 0) and 0, 3 (trial 1): lmzintgraf pairs each draw with its trial,
+    // jacooba/hyper adds each drawn belief's KL of both trials.
+    const { means, logvars } = vae.encoder.forward(batch.actions, slice(batch.obs, 0, 1, 4), batch.rewards, e.tensor(new Float64Array(8), [2, 4]));
+    const kl = klToPreviousPosterior(means, logvars).toArray(), at = (j: number, b: number): number => kl[j * 2 + b]!;
+    const elbos = Int32Array.from([3 * 2 + 0, 0 * 2 + 1, 1 * 2 + 0, 3 * 2 + 1]);
+    const drawn = (klOverTrials: 'sum' | 'jacooba-hyper') => vae.loss(batch, noise, { ...w, klOverTrials }, { elbos, decodes: null }).kl.item();
+    close(drawn('sum'), at(3, 0) + at(0, 1) + at(1, 0) + at(3, 1), 'lmzintgraf/varibad, subsampled', 1e-12);
+    const both = (j: number): number => at(j, 0) + at(j, 1);
+    close(drawn('jacooba-hyper'), both(3) + both(0) + both(1) + both(3), 'jacooba/hyper, subsampled', 1e-12);
   });
 });
