@@ -2,7 +2,7 @@
 // PEARL: seconds (wall and CPU) per gradient step after two warm-up steps (meta-batch 16 × 256, the
 // pearl-velocity preset, or the one given) and per 1k collected env steps; MAML: seconds per task of a
 // meta-update (20 episodes before and after adaptation) and of the TRPO step. Usage (after `npx tsc -p .`):
-//   node scripts/meta-cost/measure.mjs pearl-mlp|pearl-hyper-compact [metaBatch]
+//   node scripts/meta-cost/measure.mjs pearl-mlp|pearl-hyper-compact [metaBatch] [steps]
 //   node scripts/meta-cost/measure.mjs maml-context|maml-hyper-compact|maml-hyper-paper
 // With HYPERRL_THREADS=1, the CPU seconds approximate one free core's wall time on a loaded machine.
 // (one variant per process: prints one JSON line with the variant's figures and peak memory).
@@ -12,9 +12,9 @@ const env = 'HalfCheetahVel-v0';
 await prepare(env);
 const variant = process.argv[2];
 const out = { variant, env, measuredAt: new Date().toISOString(), note: 'scaled-down iterations on a shared 2-core machine under load (other jobs running): upper bounds, to be re-measured on a quiet machine' };
-const steps = 5;
-// PEARL only: the meta-batch (default: the pearl-velocity preset's 16; the reproduction specs use 4).
+// PEARL only: the meta-batch (default: the pearl-velocity preset's 16; the reproduction specs use 4) and the timed steps.
 const metaBatch = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+const steps = Number(process.argv[4] ?? 5);
 if (variant.startsWith('pearl-')) {
   // The first gradient steps grow the arena and touch its pages (the first one took ~3× a later one), so
   // they are not counted: one iteration with 2 warm-up steps, a second one for the collection figure
