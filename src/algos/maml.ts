@@ -523,7 +523,7 @@ interface OuterPass {
   lossBefore: number;
   negGrad: Float64Array;
   fvp(v: Float64Array): Float64Array;
-  trial(): { loss: number; kl: number };
+  evaluate(): { loss: number; kl: number };
 }
 
 /**
@@ -544,7 +544,7 @@ function batchPass(policy: MamlPolicy, tasks: readonly MamlTask[], config: MamlC
   return {
     lossBefore, negGrad,
     fvp: (v) => fisherVectorProduct(engine, params, klGrads, v, config.cgDamping, product),
-    trial: () => engine.scope(() => {
+    evaluate: () => engine.scope(() => {
       const t = outerObjective(policy, tasks, fastLr, config.order, first.old);
       return { loss: t.loss.item(), kl: t.kl.item() };
     }),
@@ -593,7 +593,7 @@ function perTaskPass(policy: MamlPolicy, tasks: readonly MamlTask[], config: Mam
       }
       return addDamping(product, v, config.cgDamping);
     },
-    trial: () => {
+    evaluate: () => {
       const terms = tasks.map((task, i) => engine.scope(() => { const t = taskObjective(policy, task, fastLr, config.order, olds[i]!); return [t.loss.item(), t.kl.item()] as const; }));
       return { loss: mean(terms.map((t) => t[0])), kl: mean(terms.map((t) => t[1])) };
     },
@@ -605,7 +605,7 @@ export function trpoStep(policy: MamlPolicy, tasks: readonly MamlTask[], config:
   const { engine } = policy;
   const params = policy.parameters();
   return engine.scope(() => {
-    const { lossBefore, negGrad, fvp, trial: evaluate } = (config.outerPass === 'per-task' ? perTaskPass : batchPass)(policy, tasks, config, fastLr);
+    const { lossBefore, negGrad, fvp, evaluate } = (config.outerPass === 'per-task' ? perTaskPass : batchPass)(policy, tasks, config, fastLr);
     // Solve F x = −∇L for the descent direction; scale it so the quadratic KL model sits at max KL.
     const step = conjugateGradient(fvp, negGrad, config.cgIters);
     const shs = 0.5 * dot(step, fvp(step));
