@@ -72,11 +72,13 @@ struct State {
   float* base = nullptr;
   size_t length = 0;  // elements
   napi_ref buffer = nullptr;
+  napi_ref oomHandler = nullptr;  // (kernel, bytes) => the Error to throw when scratch memory ran out
 };
 
 void finalize_state(napi_env env, void* data, void*) {
   State* s = static_cast<State*>(data);
   if (s->buffer) napi_delete_reference(env, s->buffer);
+  if (s->oomHandler) napi_delete_reference(env, s->oomHandler);
   delete s;
 }
 
@@ -159,6 +161,29 @@ napi_value undefined(napi_env env) {
   return u;
 }
 
+// After a kernel that uses scratch buffers: if one could not be allocated (on this thread or a
+// worker), the kernel skipped its work; throw the JS handler's error (or a RangeError without one).
+napi_value scratch_checked(Args& a, const char* kernel) {
+  const size_t bytes = take_scratch_failure();
+  if (bytes == 0) return nullptr;
+  napi_env env = a.env;
+  napi_value handler = nullptr, error = nullptr;
+  if (a.s->oomHandler != nullptr) napi_get_reference_value(env, a.s->oomHandler, &handler);
+  if (handler != nullptr) {
+    napi_value args[2], global;
+    napi_create_string_utf8(env, kernel, NAPI_AUTO_LENGTH, &args[0]);
+    napi_create_double(env, (double)bytes, &args[1]);
+    napi_get_global(env, &global);
+    if (napi_call_function(env, global, handler, 2, args, &error) != napi_ok) return nullptr;  // its exception stands
+    napi_throw(env, error);
+    return nullptr;
+  }
+  char msg[160];
+  snprintf(msg, sizeof msg, "native %s: out of memory allocating %zu bytes of scratch", kernel, bytes);
+  napi_throw_range_error(env, nullptr, msg);
+  return nullptr;
+}
+
 napi_value make_string(napi_env env, const char* str) {
   napi_value v;
   napi_create_string_utf8(env, str, NAPI_AUTO_LENGTH, &v);
@@ -214,7 +239,12 @@ napi_value AllocArena(napi_env env, napi_callback_info info) {
   size_t bytes = ((size_t)d + 63) & ~(size_t)63;
   if (bytes == 0) bytes = 64;
   void* p = aligned_alloc(64, bytes);
-  if (p == nullptr) { napi_throw_error(env, nullptr, "allocArena: out of memory"); return nullptr; }
+  if (p == nullptr) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "aligned_alloc of %zu bytes failed", bytes);
+    napi_throw_range_error(env, nullptr, msg);  // RangeError: what typed arrays throw, turned into OutOfMemoryError by the arena
+    return nullptr;
+  }
   memset(p, 0, bytes);
   napi_value ab;
   if (napi_create_external_arraybuffer(env, p, (size_t)d, free_aligned, (void*)(uintptr_t)bytes, &ab) != napi_ok) {
@@ -529,7 +559,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   float* C = a.region(11, m, n, ldc, false, "c");
   if (a.failed) return nullptr;
   a.s->k->gemm(ta, tb, m, n, k, alpha, A, lda, B, ldb, (float)beta, C, ldc);
-  return nullptr;
+  return scratch_checked(a, "gemm");
 }
 
 napi_value GemmBiasAct(napi_env env, napi_callback_info info) {
@@ -547,7 +577,7 @@ napi_value GemmBiasAct(napi_env env, napi_callback_info info) {
   float* C = a.region(12, m, n, ldc, false, "c");
   if (a.failed) return nullptr;
   a.s->k->gemmBiasAct(ta, tb, m, n, k, A, lda, B, ldb, (float)beta, bias, act, C, ldc);
-  return nullptr;
+  return scratch_checked(a, "gemmBiasAct");
 }
 
 // gemmBatched(count, transA, transB, m, n, k, a, strideA, lda, b, strideB, ldb, beta, bias, strideBias, act,
@@ -587,7 +617,7 @@ napi_value GemmBatched(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   a.s->k->gemmBatched(count, ta, tb, m, n, k, A, strideA, lda, B, strideB, ldb, (float)beta, bias, strideBias, act, C,
                       strideC, ldc);
-  return nullptr;
+  return scratch_checked(a, "gemmBatched");
 }
 
 napi_value BiasAct(napi_env env, napi_callback_info info) {
@@ -637,7 +667,7 @@ napi_value DynamicForward(napi_env env, napi_callback_info info) {
   float* y = a.region(12, batch, out, ldy, false, "y");
   if (a.failed) return nullptr;
   a.s->k->dynamicForward(batch, out, inp, x, ldx, w, ldw, g, ldg, c, ldc, act, y, ldy);
-  return nullptr;
+  return scratch_checked(a, "dynamicForward");
 }
 
 napi_value DynamicBackward(napi_env env, napi_callback_info info) {
@@ -655,7 +685,7 @@ napi_value DynamicBackward(napi_env env, napi_callback_info info) {
   float* dc = a.region(17, batch, out, lddc, true, "dc");
   if (a.failed) return nullptr;
   a.s->k->dynamicBackward(batch, out, inp, x, ldx, w, ldw, g, ldg, dy, lddy, dx, lddx, dw, lddw, dg, lddg, dc, lddc);
-  return nullptr;
+  return scratch_checked(a, "dynamicBackward");
 }
 
 // A GRU kernel's (batch, hidden) from arguments 0 and 1; false (with the error thrown) when invalid.
@@ -820,6 +850,28 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// setOutOfMemoryHandler(fn): fn(kernel, bytes) makes the error thrown when a kernel's scratch memory ran out.
+napi_value SetOutOfMemoryHandler(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(1)) return nullptr;
+  napi_valuetype type;
+  napi_typeof(env, a.argv[0], &type);
+  if (type != napi_function) { napi_throw_type_error(env, nullptr, "setOutOfMemoryHandler: expected a function"); return nullptr; }
+  if (a.s->oomHandler) napi_delete_reference(env, a.s->oomHandler);
+  napi_create_reference(env, a.argv[0], 1, &a.s->oomHandler);
+  return undefined(env);
+}
+
+// setScratchLimit(bytes): the most one scratch buffer may take, process-wide (-1: no limit).
+napi_value SetScratchLimit(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (!a.need(1)) return nullptr;
+  double d = a.num(0);
+  if (a.failed) return nullptr;
+  set_scratch_limit(d < 0 ? SIZE_MAX : (size_t)d);
+  return undefined(env);
+}
+
 }  // namespace
 }  // namespace hyperrl
 
@@ -841,6 +893,7 @@ NAPI_MODULE_INIT() {
     {"gruForward", GruForward}, {"gruBackward", GruBackward}, {"adam", Adam},
     {"polyak", Polyak}, {"unary", UnaryK}, {"binary", BinaryK}, {"clamp", Clamp}, {"axpby", Axpby},
     {"reduce", ReduceK}, {"fill", Fill}, {"sumSquares", SumSquares},
+    {"setOutOfMemoryHandler", SetOutOfMemoryHandler}, {"setScratchLimit", SetScratchLimit},
   };
   for (const Fn& f : fns) {
     napi_value fn;

@@ -1,6 +1,7 @@
 // hyperrl native kernels: the table every ISA variant fills in.
 // Op codes are part of the ABI and must match src/tensor/kernels.ts.
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 
 namespace hyperrl {
@@ -92,5 +93,16 @@ struct ParallelThresholds {
   double dynamicMacs;      // dynamic (per-sample weight) layers: batch·out·inp
 };
 const ParallelThresholds& parallel_thresholds();
+
+// ---------------------------------------------------------------- scratch memory (native/pool.cc)
+// A kernel whose scratch buffer cannot be allocated (on any thread) records the bytes it
+// asked for here and skips its work; the binding turns that into a JS error after the call
+// (native/README.md, "Out of memory"): no abort, no null pointer, no exception across a thread.
+void note_scratch_failure(size_t bytes);
+// The bytes of the largest scratch request that failed since the last call (0: none); clears it.
+size_t take_scratch_failure();
+// The most bytes one scratch buffer may take (default: no limit beyond malloc's).
+size_t scratch_limit();
+void set_scratch_limit(size_t bytes);
 
 }  // namespace hyperrl

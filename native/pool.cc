@@ -22,6 +22,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <thread>
 
 #if defined(__linux__)
@@ -230,7 +231,8 @@ int ensure_workers(Pool& P, int n) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &saved);
   for (; have < n; ++have) {
-    Worker* w = new Worker();
+    Worker* w = new (std::nothrow) Worker();
+    if (w == nullptr) break;  // out of memory: run with the workers there are
     w->index = have;
     w->seen = P.seq.load(std::memory_order_relaxed);
     P.workers[have] = w;
@@ -343,6 +345,20 @@ int parallel_run_each(int n, void (*fn)(void*, int), void* ctx) {
   }
   return ran;
 }
+
+namespace {
+std::atomic<size_t> g_scratch_failure{0};
+std::atomic<size_t> g_scratch_limit{SIZE_MAX};
+}  // namespace
+
+void note_scratch_failure(size_t bytes) {
+  size_t seen = g_scratch_failure.load(std::memory_order_relaxed);
+  while (seen < bytes && !g_scratch_failure.compare_exchange_weak(seen, bytes, std::memory_order_relaxed)) {
+  }
+}
+size_t take_scratch_failure() { return g_scratch_failure.exchange(0, std::memory_order_relaxed); }
+size_t scratch_limit() { return g_scratch_limit.load(std::memory_order_relaxed); }
+void set_scratch_limit(size_t bytes) { g_scratch_limit.store(bytes, std::memory_order_relaxed); }
 
 const ParallelThresholds& parallel_thresholds() { return g_thresholds; }
 const ParallelThresholds& default_parallel_thresholds() { return kParallelThresholds; }

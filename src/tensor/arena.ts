@@ -7,14 +7,29 @@
  * list and nothing grows. Growth re-allocates the storage (copying it) and re-binds
  * `data`; never keep a `data` view across an allocation.
  */
+import { OutOfMemoryError } from '../core/out-of-memory.js';
 import type { FloatArray } from '../core/types.js';
 export type { FloatArray };
 
-/** Backend-specific storage: returns a view of at least `elements` elements, contents preserved. */
+/**
+ * Backend-specific storage: returns a view of at least `elements` elements, contents preserved.
+ * When the memory cannot be had it throws a RangeError (what typed arrays and WebAssembly.Memory
+ * throw) and leaves the current storage as it was; the arena turns that into an OutOfMemoryError.
+ */
 export interface ArenaStorage {
   /** First usable element offset (WebAssembly keeps its own static data below it). */
   readonly base: number;
+  /** 4 for float32 storage, 8 for float64. */
+  readonly bytesPerElement: number;
   resize(elements: number): FloatArray;
+}
+
+/** The arena cap in bytes from HYPERRL_MAX_ARENA_MB's value (undefined when unset or empty). */
+export function parseMaxArenaMb(value: string | undefined, source = 'HYPERRL_MAX_ARENA_MB'): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const mb = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  if (!(mb > 0)) throw new Error(`${source}='${value}' is not a size in MB (a positive number)`);
+  return Math.floor(mb * 2 ** 20);
 }
 
 /** Allocation granularity in elements: 64 bytes of float32, so every block starts cache-line aligned. */
@@ -34,24 +49,36 @@ export interface ArenaStats {
 export class Arena {
   data: FloatArray;
   private top: number;
+  /** Storage elements never exceed this (Infinity: no cap). */
+  private readonly maxElements: number;
   private readonly freeLists = new Map<number, number[]>();
   private readonly stats: ArenaStats = { reserved: 0, live: 0, freshBlocks: 0, grows: 0 };
 
-  constructor(private readonly storage: ArenaStorage, initialElements = 1 << 20) {
+  /** `maxBytes` caps the storage (tensors and free blocks): an allocation beyond it throws OutOfMemoryError. */
+  constructor(private readonly storage: ArenaStorage, initialElements = 1 << 20, readonly maxBytes?: number) {
     this.top = roundUp(storage.base, ALIGN);
-    this.data = storage.resize(this.top + initialElements);
+    this.maxElements = maxBytes === undefined ? Infinity : Math.floor(maxBytes / storage.bytesPerElement);
+    // A cap below the default initial size caps the initial size too.
+    this.data = storage.resize(Math.max(this.top + ALIGN, Math.min(this.top + initialElements, this.maxElements)));
   }
 
-  /** Reserve n ≥ 1 elements; returns the element offset. Contents are unspecified. */
-  alloc(n: number): number {
+  /**
+   * Reserve n ≥ 1 elements; returns the element offset. Contents are unspecified. `shape` only
+   * names the tensor in the OutOfMemoryError thrown when the storage cannot grow (the arena is
+   * then unchanged, so a caller that catches the error can still save and exit).
+   */
+  alloc(n: number, shape?: readonly number[]): number {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`Arena.alloc: size must be a positive integer, got ${n}`);
     const size = roundUp(n, ALIGN);
     const list = this.freeLists.get(size);
-    this.stats.live += size;
-    if (list !== undefined && list.length > 0) return list.pop()!;
+    if (list !== undefined && list.length > 0) {
+      this.stats.live += size;
+      return list.pop()!;
+    }
     const offset = this.top;
-    this.top += size;
-    if (this.top > this.data.length) this.grow(this.top);
+    if (offset + size > this.data.length) this.grow(offset + size, n, shape);
+    this.top = offset + size;
+    this.stats.live += size;
     this.stats.freshBlocks++;
     this.stats.reserved = this.top - this.storage.base;
     return offset;
@@ -87,9 +114,24 @@ export class Arena {
     return { ...this.stats };
   }
 
-  private grow(minElements: number): void {
-    const next = Math.max(minElements, Math.ceil(this.data.length * 1.5));
-    this.data = this.storage.resize(next);
+  /** Storage of at least minElements, 1.5× the current where the cap allows; throws OutOfMemoryError (arena unchanged). */
+  private grow(minElements: number, n: number, shape: readonly number[] | undefined): void {
+    const bytes = this.storage.bytesPerElement;
+    const fail = (cause: string): OutOfMemoryError => new OutOfMemoryError({
+      what: shape !== undefined ? `a tensor of shape [${shape.join(', ')}]` : `${n} arena elements`,
+      requestedBytes: n * bytes,
+      arenaBytes: (this.top - this.storage.base) * bytes,
+      limitBytes: this.maxBytes,
+      cause,
+    });
+    if (minElements > this.maxElements) throw fail('it would exceed the arena cap (raise HYPERRL_MAX_ARENA_MB if the machine has the memory)');
+    const next = Math.min(this.maxElements, Math.max(minElements, Math.ceil(this.data.length * 1.5)));
+    try {
+      this.data = this.storage.resize(next);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      throw fail(`growing the arena's storage to ${(next * bytes / 2 ** 20).toFixed(1)} MB failed (${e.message})`);
+    }
     this.stats.grows++;
   }
 }

@@ -157,7 +157,7 @@ export class Engine {
       throw new Error(`tensor ${fmtShape(shape)} created outside engine.scope(): wrap the step in engine.scope(() => ...) or use engine.persistent() for long-lived buffers`);
     }
     const n = Math.max(1, shapeSize(shape));
-    const off = this.backend.arena.alloc(n);
+    const off = this.backend.arena.alloc(n, shape);
     s.blocks.push(off, n);
     return new Tensor(this, shape, off);
   }
@@ -165,7 +165,7 @@ export class Engine {
   /** A long-lived tensor (parameters, optimiser state, fixed buffers), never released by a scope. */
   persistent(shape: Shape, values?: ArrayLike<number>): Tensor {
     for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new RangeError(`persistent: bad shape ${fmtShape(shape)}`);
-    const t = new Tensor(this, shape, this.backend.arena.alloc(Math.max(1, shapeSize(shape))), true);
+    const t = new Tensor(this, shape, this.backend.arena.alloc(Math.max(1, shapeSize(shape)), shape), true);
     if (values !== undefined) this.write(t, values);
     else this.backend.fill(t.size, t.offset, 0);
     return t;

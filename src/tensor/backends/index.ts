@@ -7,6 +7,7 @@
  */
 import { createNativeBackend } from '#native-backend';
 import { platform } from '#platform';
+import { parseMaxArenaMb } from '../arena.js';
 import type { Backend, BackendName, DType } from '../backend.js';
 import { withValidation } from '../validate.js';
 import { createJsBackend } from './js/index.js';
@@ -27,6 +28,11 @@ export interface LoadOptions {
    * cores available). Results do not depend on it. wasm and js run on one thread.
    */
   threads?: number;
+  /**
+   * Arena cap in bytes (default: HYPERRL_MAX_ARENA_MB, else none): an allocation beyond it throws
+   * OutOfMemoryError instead of taking the machine's memory (docs/reliability.md, "Out of memory").
+   */
+  maxArenaBytes?: number;
 }
 
 /** Create a specific backend; throws an Error explaining why if it cannot load. */
@@ -35,11 +41,12 @@ export function createBackend(name: BackendName, opts: LoadOptions = {}): Backen
   if (opts.threads !== undefined && opts.threads !== 1 && name !== 'native') {
     throw new Error(`backend '${name}' runs on one thread; threads = ${opts.threads} needs the native backend`);
   }
+  const maxArenaBytes = opts.maxArenaBytes ?? parseMaxArenaMb(platform.env('HYPERRL_MAX_ARENA_MB'));
   let be: Backend;
   switch (name) {
-    case 'native': be = createNativeBackend({ initialElements: opts.initialElements, threads: opts.threads }); break;
-    case 'wasm': be = createWasmBackend({ initialElements: opts.initialElements }); break;
-    case 'js': be = createJsBackend(opts.dtype ?? 'float32', opts.initialElements); break;
+    case 'native': be = createNativeBackend({ initialElements: opts.initialElements, threads: opts.threads, maxArenaBytes }); break;
+    case 'wasm': be = createWasmBackend({ initialElements: opts.initialElements, maxArenaBytes }); break;
+    case 'js': be = createJsBackend(opts.dtype ?? 'float32', opts.initialElements, maxArenaBytes); break;
     default: throw new Error(`unknown backend '${String(name)}'; expected one of ${BACKEND_NAMES.join(', ')}`);
   }
   return opts.unchecked ? be : withValidation(be);

@@ -8,17 +8,19 @@ import type { Backend, DType } from '../../backend.js';
 import { Act, NONE, type ActCode, type BinaryCode, type ReduceCode, type UnaryCode } from '../../kernels.js';
 import { activate, activationGradFromOutput, binaryOp, unaryOp } from './scalar-ops.js';
 
-export function createJsBackend(dtype: DType = 'float32', initialElements?: number): Backend {
+/** `maxArenaBytes` caps the arena (an allocation beyond it throws OutOfMemoryError). */
+export function createJsBackend(dtype: DType = 'float32', initialElements?: number, maxArenaBytes?: number): Backend {
   const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
   let current: FloatArray = new Ctor(0);
   const arena = new Arena({
     base: 0,
+    bytesPerElement: Ctor.BYTES_PER_ELEMENT,
     resize(elements: number): FloatArray {
       const next = new Ctor(elements);
       next.set(current.subarray(0, Math.min(elements, current.length)));
       return (current = next);
     },
-  }, initialElements);
+  }, initialElements, maxArenaBytes);
   const d = (): FloatArray => arena.data;
   /** gemm's row accumulator, grown to the widest C seen (so steady-state calls allocate nothing). */
   let acc = new Float64Array(0);

@@ -16,9 +16,11 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { freemem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { platform } from '#platform';
+import { OutOfMemoryError } from '../../../core/out-of-memory.js';
 import { Arena, type FloatArray } from '../../arena.js';
 import type { Backend } from '../../backend.js';
 import { parseThreads } from '../threads.js';
@@ -103,6 +105,8 @@ interface Addon {
   reduce(op: number, outer: number, len: number, inner: number, x: number, y: number): void;
   fill(n: number, y: number, value: number): void;
   sumSquares(n: number, x: number): number;
+  setOutOfMemoryHandler(make: (kernel: string, bytes: number) => Error): void;
+  setScratchLimit(bytes: number): void;
 }
 
 const ISA_LABEL: Record<NativeIsa, string> = {
@@ -145,6 +149,7 @@ function loadAddon(): Addon {
   if (forced !== undefined && forced !== '') loaded.setIsa(forced);
   const threads = platform.env('HYPERRL_THREADS');
   if (threads !== undefined && threads !== '') loaded.setThreads(parseThreads(threads, 'HYPERRL_THREADS'));
+  loaded.setOutOfMemoryHandler((kernel, bytes) => boundScratchError(kernel, bytes));
   addon = loaded;
   return addon;
 }
@@ -155,10 +160,23 @@ export interface NativeOptions {
   initialElements?: number;
   /** Threads for the kernels called from this JS thread (every native backend of it); default: HYPERRL_THREADS, else the cores available. */
   threads?: number;
+  /** Arena cap in bytes: an allocation beyond it throws OutOfMemoryError. */
+  maxArenaBytes?: number;
+}
+
+/**
+ * The most bytes one kernel scratch buffer (packed panels, temporaries; one set per thread) may
+ * take, process-wide; undefined: no limit. A kernel that needs more throws OutOfMemoryError
+ * (on 1 thread or many); tests use it to reach that path cheaply.
+ */
+export function setNativeScratchLimit(bytes: number | undefined): void {
+  loadAddon().setScratchLimit(bytes === undefined ? -1 : bytes);
 }
 
 /** Which arena the addon currently points at (several native backends may coexist). */
 let boundArena: object | null = null;
+/** The OutOfMemoryError for a kernel's failed scratch allocation, naming the bound arena's size. */
+let boundScratchError = (kernel: string, bytes: number): Error => new RangeError(`native ${kernel}: out of memory allocating ${bytes} bytes of scratch`);
 
 export function createNativeBackend(options?: number | NativeOptions): Backend {
   const n = loadAddon();
@@ -169,10 +187,16 @@ export function createNativeBackend(options?: number | NativeOptions): Backend {
   let alignedAlloc = true;
 
   const newBuffer = (bytes: number): ArrayBuffer => {
+    // Linux hands out memory it does not have and kills the process when it is touched (the
+    // copy below would), so a growth larger than what the machine has available is refused
+    // here, as a RangeError the arena reports as OutOfMemoryError.
+    const available = freemem();
+    if (bytes > available) throw new RangeError(`the machine has ${(available / 2 ** 20).toFixed(0)} MB of memory available`);
     if (alignedAlloc) {
       try {
         return n.allocArena(bytes);
-      } catch {
+      } catch (e) {
+        if (e instanceof RangeError) throw e; // the allocation failed: a plain buffer would fail too
         alignedAlloc = false; // e.g. a runtime without external ArrayBuffers: plain (16-byte aligned) buffers work too
       }
     }
@@ -182,11 +206,13 @@ export function createNativeBackend(options?: number | NativeOptions): Backend {
   const bind = (): void => {
     n.setArena(buffer!);
     boundArena = self;
+    boundScratchError = scratchError;
   };
 
   let current = new Float32Array(0);
   const arena = new Arena({
     base: 0,
+    bytesPerElement: 4,
     resize(elements: number): FloatArray {
       const next = newBuffer(elements * 4);
       const view = new Float32Array(next);
@@ -196,7 +222,14 @@ export function createNativeBackend(options?: number | NativeOptions): Backend {
       bind();
       return view;
     },
-  }, initial);
+  }, initial, typeof options === 'object' ? options.maxArenaBytes : undefined);
+  const scratchError = (kernel: string, bytes: number): OutOfMemoryError => new OutOfMemoryError({
+    what: `scratch memory of the native ${kernel} kernel`,
+    requestedBytes: bytes,
+    arenaBytes: arena.getStats().reserved * 4,
+    limitBytes: arena.maxBytes,
+    cause: 'the allocation failed or exceeded the scratch limit; the kernel computed nothing',
+  });
 
   return {
     name: 'native',

@@ -20,6 +20,8 @@ export interface WasmBackendOptions {
   relaxed?: boolean | 'auto';
   /** Initial arena capacity in float32 elements (default: the Arena's, 2^20). */
   initialElements?: number;
+  /** Arena cap in bytes: an allocation beyond it throws OutOfMemoryError (without one, the 4 GB of wasm32 memory). */
+  maxArenaBytes?: number;
 }
 
 export interface NodeWasmBackendOptions extends WasmBackendOptions {
@@ -149,6 +151,7 @@ function backendFromInstance(instance: WebAssembly.Instance, opts: WasmBackendOp
 
   const arena = new Arena({
     base: heapBase / 4,
+    bytesPerElement: 4,
     resize(elements: number): FloatArray {
       const need = (elements + SLACK_ELEMENTS) * 4;
       const have = memory.buffer.byteLength;
@@ -156,7 +159,7 @@ function backendFromInstance(instance: WebAssembly.Instance, opts: WasmBackendOp
       // A fresh view: growing the memory detaches the old ones.
       return new Float32Array(memory.buffer, 0, memory.buffer.byteLength / 4 - SLACK_ELEMENTS);
     },
-  }, opts.initialElements);
+  }, opts.initialElements, opts.maxArenaBytes);
 
   const relaxed = ex.relaxedSimd() === 1;
   const gemm = ex.gemm;
