@@ -34,6 +34,7 @@ import { add, broadcastTo, clamp, exp, mul, neg, scale, stopGradient, sub, sum }
 import { concat } from '../tensor/ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { positive, positiveInt, positiveInts, unitInterval, type Schema } from '../core/config.js';
+import { OutOfMemoryError } from '../core/out-of-memory.js';
 import type { Adam } from '../nn/optim.js';
 import { observationTensor, type AgentExtraState, type EnvSpaces, type MetaAgent, type MetaEvaluation, type UpdateMetrics } from './agent.js';
 import type { MetaAlgorithm } from './algorithm.js';
@@ -600,6 +601,20 @@ function perTaskPass(policy: MamlPolicy, tasks: readonly MamlTask[], config: Mam
   };
 }
 
+/** What lowers a meta-update's memory under `config`, most effective first (docs/meta-rl.md, "Memory"). */
+export function mamlMemoryAdvice(config: Pick<MamlConfig, 'outerPass' | 'metaBatchSize' | 'policy' | 'hyperPreset' | 'order' | 'fastBatchSize'>): string[] {
+  const advice: string[] = [];
+  // With 'per-task' the step holds one task's graph whatever the meta-batch, so fewer tasks would not help.
+  if (config.outerPass === 'batch') {
+    advice.push("--outer-pass per-task (one task's graph at a time instead of the meta-batch's)");
+    if (config.metaBatchSize > 1) advice.push(`fewer tasks per meta-batch (--meta-batch-size, now ${config.metaBatchSize})`);
+  }
+  if (config.fastBatchSize > 1) advice.push(`fewer episodes per task (--fast-batch-size, now ${config.fastBatchSize})`);
+  if (config.policy === 'hyper' && config.hyperPreset === 'paper') advice.push('the smaller hyper policy (--hyper-preset compact)');
+  if (config.order === 'second') advice.push('first-order MAML (--order first), which keeps no graph through the inner step');
+  return advice;
+}
+
 /** One TRPO meta-update of the policy's parameters on a meta-batch. */
 export function trpoStep(policy: MamlPolicy, tasks: readonly MamlTask[], config: MamlConfig, fastLr: number): TrpoStepResult {
   const { engine } = policy;
@@ -702,14 +717,20 @@ export class MamlLearner implements MetaAgent {
     const { engine, policy, config } = this;
     const sampled = Array.from({ length: config.metaBatchSize }, () => this.sampleTask(this.trainTasks[Math.floor(this.rng.uniform() * this.trainTasks.length)]));
     for (const s of sampled) this.envSteps += s.train.rewards.length + s.valid.rewards.length;
-    const trpo = engine.scope(() => {
-      const tasks = sampled.map((s): MamlTask => ({
-        taskVector: engine.tensor(s.vector, [1, s.vector.length]),
-        train: episodeTensors(engine, s.train, s.trainAdvantages, policy.obsDim, policy.actionDim),
-        valid: episodeTensors(engine, s.valid, baselineAdvantages(s.valid, policy.obsDim, config.gamma, config.gaeLambda), policy.obsDim, policy.actionDim),
-      }));
-      return trpoStep(policy, tasks, config, this.fastLr);
-    });
+    let trpo: TrpoStepResult;
+    try {
+      trpo = engine.scope(() => {
+        const tasks = sampled.map((s): MamlTask => ({
+          taskVector: engine.tensor(s.vector, [1, s.vector.length]),
+          train: episodeTensors(engine, s.train, s.trainAdvantages, policy.obsDim, policy.actionDim),
+          valid: episodeTensors(engine, s.valid, baselineAdvantages(s.valid, policy.obsDim, config.gamma, config.gaeLambda), policy.obsDim, policy.actionDim),
+        }));
+        return trpoStep(policy, tasks, config, this.fastLr);
+      });
+    } catch (e) {
+      if (e instanceof OutOfMemoryError) throw e.withAdvice(...mamlMemoryAdvice(config));
+      throw e;
+    }
     return { batch, trpo, trainPreReturn: mean(sampled.map((s) => meanReturn(s.train))), trainPostReturn: mean(sampled.map((s) => meanReturn(s.valid))) };
   }
 

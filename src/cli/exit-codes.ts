@@ -1,9 +1,10 @@
 /**
  * What `hyperrl`'s exit status says happened (docs/reliability.md has the table). Scripts and
- * cluster schedulers branch on it: 75 means "resume me", 3 means "do not retry as is".
+ * cluster schedulers branch on it: 75 means "resume me", 3 and 5 mean "do not retry as is".
  */
 import { NonFiniteError } from '../core/non-finite.js';
 import { ConfigError } from '../core/config.js';
+import { OutOfMemoryError } from '../core/out-of-memory.js';
 import { RunLockedError } from '../train/run-lock.js';
 import { EXIT_STOPPED } from '../train/stop-signals.js';
 
@@ -18,6 +19,8 @@ export const EXIT = {
   nonFinite: 3,
   /** The run folder is locked by another live process. */
   locked: 4,
+  /** Out of memory (or over HYPERRL_MAX_ARENA_MB): rerun with smaller settings or more memory; the last checkpoint stands. */
+  outOfMemory: 5,
   /** Stopped early by a signal (or --stop-at-step) after writing a checkpoint: resume to continue. */
   stopped: EXIT_STOPPED,
 } as const;
@@ -27,5 +30,6 @@ export function exitCodeFor(e: unknown): number {
   if (e instanceof ConfigError) return EXIT.usage;
   if (e instanceof NonFiniteError) return EXIT.nonFinite;
   if (e instanceof RunLockedError) return EXIT.locked;
+  if (e instanceof OutOfMemoryError) return EXIT.outOfMemory;
   return EXIT.failed;
 }
