@@ -49,7 +49,7 @@ export interface ArenaStats {
 export class Arena {
   data: FloatArray;
   private top: number;
-  /** Storage elements never exceed this (Infinity: no cap). */
+  /** Storage elements never exceed this (Infinity: no cap); the cap counts from `base`. */
   private readonly maxElements: number;
   private readonly freeLists = new Map<number, number[]>();
   private readonly stats: ArenaStats = { reserved: 0, live: 0, freshBlocks: 0, grows: 0 };
@@ -57,7 +57,7 @@ export class Arena {
   /** `maxBytes` caps the storage (tensors and free blocks): an allocation beyond it throws OutOfMemoryError. */
   constructor(private readonly storage: ArenaStorage, initialElements = 1 << 20, readonly maxBytes?: number) {
     this.top = roundUp(storage.base, ALIGN);
-    this.maxElements = maxBytes === undefined ? Infinity : Math.floor(maxBytes / storage.bytesPerElement);
+    this.maxElements = maxBytes === undefined ? Infinity : this.top + Math.floor(maxBytes / storage.bytesPerElement);
     // A cap below the default initial size caps the initial size too.
     this.data = storage.resize(Math.max(this.top + ALIGN, Math.min(this.top + initialElements, this.maxElements)));
   }

@@ -203,6 +203,15 @@ export function createNativeBackend(options?: number | NativeOptions): Backend {
     return new ArrayBuffer(bytes);
   };
 
+  // Defined before the arena: its constructor binds the first storage (`arena` is read only on an error).
+  const scratchError = (kernel: string, bytes: number): OutOfMemoryError => new OutOfMemoryError({
+    what: `scratch memory of the native ${kernel} kernel`,
+    requestedBytes: bytes,
+    arenaBytes: arena.getStats().reserved * 4,
+    limitBytes: arena.maxBytes,
+    cause: 'the allocation failed or exceeded the scratch limit; the kernel computed nothing',
+  });
+
   const bind = (): void => {
     n.setArena(buffer!);
     boundArena = self;
@@ -223,13 +232,6 @@ export function createNativeBackend(options?: number | NativeOptions): Backend {
       return view;
     },
   }, initial, typeof options === 'object' ? options.maxArenaBytes : undefined);
-  const scratchError = (kernel: string, bytes: number): OutOfMemoryError => new OutOfMemoryError({
-    what: `scratch memory of the native ${kernel} kernel`,
-    requestedBytes: bytes,
-    arenaBytes: arena.getStats().reserved * 4,
-    limitBytes: arena.maxBytes,
-    cause: 'the allocation failed or exceeded the scratch limit; the kernel computed nothing',
-  });
 
   return {
     name: 'native',
