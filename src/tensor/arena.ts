@@ -130,7 +130,14 @@ export class Arena {
       this.data = this.storage.resize(next);
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
-      throw fail(`growing the arena's storage to ${(next * bytes / 2 ** 20).toFixed(1)} MB failed (${e.message})`);
+      // The 1.5× headroom is for fewer growths, not a need: try the exact size before giving up.
+      try {
+        if (next === minElements) throw e;
+        this.data = this.storage.resize(minElements);
+      } catch (exact) {
+        if (!(exact instanceof RangeError)) throw exact;
+        throw fail(`growing the arena's storage to ${(minElements * bytes / 2 ** 20).toFixed(1)} MB failed (${exact.message})`);
+      }
     }
     this.stats.grows++;
   }

@@ -103,6 +103,13 @@ describe('a storage growth that fails', () => {
     assert.deepEqual(arena.getStats(), stats, 'no block handed out, nothing counted');
     assert.equal(arena.alloc(16), 1008, 'the next block starts where it would have without the failure');
     assert.ok(arena.read(a, 1000).every((v) => v === 7));
+    // 1.5× the storage (4572 elements) is refused, the exact need (4016) is not: the growth takes that.
+    arena.alloc(1000);
+    arena.alloc(1000);
+    assert.equal(arena.data.length, 3048);
+    arena.alloc(976);
+    assert.equal(arena.data.length, 4016);
+    assert.ok(arena.read(a, 1000).every((v) => v === 7), 'contents survive the growth');
   });
 });
 
