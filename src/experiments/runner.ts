@@ -12,8 +12,9 @@
  * from another host makes the cell fail, naming the holder.
  * Children run in their own process group, so a terminal's Ctrl-C
  * reaches only the runner, which passes one SIGINT per Ctrl-C on (the first lets each
- * child finish its episode and checkpoint; a second makes them quit at once); with no child
- * going (only waiting for held cells) the runner returns at once, interrupted. If the
+ * child finish its episode and checkpoint; a second makes them quit at once, and the runner with
+ * them, 128 + the signal's number); with no child going (only waiting for held cells) the runner
+ * returns at once, interrupted. If the
  * runner itself dies, each child sees its IPC channel close and stops the same way.
  * A finished run that kept parameter snapshots (`snapshotEvery`) then gets its
  * gradient-quality diagnostic (`hyperrl diagnose grad`, log in `diagnose.log`) in the
@@ -33,7 +34,7 @@ import { readMetricsRows } from '../train/metrics.js';
 import { ensureDir, nodeRunFiles } from '../train/run-files.js';
 import { describeHolder, holderElsewhere, isStale, readLockHolder, RunLockedError, type LockHolder } from '../train/run-lock.js';
 import { snapshotSteps } from '../train/snapshots.js';
-import { EXIT_STOPPED, STOP_SIGNALS } from '../train/stop-signals.js';
+import { EXIT_STOPPED, signalExitCode, STOP_SIGNALS, type StopSignal } from '../train/stop-signals.js';
 import { resolveTrainConfig, type ResolvedConfig } from '../train/run-config.js';
 import { estimateSeconds } from './estimate.js';
 import { runOutcome } from './report.js';
@@ -215,16 +216,21 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     log(`${finished}/${all.length} done, ${running.size} running (${live.map(({ r, step }) => `${r.cell.id} ${Math.floor((100 * step) / r.cell.totalSteps)}%`).join(', ')}), ${queue.length} waiting${held.size ? ` (${held.size} in use by another process)` : ''}; ${rate.toFixed(0)} steps/s, ETA ${formatDuration(eta)}`);
   };
 
-  // The first signal stops the children at their next episode end; a second (or one after the time
-  // limit) makes them quit at once. A runner with no child going stops waiting and returns now.
-  const onSignal = (): void => {
+  // The first signal stops the children at their next episode end (one after the time limit: at
+  // once), and a runner with no child going stops waiting and returns now. A second signal passes
+  // the children theirs (they quit at once, their last checkpoint remains) and quits, as `train` does.
+  const onSignal = (signal: StopSignal): void => {
     signals++;
+    for (const { child } of running.values()) child.kill('SIGINT');
+    if (signals > 1) {
+      log(`${signal} again: quitting at once; ${running.size} runs quit with their last checkpoint`);
+      process.exit(signalExitCode(signal));
+    }
     if (running.size === 0) log('interrupt: no run going here; stopping now; rerun the same command to resume');
-    else if (signals === 1 && !stopping) log(`interrupt: stopping ${running.size} runs at their next episode end with a checkpoint (again to stop them at once); rerun the same command to resume`);
-    else log(`interrupt again: stopping ${running.size} runs at once`);
+    else if (!stopping) log(`interrupt: stopping ${running.size} runs at their next episode end with a checkpoint (again to stop them at once); rerun the same command to resume`);
+    else log(`interrupt: stopping ${running.size} runs at once (they were stopping for the time limit); rerun the same command to resume`);
     stopping = true;
     result.interrupted = true;
-    for (const { child } of running.values()) child.kill('SIGINT');
     wakeAll();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);

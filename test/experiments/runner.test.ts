@@ -241,3 +241,29 @@ it('exits at once with status 75 on SIGTERM while it only waits for a held cell'
     runner.kill('SIGKILL');
   }
 });
+
+it('quits at once on a second SIGTERM (143), its running child too', async () => {
+  const { specFile, out } = pendulumSpec('second-signal', [1], { totalSteps: 200000, learningStarts: 100, randomSteps: 100, evalEvery: 100000, evalEpisodes: 1, checkpointEvery: 1000 });
+  const runner = spawn(process.execPath, [CLI, 'experiment', specFile, '--jobs', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  runner.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
+  runner.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  const runDir = join(out, 'runs', 'Pendulum-v1__td3-mlp__1');
+  try {
+    await until(runner, () => output, (o) => /start Pendulum-v1__td3-mlp__1/.test(o) && existsSync(join(runDir, 'lock')), 60);
+    const exited = new Promise<number | null>((resolve) => runner.on('exit', (c) => resolve(c)));
+    runner.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 30));
+    runner.kill('SIGTERM');
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const code = await Promise.race([exited, new Promise<string>((resolve) => { timer = setTimeout(() => resolve('still running 10 s after the second SIGTERM'), 10_000); })]);
+    clearTimeout(timer);
+    assert.equal(code, 143, output);
+    assert.match(output, /SIGTERM again: quitting at once; 1 runs quit with their last checkpoint/);
+    // The child got both signals too: it quits and releases the run folder's lock.
+    for (let i = 0; i < 100 && existsSync(join(runDir, 'lock')); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!existsSync(join(runDir, 'lock')), 'the child quit and released its lock');
+  } finally {
+    runner.kill('SIGKILL');
+  }
+});
