@@ -243,7 +243,7 @@ it('exits at once with status 75 on SIGTERM while it only waits for a held cell'
 });
 
 it('quits at once on a second SIGTERM (143), its running child too', async () => {
-  const { specFile, out } = pendulumSpec('second-signal', [1], { totalSteps: 200000, learningStarts: 100, randomSteps: 100, evalEvery: 100000, evalEpisodes: 1, checkpointEvery: 1000 });
+  const { specFile, out } = pendulumSpec('second-signal', [1], { totalSteps: 200000, learningStarts: 300, randomSteps: 300, evalEvery: 100000, evalEpisodes: 1, checkpointEvery: 1000 });
   const runner = spawn(process.execPath, [CLI, 'experiment', specFile, '--jobs', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   runner.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
