@@ -100,7 +100,7 @@ export async function experimentCommand(args: string[], imported: readonly strin
   let code = 0;
   if (!v.onlyReport) {
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
-    const r = await runExperiment(spec, { dir, jobs: positiveInt('jobs', v.jobs, availableParallelism()), progressEvery: positiveInt('progress-every', v.progressEvery, 30), timeLimit, only, shard: v.shard === undefined ? undefined : parseShard(v.shard) });
+    const r = await runExperiment(spec, { dir, jobs: positiveInt('jobs', v.jobs, availableParallelism()), progressEvery: positiveInt('progress-every', v.progressEvery, 30), timeLimit, only, shard: v.shard === undefined ? undefined : parseShard(v.shard), quitOnSecondSignal: true });
     if (r.interrupted) return EXIT_STOPPED;
     if (r.failed.length) code = 1;
   }

@@ -58,6 +58,12 @@ export interface RunnerOptions {
   shard?: Shard;
   /** Environment of the child runs (default: this process's), e.g. the queue's pinned compute backend. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * A second signal quits the process at once (128 + the signal's number) after passing it on to the
+   * children, as `hyperrl experiment` does; without it the runner returns once they have quit (a queue
+   * worker then puts their cells back on the queue).
+   */
+  quitOnSecondSignal?: boolean;
   log?: (line: string) => void;
 }
 
@@ -218,13 +224,15 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
 
   // The first signal stops the children at their next episode end (one after the time limit: at
   // once), and a runner with no child going stops waiting and returns now. A second signal passes
-  // the children theirs (they quit at once, their last checkpoint remains) and quits, as `train` does.
+  // the children theirs (they quit at once, their last checkpoint remains); it quits the runner at
+  // once too if asked to, as it does `train`.
   const onSignal = (signal: StopSignal): void => {
     signals++;
     for (const { child } of running.values()) child.kill('SIGINT');
     if (signals > 1) {
-      log(`${signal} again: quitting at once; ${running.size} runs quit with their last checkpoint`);
-      process.exit(signalExitCode(signal));
+      log(`${signal} again: stopping ${running.size} runs at once (their last checkpoint remains)${opts.quitOnSecondSignal ? '; quitting' : ''}`);
+      if (opts.quitOnSecondSignal) process.exit(signalExitCode(signal));
+      return;
     }
     if (running.size === 0) log('interrupt: no run going here; stopping now; rerun the same command to resume');
     else if (!stopping) log(`interrupt: stopping ${running.size} runs at their next episode end with a checkpoint (again to stop them at once); rerun the same command to resume`);

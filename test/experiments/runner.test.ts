@@ -172,6 +172,15 @@ function holdFolder(dir: string): ChildProcess {
   return holder;
 }
 
+/** `hyperrl experiment` with one job, in the background; `output()`: its stdout and stderr so far. */
+function startRunner(specFile: string, out: string): { runner: ChildProcess; output: () => string } {
+  const runner = spawn(process.execPath, [CLI, 'experiment', specFile, '--jobs', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  runner.stdout!.on('data', (d: Buffer) => { text += d.toString(); });
+  runner.stderr!.on('data', (d: Buffer) => { text += d.toString(); });
+  return { runner, output: () => text };
+}
+
 /** Resolves with the runner's output so far once `done` holds for it; rejects if the runner exits first or after `seconds`. */
 function until(runner: ChildProcess, output: () => string, done: (out: string) => boolean, seconds: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -184,21 +193,26 @@ function until(runner: ChildProcess, output: () => string, done: (out: string) =
   });
 }
 
+/** The runner's exit status, or 'still running' if it has not exited within `seconds`. */
+function exitWithin(runner: ChildProcess, seconds: number): Promise<number | null | string> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(`still running ${seconds} s later`), seconds * 1000);
+    runner.on('exit', (code) => { clearTimeout(timer); resolve(code); });
+  });
+}
+
 const TINY = { totalSteps: 400, learningStarts: 200, randomSteps: 200, evalEvery: 400, evalEpisodes: 1, checkpointEvery: 400, actorHidden: [16, 16], criticHidden: [16, 16], batchSize: 32 };
 
 it('sets aside a cell that another live process holds, runs the free ones, then skips it once that process has finished it', async () => {
   const { specFile, out } = pendulumSpec('held', [1, 2], TINY);
   const heldDir = join(out, 'runs', 'Pendulum-v1__td3-mlp__1');
   const holder = holdFolder(heldDir);
-  const runner = spawn(process.execPath, [CLI, 'experiment', specFile, '--jobs', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  runner.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-  runner.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  const { runner, output } = startRunner(specFile, out);
   try {
     // Seed 1 comes first in grid order; with one job the runner used to wait on it for as long as its holder ran.
-    await until(runner, () => output, (o) => /waiting for Pendulum-v1__td3-mlp__1/.test(o), 120);
-    assert.match(output, /set aside Pendulum-v1__td3-mlp__1 while it is in use \(.* is in use by hyperrl train \(pid \d+ on this host/);
-    assert.match(output, /finished Pendulum-v1__td3-mlp__2/);
+    await until(runner, output, (o) => /waiting for Pendulum-v1__td3-mlp__1/.test(o), 120);
+    assert.match(output(), /set aside Pendulum-v1__td3-mlp__1 while it is in use \(.* is in use by hyperrl train \(pid \d+ on this host/);
+    assert.match(output(), /finished Pendulum-v1__td3-mlp__2/);
     assert.ok(existsSync(join(out, 'runs', 'Pendulum-v1__td3-mlp__2', 'done.json')));
     assert.ok(!existsSync(join(heldDir, 'train.log')), 'the held cell was not touched');
     // The other process finishes the held cell and lets go of its lock.
@@ -206,10 +220,10 @@ it('sets aside a cell that another live process holds, runs the free ones, then 
     writeFileSync(join(heldDir, 'done.json'), '{}\n');
     holder.kill();
     const code = await new Promise<number | null>((resolve) => runner.on('exit', (c) => resolve(c)));
-    assert.equal(code, 0, output);
-    assert.match(output, /Pendulum-v1__td3-mlp__1 was finished meanwhile by another process/);
-    assert.match(output, /1 finished now, 1 were done, 0 failed/);
-    assert.doesNotMatch(output, /(start|resume) Pendulum-v1__td3-mlp__1/);
+    assert.equal(code, 0, output());
+    assert.match(output(), /Pendulum-v1__td3-mlp__1 was finished meanwhile by another process/);
+    assert.match(output(), /1 finished now, 1 were done, 0 failed/);
+    assert.doesNotMatch(output(), /(start|resume) Pendulum-v1__td3-mlp__1/);
   } finally {
     holder.kill();
     runner.kill('SIGKILL');
@@ -219,22 +233,14 @@ it('sets aside a cell that another live process holds, runs the free ones, then 
 it('exits at once with status 75 on SIGTERM while it only waits for a held cell', async () => {
   const { specFile, out } = pendulumSpec('held-signal', [1], TINY);
   const holder = holdFolder(join(out, 'runs', 'Pendulum-v1__td3-mlp__1'));
-  const runner = spawn(process.execPath, [CLI, 'experiment', specFile, '--jobs', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  runner.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-  runner.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  const { runner, output } = startRunner(specFile, out);
   try {
-    await until(runner, () => output, (o) => /waiting/.test(o), 60);
-    const exited = new Promise<number | null>((resolve) => runner.on('exit', (c) => resolve(c)));
-    const signalled = performance.now();
+    await until(runner, output, (o) => /waiting/.test(o), 60);
+    const exited = exitWithin(runner, 10);
     runner.kill('SIGTERM');
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const code = await Promise.race([exited, new Promise<string>((resolve) => { timer = setTimeout(() => resolve('still running 10 s after SIGTERM'), 10_000); })]);
-    clearTimeout(timer);
-    assert.equal(code, 75, output);
-    assert.ok(performance.now() - signalled < 10_000);
-    assert.match(output, /interrupt: no run going here; stopping now; rerun the same command to resume/);
-    assert.match(output, /0 finished now, 0 were done, 0 failed, interrupted/);
+    assert.equal(await exited, 75, output());
+    assert.match(output(), /interrupt: no run going here; stopping now; rerun the same command to resume/);
+    assert.match(output(), /0 finished now, 0 were done, 0 failed, interrupted/);
     assert.ok(!existsSync(join(out, 'results.md')), 'an interrupted runner writes no report');
   } finally {
     holder.kill();
@@ -244,22 +250,16 @@ it('exits at once with status 75 on SIGTERM while it only waits for a held cell'
 
 it('quits at once on a second SIGTERM (143), its running child too', async () => {
   const { specFile, out } = pendulumSpec('second-signal', [1], { totalSteps: 200000, learningStarts: 300, randomSteps: 300, evalEvery: 100000, evalEpisodes: 1, checkpointEvery: 1000 });
-  const runner = spawn(process.execPath, [CLI, 'experiment', specFile, '--jobs', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  runner.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-  runner.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  const { runner, output } = startRunner(specFile, out);
   const runDir = join(out, 'runs', 'Pendulum-v1__td3-mlp__1');
   try {
-    await until(runner, () => output, (o) => /start Pendulum-v1__td3-mlp__1/.test(o) && existsSync(join(runDir, 'lock')), 60);
-    const exited = new Promise<number | null>((resolve) => runner.on('exit', (c) => resolve(c)));
+    await until(runner, output, (o) => /start Pendulum-v1__td3-mlp__1/.test(o) && existsSync(join(runDir, 'lock')), 60);
+    const exited = exitWithin(runner, 10);
     runner.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 30));
     runner.kill('SIGTERM');
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const code = await Promise.race([exited, new Promise<string>((resolve) => { timer = setTimeout(() => resolve('still running 10 s after the second SIGTERM'), 10_000); })]);
-    clearTimeout(timer);
-    assert.equal(code, 143, output);
-    assert.match(output, /SIGTERM again: quitting at once; 1 runs quit with their last checkpoint/);
+    assert.equal(await exited, 143, output());
+    assert.match(output(), /SIGTERM again: stopping 1 runs at once \(their last checkpoint remains\); quitting/);
     // The child got both signals too: it quits and releases the run folder's lock.
     for (let i = 0; i < 100 && existsSync(join(runDir, 'lock')); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(!existsSync(join(runDir, 'lock')), 'the child quit and released its lock');
