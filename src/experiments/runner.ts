@@ -323,6 +323,9 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
         log(`finished ${cell.id} in ${took}${outcome ? `: ${outcome}` : ''}`);
       } else if (code === 0 || code === EXIT_STOPPED || stopping) {
         log(`stopped ${cell.id} at step ${step} (checkpoint)`);
+      } else if (heldHere(item)) {
+        // Another runner's child took the lock between this runner's look and its child's start: the cell is theirs for now.
+        queue.push(item);
       } else {
         // A child that failed while another host holds the folder's lock lost the race for it (or had it taken over): the lock's failure, not the run's.
         const lockedBy = holderElsewhere(dir);
