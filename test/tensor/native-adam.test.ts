@@ -1,9 +1,9 @@
 /**
  * The native Adam kernel computes, bit for bit, its float32 formula (PyTorch's order of
  * operations) — also for the lanes it takes through its exact path for decaying moments
- * (a zero gradient with a subnormal first moment, e.g. a dead ReLU unit's weights), mixed
+ * (a zero gradient with subnormal moments, e.g. a dead ReLU unit's weights), mixed
  * in one vector with ordinary lanes and with the cases that path must hand back to the
- * plain formula (tiny, zero or subnormal parameters, subnormal second moments). The
+ * plain formula (tiny, zero or subnormal parameters; a subnormal v beside a normal m). The
  * expected bits come from an exact float32 emulation in float64: +, −, ×, ÷ and √ of floats
  * rounded once more to float32 are correctly rounded (53 ≥ 2·24 + 2), and the fused
  * multiply-add is summed exactly (two-sum) and rounded to odd before the last rounding.
@@ -72,11 +72,15 @@ function inputs(n: number): { p: Float32Array; g: Float32Array; m: Float32Array;
     const k = [1, 2, 3, 4, 5, 17, 1000, 2 ** 22 + 3, 2 ** 23 - 1][i % 9]!;
     m[i] = (i % 4 === 0 ? -k : k) * SUB;
     if (vec % 7 === 0) v[i] = 0;
-    // Cases the exact path must leave to the plain formula: p tiny, zero or subnormal, v subnormal.
+    // Second moments decayed into the subnormal range too (long-dead units), some with m = ±0.
+    if (vec % 4 === 1) v[i] = (50 + (i % 700)) * SUB;
+    if (vec === 9 && lane % 3 === 0) m[i] = lane % 2 === 0 ? 0 : -0;
+    if (vec === 13 && lane === 1) v[i] = 12 * SUB;
+    // Cases the exact path must leave to the plain formula: p tiny, zero or subnormal; v subnormal beside a normal m.
     if (vec === 10 && lane === 3) p[i] = 1e-33;
     if (vec === 11 && lane === 5) p[i] = 0;
     if (vec === 12 && lane === 8) p[i] = 7 * SUB;
-    if (vec === 13 && lane === 1) v[i] = 12 * SUB;
+    if (vec === 15 && lane === 2) { m[i] = 1e-20; v[i] = 30 * SUB; }
   }
   // A subnormal gradient and a subnormal m with a nonzero gradient: ordinary lanes with subnormal inputs.
   g[5] = 3 * SUB;
@@ -106,9 +110,9 @@ it('native Adam matches its float32 formula bit for bit, also on dead units\' su
           }
         }
       }
-      // The decaying lanes did decay: some first moments are still subnormal, and m's sign was kept.
-      const m = be.arena.view(off.m, n);
-      assert.ok(m.some((x) => x !== 0 && Math.abs(x) < 2 ** -126), `${isa}: subnormal moments remain`);
+      // The decaying lanes did decay: some moments of both kinds are still subnormal.
+      const tiny = (x: number): boolean => x !== 0 && Math.abs(x) < 2 ** -126;
+      assert.ok(be.arena.view(off.m, n).some(tiny) && be.arena.view(off.v, n).some(tiny), `${isa}: subnormal moments remain`);
     }
   } finally {
     setNativeIsa(info.isa!);
