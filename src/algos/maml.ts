@@ -42,6 +42,7 @@ import type { MetaAlgorithm } from './algorithm.js';
 
 export type MamlPolicyKind = 'mlp' | 'context' | 'hyper';
 export type MamlOrder = 'first' | 'second';
+export type MamlOuterPass = 'batch' | 'per-task';
 
 export interface MamlConfig {
   policy: MamlPolicyKind;
@@ -61,6 +62,7 @@ export interface MamlConfig {
   lsBacktrackRatio: number;
   hidden: number[];
   hyperPreset: 'paper' | 'compact';
+  outerPass: MamlOuterPass;
 }
 
 /**
@@ -86,6 +88,11 @@ export const MAML_SCHEMA: Schema<MamlConfig> = {
   lsBacktrackRatio: { default: 0.8, doc: 'line-search step shrink factor', check: (v) => (v > 0 && v < 1 ? null : 'must be in (0, 1)') },
   hidden: { default: [100, 100], doc: 'hidden widths of the MLP and context policies (ReLU)', check: positiveInts },
   hyperPreset: { default: 'paper', doc: "hyper policy primary network: 'paper' (ResNet 256/512/1024, z 1024, dynamic 256) or 'compact' (256, dynamic 64, calibrated)", choices: ['paper', 'compact'] },
+  outerPass: {
+    default: 'batch',
+    doc: "TRPO step's memory: 'batch' keeps the meta-batch's graph through the conjugate gradient (fastest, memory grows with metaBatchSize); 'per-task' holds one task's graph at a time, rebuilt for each Fisher-vector product (first order: same results bit for bit)",
+    choices: ['batch', 'per-task'],
+  },
 };
 
 // ---- policies -----------------------------------------------------------------------
@@ -395,25 +402,35 @@ export interface OldPolicy {
 }
 
 /**
+ * One task's terms of the outer objective: surrogate −Σ w·exp(log π_θ' − log π_old)·Â and
+ * Σ w·KL(π_θ' ‖ π_old)/d_a, θ' adapted from the current θ. With `old` null, the old policy is
+ * the current adapted one (values detached, so the ratio is 1 and KL 0 but their derivatives
+ * are TRPO's); the old policy used is returned for the line search.
+ */
+function taskObjective(policy: MamlPolicy, task: MamlTask, fastLr: number, order: MamlOrder, old: OldPolicy | null): { loss: Tensor; kl: Tensor; old: OldPolicy } {
+  const fast = adapt(policy, task.taskVector, task.train, fastLr, order === 'second');
+  const { mean, logStd } = policy.withParameters(fast, () => policy.forward(task.valid.obs, task.taskVector));
+  const logProb = gaussianLogProb(mean, logStd, task.valid.actions);
+  const o = old ?? { logProb: stopGradient(logProb), mean: stopGradient(mean), logStd: stopGradient(logStd) };
+  return {
+    loss: neg(sum(mul(exp(sub(logProb, o.logProb)), task.valid.weightedAdvantages))),
+    // pytorch-maml-rl's weighted_mean(kl_divergence(pi, old_pi), dim=0, weights=mask): KL(π_θ' ‖ π_old) per action dimension, averaged.
+    kl: scale(sum(mul(diagGaussianKl(mean, logStd, o.mean, o.logStd), task.valid.weights)), 1 / policy.actionDim),
+    old: o,
+  };
+}
+
+/** The mean of per-task terms, summed in task order. */
+const meanOverTasks = (xs: readonly Tensor[]): Tensor => scale(xs.reduce((a, b) => add(a, b)), 1 / xs.length);
+
+/**
  * The outer objective over the meta-batch: surrogate −mean_tasks Σ w·exp(log π_θ' − log π_old)·Â
- * and mean_tasks Σ w·KL(π_θ' ‖ π_old)/d_a, θ' adapted from the current θ. With `old` null, the
- * old policy is the current adapted one (values detached, so the ratio is 1 and KL 0 but
- * their derivatives are TRPO's); the old policy used is returned for the line search.
+ * and mean_tasks Σ w·KL(π_θ' ‖ π_old)/d_a (see taskObjective); the old policies used are
+ * returned for the line search.
  */
 export function outerObjective(policy: MamlPolicy, tasks: readonly MamlTask[], fastLr: number, order: MamlOrder, old: readonly OldPolicy[] | null): { loss: Tensor; kl: Tensor; old: OldPolicy[] } {
-  const losses: Tensor[] = [], kls: Tensor[] = [], olds: OldPolicy[] = [];
-  tasks.forEach((task, i) => {
-    const fast = adapt(policy, task.taskVector, task.train, fastLr, order === 'second');
-    const { mean, logStd } = policy.withParameters(fast, () => policy.forward(task.valid.obs, task.taskVector));
-    const logProb = gaussianLogProb(mean, logStd, task.valid.actions);
-    const o = old?.[i] ?? { logProb: stopGradient(logProb), mean: stopGradient(mean), logStd: stopGradient(logStd) };
-    olds.push(o);
-    losses.push(neg(sum(mul(exp(sub(logProb, o.logProb)), task.valid.weightedAdvantages))));
-    // pytorch-maml-rl's weighted_mean(kl_divergence(pi, old_pi), dim=0, weights=mask): KL(π_θ' ‖ π_old) per action dimension, averaged.
-    kls.push(scale(sum(mul(diagGaussianKl(mean, logStd, o.mean, o.logStd), task.valid.weights)), 1 / policy.actionDim));
-  });
-  const total = (xs: Tensor[]): Tensor => scale(xs.reduce((a, b) => add(a, b)), 1 / xs.length);
-  return { loss: total(losses), kl: total(kls), old: olds };
+  const terms = tasks.map((task, i) => taskObjective(policy, task, fastLr, order, old?.[i] ?? null));
+  return { loss: meanOverTasks(terms.map((t) => t.loss)), kl: meanOverTasks(terms.map((t) => t.kl)), old: terms.map((t) => t.old) };
 }
 
 // ---- TRPO pieces --------------------------------------------------------------------
@@ -440,26 +457,47 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-/** Concatenated values of tensors into one flat vector (`out`, when given, is reused). */
-function flatten(ts: readonly Tensor[], out?: Float64Array): Float64Array {
+/**
+ * Concatenated values of tensors into one flat vector (`out`, when given, is reused); with
+ * `accumulate`, added to what `out` holds as the engine adds a later contribution to a
+ * gradient: out + values, rounded to the arena's precision (float32 sums of float32 values are
+ * exact when done in float64 and rounded once).
+ */
+function flatten(ts: readonly Tensor[], out?: Float64Array, accumulate = false): Float64Array {
   const flat = out ?? new Float64Array(ts.reduce((a, t) => a + t.size, 0));
   let at = 0;
-  for (const t of ts) { flat.set(t.engine.backend.arena.view(t.offset, t.size), at); at += t.size; }
+  for (const t of ts) {
+    const values = t.engine.backend.arena.view(t.offset, t.size);
+    if (!accumulate) flat.set(values, at);
+    else if (values instanceof Float32Array) for (let i = 0; i < t.size; i++) flat[at + i] = Math.fround(flat[at + i]! + values[i]!);
+    else for (let i = 0; i < t.size; i++) flat[at + i] += values[i]!;
+    at += t.size;
+  }
   return flat;
 }
+
+/** ∇θ (∇θ KL · v) from the KL's gradient built with createGraph, written into `out` (or added to it: `accumulate`). */
+function curvatureProduct(engine: Engine, params: readonly Tensor[], klGrads: readonly Tensor[], v: Float64Array, out: Float64Array, accumulate: boolean): void {
+  engine.scope(() => {
+    let at = 0;
+    const terms = klGrads.map((g) => { const vi = engine.tensor(v.subarray(at, at + g.size), g.shape); at += g.size; return sum(mul(g, vi)); });
+    flatten(engine.grad(terms.reduce((a, b) => add(a, b)), params, { allowUnused: true }), out, accumulate);
+  });
+}
+
+const addDamping = (hv: Float64Array, v: Float64Array, damping: number): Float64Array => {
+  for (let i = 0; i < hv.length; i++) hv[i] += damping * v[i]!;
+  return hv;
+};
 
 /**
  * F v + damping·v, F the Hessian of the mean KL at the old policy (the Fisher), from the
  * KL's gradient built with createGraph: ∇θ (∇θ KL · v). Written into `out` when given.
  */
 export function fisherVectorProduct(engine: Engine, params: readonly Tensor[], klGrads: readonly Tensor[], v: Float64Array, damping: number, out?: Float64Array): Float64Array {
-  const hv = engine.scope(() => {
-    let at = 0;
-    const terms = klGrads.map((g) => { const vi = engine.tensor(v.subarray(at, at + g.size), g.shape); at += g.size; return sum(mul(g, vi)); });
-    return flatten(engine.grad(terms.reduce((a, b) => add(a, b)), params, { allowUnused: true }), out);
-  });
-  for (let i = 0; i < hv.length; i++) hv[i] += damping * v[i]!;
-  return hv;
+  const hv = out ?? new Float64Array(v.length);
+  curvatureProduct(engine, params, klGrads, v, hv, false);
+  return addDamping(hv, v, damping);
 }
 
 function writeFlat(engine: Engine, params: readonly Tensor[], flat: Float64Array): void {
@@ -476,19 +514,98 @@ export interface TrpoStepResult {
   backtracks: number;
 }
 
+/**
+ * What a TRPO step needs of the outer objective at the current θ, the old policy fixed at
+ * the θ it was made at: the surrogate and its negated gradient, Fisher-vector products, and
+ * the surrogate and KL at trial parameters (the line search).
+ */
+interface OuterPass {
+  lossBefore: number;
+  negGrad: Float64Array;
+  fvp(v: Float64Array): Float64Array;
+  evaluate(): { loss: number; kl: number };
+}
+
+/**
+ * `outerPass: 'batch'`: the meta-batch's graph, built once, with the KL's gradient graph kept
+ * through the conjugate gradient: each Fisher-vector product is one backward pass, but memory
+ * holds every task's graph (≈0.5 GB per task for the paper-size hyper policy).
+ */
+function batchPass(policy: MamlPolicy, tasks: readonly MamlTask[], config: MamlConfig, fastLr: number): OuterPass {
+  const { engine } = policy;
+  const params = policy.parameters();
+  const first = outerObjective(policy, tasks, fastLr, config.order, null);
+  const lossBefore = first.loss.item();
+  // Parameter-sized float64 vectors are reused (the Hyper-MAML paper policy's are 108 MB each).
+  const negGrad = flatten(engine.grad(first.loss, params, { allowUnused: true }));
+  for (let i = 0; i < negGrad.length; i++) negGrad[i] = -negGrad[i]!;
+  const klGrads = engine.grad(first.kl, params, { createGraph: true, allowUnused: true });
+  const product = new Float64Array(negGrad.length);
+  return {
+    lossBefore, negGrad,
+    fvp: (v) => fisherVectorProduct(engine, params, klGrads, v, config.cgDamping, product),
+    evaluate: () => engine.scope(() => {
+      const t = outerObjective(policy, tasks, fastLr, config.order, first.old);
+      return { loss: t.loss.item(), kl: t.kl.item() };
+    }),
+  };
+}
+
+/**
+ * `outerPass: 'per-task'`: one task's graph at a time, freed before the next; each Fisher-vector
+ * product rebuilds every task's graph and KL gradient (a forward and a backward pass more per
+ * task and conjugate-gradient iteration), so memory holds one task's graph whatever the
+ * meta-batch. Gradients are summed over the tasks last to first, the order in which one backward
+ * pass over the meta-batch meets them; in first order each parameter gets one contribution per
+ * task (through θ' = θ − α∇L_in), so every sum, and the run, is bit-identical to 'batch'. Second
+ * order adds several contributions per task, which a single pass interleaves across tasks
+ * otherwise: the same step up to rounding.
+ */
+function perTaskPass(policy: MamlPolicy, tasks: readonly MamlTask[], config: MamlConfig, fastLr: number): OuterPass {
+  const { engine } = policy;
+  const params = policy.parameters(), n = tasks.length;
+  /** The mean of per-task values as `meanOverTasks` computes it on the meta-batch's graph. */
+  const mean = (xs: readonly number[]): number => engine.scope(() => meanOverTasks(xs.map((x) => engine.tensor([x]))).item());
+  const losses: number[] = new Array<number>(n);
+  const olds: OldPolicy[] = new Array<OldPolicy>(n);
+  const negGrad = new Float64Array(params.reduce((a, p) => a + p.size, 0));
+  // Each task's terms are weighted 1/n, the mean's weight, so their gradients are the mean's terms'.
+  for (let i = n - 1; i >= 0; i--) {
+    olds[i] = engine.scope(() => {
+      const t = taskObjective(policy, tasks[i]!, fastLr, config.order, null);
+      losses[i] = t.loss.item();
+      flatten(engine.grad(scale(t.loss, 1 / n), params, { allowUnused: true }), negGrad, i < n - 1);
+      // Copies: the old policy's tensors may be windows into blocks of this scope.
+      const copy = (x: Tensor): Tensor => engine.tensor(x.toArray(), x.shape);
+      return { logProb: copy(t.old.logProb), mean: copy(t.old.mean), logStd: copy(t.old.logStd) };
+    });
+  }
+  for (let i = 0; i < negGrad.length; i++) negGrad[i] = -negGrad[i]!;
+  const product = new Float64Array(negGrad.length);
+  return {
+    lossBefore: mean(losses), negGrad,
+    fvp: (v) => {
+      for (let i = n - 1; i >= 0; i--) {
+        engine.scope(() => {
+          const { kl } = taskObjective(policy, tasks[i]!, fastLr, config.order, null);
+          curvatureProduct(engine, params, engine.grad(scale(kl, 1 / n), params, { createGraph: true, allowUnused: true }), v, product, i < n - 1);
+        });
+      }
+      return addDamping(product, v, config.cgDamping);
+    },
+    evaluate: () => {
+      const terms = tasks.map((task, i) => engine.scope(() => { const t = taskObjective(policy, task, fastLr, config.order, olds[i]!); return [t.loss.item(), t.kl.item()] as const; }));
+      return { loss: mean(terms.map((t) => t[0])), kl: mean(terms.map((t) => t[1])) };
+    },
+  };
+}
+
 /** One TRPO meta-update of the policy's parameters on a meta-batch. */
 export function trpoStep(policy: MamlPolicy, tasks: readonly MamlTask[], config: MamlConfig, fastLr: number): TrpoStepResult {
   const { engine } = policy;
   const params = policy.parameters();
   return engine.scope(() => {
-    const first = outerObjective(policy, tasks, fastLr, config.order, null);
-    const lossBefore = first.loss.item();
-    // Parameter-sized float64 vectors are reused (the Hyper-MAML paper policy's are 108 MB each).
-    const negGrad = flatten(engine.grad(first.loss, params, { allowUnused: true }));
-    for (let i = 0; i < negGrad.length; i++) negGrad[i] = -negGrad[i]!;
-    const klGrads = engine.grad(first.kl, params, { createGraph: true, allowUnused: true });
-    const product = new Float64Array(negGrad.length);
-    const fvp = (v: Float64Array): Float64Array => fisherVectorProduct(engine, params, klGrads, v, config.cgDamping, product);
+    const { lossBefore, negGrad, fvp, evaluate } = (config.outerPass === 'per-task' ? perTaskPass : batchPass)(policy, tasks, config, fastLr);
     // Solve F x = −∇L for the descent direction; scale it so the quadratic KL model sits at max KL.
     const step = conjugateGradient(fvp, negGrad, config.cgIters);
     const shs = 0.5 * dot(step, fvp(step));
@@ -499,10 +616,7 @@ export function trpoStep(policy: MamlPolicy, tasks: readonly MamlTask[], config:
     for (let k = 0; k < config.lsMaxSteps; k++) {
       for (let i = 0; i < trial.length; i++) trial[i] = start[i]! + stepSize * step[i]!;
       writeFlat(engine, params, trial);
-      const { loss, kl } = engine.scope(() => {
-        const trial = outerObjective(policy, tasks, fastLr, config.order, first.old);
-        return { loss: trial.loss.item(), kl: trial.kl.item() };
-      });
+      const { loss, kl } = evaluate();
       if (loss < lossBefore && kl < config.maxKl) return { lossBefore, lossAfter: loss, kl, backtracks: k };
       stepSize *= config.lsBacktrackRatio;
     }

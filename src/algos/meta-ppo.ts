@@ -40,7 +40,7 @@ import { gaussianEntropy, gaussianLogProb } from '../nn/distributions.js';
 import { META_POLICY_SIZES, MetaPolicy, type BaseInit, type HyperInit } from '../nn/meta-policy.js';
 import { Module } from '../nn/module.js';
 import { Adam } from '../nn/optim.js';
-import { VaribadVae } from '../nn/varibad-vae.js';
+import { VaribadVae, type KlOverTrials } from '../nn/varibad-vae.js';
 import type { RolloutMinibatch, SequenceMinibatch } from '../replay/rollout-buffer.js';
 import { TrialBuffer } from '../replay/trial-buffer.js';
 import type { Engine } from '../tensor/engine.js';
@@ -71,7 +71,10 @@ export interface MetaPpoConfig extends PpoPart {
   gruHidden: number;
   latentDim: number;
   decodeState: boolean;
+  rewardDecoderAction: boolean;
+  rewardDecoderPrevState: boolean;
   klWeight: number;
+  vaeKlOverTrials: KlOverTrials;
   vaeLr: number;
   vaeBufferTrials: number;
   vaeBatchTrials: number;
@@ -125,7 +128,16 @@ export const META_PPO_SCHEMA: Schema<MetaPpoConfig> = {
   gruHidden: { default: 256, doc: 'GRU width of the task encoder (VariBAD\'s VAE encoder, RL² / RNN+HN\'s recurrent encoder)', check: positiveInt },
   latentDim: { default: 5, doc: 'varibad: latent size (10 for Walker)', check: positiveInt },
   decodeState: { default: false, doc: 'varibad: also train a state decoder (Walker, Meta-World ML10)' },
+  // The reference's MuJoCo configs (lmzintgraf/varibad and jacooba/hyper config/mujoco/args_*_varibad.py)
+  // set input_action and input_prev_state; the committed study results ran without them (docs/meta-rl.md).
+  rewardDecoderAction: { default: false, doc: 'varibad: the reward decoder also reads the action (the reference configs\' input_action: true)' },
+  rewardDecoderPrevState: { default: false, doc: 'varibad: the reward decoder also reads the state the transition starts from (the reference configs\' input_prev_state: true)' },
   klWeight: { default: 0.1, doc: 'varibad: KL weight of the ELBO (1 for Walker)', check: nonNegative },
+  vaeKlOverTrials: {
+    default: 'mean',
+    doc: 'varibad: the KL term over a VAE batch\'s trials: mean (as the reconstruction terms), sum (lmzintgraf/varibad vae.py compute_loss: vaeBatchTrials × the mean) or jacooba-hyper (its compute_loss: sum, and with vaeSubsampleElbos every trial adds the KL at all the batch\'s drawn beliefs)',
+    choices: ['mean', 'sum', 'jacooba-hyper'],
+  },
   vaeLr: { default: 1e-3, doc: 'varibad: Adam learning rate of the VAE', check: positive },
   vaeBufferTrials: { default: 10_000, doc: 'varibad: trials the VAE buffer holds', check: positiveInt },
   vaeBatchTrials: { default: 10, doc: 'varibad: trials per VAE batch', check: positiveInt },
@@ -223,12 +235,15 @@ export class MetaPpo implements OnPolicyAgent {
 
     // Networks: the VAE first (VariBAD), then the encoder and policy the RL loss trains.
     if (method === 'varibad') {
-      const vae = new VaribadVae(e, this.rng, { stateDim: ds, actionDim: da, latentDim: c.latentDim, hiddenSize: c.gruHidden, decodeState: c.decodeState });
+      const vae = new VaribadVae(e, this.rng, {
+        stateDim: ds, actionDim: da, latentDim: c.latentDim, hiddenSize: c.gruHidden, decodeState: c.decodeState,
+        rewardDecoderUsesAction: c.rewardDecoderAction, rewardDecoderUsesPrevState: c.rewardDecoderPrevState,
+      });
       const trials = new TrialBuffer(c.vaeBufferTrials, this.trialSteps, ds, da, c.vaeBatchTrials);
       const belief = new VaribadBelief(e, vae, N);
       this.varibad = {
         vae, trials, belief, evalBelief: new VaribadBelief(e, vae, 1, belief.stats),
-        trainer: new VaeTrainer(e, vae, trials, { klWeight: c.klWeight, rewardLossCoeff: 1, stateLossCoeff: 1 },
+        trainer: new VaeTrainer(e, vae, trials, { klWeight: c.klWeight, rewardLossCoeff: 1, stateLossCoeff: 1, klOverTrials: c.vaeKlOverTrials },
           { lr: c.vaeLr, subsampleElbos: c.vaeSubsampleElbos, subsampleDecodes: c.vaeSubsampleDecodes }),
         stagedObs: new Float32Array(N * (this.trialSteps + 1) * ds), stagedActions: new Float32Array(N * this.trialSteps * da),
         stagedRewards: new Float32Array(N * this.trialSteps), stagedLength: new Int32Array(N).fill(-1), peeked: new Float32Array(N * beliefDim),

@@ -168,14 +168,16 @@ export class HyperPearlPolicy extends Module implements PearlPolicy {
     }));
   }
 
+  /** One generated weight set per task, applied to its rows as matrix products (not copied to every row). */
   forward(obs: Tensor, z: Tensor, rowsPerTask: number): { mean: Tensor; logStd: Tensor } {
-    return this.split(this.hyper.applyDynamic(obs, this.hyper.generateRepeated(z, rowsPerTask)));
+    if (obs.shape[0] !== z.shape[0]! * rowsPerTask) throw new RangeError(`HyperPearlPolicy: ${obs.shape[0]} observations for ${z.shape[0]} latents × ${rowsPerTask} rows`);
+    return this.split(this.hyper.applyDynamicShared(obs, this.hyper.generate(z)));
   }
 
-  /** The generated weights once; each call repeats them to its rows (the values `forward` computes). */
+  /** The generated weights once, for every call (the values `forward` computes). */
   forLatent(z: Tensor): LatentPolicy {
     const generated = this.hyper.generate(z);
-    return (obs) => this.split(this.hyper.applyDynamic(obs, generated.map((g) => repeatRows(g, obs.shape[0]!))));
+    return (obs) => this.split(this.hyper.applyDynamicShared(obs, generated));
   }
 
   /** The generated network's output [μ | log σ] as the mean and the clamped log-std. */
@@ -437,9 +439,10 @@ export class Pearl implements MetaAgent {
    * The loss Q and the encoder step on, for the sampled meta-batch: Σ_i mse(Q_i(s, a, z), y) +
    * klLambda·KL, with z = μ + σ·noise per task (noise [T, zDim], the reparameterised
    * posterior sample through which the encoder learns) or the oracle's task vectors (noise
-   * null). Returns z [T, zDim] too, for V and π (detached there).
+   * null). Returns z [T, zDim] and its rows for every transition [T·B, zDim] too, for V and π
+   * (detached there).
    */
-  qEncoderLoss(noise: Tensor | null): { loss: Tensor; qLoss: Tensor; q1: Tensor; z: Tensor; kl: Tensor | null; zVariance: Tensor | null } {
+  qEncoderLoss(noise: Tensor | null): { loss: Tensor; qLoss: Tensor; q1: Tensor; z: Tensor; zRows: Tensor; kl: Tensor | null; zVariance: Tensor | null } {
     const { engine: e, config: c } = this;
     const b = this.rlBatch.all, B = c.batchSize;
     let z = this.batchZ, kl: Tensor | null = null, zVariance: Tensor | null = null;
@@ -456,7 +459,7 @@ export class Pearl implements MetaAgent {
     const y = e.noGrad(() => add(scale(b.rewards, c.rewardScale), scale(mul(b.notDone, this.vTarget.forward(b.nextObs, zRows)[0]!), c.gamma)));
     const [q1, q2] = this.q.forward(b.obs, concat([b.actions, zRows], 1));
     const qLoss = add(mse(q1!, y), mse(q2!, y));
-    return { loss: kl === null ? qLoss : add(qLoss, scale(kl, c.klLambda)), qLoss, q1: q1!, z, kl, zVariance };
+    return { loss: kl === null ? qLoss : add(qLoss, scale(kl, c.klLambda)), qLoss, q1: q1!, z, zRows, kl, zVariance };
   }
 
   /** One gradient step on the meta-batch `taskIndices`; with `record`, its losses. */
@@ -469,7 +472,7 @@ export class Pearl implements MetaAgent {
     e.scope(() => {
       // Q and the encoder (which learns from these two terms only).
       const noise = this.encoder === null ? null : randomNormal(e, [T, this.zDim], this.rng);
-      const { loss, qLoss, q1, z, kl, zVariance } = this.qEncoderLoss(noise);
+      const { loss, qLoss, q1, z, zRows, kl, zVariance } = this.qEncoderLoss(noise);
       if (record && kl !== null && zVariance !== null) {
         metrics['losses/kl_divergence'] = kl.item() / T;
         metrics['charts/z_variance'] = mean(zVariance).item();
@@ -477,7 +480,7 @@ export class Pearl implements MetaAgent {
       e.backward(loss, this.qEncoderParams, false);
       this.qOpt.step();
       this.contextOpt?.step();
-      const zFixed = stopGradient(repeatRows(z, B));
+      const zFixed = stopGradient(zRows);
 
       // V and π at ã ~ π(· | s, z̄), with the updated Q.
       const { mean: mu, logStd } = this.policy.forward(b.obs, stopGradient(z), B);

@@ -6,7 +6,7 @@ import { make } from '../envs/registry.js';
 import { defaultBackend } from '../tensor/backends/index.js';
 import { Engine } from '../tensor/engine.js';
 import { requireCheckpoint } from '../train/checkpoint.js';
-import { evaluate, evaluationSeed, type EvalActor } from '../train/evaluate.js';
+import { episodeMeans, evaluate, evaluationSeed, formatEpisodeReturns, type EvalActor, type EvalResult } from '../train/evaluate.js';
 import { savedEvaluationActor } from '../train/loops/on-policy.js';
 import { normalizedActor, ObservationNormalizer, restoreFromCheckpoint } from '../train/obs-normalizer.js';
 import { evaluationEnvOptions, makeAgent, readRunConfig, resolveTrainConfig, RUN_SCHEMA, type ResolvedConfig } from '../train/run-config.js';
@@ -105,10 +105,17 @@ export async function trainCommand(args: string[], imported: readonly string[] =
   const e = result.finalEval;
   const meta = algorithm(config.run.algo).loop === 'meta';
   // The evaluation's own step: a run stopped between evaluations reports the last one, taken earlier.
-  const over = e.returns.length > 0 ? ` over ${e.returns.length} ${meta ? 'test tasks' : 'episodes'}` : '';
+  const over = e.returns.length > 0 ? ` over ${e.returns.length} ${meta ? 'test tasks' : evaluatedUnit(e)}` : '';
   console.log(`evaluation return ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)}${over} at ${meta ? 'meta-iteration' : 'step'} ${e.step}${result.stoppedBy === null ? '' : ` (stopped at ${meta ? 'meta-iteration' : 'step'} ${result.steps} by ${result.stoppedBy})`} (${result.seconds.toFixed(1)} s)`);
   console.log(`run files: ${result.runDir}`);
   return result.stoppedBy === null ? 0 : EXIT_STOPPED;
+}
+
+/** What an evaluation's returns are: episodes, or a meta-RL env's trials with their first and last episodes' mean returns when k ≥ 2. */
+function evaluatedUnit(r: EvalResult): string {
+  if (r.episodeReturns === undefined) return 'episodes';
+  const episodes = formatEpisodeReturns(episodeMeans(r.episodeReturns));
+  return episodes === '' ? 'trials' : `trials (${episodes})`;
 }
 
 export async function evalCommand(args: string[]): Promise<number> {
@@ -137,7 +144,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     actor = normalizedActor(agent, normalizer);
   }
   const r = evaluate(actor, env, episodes, seed ?? evaluationSeed(run.seed));
-  console.log(`${runDir} at step ${meta.step}: return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} over ${episodes} episodes`);
+  console.log(`${runDir} at step ${meta.step}: return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} over ${episodes} ${evaluatedUnit(r)}`);
   env.close();
   return 0;
 }

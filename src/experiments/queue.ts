@@ -12,7 +12,9 @@
  * Recovery is BullMQ's: a worker holds a lock on each job it runs, renewed while it lives; a
  * worker killed mid-run stops renewing, BullMQ's stalled-job check (run by every worker) puts the
  * job back, another worker takes it and the runner resumes the cell from its last checkpoint. A
- * stopped worker (SIGINT/SIGTERM) lets its runs checkpoint and puts their jobs back at once.
+ * stopped worker (SIGINT/SIGTERM) lets its runs checkpoint and puts their jobs back at once. A
+ * cell whose run folder is still locked by the dead host (its heartbeat not yet stale) waits on
+ * the queue, delayed, until the lock can be taken over, without using up its tries.
  *
  * Same numbers wherever a cell runs: a worker refuses (puts the job back and stops) when its
  * hyperrl version differs from the enqueuer's or when it resolves the cells' settings
@@ -23,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Queue, UnrecoverableError, WaitingError, Worker, type Job, type RedisOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job, type RedisOptions } from 'bullmq';
 import { ConfigError } from '../core/config.js';
 import { packageVersion } from '../core/version.js';
 import type { BackendName } from '../tensor/backend.js';
@@ -31,6 +33,7 @@ import { createBackend, defaultBackend } from '../tensor/backends/index.js';
 import { nativeInfo } from '../tensor/backends/native/index.js';
 import { importModules } from '../train/modules.js';
 import { resolveTrainConfig } from '../train/run-config.js';
+import { describeHolder, secondsUntilStale, staleLockSeconds, type LockHolder } from '../train/run-lock.js';
 import { STOP_SIGNALS } from '../train/stop-signals.js';
 import { runOutcome, writeReport } from './report.js';
 import { formatDuration, loggedStep, runExperiment } from './runner.js';
@@ -41,7 +44,10 @@ export const QUEUE = 'grid';
 /** Redis key prefix of the queue and of the experiment records (`hyperrl:grid:*`). */
 export const PREFIX = 'hyperrl';
 export const EXPERIMENTS_KEY = `${PREFIX}:${QUEUE}:experiments`;
-/** Tries per cell: a run that fails (a crash, a host without the backend) is retried on another worker. */
+/**
+ * Tries per cell: a run that fails (a crash, a host without the backend) is retried on another
+ * worker. A cell whose run folder another host has locked uses none of them (it waits, see `waitForLock`).
+ */
 const ATTEMPTS = 3;
 
 /** The compute that defines a run's numbers: the backend, and for native the ISA variant (SIMD kernels sum in different orders). */
@@ -73,6 +79,14 @@ export interface CellProgress {
   step: number;
   totalSteps: number;
   worker: string;
+}
+
+/** Progress of a cell put back because another host holds its run folder's lock. */
+export interface CellLockWait {
+  /** The lock's holder in words (command, PID, host, last heartbeat). */
+  lockedBy: string;
+  /** When the cell is tried again: when the lock goes stale if its holder stays silent. */
+  retryAt: string;
 }
 
 export interface CellResult {
@@ -268,9 +282,12 @@ export async function experimentStatus(url: string, name: string): Promise<strin
       if (job !== undefined && state === 'completed') {
         const r = job.returnvalue as CellResult;
         detail = `${r.outcome ? `${r.outcome}, ` : ''}${formatDuration(r.seconds)} on ${r.worker}`;
-      } else if (job !== undefined && state === 'active' && typeof job.progress === 'object') {
+      } else if (job !== undefined && state === 'active' && typeof job.progress === 'object' && 'step' in job.progress) {
         const p = job.progress as unknown as CellProgress;
         detail = `step ${p.step}/${p.totalSteps} (${Math.floor((100 * p.step) / p.totalSteps)}%) on ${p.worker}`;
+      } else if (job !== undefined && state === 'delayed' && typeof job.progress === 'object' && 'lockedBy' in job.progress) {
+        const w = job.progress as unknown as CellLockWait;
+        detail = `its run folder is locked by ${w.lockedBy}; tried again at ${w.retryAt}`;
       } else if (job !== undefined && state === 'failed') {
         detail = `${job.failedReason} (after ${job.attemptsMade} tries; enqueue again to retry)`;
       } else if (job !== undefined && job.attemptsMade > 0) {
@@ -391,6 +408,24 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
     const cell = cells(ex.spec).find((c) => c.id === job.data.cell);
     if (cell === undefined) throw new UnrecoverableError(`experiment ${job.data.experiment} has no cell ${job.data.cell}`);
     const dir = cellRunDir(ex.record.dir, cell);
+
+    /**
+     * Another host holds the run folder's lock and may be alive: not the cell's failure, and not
+     * one to spend its tries on (they are gone in about a minute, the lock goes stale only after
+     * HYPERRL_LOCK_STALE_SECONDS, 300 s; a host that crashed mid-cell leaves exactly this). The job
+     * goes back to the queue, delayed until the lock would go stale, without using a try; then a
+     * worker takes the lock over and resumes the cell, or finds it released (and maybe finished).
+     */
+    const waitForLock = async (holder: LockHolder): Promise<never> => {
+      const staleSeconds = staleLockSeconds(ex.env);
+      const seconds = Math.min(staleSeconds, Math.ceil(secondsUntilStale(holder, staleSeconds)) + 1);
+      const retryAt = new Date(Date.now() + seconds * 1000);
+      const wait: CellLockWait = { lockedBy: `${holder.command} (pid ${holder.pid} on host ${holder.host}, last heartbeat ${holder.heartbeat})`, retryAt: retryAt.toISOString() };
+      await job.updateProgress(wait as unknown as object);
+      await job.moveToDelayed(retryAt.getTime(), token);
+      log(`${job.id}: ${describeHolder(dir, holder, staleSeconds)}; back on the queue, tried again in ${seconds} s (not counted as a try)`);
+      throw new DelayedError();
+    };
     const started = performance.now();
     running++;
     const lines: string[] = [];
@@ -413,6 +448,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
         await job.moveToWait(token);
         throw new WaitingError();
       }
+      const lockedBy = r.failed[0]?.lockedBy;
+      if (lockedBy !== undefined) await waitForLock(lockedBy);
       if (r.failed.length) {
         throw new Error(lines.filter((l) => l.startsWith('FAILED')).pop() ?? `cell ${cell.id} failed`);
       }

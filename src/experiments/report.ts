@@ -6,12 +6,15 @@
  * has written `<run>/diagnostics/grad.json`) cosine-similarity figures as SVG and PNG.
  * Each critic's peak mean Q per seed and a figure of log10 |mean Q| show which runs'
  * critics diverged, which the returns alone do not say.
+ * Meta-RL runs evaluated on trials of k ≥ 2 episodes also get each episode's final return
+ * (eval/return_episode_1 … _k) and the last episode's gain over the first, per seed.
  * Only finished runs (with `done.json`) count; unfinished ones are listed as pending.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { algorithm } from '../algos/registry.js';
 import { gradReportPath, readGradReport } from '../diagnostics/grad-report.js';
+import { episodeReturnMetric } from '../train/evaluate.js';
 import { readMetricsRows } from '../train/metrics.js';
 import { CRITIC_COLORS, figureSvg, formatSteps, svgToPng, type Panel } from './plots.js';
 import { baselineCritic, cellRunDir, cells, BASELINE_CRITIC, type Cell, type ExperimentSpec } from './spec.js';
@@ -49,6 +52,12 @@ export interface CriticSummary {
   logQCurve: BandCurve | null;
   /** The other evaluation returns the runs logged (SECONDARY_EVAL_METRICS): final value and curve over seeds. */
   secondary: { metric: string; finalReturn: Interval; curve: BandCurve }[];
+  /**
+   * Meta-RL trials of k episodes: each episode's final return over the seeds that logged it
+   * (eval/return_episode_1 … _k), and per seed the last episode's minus the first's (k ≥ 2);
+   * null when no finished run logged them (runs from before they were logged, or no trials).
+   */
+  episodeReturns: { finals: Interval[]; lastMinusFirst: Interval | null } | null;
 }
 
 /**
@@ -80,6 +89,28 @@ export function readMetricCurve(runDir: string, metric: string): Curve {
   return { steps, values: steps.map((s) => byStep.get(s)!) };
 }
 
+/** A run's per-episode evaluation curves, episode 1 first (eval/return_episode_1 … _k; none for runs that did not log them). */
+export function readEpisodeCurves(runDir: string): Curve[] {
+  const curves: Curve[] = [];
+  for (let e = 1; ; e++) {
+    const curve = readMetricCurve(runDir, episodeReturnMetric(e));
+    if (curve.steps.length === 0) return curves;
+    curves.push(curve);
+  }
+}
+
+/** Per-episode final returns over seeds, and the last episode's gain over the first per seed (see CriticSummary.episodeReturns). */
+function episodeSummary(perSeed: readonly Curve[][], finalK: number, opts: BootstrapOptions | undefined): CriticSummary['episodeReturns'] {
+  const finals = perSeed.filter((curves) => curves.length > 0).map((curves) => curves.map((c) => finalReturn(c, finalK)));
+  if (finals.length === 0) return null;
+  const episodes = Math.max(...finals.map((f) => f.length));
+  const gains = finals.filter((f) => f.length >= 2).map((f) => f[f.length - 1]! - f[0]!);
+  return {
+    finals: Array.from({ length: episodes }, (_, e) => bootstrapMean(finals.filter((f) => f.length > e).map((f) => f[e]!), opts)),
+    lastMinusFirst: gains.length ? bootstrapMean(gains, opts) : null,
+  };
+}
+
 /** The critic's mean Q over each logged training batch (the divergence signal). */
 export const Q_METRIC = 'losses/qf1_values';
 
@@ -103,9 +134,10 @@ const magnitude = (v: number): string => (v < 1e4 ? v.toFixed(0) : v.toExponenti
 
 /** A finished run in a few words (the runner logs it): its last evaluation return and its critic's peak |mean Q|. */
 export function runOutcome(runDir: string): string {
-  const evals = readEvalCurve(runDir), q = readMetricCurve(runDir, Q_METRIC);
+  const evals = readEvalCurve(runDir), q = readMetricCurve(runDir, Q_METRIC), episodes = readEpisodeCurves(runDir);
   const parts: string[] = [];
   if (evals.values.length) parts.push(`eval return ${evals.values[evals.values.length - 1]!.toFixed(1)}`);
+  if (episodes.length >= 2) parts.push(`episode 1 ${episodes[0]!.values.at(-1)!.toFixed(1)} → ${episodes.length} ${episodes.at(-1)!.values.at(-1)!.toFixed(1)}`);
   if (q.values.length) parts.push(`peak |mean Q| ${magnitude(peakAbs(q))}`);
   return parts.join(', ');
 }
@@ -115,17 +147,18 @@ const groupKey = (c: Pick<Cell, 'env' | 'algo'>): string => `${c.env}__${c.algo}
 export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions = {}): GroupSummary[] {
   const k = opts.finalK ?? 1;
   const groups = new Map<string, GroupSummary>();
-  const byCritic = new Map<string, { cells: Cell[]; curves: Curve[]; qCurves: Curve[]; cosines: number[]; pending: number[]; secondary: Map<string, Curve[]> }>();
+  const byCritic = new Map<string, { cells: Cell[]; curves: Curve[]; qCurves: Curve[]; cosines: number[]; pending: number[]; secondary: Map<string, Curve[]>; episodes: Curve[][] }>();
   for (const cell of cells(spec)) {
     const g = groupKey(cell);
     if (!groups.has(g)) groups.set(g, { env: cell.env, algo: cell.algo, baselineFinal: null, critics: [] });
     const key = `${g}__${cell.critic}`;
-    if (!byCritic.has(key)) byCritic.set(key, { cells: [], curves: [], qCurves: [], cosines: [], pending: [], secondary: new Map() });
+    if (!byCritic.has(key)) byCritic.set(key, { cells: [], curves: [], qCurves: [], cosines: [], pending: [], secondary: new Map(), episodes: [] });
     const entry = byCritic.get(key)!;
     const runDir = cellRunDir(dir, cell);
     if (existsSync(join(runDir, 'done.json'))) {
       entry.cells.push(cell);
       entry.curves.push(readEvalCurve(runDir));
+      entry.episodes.push(readEpisodeCurves(runDir));
       const q = readMetricCurve(runDir, Q_METRIC);
       if (q.steps.length) entry.qCurves.push(q);
       const cos = readCosine(runDir);
@@ -167,6 +200,7 @@ export function summarise(spec: ExperimentSpec, dir: string, opts: ReportOptions
         secondary: [...d.secondary].map(([metric, curves]) => ({
           metric, finalReturn: bootstrapMean(curves.map((c) => finalReturn(c, k)), opts.bootstrap), curve: meanCurve(curves, bandOpts),
         })),
+        episodeReturns: episodeSummary(d.episodes, k, opts.bootstrap),
       });
     }
   }
@@ -229,9 +263,27 @@ export function resultsMarkdown(spec: ExperimentSpec, groups: readonly GroupSumm
     lines.push('');
     const secondary = g.critics.flatMap((c) => c.secondary.map((m) => `| ${c.critic} | ${SECONDARY_EVAL_METRICS[m.metric]} (\`${m.metric}\`) | ${ci(m.finalReturn)} |`));
     if (secondary.length) lines.push('Other evaluation returns (final, mean [95% CI] over the same seeds):', '', '| critic | metric | final |', '|---|---|---|', ...secondary, '');
+    lines.push(...episodeTable(g));
   }
   if (figures.length) lines.push('## Figures', '', ...figures.map((f) => `![${f}](${f})`), '');
   return lines.join('\n');
+}
+
+/**
+ * Meta-RL groups evaluated on trials of k ≥ 2 episodes: each episode's final return and the
+ * last episode's gain over the first (episode 1 explores, the later ones use what it revealed).
+ * Nothing for trials of one episode, whose return is the final return above, or runs that did not log them.
+ */
+function episodeTable(g: GroupSummary): string[] {
+  const k = Math.max(0, ...g.critics.map((c) => c.episodeReturns?.finals.length ?? 0));
+  if (k < 2) return [];
+  const header = Array.from({ length: k }, (_, e) => `episode ${e + 1}`);
+  const rows = g.critics.map((c) => {
+    const finals = Array.from({ length: k }, (_, e) => ci(c.episodeReturns?.finals[e] ?? null));
+    return `| ${c.critic} | ${finals.join(' | ')} | ${ci(c.episodeReturns?.lastMinusFirst ?? null)} |`;
+  });
+  return [`Meta-test return per episode of the trials (${k} episodes on one test task; final, mean [95% CI] over the seeds that logged it; \`eval/return_episode_1\` … \`_${k}\`). Episode ${k} − episode 1, per seed: what adapting to the task gained.`, '',
+    `| critic | ${header.join(' | ')} | episode ${k} − episode 1 |`, `|---|${'---|'.repeat(k + 1)}`, ...rows, ''];
 }
 
 /** A run's cosine curve from its gradient-quality report; null when the run was not diagnosed. */

@@ -27,7 +27,7 @@ import { ConfigError, kebab } from '../core/config.js';
 import { findCheckpoint } from '../train/checkpoint-store.js';
 import { readMetricsRows } from '../train/metrics.js';
 import { ensureDir, nodeRunFiles } from '../train/run-files.js';
-import { describeHolder, isStale, readLockHolder, RunLockedError } from '../train/run-lock.js';
+import { describeHolder, holderElsewhere, isStale, readLockHolder, RunLockedError, type LockHolder } from '../train/run-lock.js';
 import { snapshotSteps } from '../train/snapshots.js';
 import { EXIT_STOPPED, STOP_SIGNALS } from '../train/stop-signals.js';
 import { resolveTrainConfig, type ResolvedConfig } from '../train/run-config.js';
@@ -59,7 +59,8 @@ export interface RunnerOptions {
 export interface RunnerResult {
   finished: string[];
   skipped: string[];
-  failed: { id: string; code: number | null; signal: string | null }[];
+  /** `lockedBy`: the cell could not run because another host holds its folder's lock (and may be alive); not a failure of the run itself. */
+  failed: { id: string; code: number | null; signal: string | null; lockedBy?: LockHolder }[];
   /** Stopped by SIGINT/SIGTERM before every cell was done. */
   interrupted: boolean;
   /** Cells left undone because of the time limit (not started, or stopped at the limit). */
@@ -151,7 +152,7 @@ async function waitForLock(dir: string, log: (l: string) => void): Promise<void>
   for (let waited = false; ; waited = true) {
     const holder = readLockHolder(dir);
     if (holder === null || isStale(holder)) return;
-    if (holder.host !== hostname()) throw new RunLockedError(describeHolder(dir, holder));
+    if (holder.host !== hostname()) throw new RunLockedError(describeHolder(dir, holder), holder);
     if (!waited) log(`waiting: ${describeHolder(dir, holder)}`);
     await sleep(200);
   }
@@ -248,7 +249,8 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     try {
       await waitForLock(dir, log);
     } catch (e) {
-      result.failed.push({ id: cell.id, code: null, signal: null });
+      const lockedBy = e instanceof RunLockedError ? e.holder : null;
+      result.failed.push({ id: cell.id, code: null, signal: null, ...(lockedBy ? { lockedBy } : {}) });
       log(`FAILED ${cell.id}: ${(e as Error).message}`);
       return;
     }
@@ -286,7 +288,9 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
       } else if (code === 0 || code === EXIT_STOPPED || stopping) {
         log(`stopped ${cell.id} at step ${step} (checkpoint)`);
       } else {
-        result.failed.push({ id: cell.id, code, signal });
+        // A child that failed while another host holds the folder's lock lost the race for it (or had it taken over): the lock's failure, not the run's.
+        const lockedBy = holderElsewhere(dir);
+        result.failed.push({ id: cell.id, code, signal, ...(lockedBy ? { lockedBy } : {}) });
         const tail = existsSync(join(dir, 'train.log')) ? readFileSync(join(dir, 'train.log'), 'utf8').trimEnd().split('\n').slice(-3).join(' | ') : '';
         log(`FAILED ${cell.id} (exit ${code ?? signal}) after ${took}: ${tail}; see ${join(dir, 'train.log')}`);
       }

@@ -7,8 +7,8 @@
 import type { Engine } from '../tensor/engine.js';
 import { Act, type ActName } from '../tensor/kernels.js';
 import { dynamicLinear, dynamicParamCount } from '../tensor/ops/dynamic.js';
-import { activation, add, addScalar, mul, repeatRows } from '../tensor/ops/elementwise.js';
-import { matmul } from '../tensor/ops/matmul.js';
+import { activation, add, addScalar, mul } from '../tensor/ops/elementwise.js';
+import { batchedMatmul, matmul } from '../tensor/ops/matmul.js';
 import { reshape, slice } from '../tensor/ops/shape.js';
 import { fmtShape, type Tensor } from '../tensor/tensor.js';
 import { Linear, type Layer } from './layers.js';
@@ -63,16 +63,6 @@ export class HyperNetwork extends Module {
     return this.heads.map((h) => h.forward(z));
   }
 
-  /**
-   * The generated parameters for meta inputs that each serve `rows` consecutive base inputs
-   * (one per task, shared by the task's states): generated once per meta row [T, m], then
-   * repeated to [T·rows, width_l]. Same values and gradients as generating per row, at 1/rows
-   * of the primary network's cost.
-   */
-  generateRepeated(meta: Tensor, rows: number): Tensor[] {
-    return this.generate(meta).map((g) => repeatRows(g, rows));
-  }
-
   /** Run the dynamic network on base inputs with parameters from generate(). */
   applyDynamic(base: Tensor, generated: readonly Tensor[]): Tensor {
     let x = base;
@@ -81,20 +71,25 @@ export class HyperNetwork extends Module {
   }
 
   /**
-   * The dynamic network with one parameter set for every base input, generated from a single
-   * meta row ([1, width_l] each, from `generate`): plain matrix products,
-   * y = act((1 + g) ⊙ (x Wᵀ) + c), with no per-sample copy of the weights (Hyper-MAML's one
-   * weight set per task: 4,000 states × 6,412 generated values would otherwise be copied per
-   * task). Same values as `applyDynamic(base, generateRepeated(meta, N))`; differentiable twice.
+   * The dynamic network with one parameter set per group of consecutive base inputs: generated
+   * rows [T, width_l] (from `generate`), each shared by N / T base rows (one weight set per task:
+   * Hyper-MAML's T = 1, Hyper-PEARL's meta-batch). Plain matrix products, y = act((1 + g) ⊙ (x Wᵀ) + c),
+   * one per group (batched for T > 1), with no per-sample copy of the weights (4,000 states × 6,412
+   * generated values would otherwise be copied per task) and the weight gradient as one product
+   * over the group's rows instead of a sum of per-sample outer products. The values of
+   * `applyDynamic(base, generated rows repeated N / T times)` up to rounding; differentiable twice.
    */
   applyDynamicShared(base: Tensor, generated: readonly Tensor[]): Tensor {
     let x = base;
     this.dynamicLayers.forEach((l, i) => {
-      const h = generated[i]!, wAt = l.outputSize * l.inputSize;
-      if (h.rank !== 2 || h.shape[0] !== 1) throw new RangeError(`HyperNetwork.applyDynamicShared: layer ${i} needs one generated row [1, ${h.shape[1]}], got ${fmtShape(h.shape)}`);
-      const w = reshape(slice(h, 1, 0, wAt), [l.outputSize, l.inputSize]);
-      const c = slice(h, 1, wAt, wAt + l.outputSize), g = slice(h, 1, wAt + l.outputSize, wAt + 2 * l.outputSize);
-      const y = add(mul(matmul(x, w, false, true), addScalar(g, 1)), c);
+      const h = generated[i]!, groups = h.shape[0]!, rows = base.shape[0]! / groups, out = l.outputSize, wAt = out * l.inputSize;
+      if (h.rank !== 2 || !Number.isInteger(rows)) throw new RangeError(`HyperNetwork.applyDynamicShared: layer ${i} needs generated rows [T, ${h.shape[1]}] with T dividing the ${base.shape[0]} base rows, got ${fmtShape(h.shape)}`);
+      const c = slice(h, 1, wAt, wAt + out), g = slice(h, 1, wAt + out, wAt + 2 * out);
+      // One group is a plain product (the GEMM kernels' small-width paths), several an ensemble of products.
+      const y = groups === 1
+        ? add(mul(matmul(x, reshape(slice(h, 1, 0, wAt), [out, l.inputSize]), false, true), addScalar(g, 1)), c)
+        : reshape(add(mul(batchedMatmul(reshape(x, [groups, rows, l.inputSize]), reshape(slice(h, 1, 0, wAt), [groups, out, l.inputSize]), false, true),
+          reshape(addScalar(g, 1), [groups, 1, out])), reshape(c, [groups, 1, out])), [groups * rows, out]);
       x = l.act === 'identity' ? y : activation(y, Act[l.act]);
     });
     return x;

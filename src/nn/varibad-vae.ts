@@ -9,14 +9,17 @@
  * The prior (t = 0, nothing seen yet) is the heads applied to a zero hidden state, as in the
  * reference's `encoder.prior`, so one trial of T steps gives T + 1 beliefs.
  *
- * Decoders: the reward decoder maps (z, embed(s')[, embed(a)]) through [64, 32] ReLU layers to
- * r; the optional state decoder maps (z, embed(s), embed(a)) to s'. Every belief z_j (j = 0…T)
+ * Decoders: the reward decoder maps (z, embed(s')[, embed(a)][, embed(s)]) through [64, 32] ReLU
+ * layers to r (the reference's `input_action` and `input_prev_state`, both true in its MuJoCo
+ * configs; s and s' share one embedding, as there); the optional state decoder maps
+ * (z, embed(s), embed(a)) to s'. Every belief z_j (j = 0…T)
  * decodes every transition of the trial (`decode_only_past = False`), so the past is
  * reconstructed and the future predicted.
  *
  * ELBO (negated, minimised), as `vae.py` `compute_vae_loss` with its defaults
  * (`vae_avg_elbo_terms = vae_avg_reconstruction_terms = False`: sums over beliefs and
- * transitions, mean over trials):
+ * transitions, mean over trials; `klOverTrials` 'sum' sums the KL over the trials instead, as
+ * the reference's `compute_loss` does, docs/meta-rl.md):
  *   L = rewardLossCoeff · Σ_j Σ_t (r̂(z_j, s'_t) − r_t)²
  *     + stateLossCoeff  · Σ_j Σ_t mean_d (ŝ'(z_j, s_t, a_t) − s'_t)²
  *     + klWeight        · Σ_{j=0}^{T} KL(q_j ‖ q_{j−1}),   q_{−1} = N(0, I),
@@ -53,15 +56,17 @@ export interface VaribadVaeOptions {
   rewardEmbedDim?: number;
   /** Hidden layers of both decoders. */
   decoderLayers?: readonly number[];
-  /** Reward decoder also sees the action (`input_action`; false for Cheetah/Ant-Dir). */
+  /** Reward decoder also sees the action (`input_action`; true in the reference's MuJoCo configs). */
   rewardDecoderUsesAction?: boolean;
+  /** Reward decoder also sees the state the transition starts from (`input_prev_state`; true in the reference's MuJoCo configs). */
+  rewardDecoderUsesPrevState?: boolean;
   /** Build a state decoder (`decode_state`; Walker and ML10). */
   decodeState?: boolean;
 }
 
 export const VARIBAD_VAE_DEFAULTS = {
   latentDim: 5, hiddenSize: 256, stateEmbedDim: 32, actionEmbedDim: 16, rewardEmbedDim: 16,
-  decoderLayers: [64, 32] as readonly number[], rewardDecoderUsesAction: false, decodeState: false,
+  decoderLayers: [64, 32] as readonly number[], rewardDecoderUsesAction: false, rewardDecoderUsesPrevState: false, decodeState: false,
 };
 
 /** Per-step beliefs: [T + 1, B, L] each; row 0 is the prior. */
@@ -139,24 +144,32 @@ export class VaribadEncoder extends Module {
   }
 }
 
-/** p(r | z, s'[, a]): embeddings then [64, 32] ReLU layers to one output. */
+/** p(r | z, s'[, a][, s]): embeddings then [64, 32] ReLU layers to one output. */
 export class RewardDecoder extends Module {
+  /** Embeds s' and, with `usesPrevState`, s too (one embedding for both, as the reference's decoder). */
   readonly stateEmbed: Linear;
   readonly actionEmbed: Linear | null;
+  readonly usesPrevState: boolean;
   readonly net: MLP;
 
   constructor(engine: Engine, latentDim: number, stateDim: number, actionDim: number, rng: Rng, o: typeof VARIBAD_VAE_DEFAULTS) {
     super(engine);
     this.stateEmbed = this.child('stateEmbed', embed(engine, stateDim, o.stateEmbedDim, rng));
     this.actionEmbed = o.rewardDecoderUsesAction ? this.child('actionEmbed', embed(engine, actionDim, o.actionEmbedDim, rng)) : null;
-    const inp = latentDim + o.stateEmbedDim + (o.rewardDecoderUsesAction ? o.actionEmbedDim : 0);
+    this.usesPrevState = o.rewardDecoderUsesPrevState;
+    const inp = latentDim + o.stateEmbedDim + (o.rewardDecoderUsesAction ? o.actionEmbedDim : 0) + (o.rewardDecoderUsesPrevState ? o.stateEmbedDim : 0);
     this.net = this.child('net', new MLP(engine, [inp, ...o.decoderLayers, 1], rng, { hiddenAct: 'relu' }));
   }
 
-  /** z [N, L], nextState [N, d_s], action [N, d_a] → r̂ [N, 1]. */
-  forward(z: Tensor, nextState: Tensor, action: Tensor): Tensor {
+  /** z [N, L], nextState [N, d_s], action [N, d_a], state [N, d_s] (the transition's start; read with `usesPrevState`) → r̂ [N, 1]. */
+  forward(z: Tensor, nextState: Tensor, action: Tensor, state?: Tensor): Tensor {
+    // The reference's order: latent, next state, action, previous state.
     const parts = [z, this.stateEmbed.forward(nextState)];
     if (this.actionEmbed !== null) parts.push(this.actionEmbed.forward(action));
+    if (this.usesPrevState) {
+      if (state === undefined) throw new RangeError('RewardDecoder: built to read the previous state (input_prev_state), but forward got none');
+      parts.push(this.stateEmbed.forward(state));
+    }
     return this.net.forward(concat(parts, 1));
   }
 }
@@ -206,14 +219,26 @@ export interface TrialBatch {
   rewards: Tensor;
 }
 
+/** The KL term's reduction over a batch's trials (see VaeLossWeights.klOverTrials). */
+export type KlOverTrials = 'mean' | 'sum' | 'jacooba-hyper';
+
 /** Loss weights (spec B.3): KL weight 0.1 for Cheetah and Ant, 1.0 for Walker and Meta-World. */
 export interface VaeLossWeights {
   klWeight: number;
   rewardLossCoeff: number;
   stateLossCoeff: number;
+  /**
+   * How the KL term combines the batch's trials: 'mean' (default), as the reconstruction terms;
+   * 'sum', as lmzintgraf/varibad's `compute_loss` (`kl_loss.sum(dim=0).mean()` after summing
+   * the ELBO terms), B times the mean for a batch of B trials; 'jacooba-hyper', as jacooba/hyper's
+   * `compute_loss`: 'sum', except that with subsampled ELBO terms every trial adds the KL at
+   * each of the E·B beliefs drawn for the batch (its `kl_divergences[elbo_indices]` indexes the
+   * belief axis only), E·B·B terms instead of E·B.
+   */
+  klOverTrials?: KlOverTrials;
 }
 
-/** The ELBO's terms, each a scalar averaged over the trials of the batch. */
+/** The ELBO's terms, each a scalar averaged over the trials of the batch (the KL summed over them with klOverTrials 'sum'). */
 export interface VaeLoss {
   total: Tensor;
   reward: Tensor;
@@ -275,7 +300,10 @@ export class VaribadVae extends Module {
     const E = elbos === null ? T1 : elbos.length / B;
     if (!Number.isInteger(E) || E < 1) throw new RangeError(`VaribadVae.loss: ${elbos?.length} ELBO indices do not make whole terms of ${B} trials`);
     const zTerms = elbos === null ? z : reshape(gatherRows(reshape(z, [T1 * B, L]), elbos), [E, B, L]);
-    const kl = scale(sum(elbos === null ? klTerms : gatherRows(reshape(klTerms, [T1 * B, 1]), elbos)), 1 / B);
+    const klOverTrials = w.klOverTrials ?? 'mean';
+    // jacooba/hyper's subsample: drawn belief j (row j·B + b of elbos) adds the KLs of belief j of every trial.
+    const drawnRows = klOverTrials === 'jacooba-hyper' && elbos !== null ? broadcastTo(sum(klTerms, 1, true), [T1, B]) : klTerms;
+    const kl = scale(sum(elbos === null ? klTerms : gatherRows(reshape(drawnRows, [T1 * B, 1]), elbos)), klOverTrials === 'mean' ? 1 / B : 1);
     // Pair each term with D transitions: every one (rows [E·T·B]) or the subsample's.
     const D = decodes === null ? T : decodes.length / (E * B);
     if (!Number.isInteger(D) || D < 1) throw new RangeError(`VaribadVae.loss: ${decodes?.length} decode indices do not make whole sets for ${E} terms × ${B} trials`);
@@ -285,12 +313,14 @@ export class VaribadVae extends Module {
       : gatherRows(reshape(x, [T * B, dim]), decodes));
     const zRows = reshape(broadcastTo(reshape(zTerms, [E, 1, B, L]), [E, D, B, L]), [rows, L]);
     const actionRows = pairs(actions, A);
-    const rewardPred = this.rewardDecoder.forward(zRows, pairs(nextStates, S), actionRows);
+    // The transitions' start states: the state decoder's input, and the reward decoder's with input_prev_state.
+    const stateRows = this.stateDecoder !== null || this.rewardDecoder.usesPrevState ? pairs(slice(obs, 0, 0, T), S) : undefined;
+    const rewardPred = this.rewardDecoder.forward(zRows, pairs(nextStates, S), actionRows, stateRows);
     const reward = scale(sum(squaredDifference(rewardPred, pairs(rewards, 1))), 1 / B);
     let total = add(scale(reward, w.rewardLossCoeff), scale(kl, w.klWeight));
     let state: Tensor | null = null;
-    if (this.stateDecoder !== null) {
-      const statePred = this.stateDecoder.forward(zRows, pairs(slice(obs, 0, 0, T), S), actionRows);
+    if (this.stateDecoder !== null && stateRows !== undefined) {
+      const statePred = this.stateDecoder.forward(zRows, stateRows, actionRows);
       state = scale(sum(mean(squaredDifference(statePred, pairs(nextStates, S)), 1)), 1 / B);
       total = add(total, scale(state, w.stateLossCoeff));
     }

@@ -4,11 +4,15 @@
  * The speed is measured here, between redraws, so it shows from the first redraw on
  * (not only once the run has logged its first metrics row).
  */
+import { episodeMeans, formatEpisodeReturns } from './evaluate.js';
+
 export interface ProgressState {
   step: number;
   total: number;
   episodeReturn: number | null;
   evalReturn: number | null;
+  /** Meta-RL runs: the last evaluation's trials, each episode's return in order (shown as first → last episode when k ≥ 2). */
+  evalEpisodeReturns?: readonly (readonly number[])[] | null;
 }
 
 const fmtTime = (s: number): string => {
@@ -44,7 +48,8 @@ export class Progress {
     const frac = Math.min(1, s.step / s.total);
     const eta = this.stepsPerSecond > 0 ? (s.total - s.step) / this.stepsPerSecond : Infinity;
     const ret = s.episodeReturn === null ? '' : `  return ${s.episodeReturn.toFixed(1)}`;
-    const ev = s.evalReturn === null ? '' : `  eval ${s.evalReturn.toFixed(1)}`;
+    const episodes = s.evalEpisodeReturns === undefined || s.evalEpisodeReturns === null ? '' : formatEpisodeReturns(episodeMeans(s.evalEpisodeReturns));
+    const ev = s.evalReturn === null ? '' : `  eval ${s.evalReturn.toFixed(1)}${episodes === '' ? '' : ` (${episodes})`}`;
     const text = `${String(s.step).padStart(String(s.total).length)}/${s.total}  ${this.stepsPerSecond.toFixed(0)} steps/s${ret}${ev}  ETA ${fmtTime(eta)}`;
     if (this.tty) {
       const width = 24, filled = Math.round(frac * width);

@@ -32,7 +32,7 @@ import type { CallbackResult, TrainCallbacks } from './callbacks.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { CheckpointError, pruneCheckpoints } from './checkpoint-store.js';
 import { configYaml } from './config-file.js';
-import { evaluate, evaluationSeed, summarizeReturns, type EvalActor, type EvalResult } from './evaluate.js';
+import { episodeMeans, episodeReturnMetrics, evaluate, evaluationSeed, formatEpisodeReturns, summarizeReturns, type EvalActor, type EvalResult } from './evaluate.js';
 import { checkAgentFinite } from './finite-check.js';
 import { MetricsLog, readMetricsRows } from './metrics.js';
 import { restoreFromCheckpoint } from './obs-normalizer.js';
@@ -65,6 +65,9 @@ export interface TrainOptions {
 
 /** An evaluation and the env step it was taken at. */
 export type StepEval = EvalResult & { step: number };
+
+/** What an evaluation's scorer gives: the returns, further named results and, for trials of a meta-RL env, each trial's episode returns. */
+type Scored = MetaEvaluation & Pick<EvalResult, 'episodeReturns'>;
 
 /** Seconds spent after learning starts, split by activity (evaluation excluded). */
 export interface LearningPhase {
@@ -156,21 +159,26 @@ export class StepRate {
  * The run's evaluations, logged as eval/return_mean and eval/return_std (with any further
  * results the scorer names): the deterministic policy on a separate env with its own seeds
  * (`RunContext.evaluation`), or a meta-learner's held-out tasks (`RunContext.metaEvaluation`).
+ * On a meta-RL env's trials of k episodes, also each episode's mean return,
+ * eval/return_episode_1 … _k (`episodeReturnMetrics`).
  */
 export class Evaluation {
   /** The latest evaluation, if any (restored from the checkpoint on resume). */
   last: StepEval | null = null;
 
   /** `score` gives the returns (and further named results); `unit` names what they are in the log (`10 episodes`). */
-  constructor(private readonly ctx: RunContext, private readonly score: () => MetaEvaluation, private readonly unit: string) {}
+  constructor(private readonly ctx: RunContext, private readonly score: () => Scored, private readonly unit: string) {}
 
   run(step: number): StepEval {
     // The periodic check of every weight and optimiser moment: evaluations are the run's slow moments anyway.
     this.ctx.checkFinite(`at step ${step}`);
-    const scored = this.score();
-    const r = summarizeReturns(scored.returns);
-    this.ctx.metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std, ...scored.metrics });
-    this.ctx.progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${r.returns.length} ${this.unit})`);
+    const { returns, metrics, episodeReturns } = this.score();
+    const r: EvalResult = { ...summarizeReturns(returns), ...(episodeReturns === undefined ? {} : { episodeReturns }) };
+    const episodes = episodeReturns === undefined ? {} : episodeReturnMetrics(episodeReturns);
+    this.ctx.metrics.write(step, { 'eval/return_mean': r.mean, 'eval/return_std': r.std, ...episodes, ...metrics });
+    const perEpisode = episodeReturns === undefined ? '' : formatEpisodeReturns(episodeMeans(episodeReturns));
+    const unit = episodeReturns === undefined ? this.unit : 'trials';
+    this.ctx.progress.log(`step ${step}: eval return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} (${r.returns.length} ${unit}${perEpisode === '' ? '' : `; ${perEpisode}`})`);
     this.ctx.stopIf('onEvaluation', this.ctx.callbacks.onEvaluation?.({ step, result: r }));
     return (this.last = { ...r, step });
   }
@@ -226,7 +234,10 @@ export class RunContext {
 
   evaluation(actor: EvalActor, env: Env): Evaluation {
     const episodes = this.run.evalEpisodes;
-    return new Evaluation(this, () => ({ returns: evaluate(actor, env, episodes, evaluationSeed(this.run.seed)).returns, metrics: {} }), 'episodes');
+    return new Evaluation(this, () => {
+      const { returns, episodeReturns } = evaluate(actor, env, episodes, evaluationSeed(this.run.seed));
+      return { returns, metrics: {}, ...(episodeReturns === undefined ? {} : { episodeReturns }) };
+    }, 'episodes');
   }
 
   /** Evaluations of a meta-learner on its held-out tasks (src/train/loops/meta.ts). */

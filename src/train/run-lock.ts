@@ -29,9 +29,12 @@ export interface LockHolder {
   token: string;
 }
 
-/** The run folder is locked by another process; the message names the holder. */
+/** The run folder is locked by another process; the message names the holder, `holder` is its record (null: damaged or lost lock). */
 export class RunLockedError extends Error {
   override name = 'RunLockedError';
+  constructor(message: string, readonly holder: LockHolder | null = null) {
+    super(message);
+  }
 }
 
 /** Whether a process with this PID exists on this host (EPERM: it exists, owned by someone else). */
@@ -94,6 +97,27 @@ export function isStale(h: LockHolder, staleSeconds = staleLockSeconds(), now = 
   return h.host === hostname() ? !processAlive(h.pid) : heartbeatAge(h, now) > staleSeconds;
 }
 
+/**
+ * The holder of the folder's lock when it is a process on another host that may still be alive
+ * (its heartbeat is younger than the stale timeout): the folder cannot be used here until that
+ * lock is released or goes stale. Null otherwise, a damaged lock file included.
+ */
+export function holderElsewhere(runDir: string, staleSeconds = staleLockSeconds()): LockHolder | null {
+  let h: LockHolder | null;
+  try {
+    h = readLockHolder(runDir);
+  } catch {
+    return null;
+  }
+  return h !== null && h.host !== hostname() && !isStale(h, staleSeconds) ? h : null;
+}
+
+/** Seconds until a lock of another host goes stale by this host's clock (0 if it is already; Infinity for an unreadable heartbeat). */
+export function secondsUntilStale(h: LockHolder, staleSeconds = staleLockSeconds(), now = Date.now()): number {
+  const age = heartbeatAge(h, now);
+  return Number.isFinite(age) ? Math.max(0, staleSeconds - age) : Infinity;
+}
+
 /** The holder in words, for refusals and waits. */
 export function describeHolder(runDir: string, h: LockHolder, staleSeconds = staleLockSeconds()): string {
   const age = Math.max(0, Math.round(heartbeatAge(h, Date.now())));
@@ -139,12 +163,12 @@ export class RunLock {
       }
       const holder = readLockHolder(runDir);
       if (holder === null) continue; // released meanwhile
-      if (!isStale(holder, staleSeconds)) throw new RunLockedError(describeHolder(runDir, holder, staleSeconds));
+      if (!isStale(holder, staleSeconds)) throw new RunLockedError(describeHolder(runDir, holder, staleSeconds), holder);
       takeOverStale(path, holder);
       replaced = holder;
     }
     const holder = readLockHolder(runDir);
-    throw new RunLockedError(holder === null ? `${path}: could not take the lock (other processes kept taking it)` : describeHolder(runDir, holder));
+    throw new RunLockedError(holder === null ? `${path}: could not take the lock (other processes kept taking it)` : describeHolder(runDir, holder), holder);
   }
 
   /** Throws if this process no longer holds the lock (it was taken over), naming the new holder. */

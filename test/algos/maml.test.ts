@@ -13,7 +13,7 @@ import { Xoshiro128Rng } from '../../src/core/random.js';
 import { defaults } from '../../src/core/config.js';
 import '../../src/envs/index.js';
 import {
-  conjugateGradient, fisherVectorProduct, makeMamlPolicy, MAML_SCHEMA, MamlLearner, NormalMlpPolicy, outerObjective, type EpisodeTensors, type MamlTask, type OldPolicy,
+  conjugateGradient, fisherVectorProduct, makeMamlPolicy, MAML_SCHEMA, MamlLearner, NormalMlpPolicy, outerObjective, trpoStep, type EpisodeTensors, type MamlOrder, type MamlOuterPass, type MamlTask, type OldPolicy,
 } from '../../src/algos/maml.js';
 import { Linear } from '../../src/nn/layers.js';
 import { engine64 as e64, parameterCentralDifferences } from '../helpers/gradcheck.js';
@@ -124,6 +124,41 @@ describe('second-order meta-gradient', () => {
       }));
       assert.ok(firstOrderGap > 1e-3, `first-order gradient within ${firstOrderGap} of the meta-gradient: the check could not see a missing second-order term`);
     });
+  });
+});
+
+describe("the TRPO step one task at a time (outerPass 'per-task')", () => {
+  /** A TRPO step on 6 fixed tasks from a fresh engine: the result, the parameters after it, and the arena's peak growth in the step. */
+  const step = (policyKind: 'mlp' | 'hyper', order: MamlOrder, outerPass: MamlOuterPass, engine: () => Engine) => {
+    const e = engine(), obsDim = 4, actionDim = 2, taskDim = 2;
+    const policy = makeMamlPolicy(e, new Xoshiro128Rng(11), { policy: policyKind, hidden: [32, 32], hyperPreset: 'compact' }, obsDim, actionDim, taskDim);
+    const config = { ...defaults(MAML_SCHEMA), policy: policyKind, order, outerPass };
+    return e.scope(() => {
+      const tasks: MamlTask[] = Array.from({ length: 6 }, (_, i) => ({
+        taskVector: e.tensor(values(taskDim, 100 + i), [1, taskDim]), train: fakeEpisodes(e, 40, obsDim, actionDim, 200 + 10 * i), valid: fakeEpisodes(e, 40, obsDim, actionDim, 300 + 10 * i),
+      }));
+      const before = e.backend.arena.getStats().reserved;
+      const result = trpoStep(policy, tasks, config, policyKind === 'hyper' ? 1e-3 : 0.1);
+      return { result, params: policy.parameters().map((p) => p.toArray()), peak: e.backend.arena.getStats().reserved - before };
+    });
+  };
+  const native = (): Engine => new Engine(defaultBackend());
+  for (const policyKind of ['mlp', 'hyper'] as const) {
+    it(`${policyKind}, first order: the same step bit for bit as 'batch' (float32 and float64 arenas), in less memory`, () => {
+      for (const engine of [native, e64]) {
+        const batch = step(policyKind, 'first', 'batch', engine), perTask = step(policyKind, 'first', 'per-task', engine);
+        assert.ok(batch.result.lossAfter < batch.result.lossBefore, `the batch step did not improve the surrogate (${JSON.stringify(batch.result)}): the comparison would be of no step`);
+        assert.deepEqual(perTask.result, batch.result);
+        assert.deepEqual(perTask.params, batch.params, 'parameters after the step differ');
+        if (engine === native) assert.ok(perTask.peak < 0.5 * batch.peak, `per-task arena peak ${perTask.peak} vs batch ${batch.peak} elements: not one task's graph at a time`);
+      }
+    });
+  }
+  it('second order: the same step up to rounding (the sums of a parameter\'s contributions are in another order)', () => {
+    const batch = step('mlp', 'second', 'batch', e64), perTask = step('mlp', 'second', 'per-task', e64);
+    assert.equal(perTask.result.backtracks, batch.result.backtracks);
+    for (const k of ['lossBefore', 'lossAfter', 'kl'] as const) assert.ok(Math.abs(perTask.result[k] - batch.result[k]) <= 1e-9 * Math.abs(batch.result[k]) + 1e-15, `${k}: ${perTask.result[k]} vs ${batch.result[k]}`);
+    batch.params.forEach((p, k) => p.forEach((v, j) => assert.ok(Math.abs(perTask.params[k]![j]! - v) <= 1e-9 * (1 + Math.abs(v)), `θ${k}[${j}]: ${perTask.params[k]![j]} vs ${v}`)));
   });
 });
 

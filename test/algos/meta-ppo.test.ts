@@ -19,6 +19,7 @@ import { SyncVectorEnv } from '../../src/envs/vector/sync.js';
 import { Engine } from '../../src/tensor/engine.js';
 import { defaultBackend } from '../../src/tensor/backends/index.js';
 import { resolveTrainConfig } from '../../src/train/run-config.js';
+import { readMetricsRows as metricsRows } from '../../src/train/metrics.js';
 import { train } from '../../src/train/run.js';
 import { registerSignCue, SIGN_CUE_ID, SIGN_CUE_STEPS } from '../helpers/sign-cue.js';
 import { countTypedArrayAllocations } from '../helpers/alloc.js';
@@ -45,7 +46,7 @@ it('resolves Beck et al.\'s HalfCheetah-Dir settings, and each method\'s policy 
   const want = { numEnvs: 16, numSteps: 400, learningRate: 7e-4, gamma: 0.97, gaeLambda: 0.9, clipCoef: 0.1, updateEpochs: 2, numMinibatches: 4, entCoef: 0.01,
     adamEps: 1e-8, annealLr: false, latentDim: 5, gruHidden: 256, klWeight: 0.1, vaeLr: 1e-3, vaeBufferTrials: 10_000, vaeBatchTrials: 10,
     vaePrecollectSteps: 5_000, policySize: 'XL', embeddingDim: 25, baseInit: 'normc', episodesPerTrial: 1, policy: 'hyper', hyperInit: 'bias-hyperinit',
-    valueLoss: 'huber', clipVloss: true, vfCoef: 0.5 };
+    valueLoss: 'huber', clipVloss: true, vfCoef: 0.5, rewardDecoderAction: false, rewardDecoderPrevState: false, vaeKlOverTrials: 'mean' };
   for (const [k, v] of Object.entries(want)) assert.equal((agent as Record<string, unknown>)[k], v, k);
   assert.equal((resolveTrainConfig({ algo: 'ppo' }).agent as { valueLoss: string }).valueLoss, 'mse');
   assert.equal((resolveTrainConfig({ algo: 'rl2' }).agent as MetaPpoConfig).policy, 'standard');
@@ -81,6 +82,17 @@ it('builds each method with its rollout rows, modules and policy kind', async ()
   assert.equal(rl2.net.policy.conditioningDim, 32);
   // The RL loss trains encoder and policy with one optimiser.
   assert.equal(rl2.params.length, rl2.net.encoder!.parameters().length + rl2.net.policy.parameters().length);
+
+  // Today's reward decoder reads (z, s'); the reference's MuJoCo configs' (input_action, input_prev_state) also a and s.
+  assert.equal(varibad.varibad!.vae.rewardDecoder.actionEmbed, null);
+  assert.equal(varibad.varibad!.vae.rewardDecoder.usesPrevState, false);
+  const reference = await agentFor('varibad', { rewardDecoderAction: true, rewardDecoderPrevState: true, vaeKlOverTrials: 'sum' });
+  const decoder = reference.varibad!.vae.rewardDecoder;
+  assert.ok(decoder.actionEmbed !== null && decoder.usesPrevState);
+  // Input: z (5) + embed(s') (32) + embed(a) (16) + embed(s) (32).
+  assert.equal(decoder.net.parameters()[0]!.size, (5 + 32 + 16 + 32) * 64);
+  assert.equal(reference.varibad!.trainer.weights.klOverTrials, 'sum');
+  assert.throws(() => resolveTrainConfig({ algo: 'varibad', vaeKlOverTrials: 'avg' }), /vaeKlOverTrials' must be one of mean, sum, jacooba-hyper/);
 
   const film = await agentFor('rnn-hn', { policy: 'film', hyperInit: 'bias-hyperinit' });
   assert.equal(film.net.policy.describe().kind, 'film (normc, bias-hyperinit)');
@@ -178,7 +190,9 @@ it('varibad in the training loop: with normalizeObservation the trial buffer hol
 
 it('after the first rollout, rollouts and updates (VAE steps included) allocate no typed arrays', async () => {
   const cases: [string, string, Record<string, unknown>][] = [
-    ['varibad', SIGN_CUE_ID, {}], ['varibad', SIGN_CUE_ID, { vaeSubsampleElbos: 4, vaeSubsampleDecodes: 3 }], ['rl2', SIGN_CUE_ID, {}], ['rnn-hn', SIGN_CUE_ID, {}], ['multi-hn', 'Navigation2D-v0', {}],
+    ['varibad', SIGN_CUE_ID, {}], ['varibad', SIGN_CUE_ID, { vaeSubsampleElbos: 4, vaeSubsampleDecodes: 3 }],
+    // jacooba/hyper's HalfCheetah-Dir VAE (subsampled as there, but smaller).
+    ['varibad', SIGN_CUE_ID, { rewardDecoderAction: true, rewardDecoderPrevState: true, vaeKlOverTrials: 'jacooba-hyper', vaeSubsampleElbos: 4, vaeSubsampleDecodes: 3 }], ['rl2', SIGN_CUE_ID, {}], ['rnn-hn', SIGN_CUE_ID, {}], ['multi-hn', 'Navigation2D-v0', {}],
   ];
   for (const [algo, env, overrides] of cases) {
     const a = algorithm(algo);
@@ -246,5 +260,31 @@ it('hyperrl eval reproduces a meta run\'s final meta-test return (test-task tria
   const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
   const out = spawnSync(process.execPath, [cli, 'eval', r.runDir, '--episodes', '3'], { encoding: 'utf8' });
   assert.equal(out.status, 0, out.stderr);
-  assert.match(out.stdout, new RegExp(`return ${r.finalEval.mean.toFixed(1)} ± ${r.finalEval.std.toFixed(1)} over 3 episodes`));
+  assert.match(out.stdout, new RegExp(`return ${r.finalEval.mean.toFixed(1)} ± ${r.finalEval.std.toFixed(1)} over 3 trials`));
+});
+
+it('every meta algorithm logs its evaluation trials\' per-episode returns: k of them, finite, summing to eval/return_mean', async () => {
+  const k = 2;
+  for (const algo of ['varibad', 'rl2', 'rnn-hn', 'multi-hn']) {
+    // 2D-Navigation trials of 2 episodes × 100 steps; one rollout of one trial per env.
+    const r = await train({ quiet: true, config: resolveTrainConfig({ algo, env: 'Navigation2D-v0', seed: 3, episodesPerTrial: k, numEnvs: 2, numSteps: 200, sequenceLength: 200, numMinibatches: 1,
+      totalSteps: 400, evalEvery: 1_000_000, evalEpisodes: 3, policySize: 'XS', gruHidden: 8, embeddingDim: 4, vaeBufferTrials: 10, vaeBatchTrials: 2, vaePrecollectSteps: 0,
+      vaeSubsampleElbos: 4, vaeSubsampleDecodes: 4, runsDir: tempRuns(`episodes-${algo}`) }) });
+    const trials = r.finalEval.episodeReturns!;
+    assert.equal(trials.length, 3, algo);
+    trials.forEach((episodes, i) => {
+      assert.equal(episodes.length, k, `${algo}: trial ${i} has ${episodes.length} episodes`);
+      assert.ok(episodes.every(Number.isFinite), `${algo}: trial ${i}: ${episodes}`);
+      assert.equal(episodes[0]! + episodes[1]!, r.finalEval.returns[i], `${algo}: trial ${i}'s episodes sum to its return`);
+    });
+    const rows = metricsRows(r.runDir).filter((row) => row['eval/return_mean'] !== undefined);
+    assert.deepEqual(rows.map((row) => row.step), [0, 400], algo);
+    for (const row of rows) {
+      const episodes = Object.keys(row).filter((key) => key.startsWith('eval/return_episode_')).sort();
+      assert.deepEqual(episodes, ['eval/return_episode_1', 'eval/return_episode_2'], `${algo} at step ${row.step}`);
+      const sum = row['eval/return_episode_1']! + row['eval/return_episode_2']!;
+      assert.ok(Number.isFinite(sum) && Math.abs(sum - row['eval/return_mean']!) <= 1e-12 * Math.max(1, Math.abs(row['eval/return_mean']!)), `${algo} at step ${row.step}: episodes sum to ${sum}, eval/return_mean ${row['eval/return_mean']}`);
+    }
+    assert.equal(rows[1]!['eval/return_episode_1'], (trials[0]![0]! + trials[1]![0]! + trials[2]![0]!) / 3, algo);
+  }
 });

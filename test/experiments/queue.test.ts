@@ -14,11 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { EXPERIMENTS_KEY, identityOf, jobId, PREFIX, QUEUE, redisOptions, type ExperimentRecord } from '../../src/experiments/queue.js';
-import { loggedStep } from '../../src/experiments/runner.js';
+import { loggedStep, trainFlags } from '../../src/experiments/runner.js';
+import { cells, parseSpec } from '../../src/experiments/spec.js';
+import type { LockHolder } from '../../src/train/run-lock.js';
 import { packageVersion } from '../../src/core/version.js';
 import { startRedis } from '../helpers/redis.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
+const BREAKING_ENV = new URL('../../../test/fixtures/queue/breaking-env.mjs', import.meta.url).pathname;
 
 /** Tiny Pendulum TD3 runs: a few seconds each, checkpoints every 200 steps. */
 const TRAIN = { totalSteps: 1600, learningStarts: 400, randomSteps: 400, evalEvery: 400, evalEpisodes: 1, checkpointEvery: 200, actorHidden: [16, 16], criticHidden: [16, 16], batchSize: 32 };
@@ -38,8 +41,8 @@ interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-function startWorker(url: string): WorkerProcess {
-  const child = spawn(process.execPath, [CLI, 'worker', '--queue', url, '--until-empty', '--stall-seconds', '2', '--progress-every', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startWorker(url: string, env: NodeJS.ProcessEnv = {}): WorkerProcess {
+  const child = spawn(process.execPath, [CLI, 'worker', '--queue', url, '--until-empty', '--stall-seconds', '2', '--progress-every', '1'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   child.stdout!.on('data', (d) => { out += String(d); });
   child.stderr!.on('data', (d) => { out += String(d); });
@@ -120,6 +123,55 @@ it('two workers run a grid; one SIGKILLed mid-run, its cell resumed by the other
       assert.ok(queued.filter((r) => 'eval/return_mean' in r).length === 5, `${id}: five evaluations, none repeated`);
       assert.deepEqual(queued, numbers(join(local, 'runs', id)), `${id}: queued run equals the local run`);
     }
+  } finally {
+    await redis.stop();
+  }
+});
+
+it('a cell locked by a crashed host waits on the queue until the lock is stale, then resumes once; a crashing cell fails after its tries', async (t) => {
+  const redis = await startRedis(t);
+  if (redis === null) return;
+  const staleSeconds = 12;
+  try {
+    const name = `lock${process.pid}`;
+    const root = mkdtempSync(join(tmpdir(), `hyperrl-queue-${name}-`));
+    const specFile = join(root, 'spec.json');
+    writeFileSync(specFile, JSON.stringify({ name, modules: [BREAKING_ENV], grid: { env: ['Pendulum-v1', 'Breaking-v0'], algo: ['td3'], critic: ['mlp'], seed: [1] }, train: TRAIN }));
+    const out = join(root, 'queued');
+    await import(BREAKING_ENV); // registers Breaking-v0 here too, for reading the spec's cells
+    const [locked, breaking] = cells(parseSpec(JSON.parse(readFileSync(specFile, 'utf8')), specFile));
+    // A host ran the first cell to a checkpoint at step 800 and crashed: its lock stays, heartbeat fresh.
+    const runDir = join(out, 'runs', locked!.id);
+    const part = cli('train', `--run-dir=${runDir}`, ...trainFlags(locked!.train), '--stop-at-step=800');
+    assert.equal(part.status, 75, part.stdout + part.stderr);
+    const heartbeat = new Date();
+    const crashed: LockHolder = { host: 'crashed-host', pid: 4242, command: 'hyperrl train', startedAt: heartbeat.toISOString(), heartbeat: heartbeat.toISOString(), token: 'f00dfeedf00dfeed' };
+    writeFileSync(join(runDir, 'lock'), JSON.stringify(crashed) + '\n');
+
+    const enqueue = cli('experiment', specFile, '--queue', redis.url, '--out', out);
+    assert.equal(enqueue.status, 0, enqueue.stdout + enqueue.stderr);
+    const w = startWorker(redis.url, { HYPERRL_LOCK_STALE_SECONDS: String(staleSeconds) });
+    const waitLine = new RegExp(`${name}/${locked!.id}: .*${locked!.id} is in use by hyperrl train \\(pid 4242 on host crashed-host, .*; back on the queue, tried again in \\d+ s \\(not counted as a try\\)`);
+    await waitFor('the locked cell put back on the queue', () => waitLine.test(w.output()), 60_000);
+    const waiting = cli('experiment', specFile, '--queue', redis.url, '--status');
+    assert.match(waiting.stdout, new RegExp(`${locked!.id} +delayed: its run folder is locked by hyperrl train \\(pid 4242 on host crashed-host, last heartbeat ${heartbeat.toISOString()}\\); tried again at `), waiting.stdout + waiting.stderr);
+
+    // The breaking cell uses its 3 tries (backoff 10 s, 20 s): the worker then exits 1.
+    assert.equal(await exitCode(w, 180_000), 1, w.output());
+    const log = w.output();
+    assert.equal(log.split('\n').filter((l) => l.includes(`: resume ${locked!.id} at step 800`)).length, 1, `the locked cell resumed from the crashed host's checkpoint once:\n${log}`);
+    assert.equal(log.split('\n').filter((l) => l.includes(`: finished ${locked!.id} in`)).length, 1, 'and finished once');
+    assert.doesNotMatch(log, new RegExp(`${locked!.id}: failed \\(try`), 'waiting for the lock used no try');
+    assert.match(readFileSync(join(runDir, 'train.log'), 'utf8'), /took over the lock of .* from hyperrl train \(pid 4242 on host crashed-host, last heartbeat .*\): its heartbeat was older than the stale timeout/);
+    const queue = new Queue(QUEUE, { connection: redisOptions(redis.url), prefix: PREFIX });
+    const job = (await queue.getJob(jobId(name, locked!)))!;
+    await queue.close();
+    assert.ok(job.processedOn! >= heartbeat.getTime() + staleSeconds * 1000, `the cell ran only once the lock was stale (${new Date(job.processedOn!).toISOString()})`);
+
+    const status = cli('experiment', specFile, '--queue', redis.url, '--status');
+    assert.match(status.stdout, new RegExp(`${locked!.id} +completed: eval return -?\\d+\\.\\d`), status.stdout);
+    assert.match(status.stdout, new RegExp(`${breaking!.id} +failed: FAILED ${breaking!.id} \\(exit 1\\).*Breaking-v0 broke at its step 51, as it always does.* \\(after 3 tries; enqueue again to retry\\)`), status.stdout);
+    assert.match(status.stdout, /1 completed, 1 failed|1 failed, 1 completed/);
   } finally {
     await redis.stop();
   }

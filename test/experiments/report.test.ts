@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatSteps, formatTick, ticks } from '../../src/experiments/plots.js';
-import { summarise, writeReport } from '../../src/experiments/report.js';
-import { cellRunDir, cells, parseSpec } from '../../src/experiments/spec.js';
+import { runOutcome, summarise, writeReport } from '../../src/experiments/report.js';
+import { cellRunDir, cells, parseSpec, type Cell, type ExperimentSpec } from '../../src/experiments/spec.js';
 
 const spec = parseSpec({
   name: 'fake',
@@ -105,17 +105,22 @@ it('writes results.md, results.json and the learning-curve and cosine figures as
   assert.ok(existsSync(join(dir, 'cosine-similarity.png')));
 });
 
-it('reports the meta-RL runs\' other evaluation returns (MAML before adaptation) in a table and a figure', async () => {
-  const meta = parseSpec({ name: 'meta', grid: { env: ['Navigation2D-v0'], algo: ['maml'], critic: ['mlp', 'context'], seed: [1, 2] }, train: { totalSteps: 4, evalEvery: 2 } }, 'meta.json');
-  const dir = mkdtempSync(join(tmpdir(), 'hyperrl-report-meta-'));
-  for (const cell of cells(meta)) {
+/** A finished run folder per cell of the spec, logging the metrics `row(cell, step)` at steps 0, 2 and 4. */
+function finishedRuns(spec: ExperimentSpec, tag: string, row: (cell: Cell, step: number) => Record<string, number>): string {
+  const dir = mkdtempSync(join(tmpdir(), `hyperrl-report-${tag}-`));
+  for (const cell of cells(spec)) {
     const run = cellRunDir(dir, cell);
     mkdirSync(run, { recursive: true });
-    // Post-adaptation 10·step, pre-adaptation 5·step + seed for the context policy; the MLP logs no pre-adaptation return.
-    const rows = [0, 2, 4].map((step) => JSON.stringify({ step, 'eval/return_mean': 10 * step, ...(cell.critic === 'context' ? { 'eval/pre_adaptation_return': 5 * step + cell.seed } : {}) }));
-    writeFileSync(join(run, 'metrics.jsonl'), rows.join('\n') + '\n');
+    writeFileSync(join(run, 'metrics.jsonl'), [0, 2, 4].map((step) => JSON.stringify({ step, ...row(cell, step) })).join('\n') + '\n');
     writeFileSync(join(run, 'done.json'), '{}\n');
   }
+  return dir;
+}
+
+it('reports the meta-RL runs\' other evaluation returns (MAML before adaptation) in a table and a figure', async () => {
+  const meta = parseSpec({ name: 'meta', grid: { env: ['Navigation2D-v0'], algo: ['maml'], critic: ['mlp', 'context'], seed: [1, 2] }, train: { totalSteps: 4, evalEvery: 2 } }, 'meta.json');
+  // Post-adaptation 10·step, pre-adaptation 5·step + seed for the context policy; the MLP logs no pre-adaptation return.
+  const dir = finishedRuns(meta, 'meta', (cell, step) => ({ 'eval/return_mean': 10 * step, ...(cell.critic === 'context' ? { 'eval/pre_adaptation_return': 5 * step + cell.seed } : {}) }));
   const files = await writeReport(meta, dir);
   assert.ok(files.includes('other-evaluations.svg'), files.join(', '));
   const md = readFileSync(join(dir, 'results.md'), 'utf8');
@@ -137,4 +142,33 @@ it('axis ticks are round numbers and steps read with k/M units', () => {
   assert.deepEqual([-0.1, 0, 0.3].map((v) => formatTick(v, 0.1)), ['-0.1', '0.0', '0.3']);
   assert.deepEqual([-1400, 200].map((v) => formatTick(v, 100)), ['-1400', '200']);
   assert.equal(formatTick(0.25, 0.25), '0.25');
+});
+
+it('meta-RL trials of 2 episodes: each episode\'s final return and the second\'s gain over the first; runs from before these metrics have none', async () => {
+  const meta = parseSpec({ name: 'trials', grid: { env: ['Navigation2D-v0'], algo: ['varibad'], critic: ['standard', 'hyper-bias-hyperinit'], seed: [1, 2] }, train: { totalSteps: 4, evalEvery: 2 } }, 'trials.json');
+  // The hypernetwork runs log episode 1 = −20 − seed + step and episode 2 = −10 + seed + step; the standard ones predate the per-episode metrics.
+  const dir = finishedRuns(meta, 'trials', (cell, step) => ({
+    'eval/return_mean': -30 + 2 * step, ...(cell.critic === 'standard' ? {} : { 'eval/return_episode_1': -20 - cell.seed + step, 'eval/return_episode_2': -10 + cell.seed + step }),
+  }));
+  assert.equal(runOutcome(cellRunDir(dir, cells(meta).find((c) => c.critic !== 'standard' && c.seed === 1)!)), 'eval return -22.0, episode 1 -17.0 → 2 -5.0');
+  const [group] = summarise(meta, dir);
+  const [standard, hyper] = group!.critics;
+  assert.equal(standard!.episodeReturns, null);
+  // Final (step 4): episode 1 = −17, −18 (mean −17.5); episode 2 = −5, −4 (mean −4.5); gains 12 and 14.
+  assert.deepEqual(hyper!.episodeReturns!.finals.map((f) => f.mean), [-17.5, -4.5]);
+  assert.equal(hyper!.episodeReturns!.lastMinusFirst!.mean, 13);
+  assert.deepEqual([hyper!.episodeReturns!.lastMinusFirst!.lo, hyper!.episodeReturns!.lastMinusFirst!.hi], [12, 14]);
+  await writeReport(meta, dir);
+  const md = readFileSync(join(dir, 'results.md'), 'utf8');
+  assert.match(md, /\| critic \| episode 1 \| episode 2 \| episode 2 − episode 1 \|/);
+  assert.match(md, /\| standard \| – \| – \| – \|\n/);
+  assert.match(md, /\| hyper-bias-hyperinit \| -17\.5 \[-18\.0, -17\.0\] \| -4\.5 \[-5\.0, -4\.0\] \| 13\.0 \[12\.0, 14\.0\] \|\n/);
+});
+
+it('trials of one episode, or runs without per-episode metrics, add no per-episode table', async () => {
+  const meta = parseSpec({ name: 'one', grid: { env: ['HalfCheetahDir-v0'], algo: ['varibad'], critic: ['standard'], seed: [1] }, train: { totalSteps: 4, evalEvery: 2 } }, 'one.json');
+  const dir = finishedRuns(meta, 'one', (_cell, step) => ({ 'eval/return_mean': step, 'eval/return_episode_1': step }));
+  assert.deepEqual(summarise(meta, dir)[0]!.critics[0]!.episodeReturns!.finals.map((f) => f.mean), [4]);
+  await writeReport(meta, dir);
+  assert.doesNotMatch(readFileSync(join(dir, 'results.md'), 'utf8'), /episode 1/);
 });

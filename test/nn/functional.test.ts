@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/tensor/engine.js';
 import { createBackend } from '../../src/tensor/backends/index.js';
-import { mean, scale, squaredDifference, sub } from '../../src/tensor/ops/elementwise.js';
+import { mean, repeatRows, scale, square, squaredDifference, sub, sum } from '../../src/tensor/ops/elementwise.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { DeterministicActor, GaussianActor } from '../../src/nn/actors.js';
 import { HyperCritic, MlpCritic } from '../../src/nn/critics.js';
@@ -205,21 +205,34 @@ describe('second-order MAML through a functional call', () => {
     });
   });
 
-  it('hypernetwork with one weight set for every input (Hyper-MAML\'s applyDynamicShared): the meta-gradient matches finite differences (float64, js)', () => {
-    checkMetaGradient({
-      name: 'HyperNetwork (shared)', outDim: 2,
-      make: (e) => hyperNet(e, 9),
-      output: (m, e, task) => m.applyDynamicShared(e.tensor(values(8, 50 + task), [4, 2]), m.generate(e.tensor(values(3, 60 + task), [1, 3]))),
+  for (const groups of [1, 2]) {
+    it(`hypernetwork with one weight set per group of inputs (applyDynamicShared, ${groups} group${groups > 1 ? 's' : ''}: Hyper-${groups > 1 ? 'PEARL' : 'MAML'}'s): the meta-gradient matches finite differences (float64, js)`, () => {
+      checkMetaGradient({
+        name: `HyperNetwork (shared, ${groups} groups)`, outDim: 2,
+        make: (e) => hyperNet(e, 9),
+        output: (m, e, task) => m.applyDynamicShared(e.tensor(values(8, 50 + task), [4, 2]), m.generate(e.tensor(values(3 * groups, 60 + task), [groups, 3]))),
+      });
     });
-  });
+  }
 
-  it('applyDynamicShared gives the per-sample kernel\'s values for one generated row repeated', () => {
+  it('applyDynamicShared gives the per-sample kernel\'s values and gradients for each group\'s generated row repeated (1 and 3 groups)', () => {
     const e = new Engine(createBackend('js'));
     const m = hyperNet(e, 10);
-    e.scope(() => {
-      const meta = e.tensor(values(3, 70), [1, 3]), base = e.tensor(values(14, 71), [7, 2]);
-      const shared = m.applyDynamicShared(base, m.generate(meta)).toArray(), repeated = m.applyDynamic(base, m.generateRepeated(meta, 7)).toArray();
-      shared.forEach((v, i) => assert.ok(Math.abs(v - repeated[i]!) < 1e-5 * (1 + Math.abs(v)), `output ${i}: ${v} vs ${repeated[i]}`));
-    });
+    for (const [groups, rows] of [[1, 7], [3, 4]] as const) {
+      e.scope(() => {
+        const meta = e.tensor(values(3 * groups, 70), [groups, 3]), base = e.tensor(values(2 * groups * rows, 71), [groups * rows, 2]);
+        meta.requiresGrad = true;
+        base.requiresGrad = true;
+        const run = (shared: boolean): { y: number[]; grads: number[][] } => {
+          const y = shared ? m.applyDynamicShared(base, m.generate(meta)) : m.applyDynamic(base, m.generate(meta).map((g) => repeatRows(g, rows)));
+          return { y: y.toArray(), grads: e.grad(sum(square(y)), [meta, base]).map((g) => g.toArray()) };
+        };
+        const shared = run(true), repeated = run(false);
+        const close = (a: number[], b: number[], what: string): void => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-5 * (1 + Math.abs(v)), `${groups} groups, ${what} ${i}: ${v} vs ${b[i]}`));
+        close(shared.y, repeated.y, 'output');
+        close(shared.grads[0]!, repeated.grads[0]!, 'd/dmeta');
+        close(shared.grads[1]!, repeated.grads[1]!, 'd/dbase');
+      });
+    }
   });
 });

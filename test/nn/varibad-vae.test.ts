@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Xoshiro128Rng } from '../../src/core/random.js';
-import { gaussianKl, klToPreviousPosterior, VaribadVae, type TrialBatch } from '../../src/nn/varibad-vae.js';
+import { gaussianKl, klToPreviousPosterior, VaribadVae, type TrialBatch, type VaribadVaeOptions } from '../../src/nn/varibad-vae.js';
 import type { Engine } from '../../src/tensor/engine.js';
 import { sum } from '../../src/tensor/ops/elementwise.js';
 import { slice } from '../../src/tensor/ops/shape.js';
@@ -31,10 +31,10 @@ test('klToPreviousPosterior: the first belief against N(0, I), each later one ag
   });
 });
 
-/** A tiny VAE and a fixed batch of T = 3 steps × B = 2 trials. */
-function tiny(e: Engine, decodeState: boolean): { vae: VaribadVae; batch: TrialBatch } {
-  const rng = new Xoshiro128Rng(5);
-  const vae = new VaribadVae(e, rng, { stateDim: 3, actionDim: 2, latentDim: 2, hiddenSize: 4, stateEmbedDim: 3, actionEmbedDim: 2, rewardEmbedDim: 2, decoderLayers: [5, 4], decodeState, rewardDecoderUsesAction: true });
+/** A tiny VAE and a fixed batch of T = 3 steps × B = 2 trials (seed 5; with the previous state, 7: at 5 every ReLU of the tiny reward decoder starts dead). */
+function tiny(e: Engine, decodeState: boolean, options: Partial<VaribadVaeOptions> = {}): { vae: VaribadVae; batch: TrialBatch } {
+  const rng = new Xoshiro128Rng(options.rewardDecoderUsesPrevState === true ? 7 : 5);
+  const vae = new VaribadVae(e, rng, { stateDim: 3, actionDim: 2, latentDim: 2, hiddenSize: 4, stateEmbedDim: 3, actionEmbedDim: 2, rewardEmbedDim: 2, decoderLayers: [5, 4], decodeState, rewardDecoderUsesAction: true, ...options });
   const vals = (n: number): number[] => Array.from({ length: n }, () => rng.uniform(-1, 1));
   return { vae, batch: { obs: e.persistent([4, 2, 3], vals(4 * 2 * 3)), actions: e.persistent([3, 2, 2], vals(3 * 2 * 2)), rewards: e.persistent([3, 2, 1], vals(3 * 2)) } };
 }
@@ -67,9 +67,9 @@ test('VaribadVae.loss: reward NLL sums every belief × every transition, KL sums
   });
 });
 
-test('VaribadVae.loss: gradients reach the encoder and both decoders (finite differences, float64)', () => {
+for (const prevState of [false, true]) test(`VaribadVae.loss: gradients reach the encoder and both decoders (finite differences, float64)${prevState ? ', the reward decoder reading the previous state' : ''}`, () => {
   const e = engine64();
-  const { vae, batch } = tiny(e, true);
+  const { vae, batch } = tiny(e, true, { rewardDecoderUsesPrevState: prevState });
   const w = { klWeight: 0.1, rewardLossCoeff: 1, stateLossCoeff: 0.5 };
   const noiseRng = new Xoshiro128Rng(9);
   const noiseValues = Array.from({ length: 4 * 2 * 2 }, () => noiseRng.normal());
@@ -154,5 +154,53 @@ test('VaribadVae.loss subsampled at random: rescaled by (T + 1)·T / (E·D) and 
     const stderr = Math.sqrt((sq[k]! - mean[k]! ** 2) / draws);
     assert.ok(stderr > 0, `${name}: the subsample changes the estimate`);
     assert.ok(Math.abs(mean[k]! - full[k]!) < 4 * stderr, `${name}: mean of ${draws} rescaled subsampled terms ${mean[k]} vs the full ${full[k]} (standard error ${stderr})`);
+  });
+});
+
+test('the reward decoder with input_action and input_prev_state (the reference MuJoCo configs): each transition decoded from (z, s\', a, s)', () => {
+  const e = engine64();
+  const { vae, batch } = tiny(e, false, { rewardDecoderUsesPrevState: true });
+  // Input: z (2) + embed(s') (3) + embed(a) (2) + embed(s) (3), s and s' through one embedding.
+  assert.equal(vae.rewardDecoder.net.parameters()[0]!.size, 10 * 5);
+  assert.equal(vae.namedParameters().filter(([n]) => n.startsWith('rewardDecoder.stateEmbed')).length, 2, 'one state embedding (weight, bias)');
+  e.scope(() => {
+    const loss = vae.loss(batch, e.tensor(new Float64Array(4 * 2 * 2), [4, 2, 2]), { klWeight: 0.1, rewardLossCoeff: 1, stateLossCoeff: 1 });
+    const { means } = vae.encoder.forward(batch.actions, slice(batch.obs, 0, 1, 4), batch.rewards, e.tensor(new Float64Array(8), [2, 4]));
+    const m = means.toArray(), r = batch.rewards.toArray(), s = batch.obs.toArray(), a = batch.actions.toArray();
+    const row = (data: number[], i: number, width: number) => e.tensor(data.slice(i * width, (i + 1) * width), [1, width]);
+    let reward = 0, withNextAsPrev = 0;
+    for (let j = 0; j <= 3; j++) for (let t = 0; t < 3; t++) for (let b = 0; b < 2; b++) {
+      const z = row(m, j * 2 + b, 2), next = row(s, (t + 1) * 2 + b, 3), action = row(a, t * 2 + b, 2);
+      reward += (vae.rewardDecoder.forward(z, next, action, row(s, t * 2 + b, 3)).item() - r[t * 2 + b]!) ** 2;
+      withNextAsPrev += (vae.rewardDecoder.forward(z, next, action, next).item() - r[t * 2 + b]!) ** 2;
+    }
+    close(loss.reward.item(), reward / 2, 'reward term', 1e-12);
+    assert.ok(Math.abs(withNextAsPrev - reward) > 1e-6, 'the previous state changes the prediction');
+    assert.throws(() => vae.rewardDecoder.forward(row(m, 0, 2), row(s, 1, 3), row(a, 0, 2)), /RewardDecoder: built to read the previous state \(input_prev_state\), but forward got none/);
+  });
+});
+
+test('klOverTrials sum (lmzintgraf/varibad compute_loss): the KL term is B × the mean over trials, the reconstruction terms unchanged; jacooba-hyper: every trial at every drawn belief', () => {
+  const e = engine64();
+  const { vae, batch } = tiny(e, true);
+  e.scope(() => {
+    const noise = e.tensor(new Float64Array(4 * 2 * 2), [4, 2, 2]);
+    const w = { klWeight: 0.1, rewardLossCoeff: 1, stateLossCoeff: 1 };
+    const mean = vae.loss(batch, noise, w), summed = vae.loss(batch, noise, { ...w, klOverTrials: 'sum' });
+    close(summed.kl.item(), 2 * mean.kl.item(), 'KL summed over B = 2 trials', 1e-12);
+    close(summed.reward.item(), mean.reward.item(), 'reward term', 0);
+    close(summed.state!.item(), mean.state!.item(), 'state term', 0);
+    close(summed.total.item(), mean.total.item() + 0.1 * mean.kl.item(), 'total', 1e-12);
+    // jacooba/hyper: without subsampling as 'sum'.
+    close(vae.loss(batch, noise, { ...w, klOverTrials: 'jacooba-hyper' }).kl.item(), summed.kl.item(), 'jacooba-hyper, every term', 0);
+    // With E = 2 terms for B = 2 trials drawn at beliefs 3, 1 (trial 0) and 0, 3 (trial 1): lmzintgraf pairs each draw with its trial,
+    // jacooba/hyper adds each drawn belief's KL of both trials.
+    const { means, logvars } = vae.encoder.forward(batch.actions, slice(batch.obs, 0, 1, 4), batch.rewards, e.tensor(new Float64Array(8), [2, 4]));
+    const kl = klToPreviousPosterior(means, logvars).toArray(), at = (j: number, b: number): number => kl[j * 2 + b]!;
+    const elbos = Int32Array.from([3 * 2 + 0, 0 * 2 + 1, 1 * 2 + 0, 3 * 2 + 1]);
+    const drawn = (klOverTrials: 'sum' | 'jacooba-hyper') => vae.loss(batch, noise, { ...w, klOverTrials }, { elbos, decodes: null }).kl.item();
+    close(drawn('sum'), at(3, 0) + at(0, 1) + at(1, 0) + at(3, 1), 'lmzintgraf/varibad, subsampled', 1e-12);
+    const both = (j: number): number => at(j, 0) + at(j, 1);
+    close(drawn('jacooba-hyper'), both(3) + both(0) + both(1) + both(3), 'jacooba/hyper, subsampled', 1e-12);
   });
 });

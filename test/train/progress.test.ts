@@ -34,3 +34,12 @@ it('prints nothing when quiet', () => {
   progress.log('x');
   assert.deepEqual(lines, []);
 });
+
+it('a meta run\'s line shows its last evaluation\'s first and last episode returns when trials have k ≥ 2 episodes', () => {
+  const lines: string[] = [];
+  const progress = new Progress({ isTTY: false, write: (s: string) => { lines.push(s); return true; } }, 0);
+  progress.update({ step: 1, total: 2, episodeReturn: null, evalReturn: 30, evalEpisodeReturns: [[5, 10, 15], [7, 12, 11]] }, true);
+  progress.update({ step: 2, total: 2, episodeReturn: null, evalReturn: 30, evalEpisodeReturns: [[30]] }, true);
+  assert.match(lines[0]!, / eval 30\.0 \(episode 1 6\.0 → 3 13\.0\) /);
+  assert.match(lines[1]!, / eval 30\.0 {2}ETA/);
+});

@@ -141,7 +141,7 @@ export const onPolicyLoop: TrainingLoop<OnPolicyAlgorithm> = async (ctx, algorit
         updateInfo.metrics = update;
         ctx.stopIf('onUpdate', ctx.callbacks.onUpdate(updateInfo));
       }
-      ctx.progress.update({ step, total: numIterations * batch, episodeReturn: lastReturn, evalReturn: evaluation.last?.mean ?? null });
+      ctx.progress.update({ step, total: numIterations * batch, episodeReturn: lastReturn, evalReturn: evaluation.last?.mean ?? null, evalEpisodeReturns: evaluation.last?.episodeReturns ?? null });
 
       const stopping = await ctx.stopRequested(step);
       const scheduled = Math.floor(step / rc.checkpointEvery) > Math.floor((step - batch) / rc.checkpointEvery);
