@@ -4,10 +4,12 @@
  * (JS: the autodiff, op bookkeeping, replay sampling) as "outside kernels". Each figure is
  * the minimum over periods of policyDelay updates (per update): on a busy machine the
  * minima approach what a quiet core does, where means count the time other processes took.
+ * Shares are of the fastest period's wall time, so on a busy machine they need not add up.
  *   node dist/bench/core/update-profile.js [mlp|compact|paper] [updates] [obsDim actionDim batch]
  * Defaults: mlp on Pendulum sizes (3, 1, batch 256); compact and paper on HalfCheetah sizes (17, 6, batch 100).
  */
 import type { Backend } from '../../src/tensor/backend.js';
+import { timeKernels } from '../lib/kernel-timer.js';
 import { td3UpdateBench } from '../lib/td3-update.js';
 
 const preset = process.argv[2] ?? 'mlp';
@@ -38,23 +40,13 @@ function callKey(k: string, a: number[]): string {
 }
 
 function instrument(be: Backend): void {
-  const raw = be as unknown as Record<string, (...a: number[]) => unknown>;
-  for (const k of ['gemm', 'gemmBiasAct', 'gemmBatched', 'biasAct', 'actBackward', 'colSum', 'dynamicForward', 'dynamicBackward',
-    'adam', 'polyak', 'unary', 'binary', 'clamp', 'axpby', 'reduce', 'fill', 'sumSquares']) {
-    const f = raw[k]!.bind(be);
-    raw[k] = (...a: number[]) => {
-      if (!recording) return f(...a);
-      const t0 = performance.now();
-      const r = f(...a);
-      const dt = performance.now() - t0;
-      const key = callKey(k, a);
-      const e = period.get(key) ?? { ms: 0, calls: 0 };
-      e.ms += dt;
-      e.calls++;
-      period.set(key, e);
-      return r;
-    };
-  }
+  timeKernels(be, () => recording, (k, a, ms) => {
+    const key = callKey(k, a);
+    const e = period.get(key) ?? { ms: 0, calls: 0 };
+    e.ms += ms;
+    e.calls++;
+    period.set(key, e);
+  });
 }
 
 const overrides = preset === 'mlp' ? { critic: 'mlp', batchSize } : { critic: 'hyper', hyperPreset: preset, batchSize };
@@ -62,19 +54,23 @@ const bench = td3UpdateBench(obsDim, actionDim, overrides, { instrument });
 for (let i = 0; i < Math.max(4, updates / 5); i++) bench.update(); // past JIT warm-up
 recording = true;
 const delay = bench.config.policyDelay;
-let wallPeriod = Infinity;
+let wallPeriod = Infinity, outsidePeriod = Infinity;
 for (let done = 0; done < updates; done += delay) {
   period.clear();
   const t0 = performance.now();
   for (let i = 0; i < delay; i++) bench.update();
-  wallPeriod = Math.min(wallPeriod, performance.now() - t0);
+  const dt = performance.now() - t0;
+  wallPeriod = Math.min(wallPeriod, dt);
+  let inKernels = 0;
+  for (const v of period.values()) inKernels += v.ms;
+  outsidePeriod = Math.min(outsidePeriod, dt - inKernels);
   for (const [k, v] of period) {
     const e = totals.get(k);
     if (e === undefined || v.ms < e.ms) totals.set(k, { ...v });
   }
 }
 recording = false;
-const wall = wallPeriod / delay;
+const wall = wallPeriod / delay, outside = outsidePeriod / delay;
 
 const rows = [...totals].map(([k, v]) => ({ k, ms: v.ms / delay, calls: v.calls / delay })).sort((p, q) => q.ms - p.ms);
 const byClass = new Map<string, { ms: number; calls: number }>();
@@ -85,12 +81,12 @@ for (const r of rows) {
   e.calls += r.calls;
   byClass.set(cls, e);
 }
-let kernels = 0, calls = 0;
-for (const r of rows) { kernels += r.ms; calls += r.calls; }
+let calls = 0;
+for (const r of rows) calls += r.calls;
 const pct = (ms: number): string => `${(100 * ms / wall).toFixed(1).padStart(5)}%`;
 console.log(`TD3 update, ${preset} critic, obs ${obsDim}, action ${actionDim}, batch ${batchSize}: ${wall.toFixed(3)} ms/update, `
   + `GEMM ${(bench.gemmFlopsPerUpdate / 1e6).toFixed(0)} MFLOP, ${calls.toFixed(0)} kernel calls (minima over ${Math.ceil(updates / delay)} periods of ${delay} updates)`);
-console.log(`${pct(wall - kernels)} ${(wall - kernels).toFixed(3).padStart(8)} ms  outside kernels (JS, autodiff, replay sampling)`);
+console.log(`${pct(outside)} ${outside.toFixed(3).padStart(8)} ms  outside kernels (JS, autodiff, replay sampling)`);
 for (const [k, v] of [...byClass].sort((p, q) => q[1].ms - p[1].ms)) console.log(`${pct(v.ms)} ${v.ms.toFixed(3).padStart(8)} ms  ${String(v.calls).padStart(4)}×  ${k}`);
 console.log('by call shape:');
 for (const r of rows.slice(0, Number(process.env.ROWS ?? 30))) console.log(`${pct(r.ms)} ${r.ms.toFixed(3).padStart(8)} ms  ${String(r.calls).padStart(4)}×  ${r.k}`);
