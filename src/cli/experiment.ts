@@ -28,7 +28,11 @@ export const EXPERIMENT_HELP = `usage: hyperrl experiment <spec.json> [options] 
   --shard I/N         run only slice I of N of the grid (0 ≤ I < N; cells dealt round-robin), for job
                       arrays without a queue: --shard $SLURM_ARRAY_TASK_ID/8 with --array=0-7
 Rerunning the same command skips finished runs and resumes unfinished ones from their checkpoints.
-Ctrl-C (or SIGTERM, SIGHUP) stops every run at its next episode end with a checkpoint (exit status 75).
+Ctrl-C (or SIGTERM, SIGHUP) stops every run at its next episode end with a checkpoint (exit status 75;
+a runner with no run going exits at once; a second Ctrl-C quits at once, runs included).
+Runners may share one folder (e.g. overlapping --only in two terminals): a cell that another process
+is running is set aside and the next free one started; when only such cells are left the runner
+waits for them and skips those finished meanwhile (docs/experiments.md).
 
 Many machines (docs/cluster.md): the folder (--out) must be a path every worker shares, e.g. NFS.
   --queue URL         put the grid's cells (those of --only) on the Redis queue at URL
@@ -96,7 +100,7 @@ export async function experimentCommand(args: string[], imported: readonly strin
   let code = 0;
   if (!v.onlyReport) {
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
-    const r = await runExperiment(spec, { dir, jobs: positiveInt('jobs', v.jobs, availableParallelism()), progressEvery: positiveInt('progress-every', v.progressEvery, 30), timeLimit, only, shard: v.shard === undefined ? undefined : parseShard(v.shard) });
+    const r = await runExperiment(spec, { dir, jobs: positiveInt('jobs', v.jobs, availableParallelism()), progressEvery: positiveInt('progress-every', v.progressEvery, 30), timeLimit, only, shard: v.shard === undefined ? undefined : parseShard(v.shard), quitOnSecondSignal: true });
     if (r.interrupted) return EXIT_STOPPED;
     if (r.failed.length) code = 1;
   }

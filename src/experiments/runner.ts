@@ -5,11 +5,16 @@
  * reaches the last step) is skipped, one with a checkpoint is resumed (found by the same
  * recovery routine as `train --resume`, so whatever a kill left that a resume can use, the
  * runner uses too), one whose checkpoint is damaged is reported and left alone, any other
- * is started afresh. The run folder's lock tells the runner that an earlier child is still
- * writing (it waits) or that another host uses the folder (the cell fails, naming the holder).
+ * is started afresh. A cell whose folder's lock a live process on this host holds (another
+ * runner's child, or a child of an earlier, killed runner still writing its last checkpoint) is
+ * set aside and come back to after the free cells; when only such cells are left the runner waits
+ * for them, then skips a cell finished meanwhile and resumes one stopped unfinished. A lock held
+ * from another host makes the cell fail, naming the holder.
  * Children run in their own process group, so a terminal's Ctrl-C
  * reaches only the runner, which passes one SIGINT per Ctrl-C on (the first lets each
- * child finish its episode and checkpoint; a second makes them quit at once). If the
+ * child finish its episode and checkpoint; a second makes them quit at once, and the runner with
+ * them, 128 + the signal's number); with no child going (only waiting for held cells) the runner
+ * returns at once, interrupted. If the
  * runner itself dies, each child sees its IPC channel close and stops the same way.
  * A finished run that kept parameter snapshots (`snapshotEvery`) then gets its
  * gradient-quality diagnostic (`hyperrl diagnose grad`, log in `diagnose.log`) in the
@@ -29,7 +34,7 @@ import { readMetricsRows } from '../train/metrics.js';
 import { ensureDir, nodeRunFiles } from '../train/run-files.js';
 import { describeHolder, holderElsewhere, isStale, readLockHolder, RunLockedError, type LockHolder } from '../train/run-lock.js';
 import { snapshotSteps } from '../train/snapshots.js';
-import { EXIT_STOPPED, STOP_SIGNALS } from '../train/stop-signals.js';
+import { EXIT_STOPPED, signalExitCode, STOP_SIGNALS, type StopSignal } from '../train/stop-signals.js';
 import { resolveTrainConfig, type ResolvedConfig } from '../train/run-config.js';
 import { estimateSeconds } from './estimate.js';
 import { runOutcome } from './report.js';
@@ -53,6 +58,12 @@ export interface RunnerOptions {
   shard?: Shard;
   /** Environment of the child runs (default: this process's), e.g. the queue's pinned compute backend. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * A second signal quits the process at once (128 + the signal's number) after passing it on to the
+   * children, as `hyperrl experiment` does; without it the runner returns once they have quit (a queue
+   * worker then puts their cells back on the queue).
+   */
+  quitOnSecondSignal?: boolean;
   log?: (line: string) => void;
 }
 
@@ -141,21 +152,18 @@ export function trainFlags(settings: Record<string, unknown>): string[] {
   return Object.entries(settings).map(([k, v]) => `--${kebab(k)}=${Array.isArray(v) ? v.join(',') : String(v)}`);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
- * A child of an earlier runner that was killed may still be writing its last checkpoint: wait
- * while the folder's lock has a live holder on this host. A stale lock is left to the child to take
- * over; one held from another host is an error naming the holder.
+ * The holder of the folder's lock when it is a live process on this host: another runner's child
+ * (two runners on one experiment with overlapping cells) or a child of an earlier, killed runner of
+ * this one still writing its last checkpoint. The runner treats both alike: it sets the cell aside
+ * and comes back to it. Null when the folder is free or its lock stale (the child takes that over);
+ * a lock held from another host is an error naming the holder.
  */
-async function waitForLock(dir: string, log: (l: string) => void): Promise<void> {
-  for (let waited = false; ; waited = true) {
-    const holder = readLockHolder(dir);
-    if (holder === null || isStale(holder)) return;
-    if (holder.host !== hostname()) throw new RunLockedError(describeHolder(dir, holder), holder);
-    if (!waited) log(`waiting: ${describeHolder(dir, holder)}`);
-    await sleep(200);
-  }
+function liveHolderHere(dir: string): LockHolder | null {
+  const holder = readLockHolder(dir);
+  if (holder === null || isStale(holder)) return null;
+  if (holder.host !== hostname()) throw new RunLockedError(describeHolder(dir, holder), holder);
+  return holder;
 }
 
 export const formatDuration = (seconds: number): string => {
@@ -190,6 +198,17 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   const startedAt = performance.now();
   let progressed = 0; // env steps done by this runner's children that have exited
   let stopping = false;
+  let signals = 0;
+  /** Queued cells whose folder a live process on this host holds (set aside until it lets go). */
+  const held = new Map<string, LockHolder>();
+  /** Workers waiting for a held cell; a signal or the time limit wakes them to stop. */
+  const sleepers = new Set<() => void>();
+  const pause = (ms: number): Promise<void> => new Promise((resolve) => {
+    const wake = (): void => { clearTimeout(timer); sleepers.delete(wake); resolve(); };
+    const timer = setTimeout(wake, ms);
+    sleepers.add(wake);
+  });
+  const wakeAll = (): void => { for (const wake of [...sleepers]) wake(); };
 
   const remainingSteps = (): number => queue.reduce((a, q) => a + (q.status.state === 'done' ? 0 : q.cell.totalSteps - q.status.step), 0)
     + [...running.values()].reduce((a, r) => a + r.cell.totalSteps - loggedStep(r.dir), 0);
@@ -200,14 +219,27 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     // Steps per second of the whole pool; the ETA assumes the pool stays as busy as it has been.
     const eta = rate > 0 ? remainingSteps() / rate : Infinity;
     const finished = result.skipped.length + result.finished.length;
-    log(`${finished}/${all.length} done, ${running.size} running (${live.map(({ r, step }) => `${r.cell.id} ${Math.floor((100 * step) / r.cell.totalSteps)}%`).join(', ')}), ${queue.length} waiting; ${rate.toFixed(0)} steps/s, ETA ${formatDuration(eta)}`);
+    log(`${finished}/${all.length} done, ${running.size} running (${live.map(({ r, step }) => `${r.cell.id} ${Math.floor((100 * step) / r.cell.totalSteps)}%`).join(', ')}), ${queue.length} waiting${held.size ? ` (${held.size} in use by another process)` : ''}; ${rate.toFixed(0)} steps/s, ETA ${formatDuration(eta)}`);
   };
 
-  const onSignal = (): void => {
-    if (!stopping) log(`interrupt: stopping ${running.size} runs at their next episode end with a checkpoint (again to stop them at once); rerun the same command to resume`);
+  // The first signal stops the children at their next episode end (one after the time limit: at
+  // once), and a runner with no child going stops waiting and returns now. A second signal passes
+  // the children theirs (they quit at once, their last checkpoint remains); it quits the runner at
+  // once too if asked to, as it does `train`.
+  const onSignal = (signal: StopSignal): void => {
+    signals++;
+    for (const { child } of running.values()) child.kill('SIGINT');
+    if (signals > 1) {
+      log(`${signal} again: stopping ${running.size} runs at once (their last checkpoint remains)${opts.quitOnSecondSignal ? '; quitting' : ''}`);
+      if (opts.quitOnSecondSignal) process.exit(signalExitCode(signal));
+      return;
+    }
+    if (running.size === 0) log('interrupt: no run going here; stopping now; rerun the same command to resume');
+    else if (!stopping) log(`interrupt: stopping ${running.size} runs at their next episode end with a checkpoint (again to stop them at once); rerun the same command to resume`);
+    else log(`interrupt: stopping ${running.size} runs at once (they were stopping for the time limit); rerun the same command to resume`);
     stopping = true;
     result.interrupted = true;
-    for (const { child } of running.values()) child.kill('SIGINT');
+    wakeAll();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const ticker = setInterval(progressLine, (opts.progressEvery ?? 30) * 1000);
@@ -220,6 +252,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
       result.timeLimited.push(cell.id);
       child.kill('SIGINT');
     }
+    wakeAll();
   }, deadline - startedAt) : null;
   /** Whether the item may start now: its estimated time fits before the deadline (no estimate: it is tried). */
   const fits = (item: (typeof queue)[number]): boolean => {
@@ -247,7 +280,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   const launch = async (item: (typeof queue)[number]): Promise<void> => {
     const { cell, dir } = item;
     try {
-      await waitForLock(dir, log);
+      liveHolderHere(dir);
     } catch (e) {
       const lockedBy = e instanceof RunLockedError ? e.holder : null;
       result.failed.push({ id: cell.id, code: null, signal: null, ...(lockedBy ? { lockedBy } : {}) });
@@ -262,7 +295,10 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
       return;
     }
     if (status.state === 'done') {
-      if (item.status.state !== 'done') result.skipped.push(cell.id);
+      if (item.status.state !== 'done') {
+        result.skipped.push(cell.id);
+        log(`${cell.id} was finished meanwhile by another process`);
+      }
       if (needsDiagnosis(dir)) await diagnose(cell, dir);
       return;
     }
@@ -287,6 +323,9 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
         log(`finished ${cell.id} in ${took}${outcome ? `: ${outcome}` : ''}`);
       } else if (code === 0 || code === EXIT_STOPPED || stopping) {
         log(`stopped ${cell.id} at step ${step} (checkpoint)`);
+      } else if (heldHere(item)) {
+        // Another runner's child took the lock between this runner's look and its child's start: the cell is theirs for now.
+        queue.push(item);
       } else {
         // A child that failed while another host holds the folder's lock lost the race for it (or had it taken over): the lock's failure, not the run's.
         const lockedBy = holderElsewhere(dir);
@@ -299,11 +338,37 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
     if (!stopping && existsSync(join(dir, DONE)) && needsDiagnosis(dir)) await diagnose(cell, dir);
   };
 
+  /** Whether another live process on this host holds the item's folder now (said once per cell); a foreign or damaged lock is launch's to report. */
+  const heldHere = (item: (typeof queue)[number]): boolean => {
+    let holder: LockHolder | null;
+    try {
+      holder = liveHolderHere(item.dir);
+    } catch {
+      return false;
+    }
+    if (holder === null) held.delete(item.cell.id);
+    else if (!held.has(item.cell.id)) {
+      held.set(item.cell.id, holder);
+      log(`set aside ${item.cell.id} while it is in use (${describeHolder(item.dir, holder)}); going on with the other cells`);
+    }
+    return holder !== null;
+  };
+  let waitingFor = '';
+  // Each worker takes the first cell that fits the time left and is not held by another live
+  // process here; held cells are come back to. When only held cells are left, it waits for them:
+  // one finished meanwhile is skipped as done, one stopped unfinished is resumed.
   const worker = async (): Promise<void> => {
     while (!stopping) {
-      const i = queue.findIndex(fits);
-      if (i < 0) return; // time only runs out: nothing left fits for this worker either later
-      await launch(queue.splice(i, 1)[0]!);
+      const i = queue.findIndex((item) => fits(item) && !heldHere(item));
+      if (i >= 0) {
+        await launch(queue.splice(i, 1)[0]!);
+        continue;
+      }
+      const waiting = queue.filter((item) => fits(item) && held.has(item.cell.id)).map((item) => item.cell.id);
+      if (waiting.length === 0) return; // time only runs out: nothing left fits for this worker either later
+      if (waitingFor !== waiting.join()) log(`waiting for ${waiting.join(', ')}: nothing else is left to start (Ctrl-C stops the runner; rerun to resume)`);
+      waitingFor = waiting.join();
+      await pause(500);
     }
   };
   try {
@@ -315,7 +380,8 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunnerOptions): 
   }
   if (Number.isFinite(deadline) && !result.interrupted && queue.length) {
     result.timeLimited.push(...queue.map((q) => q.cell.id));
-    log(`time limit: not started ${queue.map((q) => q.cell.id).join(', ')} (estimated not to finish in the time left); rerun to continue`);
+    const [inUse, unfit] = [queue.filter((q) => held.has(q.cell.id)), queue.filter((q) => !held.has(q.cell.id))].map((qs) => qs.map((q) => q.cell.id).join(', '));
+    log(`time limit: not started ${[unfit && `${unfit} (estimated not to finish in the time left)`, inUse && `${inUse} (in use by another process)`].filter(Boolean).join(', ')}; rerun to continue`);
   }
   log(`experiment ${spec.name}: ${result.finished.length} finished now, ${result.skipped.length} were done, ${result.failed.length} failed${result.interrupted ? ', interrupted' : ''}${result.timeLimited.length ? `, ${result.timeLimited.length} left by the time limit` : ''} (${formatDuration((performance.now() - startedAt) / 1000)})`);
   return result;

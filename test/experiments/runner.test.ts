@@ -5,9 +5,9 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childEnv } from '../../src/experiments/runner.js';
 import { cells, readSpec } from '../../src/experiments/spec.js';
@@ -161,4 +161,109 @@ it('--shard i/n runs only its slice of the grid (here: the finished seed 2 of se
   const bad = spawnSync(process.execPath, [CLI, 'experiment', specFile, '--out', out, '--shard', '2/2'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--shard: expected i\/n with 0 ≤ i < n/);
+});
+
+/** A lock on `dir` as `hyperrl train` writes it, held by a live process of this host (a `sleep`, to be killed by the caller). */
+function holdFolder(dir: string): ChildProcess {
+  const holder = spawn('sleep', ['600'], { stdio: 'ignore' });
+  const now = new Date().toISOString();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'lock'), JSON.stringify({ host: hostname(), pid: holder.pid, command: 'hyperrl train', startedAt: now, heartbeat: now, token: 'other-runner' }) + '\n');
+  return holder;
+}
+
+/** `hyperrl experiment` with one job, in the background; `output()`: its stdout and stderr so far. */
+function startRunner(specFile: string, out: string): { runner: ChildProcess; output: () => string } {
+  const runner = spawn(process.execPath, [CLI, 'experiment', specFile, '--jobs', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  runner.stdout!.on('data', (d: Buffer) => { text += d.toString(); });
+  runner.stderr!.on('data', (d: Buffer) => { text += d.toString(); });
+  return { runner, output: () => text };
+}
+
+/** Resolves with the runner's output so far once `done` holds for it; rejects if the runner exits first or after `seconds`. */
+function until(runner: ChildProcess, output: () => string, done: (out: string) => boolean, seconds: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timeout = setTimeout(() => { clearInterval(poll); reject(new Error(`not within ${seconds} s; runner output:\n${output()}`)); }, seconds * 1000);
+    const poll = setInterval(() => {
+      if (!done(output())) return;
+      clearInterval(poll); clearTimeout(timeout); resolve(output());
+    }, 50);
+    runner.on('exit', () => { clearInterval(poll); clearTimeout(timeout); reject(new Error(`the runner exited early:\n${output()}`)); });
+  });
+}
+
+/** The runner's exit status, or 'still running' if it has not exited within `seconds`. */
+function exitWithin(runner: ChildProcess, seconds: number): Promise<number | null | string> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(`still running ${seconds} s later`), seconds * 1000);
+    runner.on('exit', (code) => { clearTimeout(timer); resolve(code); });
+  });
+}
+
+const TINY = { totalSteps: 400, learningStarts: 200, randomSteps: 200, evalEvery: 400, evalEpisodes: 1, checkpointEvery: 400, actorHidden: [16, 16], criticHidden: [16, 16], batchSize: 32 };
+
+it('sets aside a cell that another live process holds, runs the free ones, then skips it once that process has finished it', async () => {
+  const { specFile, out } = pendulumSpec('held', [1, 2], TINY);
+  const heldDir = join(out, 'runs', 'Pendulum-v1__td3-mlp__1');
+  const holder = holdFolder(heldDir);
+  const { runner, output } = startRunner(specFile, out);
+  try {
+    // Seed 1 comes first in grid order; with one job the runner used to wait on it for as long as its holder ran.
+    await until(runner, output, (o) => /waiting for Pendulum-v1__td3-mlp__1/.test(o), 120);
+    assert.match(output(), /set aside Pendulum-v1__td3-mlp__1 while it is in use \(.* is in use by hyperrl train \(pid \d+ on this host/);
+    assert.match(output(), /finished Pendulum-v1__td3-mlp__2/);
+    assert.ok(existsSync(join(out, 'runs', 'Pendulum-v1__td3-mlp__2', 'done.json')));
+    assert.ok(!existsSync(join(heldDir, 'train.log')), 'the held cell was not touched');
+    // The other process finishes the held cell and lets go of its lock.
+    writeFileSync(join(heldDir, 'metrics.jsonl'), [0, 400].map((step) => JSON.stringify({ step, 'eval/return_mean': -1000, 'perf/sps': 100 })).join('\n') + '\n');
+    writeFileSync(join(heldDir, 'done.json'), '{}\n');
+    holder.kill();
+    const code = await new Promise<number | null>((resolve) => runner.on('exit', (c) => resolve(c)));
+    assert.equal(code, 0, output());
+    assert.match(output(), /Pendulum-v1__td3-mlp__1 was finished meanwhile by another process/);
+    assert.match(output(), /1 finished now, 1 were done, 0 failed/);
+    assert.doesNotMatch(output(), /(start|resume) Pendulum-v1__td3-mlp__1/);
+  } finally {
+    holder.kill();
+    runner.kill('SIGKILL');
+  }
+});
+
+it('exits at once with status 75 on SIGTERM while it only waits for a held cell', async () => {
+  const { specFile, out } = pendulumSpec('held-signal', [1], TINY);
+  const holder = holdFolder(join(out, 'runs', 'Pendulum-v1__td3-mlp__1'));
+  const { runner, output } = startRunner(specFile, out);
+  try {
+    await until(runner, output, (o) => /waiting/.test(o), 60);
+    const exited = exitWithin(runner, 10);
+    runner.kill('SIGTERM');
+    assert.equal(await exited, 75, output());
+    assert.match(output(), /interrupt: no run going here; stopping now; rerun the same command to resume/);
+    assert.match(output(), /0 finished now, 0 were done, 0 failed, interrupted/);
+    assert.ok(!existsSync(join(out, 'results.md')), 'an interrupted runner writes no report');
+  } finally {
+    holder.kill();
+    runner.kill('SIGKILL');
+  }
+});
+
+it('quits at once on a second SIGTERM (143), its running child too', async () => {
+  const { specFile, out } = pendulumSpec('second-signal', [1], { totalSteps: 200000, learningStarts: 300, randomSteps: 300, evalEvery: 100000, evalEpisodes: 1, checkpointEvery: 1000 });
+  const { runner, output } = startRunner(specFile, out);
+  const runDir = join(out, 'runs', 'Pendulum-v1__td3-mlp__1');
+  try {
+    await until(runner, output, (o) => /start Pendulum-v1__td3-mlp__1/.test(o) && existsSync(join(runDir, 'lock')), 60);
+    const exited = exitWithin(runner, 10);
+    runner.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 30));
+    runner.kill('SIGTERM');
+    assert.equal(await exited, 143, output());
+    assert.match(output(), /SIGTERM again: stopping 1 runs at once \(their last checkpoint remains\); quitting/);
+    // The child got both signals too: it quits and releases the run folder's lock.
+    for (let i = 0; i < 100 && existsSync(join(runDir, 'lock')); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!existsSync(join(runDir, 'lock')), 'the child quit and released its lock');
+  } finally {
+    runner.kill('SIGKILL');
+  }
 });
