@@ -55,6 +55,26 @@ static inline vf vmant12(vf a) {
   return _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32(0x7fffff)),
                                              _mm256_set1_epi32(0x3f800000)));
 }
+// Bit-pattern tests and conversions (integer view: no floating-point op, so subnormal
+// lanes cost no microcode assist). Used by Adam's exact path for decaying moments.
+static inline vm vmsubnormal(vf a) {
+  const __m256i b = _mm256_castps_si256(a), z = _mm256_setzero_si256();
+  const __m256i expZero = _mm256_cmpeq_epi32(_mm256_and_si256(b, _mm256_set1_epi32(0x7f800000)), z);
+  const __m256i mantZero = _mm256_cmpeq_epi32(_mm256_and_si256(b, _mm256_set1_epi32(0x7fffff)), z);
+  return _mm256_castsi256_ps(_mm256_andnot_si256(mantZero, expZero));
+}
+static inline vm vmiszero(vf a) {
+  return _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32(0x7fffffff)), _mm256_setzero_si256()));
+}
+static inline vm vmand(vm a, vm b) { return _mm256_and_ps(a, b); }
+static inline vm vmandnot(vm a, vm b) { return _mm256_andnot_ps(b, a); }
+static inline bool vmany(vm a) { return _mm256_movemask_ps(a) != 0; }
+// The mantissa field as a float (exact: < 2^23); for a subnormal x, x·2^149.
+static inline vf vmantint(vf a) { return _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32(0x7fffff))); }
+// The float whose bit pattern is the integer j (a float holding an integer < 2^24) with the sign of s: j·2^-149 for j < 2^23.
+static inline vf vfrombits(vf j, vf s) {
+  return _mm256_castsi256_ps(_mm256_or_si256(_mm256_cvtps_epi32(j), _mm256_and_si256(_mm256_castps_si256(s), _mm256_set1_epi32((int)0x80000000u))));
+}
 static inline float vhsum(vf a) {
   __m128 q = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
   q = _mm_add_ps(q, _mm_movehl_ps(q, q));

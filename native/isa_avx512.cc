@@ -65,6 +65,22 @@ static inline vf vmant12(vf a) {
   return _mm512_castsi512_ps(_mm512_or_si512(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(0x7fffff)),
                                              _mm512_set1_epi32(0x3f800000)));
 }
+// Bit-pattern tests and conversions (integer view: no floating-point op, so subnormal
+// lanes cost no microcode assist). Used by Adam's exact path for decaying moments.
+static inline vm vmsubnormal(vf a) {
+  const __m512i b = _mm512_castps_si512(a);
+  return _mm512_test_epi32_mask(b, _mm512_set1_epi32(0x7fffff)) & _mm512_testn_epi32_mask(b, _mm512_set1_epi32(0x7f800000));
+}
+static inline vm vmiszero(vf a) { return _mm512_testn_epi32_mask(_mm512_castps_si512(a), _mm512_set1_epi32(0x7fffffff)); }
+static inline vm vmand(vm a, vm b) { return (vm)(a & b); }
+static inline vm vmandnot(vm a, vm b) { return (vm)(a & ~b); }
+static inline bool vmany(vm a) { return a != 0; }
+// The mantissa field as a float (exact: < 2^23); for a subnormal x, x·2^149.
+static inline vf vmantint(vf a) { return _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(0x7fffff))); }
+// The float whose bit pattern is the integer j (a float holding an integer < 2^24) with the sign of s: j·2^-149 for j < 2^23.
+static inline vf vfrombits(vf j, vf s) {
+  return _mm512_castsi512_ps(_mm512_or_si512(_mm512_cvtps_epi32(j), _mm512_and_si512(_mm512_castps_si512(s), _mm512_set1_epi32((int)0x80000000u))));
+}
 static inline float vhsum(vf a) {
   __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
   __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));

@@ -9,29 +9,21 @@ import { add, mean, squaredDifference } from '../../src/tensor/ops/elementwise.j
 import { HyperCritic } from '../../src/nn/critics.js';
 import { Adam } from '../../src/nn/optim.js';
 import { Xoshiro128Rng } from '../../src/core/random.js';
+import { timeKernels } from '../lib/kernel-timer.js';
 
 const preset = (process.argv[2] ?? 'paper') as 'paper' | 'compact';
 const batch = Number(process.argv[3] ?? 100);
 const be = createBackend('native', { unchecked: true });
 const totals = new Map<string, { ms: number; calls: number }>();
 let recording = false;
-const raw = be as unknown as Record<string, (...a: number[]) => unknown>;
-for (const k of ['gemm', 'gemmBiasAct', 'biasAct', 'actBackward', 'colSum', 'dynamicForward', 'dynamicBackward', 'adam', 'polyak', 'unary', 'binary', 'clamp', 'axpby', 'reduce', 'fill', 'sumSquares']) {
-  const f = raw[k]!.bind(be);
-  raw[k] = (...a: number[]) => {
-    if (!recording) return f(...a);
-    const t0 = performance.now();
-    const r = f(...a);
-    const dt = performance.now() - t0;
-    const key = k === 'gemm' ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} m=${a[2]} n=${a[3]} k=${a[4]} ld=${a[7]},${a[9]},${a[12]} beta=${a[10]}`
-      : k === 'gemmBiasAct' ? `gemmBiasAct ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} m=${a[2]} n=${a[3]} k=${a[4]} act=${a[11]}`
-      : k === 'binary' || k === 'reduce' || k === 'unary' ? `${k} op=${a[0]} ${a.slice(1, 4).join(',')}` : `${k} ${a.slice(0, 3).join(',')}`;
-    const e = totals.get(key) ?? { ms: 0, calls: 0 };
-    e.ms += dt; e.calls++;
-    totals.set(key, e);
-    return r;
-  };
-}
+timeKernels(be, () => recording, (k, a, ms) => {
+  const key = k === 'gemm' ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} m=${a[2]} n=${a[3]} k=${a[4]} ld=${a[7]},${a[9]},${a[12]} beta=${a[10]}`
+    : k === 'gemmBiasAct' ? `gemmBiasAct ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} m=${a[2]} n=${a[3]} k=${a[4]} act=${a[11]}`
+    : k === 'binary' || k === 'reduce' || k === 'unary' ? `${k} op=${a[0]} ${a.slice(1, 4).join(',')}` : `${k} ${a.slice(0, 3).join(',')}`;
+  const e = totals.get(key) ?? { ms: 0, calls: 0 };
+  e.ms += ms; e.calls++;
+  totals.set(key, e);
+});
 const e = new Engine(be);
 const c = new HyperCritic(e, new Xoshiro128Rng(2), { stateDim: 17, actionDim: 6, preset });
 const fill = (n: number, k: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(k * i + 1));
