@@ -249,14 +249,18 @@ it('exits at once with status 75 on SIGTERM while it only waits for a held cell'
 });
 
 it('quits at once on a second SIGTERM (143), its running child too', async () => {
-  const { specFile, out } = pendulumSpec('second-signal', [1], { totalSteps: 200000, learningStarts: 300, randomSteps: 300, evalEvery: 100000, evalEpisodes: 1, checkpointEvery: 1000 });
+  // Wide critics make each learning step slow, so the child is still in its second episode (it stops
+  // at an episode end, step 400) when the second signal arrives: first logged row at step 250.
+  const { specFile, out } = pendulumSpec('second-signal', [1], { totalSteps: 200000, learningStarts: 256, randomSteps: 256, batchSize: 256, criticHidden: [1024, 1024], actorHidden: [1024, 1024], logEvery: 250, evalEvery: 100000, evalEpisodes: 1, checkpointEvery: 1000 });
   const { runner, output } = startRunner(specFile, out);
   const runDir = join(out, 'runs', 'Pendulum-v1__td3-mlp__1');
   try {
-    await until(runner, output, (o) => /start Pendulum-v1__td3-mlp__1/.test(o) && existsSync(join(runDir, 'lock')), 60);
+    await until(runner, output, (o) => /start Pendulum-v1__td3-mlp__1/.test(o) && existsSync(join(runDir, 'lock')) && existsSync(join(runDir, 'metrics.jsonl')) && readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').includes('"step":250'), 60);
     const exited = exitWithin(runner, 10);
     runner.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 30));
+    // Signals are not queued: a second SIGTERM that arrives before the runner has handled the first
+    // merges with it. Send it once the first was handled, while the child is still stopping.
+    await until(runner, output, (o) => /interrupt: stopping 1 runs/.test(o), 10);
     runner.kill('SIGTERM');
     assert.equal(await exited, 143, output());
     assert.match(output(), /SIGTERM again: stopping 1 runs at once \(their last checkpoint remains\); quitting/);
